@@ -1,0 +1,5 @@
+/** chart disclosures (not built yet). */
+import type { Command } from "commander";
+import type { Registrar } from "../program.js";
+
+export function registerDisclosures(_program: Command, _reg: Registrar): void {}

@@ -1,0 +1,5 @@
+/** chart dx (not built yet). */
+import type { Command } from "commander";
+import type { Registrar } from "../program.js";
+
+export function registerDx(_program: Command, _reg: Registrar): void {}

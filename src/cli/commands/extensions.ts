@@ -1,0 +1,20 @@
+/** Command groups beyond clients and notes, each in its own file. */
+import type { Command } from "commander";
+import type { Registrar } from "../program.js";
+import { registerMed } from "./med.js";
+import { registerDx } from "./dx.js";
+import { registerTimeline } from "./timeline.js";
+import { registerImport } from "./import.js";
+import { registerConsent } from "./consent.js";
+import { registerShare } from "./share.js";
+import { registerDisclosures } from "./disclosures.js";
+
+export function registerExtensions(program: Command, reg: Registrar): void {
+  registerMed(program, reg);
+  registerDx(program, reg);
+  registerTimeline(program, reg);
+  registerImport(program, reg);
+  registerConsent(program, reg);
+  registerShare(program, reg);
+  registerDisclosures(program, reg);
+}

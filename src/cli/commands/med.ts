@@ -1,0 +1,5 @@
+/** chart med (not built yet). */
+import type { Command } from "commander";
+import type { Registrar } from "../program.js";
+
+export function registerMed(_program: Command, _reg: Registrar): void {}

@@ -1,0 +1,306 @@
+/** chart note add|list|show|edit|sign|amend|templates */
+import type { Command } from "commander";
+import { displayName } from "../../domain/client.js";
+import { parseDate, stamp } from "../../domain/dates.js";
+import { invalid } from "../../domain/errors.js";
+import { shortId } from "../../domain/ids.js";
+import { checkLabels } from "../../domain/labels.js";
+import {
+  TEMPLATE_DEFAULT_TYPE,
+  assertEditable,
+  byNewest,
+  checkBody,
+  checkCpt,
+  checkDuration,
+  checkNoteType,
+  firstLine,
+  normaliseBody,
+  signedContent,
+  type NoteRecord,
+  type NoteType,
+} from "../../domain/note.js";
+import { clinicianName } from "../../store/clinician.js";
+import { contentHash } from "../../store/hash.js";
+import { locate } from "../../store/locate.js";
+import { commitRecords, readKind, readRecord } from "../../store/records.js";
+import { listTemplates, loadTemplate } from "../../store/templates.js";
+import type { Ctx } from "../context.js";
+import { collect, type Opts, type Registrar } from "../program.js";
+import { textFromFlagsOrEditor } from "../text-input.js";
+import { recordJson } from "../views.js";
+
+function textOptions(cmd: Command): Command {
+  return cmd
+    .option("-m, --message <text>", "the note text (repeat for paragraphs)", collect)
+    .option("-F, --file <file>", "read the text from FILE, or - for standard input");
+}
+
+async function sign(ctx: Ctx, n: NoteRecord): Promise<NoteRecord> {
+  const chart = await ctx.chart();
+  return {
+    ...n,
+    status: "signed",
+    signed: {
+      by: await clinicianName(ctx.deps.env, chart.root),
+      key: chart.identity.recipient,
+      at: stamp(ctx.deps.now()),
+      hash: contentHash(signedContent(n)),
+    },
+  };
+}
+
+/** Resolve NOTE, or CLIENT NOTE (the client narrows the search). */
+async function findNote(ctx: Ctx, refs: string[]): Promise<NoteRecord> {
+  const chart = await ctx.chart();
+  const [a, b] = refs;
+  const client = b !== undefined ? (await ctx.client(a as string)).id : undefined;
+  const where = await locate(chart, "note", (b ?? a) as string, client);
+  return readRecord<NoteRecord>(chart, "note", where.client, where.id);
+}
+
+function noteRow(n: NoteRecord, addenda: number): string[] {
+  return [
+    shortId(n.id),
+    n.date,
+    n.type,
+    n.status + (addenda ? ` +${addenda}` : ""),
+    firstLine(n.body),
+  ];
+}
+
+function printNote(ctx: Ctx, n: NoteRecord, addenda: NoteRecord[], clientName: string): void {
+  const c = ctx.out.color;
+  const meta = [
+    `${c.bold(n.type)} note ${n.id}`,
+    `client:   ${clientName}`,
+    `date:     ${n.date}${n.duration ? `, ${n.duration} min` : ""}${n.cpt ? `, CPT ${n.cpt}` : ""}`,
+    `template: ${n.template}`,
+    n.labels?.length ? `labels:   ${n.labels.join(", ")}` : "",
+    n.status === "signed" && n.signed ? `status:   signed by ${n.signed.by} at ${n.signed.at}` : "status:   draft",
+  ].filter(Boolean);
+  for (const l of meta) ctx.out.line(l);
+  ctx.out.line("");
+  ctx.deps.stdout.write(n.body);
+  for (const a of addenda) {
+    ctx.out.line("");
+    ctx.out.line(c.bold(`Addendum ${a.id} (${a.date}${a.signed ? `, signed by ${a.signed.by} at ${a.signed.at}` : ""})`));
+    ctx.out.line("");
+    ctx.deps.stdout.write(a.body);
+  }
+}
+
+export function registerNote(program: Command, reg: Registrar): void {
+  const note = program.command("note").description("progress notes, intakes, treatment plans, psychotherapy notes");
+
+  textOptions(note.command("add").description("write a note: -m TEXT, -F FILE, -F - (stdin), or $VISUAL/$EDITOR on a template"))
+    .argument("<client>", "id, id prefix, or a unique part of the name")
+    .option("-t, --template <name>", "soap, dap, birp, intake, treatment-plan, free, ... (see chart note templates)")
+    .option("-k, --kind <kind>", "progress, intake, treatment-plan, contact, psychotherapy")
+    .option("-d, --date <date>", "date of service, YYYY-MM-DD (default today)")
+    .option("--duration <minutes>", "session length in minutes")
+    .option("--cpt <code>", "CPT code, e.g. 90837")
+    .option("-l, --label <label>", "sensitivity label (repeatable): SUD, HIV, SDV, PSY, ...", collect)
+    .option("--allow-future", "accept a date of service in the future")
+    .option("--sign", "sign and lock the note now")
+    .action(
+      reg.action(async (ctx, [q], opts) => {
+        const { deps } = ctx;
+        // Check everything the user typed before opening an editor or writing anything.
+        const kindFlag = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
+        const date = opts.date ? parseDate(String(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture }) : ctx.today();
+        const duration = opts.duration !== undefined ? checkDuration(String(opts.duration)) : undefined;
+        const cpt = opts.cpt !== undefined ? checkCpt(String(opts.cpt)) : undefined;
+        const labels = checkLabels(opts.label as string[] | undefined);
+        const client = await ctx.client(q as string);
+        const chart = await ctx.chart();
+        const hasText = opts.message !== undefined || opts.file !== undefined;
+        const templateName =
+          (opts.template as string | undefined) ??
+          (kindFlag && kindFlag !== "progress" && kindFlag !== "contact" ? kindFlag : undefined) ??
+          (hasText ? "free" : (deps.env.CHART_TEMPLATE || "soap"));
+        const template = await loadTemplate(templateName, chart.root);
+        const type: NoteType = kindFlag ?? (template.type ? checkNoteType(template.type) : TEMPLATE_DEFAULT_TYPE[templateName] ?? "progress");
+        const { text, edited } = await textFromFlagsOrEditor(deps, opts as { message?: string[]; file?: string }, template.body);
+        if (edited && normaliseBody(text) === normaliseBody(template.body)) {
+          throw invalid("E_UNCHANGED", "the template was left unchanged; nothing was written", "write the note in the editor and save, or pass -m TEXT");
+        }
+        const body = checkBody(text);
+        if (client.status === "discharged") ctx.out.warn(`client ${shortId(client.id)} is discharged`);
+        let rec: NoteRecord = {
+          chart: 1,
+          kind: "note",
+          id: ctx.newId("note"),
+          client: client.id,
+          created: stamp(deps.now()),
+          type,
+          template: templateName,
+          date,
+          status: "draft",
+          body,
+        };
+        if (duration !== undefined) rec.duration = duration;
+        if (cpt !== undefined) rec.cpt = cpt;
+        if (labels) rec.labels = labels;
+        if (opts.sign) rec = await sign(ctx, rec);
+        await commitRecords(chart, [rec], "chart: add note");
+        if (ctx.out.json) ctx.out.data({ id: rec.id, client: client.id, status: rec.status });
+        else ctx.out.line(rec.id);
+      }),
+    );
+
+  note
+    .command("list")
+    .description("a client's notes, newest first (psychotherapy notes only with --psychotherapy)")
+    .argument("<client>", "id, id prefix, or a unique part of the name")
+    .option("--psychotherapy", "list the psychotherapy notes (kept apart) instead")
+    .option("-k, --kind <kind>", "only notes of this kind")
+    .option("--since <date>", "from this date of service")
+    .option("--until <date>", "to this date of service")
+    .option("-n, --limit <n>", "at most n notes")
+    .action(
+      reg.action(async (ctx, [q], opts) => {
+        const today = ctx.today();
+        const since = opts.since ? parseDate(String(opts.since), "since", today, { allowFuture: true }) : undefined;
+        const until = opts.until ? parseDate(String(opts.until), "until", today, { allowFuture: true }) : undefined;
+        const kind = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
+        if (kind === "psychotherapy" && !opts.psychotherapy) {
+          throw invalid("E_PSYCHOTHERAPY_APART", "psychotherapy notes are kept apart", "list them with --psychotherapy");
+        }
+        const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
+        if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw invalid("E_USAGE", "--limit takes a positive whole number");
+        const client = await ctx.client(q as string);
+        const { records, failures } = await readKind<NoteRecord>(await ctx.chart(), "note", client.id);
+        ctx.reportFailures(failures);
+        const addenda = countAddenda(records);
+        const shown = records
+          .filter((n) => n.type !== "addendum")
+          .filter((n) => (opts.psychotherapy ? n.type === "psychotherapy" : n.type !== "psychotherapy"))
+          .filter((n) => !kind || n.type === kind)
+          .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
+          .sort(byNewest)
+          .slice(0, limit);
+        if (ctx.out.json) {
+          return ctx.out.data(shown.map((n) => ({ ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
+        }
+        if (shown.length === 0) return ctx.out.info("no notes");
+        ctx.out.table(shown.map((n) => noteRow(n, addenda.get(n.id) ?? 0)), ["ID", "DATE", "KIND", "STATUS", "FIRST LINE"]);
+      }),
+    );
+
+  note
+    .command("show")
+    .description("show a note with its addenda")
+    .argument("<note...>", "NOTE, or CLIENT NOTE (id or id prefix)")
+    .action(
+      reg.action(async (ctx, refs) => {
+        const n = await findNote(ctx, refs);
+        const chart = await ctx.chart();
+        const [client, all] = await Promise.all([
+          readRecord<import("../../domain/client.js").ClientRecord>(chart, "client", n.client, n.client),
+          readKind<NoteRecord>(chart, "note", n.client),
+        ]);
+        ctx.reportFailures(all.failures);
+        const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
+        if (ctx.out.json) return ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) });
+        printNote(ctx, n, addenda, displayName(client));
+      }),
+    );
+
+  textOptions(note.command("edit").description("change a draft note (signed notes take addenda: chart note amend)"))
+    .argument("<note...>", "NOTE, or CLIENT NOTE")
+    .option("-d, --date <date>", "change the date of service")
+    .option("--duration <minutes>", "change the session length")
+    .option("--cpt <code>", "change the CPT code")
+    .option("-l, --label <label>", "replace the sensitivity labels (repeatable)", collect)
+    .option("--allow-future", "accept a date of service in the future")
+    .action(
+      reg.action(async (ctx, refs, opts) => {
+        const n = await findNote(ctx, refs);
+        assertEditable(n);
+        const next: NoteRecord = { ...n };
+        if (opts.date) next.date = parseDate(String(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture });
+        if (opts.duration !== undefined) next.duration = checkDuration(String(opts.duration));
+        if (opts.cpt !== undefined) next.cpt = checkCpt(String(opts.cpt));
+        if (opts.label) next.labels = checkLabels(opts.label as string[]);
+        const metaOnly = (opts.date || opts.duration || opts.cpt || opts.label) && opts.message === undefined && opts.file === undefined;
+        if (!metaOnly) {
+          const { text } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, n.body);
+          next.body = checkBody(text);
+        }
+        if (JSON.stringify(recordJson(next)) === JSON.stringify(recordJson(n))) {
+          ctx.out.info("no changes; nothing written");
+          if (ctx.out.json) ctx.out.data({ id: n.id, changed: false });
+          return;
+        }
+        next.updated = stamp(ctx.deps.now());
+        await commitRecords(await ctx.chart(), [next], "chart: edit note");
+        if (ctx.out.json) ctx.out.data({ id: n.id, changed: true });
+        else ctx.out.info(`updated ${shortId(n.id)}`);
+      }),
+    );
+
+  note
+    .command("sign")
+    .description("sign and lock a note; it can then only take addenda")
+    .argument("<note...>", "NOTE, or CLIENT NOTE")
+    .action(
+      reg.action(async (ctx, refs) => {
+        const n = await findNote(ctx, refs);
+        if (n.status === "signed") throw invalid("E_NOTE_SIGNED", `note ${shortId(n.id)} is already signed`, `add a correction with: chart note amend ${shortId(n.id)}`);
+        const s = await sign(ctx, n);
+        await commitRecords(await ctx.chart(), [s], "chart: sign note");
+        if (ctx.out.json) ctx.out.data({ id: n.id, status: "signed", signed: s.signed });
+        else ctx.out.info(`signed ${shortId(n.id)} (${s.signed?.hash.slice(0, 19)}…)`);
+      }),
+    );
+
+  textOptions(note.command("amend").description("add a signed addendum to a signed note"))
+    .argument("<note...>", "NOTE, or CLIENT NOTE")
+    .option("-d, --date <date>", "date of the addendum (default today)")
+    .action(
+      reg.action(async (ctx, refs, opts: Opts) => {
+        const n = await findNote(ctx, refs);
+        if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "addenda attach to the original note", `amend ${shortId(n.addendumTo ?? "")} instead`);
+        if (n.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(n.id)} is a draft: edit it instead`, `chart note edit ${shortId(n.id)}`);
+        const date = opts.date ? parseDate(String(opts.date), "date", ctx.today()) : ctx.today();
+        const { text } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, "");
+        const body = checkBody(text);
+        const add: NoteRecord = {
+          chart: 1,
+          kind: "note",
+          id: ctx.newId("note"),
+          client: n.client,
+          created: stamp(ctx.deps.now()),
+          type: "addendum",
+          template: "free",
+          date,
+          status: "draft",
+          addendumTo: n.id,
+          body,
+        };
+        if (n.labels) add.labels = n.labels;
+        const signedAdd = await sign(ctx, add);
+        await commitRecords(await ctx.chart(), [signedAdd], "chart: amend note");
+        if (ctx.out.json) ctx.out.data({ id: signedAdd.id, addendumTo: n.id });
+        else ctx.out.line(signedAdd.id);
+      }),
+    );
+
+  note
+    .command("templates")
+    .description("list the note templates (built in, and the chart's own in .chart/templates/)")
+    .action(
+      reg.action(async (ctx) => {
+        const root = await ctx.chart().then((c) => c.root, () => undefined);
+        const all = await listTemplates(root);
+        if (ctx.out.json) return ctx.out.data(all.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null })));
+        ctx.out.table(all.map((t) => [t.name, t.type ?? "", t.description]), ["TEMPLATE", "KIND", "DESCRIPTION"]);
+      }),
+    );
+}
+
+function countAddenda(notes: readonly NoteRecord[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const n of notes) if (n.addendumTo) m.set(n.addendumTo, (m.get(n.addendumTo) ?? 0) + 1);
+  return m;
+}

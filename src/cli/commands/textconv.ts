@@ -1,0 +1,21 @@
+/** chart textconv FILE: git's diff driver; prints a record's decrypted text (hidden). */
+import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Registrar } from "../program.js";
+
+export function registerTextconv(program: Command, reg: Registrar): void {
+  program
+    .command("textconv", { hidden: true })
+    .description("print a record's decrypted text (git diff driver)")
+    .argument("<file>")
+    .action(
+      reg.action(async (ctx, [file]) => {
+        const chart = await ctx.chart();
+        const data = await readFile(resolve(ctx.deps.cwd, file as string));
+        if (data.length === 0) return;
+        const plain = new TextDecoder().decode(await chart.cipher.decrypt(data));
+        ctx.deps.stdout.write(plain.replace(/[ \n]+$/, "\n"));
+      }),
+    );
+}

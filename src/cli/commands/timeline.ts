@@ -1,0 +1,5 @@
+/** chart timeline (not built yet). */
+import type { Command } from "commander";
+import type { Registrar } from "../program.js";
+
+export function registerTimeline(_program: Command, _reg: Registrar): void {}

@@ -1,0 +1,70 @@
+/**
+ * What every command gets: global options, output, and lazy access to the chart. Opening the
+ * chart (identity, recipients, MAC key) happens only for commands that need it.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { resolveClient, type ClientRecord } from "../domain/client.js";
+import { localDate, type IsoDate } from "../domain/dates.js";
+import { notFound } from "../domain/errors.js";
+import { idMatches, makeId, type IdKind } from "../domain/ids.js";
+import { identityPath, loadIdentity } from "../store/identity.js";
+import { readKind, readRecord, type ReadFailure } from "../store/records.js";
+import { findRoot, openChart, type Chart } from "../store/repo.js";
+import type { Deps } from "./deps.js";
+import { makeOutput, type Output } from "./output.js";
+
+export interface GlobalOptions {
+  repo?: string;
+  identity?: string;
+  json?: boolean;
+  color?: boolean; // commander's --no-color sets color: false
+  quiet?: boolean;
+}
+
+export interface Ctx {
+  deps: Deps;
+  opts: GlobalOptions;
+  out: Output;
+  chart(): Promise<Chart>;
+  today(): IsoDate;
+  newId(kind: IdKind): string;
+  /** Resolve a client by id, id prefix or unique part of the name. */
+  client(query: string): Promise<ClientRecord>;
+  /** Warn about records that could not be read (named, never their content). */
+  reportFailures(failures: readonly ReadFailure[]): void;
+}
+
+export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
+  const out = makeOutput(deps, { json: !!opts.json, quiet: !!opts.quiet, noColor: opts.color === false });
+  let chart: Promise<Chart> | undefined;
+  const ctx: Ctx = {
+    deps,
+    opts,
+    out,
+    chart: () =>
+      (chart ??= (async () => {
+        const root = await findRoot(deps.env, deps.cwd, opts.repo);
+        const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
+        return openChart(root, identity, deps.env);
+      })()),
+    today: () => localDate(deps.now()),
+    newId: (kind) => makeId(kind, deps.random(16)),
+    async client(query) {
+      const c = await ctx.chart();
+      const ids = (await readdir(join(c.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
+      // An id or unique id prefix names one client without decrypting the others.
+      const exact = ids.find((id) => id === query.trim());
+      const byId = exact ? [exact] : ids.filter((id) => idMatches(id, query));
+      if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+      const { records, failures } = await readKind<ClientRecord>(c, "client");
+      ctx.reportFailures(failures);
+      if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
+      return resolveClient(records, query);
+    },
+    reportFailures(failures) {
+      for (const f of failures) out.warn(`${f.path}: ${f.error.message.replace(`${f.path}: `, "")} (skipped)`);
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,110 @@
+/**
+ * The editor round-trip. The buffer lives in a private RAM-backed folder ($XDG_RUNTIME_DIR or
+ * /dev/shm, mode 0700), is removed on exit and on signals, and stale ones are swept on the next
+ * run. vim and neovim get swap, backup and undo files turned off.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { ChartError, invalid } from "../domain/errors.js";
+import type { Deps } from "./deps.js";
+
+const PREFIX = "chart-edit-";
+
+/** The buffer's own folder is made 0700 by mkdtemp, so any existing base folder will do. */
+function isDir(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Where buffers go: $CHART_EDIT_DIR (tests), else $XDG_RUNTIME_DIR, else /dev/shm. */
+export function bufferBase(deps: Pick<Deps, "env">): string {
+  for (const d of [deps.env.CHART_EDIT_DIR, deps.env.XDG_RUNTIME_DIR, "/dev/shm"]) {
+    if (d && isDir(d)) return d;
+  }
+  throw invalid(
+    "E_NO_RAM_DIR",
+    "no private RAM-backed folder for the editor buffer ($XDG_RUNTIME_DIR or /dev/shm)",
+    "set XDG_RUNTIME_DIR to a 0700 tmpfs folder, or pass the text with -m or -F",
+  );
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Remove buffers left by chart runs that are no longer alive. */
+export async function sweepStale(base: string): Promise<number> {
+  let n = 0;
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    if (m && !pidAlive(Number(m[1]))) {
+      await rm(join(base, name), { recursive: true, force: true });
+      n += 1;
+    }
+  }
+  return n;
+}
+
+const VIMS = new Set(["vim", "nvim", "gvim", "mvim", "vimx", "vim.basic", "vim.tiny"]);
+
+export function editorCommand(deps: Pick<Deps, "env">): { cmd: string; extra: string[] } {
+  const cmd = (deps.env.VISUAL || deps.env.EDITOR || "vi").trim();
+  const first = basename(cmd.split(/\s+/)[0] ?? "");
+  const extra = VIMS.has(first) ? ["-n", "-i", "NONE", "--cmd", "set nobackup nowritebackup noundofile noswapfile viminfo="] : [];
+  return { cmd, extra };
+}
+
+/**
+ * Open `initial` in the editor; return the saved text. The buffer is removed whatever happens.
+ */
+export async function editText(deps: Deps, initial: string, name = "note.md"): Promise<string> {
+  const base = bufferBase(deps);
+  await sweepStale(base);
+  const dir = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const unregister = deps.onCleanup(cleanup);
+  const file = join(dir, name);
+  const release = deps.holdInterrupts();
+  try {
+    await writeFile(file, initial, { mode: 0o600 });
+    const { cmd, extra } = editorCommand(deps);
+    const code = await new Promise<number>((resolvePromise, reject) => {
+      const child = spawn("/bin/sh", ["-c", `${cmd} "$@"`, "sh", ...extra, file], {
+        stdio: "inherit",
+        env: { ...deps.env } as NodeJS.ProcessEnv,
+        cwd: dir,
+      });
+      const killChild = () => child.kill("SIGTERM");
+      const unkill = deps.onCleanup(killChild);
+      child.on("error", (e) => {
+        unkill();
+        reject(e);
+      });
+      child.on("exit", (c, sig) => {
+        unkill();
+        resolvePromise(c ?? (sig ? 128 : 1));
+      });
+    });
+    if (code !== 0) {
+      throw invalid("E_EDITOR", `the editor exited with status ${code}; nothing was written`, "fix $VISUAL/$EDITOR, or pass the text with -m or -F");
+    }
+    return await readFile(file, "utf8");
+  } catch (e) {
+    if (e instanceof ChartError) throw e;
+    throw invalid("E_EDITOR", `the editor could not be started (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was written`, "set $VISUAL or $EDITOR, or pass the text with -m or -F");
+  } finally {
+    release();
+    cleanup();
+    unregister();
+  }
+}

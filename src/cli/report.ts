@@ -1,0 +1,27 @@
+/** Print an error once: `error: ...` and `hint: ...`, or a JSON object with --json. */
+import { ChartError, EXIT } from "../domain/errors.js";
+import type { Deps } from "./deps.js";
+
+export function reportError(e: unknown, deps: Deps, json: boolean): number {
+  const debug = deps.env.CHART_DEBUG === "1";
+  const err =
+    e instanceof ChartError
+      ? e
+      : new ChartError(
+          "internal",
+          "E_INTERNAL",
+          debug ? `internal error: ${(e as Error)?.message ?? String(e)}` : "internal error",
+          "run again with CHART_DEBUG=1 for details, and report it",
+        );
+  if (json) {
+    const body: Record<string, unknown> = { code: err.code, exit: err.exit, message: err.message };
+    if (err.hint) body.hint = err.hint;
+    if (err.details) body.details = err.details;
+    deps.stderr.write(`${JSON.stringify({ error: body })}\n`);
+  } else {
+    deps.stderr.write(`error: ${err.message}\n`);
+    if (err.hint) deps.stderr.write(`hint: ${err.hint}\n`);
+  }
+  if (debug && e instanceof Error && e.stack) deps.stderr.write(`${e.stack}\n`);
+  return err.exit ?? EXIT.internal;
+}

@@ -1,0 +1,63 @@
+/** The process shell: real streams, clock, environment and signals, then main(). */
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { Deps } from "./deps.js";
+import { main } from "./main.js";
+
+export async function run(argv = process.argv.slice(2)): Promise<number> {
+  process.umask(0o077);
+  const cleanups = new Set<() => void>();
+  const runCleanups = () => {
+    for (const fn of [...cleanups]) {
+      try {
+        fn();
+      } catch {
+        /* best effort */
+      }
+      cleanups.delete(fn);
+    }
+  };
+  let held = 0;
+  const onSignal = (sig: NodeJS.Signals, n: number) => () => {
+    if (sig === "SIGINT" && held > 0) return; // the editor owns the terminal; like git, wait for it
+    runCleanups();
+    process.exit(128 + n);
+  };
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ["SIGINT", onSignal("SIGINT", 2)],
+    ["SIGTERM", onSignal("SIGTERM", 15)],
+    ["SIGHUP", onSignal("SIGHUP", 1)],
+  ];
+  for (const [s, h] of handlers) process.on(s, h);
+  process.on("exit", runCleanups);
+  const entry = fileURLToPath(new URL("../../bin/chart.js", import.meta.url));
+  const deps: Deps = {
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY },
+    random: (n) => new Uint8Array(randomBytes(n)),
+    onCleanup: (fn) => {
+      cleanups.add(fn);
+      return () => cleanups.delete(fn);
+    },
+    holdInterrupts: () => {
+      held += 1;
+      return () => {
+        held -= 1;
+      };
+    },
+    selfCommand: `${shellQuote(process.execPath)} ${shellQuote(entry)}`,
+  };
+  try {
+    return await main(argv, deps);
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+    runCleanups();
+  }
+}
+
+export const shellQuote = (s: string): string => (/^[A-Za-z0-9_./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

@@ -1,0 +1,43 @@
+/** Where a note's text comes from: -m TEXT, -F FILE, -F - (stdin), or the editor. */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { usageError, notFound } from "../domain/errors.js";
+import type { Deps } from "./deps.js";
+import { editText } from "./editor.js";
+
+export async function readStream(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export interface TextSource {
+  message?: string[] | string;
+  file?: string;
+}
+
+/**
+ * The text given by flags, or undefined when the editor should be opened.
+ * Several -m flags join as paragraphs, like git commit.
+ */
+export async function textFromFlags(deps: Deps, src: TextSource): Promise<string | undefined> {
+  const m = src.message;
+  if (m !== undefined && src.file !== undefined) throw usageError("E_USAGE", "-m and -F cannot be combined", "choose one source for the text");
+  if (m !== undefined) return Array.isArray(m) ? m.join("\n\n") : m;
+  if (src.file === "-") return readStream(deps.stdin);
+  if (src.file !== undefined) {
+    try {
+      return await readFile(resolve(deps.cwd, src.file), "utf8");
+    } catch {
+      throw notFound("E_NO_FILE", `cannot read ${src.file}`, "check the path");
+    }
+  }
+  return undefined;
+}
+
+export async function textFromFlagsOrEditor(deps: Deps, src: TextSource, initial: string): Promise<{ text: string; edited: boolean }> {
+  const t = await textFromFlags(deps, src);
+  if (t !== undefined) return { text: t, edited: false };
+  return { text: await editText(deps, initial), edited: true };
+}

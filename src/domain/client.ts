@@ -1,0 +1,103 @@
+/** Clients: profile fields, status, retention, and naming a client from user input. */
+import { addYears, type IsoDate } from "./dates.js";
+import { invalid, notFound, ChartError } from "./errors.js";
+import { idMatches, shortId } from "./ids.js";
+import type { BaseRecord } from "./record.js";
+
+export interface ClientRecord extends BaseRecord {
+  kind: "client";
+  name: string;
+  preferredName?: string;
+  pronouns?: string;
+  dob?: IsoDate;
+  email?: string;
+  phone?: string;
+  emergencyContact?: string;
+  status: "active" | "discharged";
+  admitted: IsoDate;
+  discharged?: IsoDate;
+  dischargeReason?: string;
+}
+
+export const CLIENT_EDITABLE = [
+  "name",
+  "preferredName",
+  "pronouns",
+  "dob",
+  "email",
+  "phone",
+  "emergencyContact",
+] as const;
+export type ClientEditable = (typeof CLIENT_EDITABLE)[number];
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Validate the profile fields a user typed; throws an exit-3 error naming the field. */
+export function checkClientFields(c: Partial<Record<ClientEditable, string | undefined>>): void {
+  if (c.name !== undefined && c.name.trim() === "") {
+    throw invalid("E_CLIENT_NAME", "a client needs a name", "pass --name \"First Last\"");
+  }
+  if (c.email !== undefined && c.email !== "" && !EMAIL_RE.test(c.email)) {
+    throw invalid("E_BAD_EMAIL", "the email address is not valid", "use name@example.org");
+  }
+  if (c.phone !== undefined && c.phone !== "" && !/^[+0-9 ().-]{3,}$/.test(c.phone)) {
+    throw invalid("E_BAD_PHONE", "the phone number is not valid", "digits, spaces, + ( ) . - only");
+  }
+}
+
+export const AGE_OF_MAJORITY = 18;
+
+/**
+ * HIPAA-adjacent retention: 7 years after last service, or 3 years after a minor reaches
+ * majority, whichever is later.
+ */
+export function retentionDate(
+  client: Pick<ClientRecord, "dob" | "admitted">,
+  lastService: IsoDate | undefined,
+): IsoDate {
+  const last = lastService ?? client.admitted;
+  const bySevenYears = addYears(last, 7);
+  if (!client.dob) return bySevenYears;
+  const byMajority = addYears(client.dob, AGE_OF_MAJORITY + 3);
+  return byMajority > bySevenYears ? byMajority : bySevenYears;
+}
+
+export const displayName = (c: Pick<ClientRecord, "name" | "preferredName">): string =>
+  c.preferredName && c.preferredName !== c.name ? `${c.name} (${c.preferredName})` : c.name;
+
+/**
+ * Resolve a client named by id, id prefix or a unique part of the name.
+ * Exact id and id-prefix matches win over name matches.
+ */
+export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "preferredName">>(
+  clients: readonly C[],
+  query: string,
+): C {
+  const q = query.trim();
+  if (q === "") throw invalid("E_CLIENT_QUERY", "no client named", "name a client by id or name");
+  const exact = clients.find((c) => c.id === q);
+  if (exact) return exact;
+  const byId = clients.filter((c) => idMatches(c.id, q));
+  if (byId.length === 1) return byId[0] as C;
+  const needle = q.toLowerCase();
+  const byName = byId.length
+    ? byId
+    : clients.filter(
+        (c) =>
+          c.name.toLowerCase().includes(needle) ||
+          (c.preferredName ?? "").toLowerCase().includes(needle),
+      );
+  const exactName = byName.filter((c) => c.name.toLowerCase() === needle);
+  if (exactName.length === 1) return exactName[0] as C;
+  if (byName.length === 1) return byName[0] as C;
+  if (byName.length === 0) {
+    throw notFound("E_CLIENT_NOT_FOUND", `no client matches "${q}"`, "see chart client list --all");
+  }
+  const list = byName.map((c) => `${shortId(c.id)} ${c.name}`).join(", ");
+  throw new ChartError(
+    "usage",
+    "E_CLIENT_AMBIGUOUS",
+    `"${q}" matches ${byName.length} clients: ${list}`,
+    "use more of the name, or the client id",
+  );
+}

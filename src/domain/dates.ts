@@ -1,0 +1,71 @@
+/** Calendar dates (YYYY-MM-DD) and timestamps; the clock is always passed in. */
+import { invalid } from "./errors.js";
+
+export type IsoDate = string; // YYYY-MM-DD
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isIsoDate(s: string): boolean {
+  const m = DATE_RE.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d <= dim;
+}
+
+/** Today's date in the local time zone of the given clock instant. */
+export function localDate(now: Date): IsoDate {
+  const y = now.getFullYear();
+  const m = String(now.getMonth() + 1).padStart(2, "0");
+  const d = String(now.getDate()).padStart(2, "0");
+  return `${String(y).padStart(4, "0")}-${m}-${d}`;
+}
+
+/**
+ * Parse a user-supplied date. Accepts YYYY-MM-DD, "today" and "yesterday".
+ * Future dates are refused unless allowFuture.
+ */
+export function parseDate(
+  input: string,
+  what: string,
+  today: IsoDate,
+  opts: { allowFuture?: boolean } = {},
+): IsoDate {
+  const s = input.trim().toLowerCase();
+  let date: string;
+  if (s === "today") date = today;
+  else if (s === "yesterday") date = addDays(today, -1);
+  else date = s;
+  if (!isIsoDate(date)) {
+    throw invalid(
+      "E_BAD_DATE",
+      `${what} is not a valid date: use YYYY-MM-DD`,
+      `for example --${what.replace(/\s+/g, "-")} ${today}`,
+    );
+  }
+  if (!opts.allowFuture && date > today) {
+    throw invalid(
+      "E_FUTURE_DATE",
+      `${what} ${date} is in the future`,
+      "check the date, or pass --allow-future if it is intended",
+    );
+  }
+  return date;
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d + days));
+  return t.toISOString().slice(0, 10);
+}
+
+export function addYears(date: IsoDate, years: number): IsoDate {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  // Feb 29 + n years lands on Mar 1 in a non-leap year, which is the later, safer date.
+  const t = new Date(Date.UTC(y + years, m - 1, d));
+  return t.toISOString().slice(0, 10);
+}
+
+/** An instant as an ISO string with seconds precision (UTC). */
+export const stamp = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -1,0 +1,34 @@
+/**
+ * Sensitivity labels from the HL7 DS4P vocabulary (v3 ActCode, "InformationSensitivityPolicy").
+ * Labelled items are shared only when a consent names that sensitivity.
+ */
+import { invalid } from "./errors.js";
+
+export const LABELS = {
+  SUD: "substance use disorder information",
+  ETH: "substance abuse information (42 CFR Part 2)",
+  HIV: "HIV/AIDS information",
+  SDV: "sexual assault, abuse or domestic violence information",
+  PSY: "psychiatry disorder information",
+  PSYTHPN: "psychotherapy note",
+  BH: "behavioral health information",
+  SEX: "sexuality and reproductive health information",
+  STD: "sexually transmitted disease information",
+  GDIS: "genetic disease information",
+  MH: "mental health information",
+} as const;
+
+export type Label = keyof typeof LABELS;
+
+export const LABEL_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+
+export function checkLabel(s: string): Label {
+  const l = s.trim().toUpperCase();
+  if (l in LABELS) return l as Label;
+  throw invalid("E_BAD_LABEL", `unknown sensitivity label "${s}"`, `use one of: ${Object.keys(LABELS).join(", ")}`);
+}
+
+export function checkLabels(list: readonly string[] | undefined): Label[] | undefined {
+  if (!list || list.length === 0) return undefined;
+  return [...new Set(list.flatMap((s) => s.split(",")).filter((s) => s.trim() !== "").map(checkLabel))].sort();
+}

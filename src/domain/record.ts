@@ -1,0 +1,86 @@
+/**
+ * The record envelope shared by every kind (DESIGN.md section 3). A record is the YAML map
+ * inside one `.age` file; records with free text also carry a Markdown `body`.
+ */
+import { invalid } from "./errors.js";
+import { isIdOf, type IdKind } from "./ids.js";
+
+export const RECORD_KINDS = ["client", "note", "med", "dx", "consent", "disclosure"] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** Where each kind lives under clients/<cid>/. */
+export const KIND_DIR: Record<RecordKind, string | null> = {
+  client: null, // clients/<cid>/profile.age
+  note: "notes",
+  med: "meds",
+  dx: "dx",
+  consent: "consents",
+  disclosure: "disclosures",
+};
+
+export const KIND_ID: Record<RecordKind, IdKind> = {
+  client: "client",
+  note: "note",
+  med: "med",
+  dx: "dx",
+  consent: "consent",
+  disclosure: "disclosure",
+};
+
+export interface BaseRecord {
+  chart: 1;
+  kind: RecordKind;
+  id: string;
+  client: string;
+  created: string; // ISO instant, when recorded
+  updated?: string;
+  body?: string;
+}
+
+export type AnyRecord = BaseRecord & Record<string, unknown>;
+
+export function recordPath(kind: RecordKind, client: string, id: string): string {
+  if (kind === "client") return `clients/${client}/profile.age`;
+  return `clients/${client}/${KIND_DIR[kind]}/${id}.age`;
+}
+
+const PATH_RE = /^clients\/([a-z0-9_]+)\/(?:profile\.age|([a-z]+)\/([a-z0-9_]+)\.age)$/;
+
+/** What a path claims to hold; used to check a record against where it was found. */
+export function parseRecordPath(
+  path: string,
+): { kind: RecordKind; client: string; id: string } | null {
+  const m = PATH_RE.exec(path);
+  if (!m) return null;
+  const client = m[1] as string;
+  if (m[2] === undefined) return { kind: "client", client, id: client };
+  const kind = (Object.keys(KIND_DIR) as RecordKind[]).find((k) => KIND_DIR[k] === m[2]);
+  if (!kind) return null;
+  return { kind, client, id: m[3] as string };
+}
+
+/** Check the envelope fields every record must carry, and that they agree with the path. */
+export function checkEnvelope(data: unknown, path: string): AnyRecord {
+  const where = parseRecordPath(path);
+  if (!where) throw invalid("E_BAD_PATH", `${path} is not a chart record path`);
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw invalid("E_MALFORMED", `${path}: record is not a YAML map`, "run chart fsck");
+  }
+  const r = data as Record<string, unknown>;
+  if (r.chart !== 1) throw invalid("E_MALFORMED", `${path}: missing or unknown 'chart' version`);
+  if (r.kind !== where.kind || r.id !== where.id || r.client !== where.client) {
+    throw invalid(
+      "E_MISPLACED",
+      `${path}: record kind, id or client does not match its path (moved or swapped file)`,
+      "restore the file from git history, or run chart fsck",
+    );
+  }
+  if (!isIdOf(KIND_ID[where.kind], where.id) || !isIdOf("client", where.client)) {
+    throw invalid("E_MALFORMED", `${path}: malformed id`);
+  }
+  if (typeof r.created !== "string") throw invalid("E_MALFORMED", `${path}: missing 'created'`);
+  if (r.body !== undefined && typeof r.body !== "string") {
+    throw invalid("E_MALFORMED", `${path}: 'body' must be text`);
+  }
+  return r as AnyRecord;
+}

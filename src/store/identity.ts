@@ -1,0 +1,95 @@
+/** The practitioner's age identity: where it lives, creating it, loading it safely. */
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { keyError } from "../domain/errors.js";
+import { writeFileAtomic } from "./atomic.js";
+import type { Env } from "./env.js";
+
+export interface Identity {
+  path: string;
+  secret: string; // AGE-SECRET-KEY-1...
+  recipient: string; // age1...
+}
+
+/** --identity, then $CHART_IDENTITY, then $XDG_CONFIG_HOME/chart/identity (~/.config). */
+export function identityPath(env: Env, cwd: string, flag?: string): string {
+  if (flag) return resolve(cwd, flag);
+  if (env.CHART_IDENTITY) return resolve(cwd, env.CHART_IDENTITY);
+  const config = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
+  return join(config, "chart", "identity");
+}
+
+const SECRET_RE = /^AGE-SECRET-KEY-1[0-9A-Z]+$/;
+
+export function parseIdentityFile(text: string, path: string): string {
+  if (text.startsWith("age-encryption.org/v1")) {
+    throw keyError(
+      "E_IDENTITY_ENCRYPTED",
+      `the identity ${path} is passphrase-protected, which this version cannot unlock yet`,
+      "decrypt it to a 0600 file with `age -d` and point --identity or CHART_IDENTITY at it",
+    );
+  }
+  const keys = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+  const key = keys.find((k) => SECRET_RE.test(k));
+  if (!key) {
+    throw keyError(
+      "E_IDENTITY_INVALID",
+      `${path} holds no X25519 age identity (AGE-SECRET-KEY-1...)`,
+      "point --identity or CHART_IDENTITY at the file `chart init` or `age-keygen` made",
+    );
+  }
+  return key;
+}
+
+export async function loadIdentity(path: string): Promise<Identity> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch {
+    throw keyError(
+      "E_NO_IDENTITY",
+      `no identity at ${path}`,
+      "run `chart init` to create one, or set --identity / CHART_IDENTITY",
+    );
+  }
+  if ((mode & 0o077) !== 0) {
+    throw keyError(
+      "E_IDENTITY_PERMS",
+      `the identity ${path} can be read by other users (mode ${(mode & 0o777).toString(8)})`,
+      `run: chmod 600 ${path}`,
+    );
+  }
+  const secret = parseIdentityFile(await readFile(path, "utf8"), path);
+  const { identityToRecipient } = await import("age-encryption");
+  let recipient: string;
+  try {
+    recipient = await identityToRecipient(secret);
+  } catch {
+    throw keyError("E_IDENTITY_INVALID", `${path} holds a malformed age identity`, "check the file");
+  }
+  return { path, secret, recipient };
+}
+
+/** Create an identity in the age-keygen file format, mode 0600. */
+export async function createIdentity(path: string, now: Date): Promise<Identity> {
+  const { generateX25519Identity, identityToRecipient } = await import("age-encryption");
+  const secret = await generateX25519Identity();
+  const recipient = await identityToRecipient(secret);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const text = `# created: ${now.toISOString()}\n# public key: ${recipient}\n${secret}\n`;
+  await writeFileAtomic(path, text, 0o600);
+  return { path, secret, recipient };
+}
+
+export async function identityExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

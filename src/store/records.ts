@@ -1,0 +1,117 @@
+/**
+ * Reading and writing records: decrypt + verify on read, encrypt + atomic write + one commit
+ * on write, under the chart's writer lock. A file that fails is named; the others still work.
+ */
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ChartError, invalid, keyError } from "../domain/errors.js";
+import { KIND_DIR, parseRecordPath, recordPath, type AnyRecord, type BaseRecord, type RecordKind } from "../domain/record.js";
+import { writeFileAtomic } from "./atomic.js";
+import { parseEnvelope, serialize } from "./envelope.js";
+import { commitPaths } from "./git.js";
+import { withLock } from "./lock.js";
+import type { Chart } from "./repo.js";
+
+export interface ReadFailure {
+  path: string;
+  error: ChartError;
+}
+
+export interface ReadResult<T> {
+  records: T[];
+  failures: ReadFailure[];
+}
+
+const LOCK_TIMEOUT_MS = 15_000;
+
+export async function readRecordAt(chart: Chart, path: string): Promise<AnyRecord> {
+  let data: Uint8Array;
+  try {
+    data = await readFile(join(chart.root, path));
+  } catch {
+    throw new ChartError("notFound", "E_NO_RECORD", `${path} does not exist`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(await chart.cipher.decrypt(data));
+  } catch {
+    throw keyError("E_DECRYPT", `${path} cannot be decrypted (corrupted, or not encrypted to this identity)`, "restore it from git history (git checkout -- PATH), or run chart fsck");
+  }
+  return parseEnvelope(text, path, chart.macKey);
+}
+
+/** Paths of one kind for one client (or client profiles when kind is "client"). */
+export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: string): Promise<string[]> {
+  if (kind === "client") {
+    const ids = await readdir(join(chart.root, "clients")).catch(() => [] as string[]);
+    return ids.filter((d) => d.startsWith("cl_")).sort().map((d) => `clients/${d}/profile.age`);
+  }
+  if (!client) throw new Error("listRecordPaths needs a client for " + kind);
+  const dir = `clients/${client}/${KIND_DIR[kind]}`;
+  const files = await readdir(join(chart.root, dir)).catch(() => [] as string[]);
+  return files.filter((f) => f.endsWith(".age") && !f.startsWith(".")).sort().map((f) => `${dir}/${f}`);
+}
+
+/** Read many paths in parallel, collecting failures instead of stopping at the first. */
+export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<AnyRecord>> {
+  const results = await Promise.all(
+    paths.map(async (path) => {
+      try {
+        return { record: await readRecordAt(chart, path) };
+      } catch (e) {
+        if (e instanceof ChartError) return { failure: { path, error: e } };
+        throw e;
+      }
+    }),
+  );
+  const records: AnyRecord[] = [];
+  const failures: ReadFailure[] = [];
+  for (const r of results) {
+    if ("record" in r && r.record) records.push(r.record);
+    else if ("failure" in r && r.failure) failures.push(r.failure);
+  }
+  return { records, failures };
+}
+
+export async function readKind<T extends BaseRecord>(chart: Chart, kind: RecordKind, client?: string): Promise<ReadResult<T>> {
+  const res = await readPaths(chart, await listRecordPaths(chart, kind, client));
+  return res as ReadResult<T>;
+}
+
+export async function readRecord<T extends BaseRecord>(chart: Chart, kind: RecordKind, client: string, id: string): Promise<T> {
+  return (await readRecordAt(chart, recordPath(kind, client, id))) as T;
+}
+
+export interface Change {
+  record: AnyRecord;
+}
+
+/**
+ * Write records (new or replacing) and remove paths, as one commit with a generic message.
+ * Called with the records already validated; each path is checked against its record.
+ */
+export async function commitRecords(
+  chart: Chart,
+  records: readonly BaseRecord[],
+  message: string,
+  remove: readonly string[] = [],
+): Promise<string[]> {
+  if (records.length === 0 && remove.length === 0) return [];
+  const planned = records.map((r) => {
+    const path = recordPath(r.kind, r.client, r.id);
+    const where = parseRecordPath(path);
+    if (!where) throw invalid("E_BAD_PATH", `cannot place a ${r.kind} record`);
+    return { path, record: r };
+  });
+  const encrypted = await Promise.all(
+    planned.map(async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) })),
+  );
+  const git = await chart.git();
+  return withLock(chart.gitDir, LOCK_TIMEOUT_MS, async () => {
+    for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
+    for (const path of remove) await rm(join(chart.root, path), { force: true });
+    const paths = [...encrypted.map((e) => e.path), ...remove];
+    await commitPaths(git, paths, message);
+    return paths;
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * The chart repository: finding it, creating it (`chart init`), and opening it for reading and
+ * writing with the identity, recipients and MAC key.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { access, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { SimpleGit } from "simple-git";
+import { keyError, notFound, storageError } from "../domain/errors.js";
+import { makeCipher, type Cipher } from "./age.js";
+import { writeFileAtomic } from "./atomic.js";
+import type { Env } from "./env.js";
+import { commitPaths, gitOr, openGit } from "./git.js";
+import type { Identity } from "./identity.js";
+import { parseRecipients } from "./recipients.js";
+
+export const FORMAT = "chart 1";
+
+export const GITATTRIBUTES = "*.age -text diff=chart merge=binary\n";
+export const GITIGNORE = ["# chart: local, never committed", ".chart/cache/", "*.lock", ".*.tmp-*", ""].join("\n");
+
+export interface Chart {
+  root: string;
+  gitDir: string;
+  identity: Identity;
+  recipients: string[];
+  macKey: Uint8Array;
+  cipher: Cipher;
+  git: () => Promise<SimpleGit>;
+  env: Env;
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+/** --repo, then $CHART_REPO, then the nearest folder at or above cwd holding .chart/format. */
+export async function findRoot(env: Env, cwd: string, flag?: string): Promise<string> {
+  const given = flag ?? env.CHART_REPO;
+  if (given) {
+    const root = resolve(cwd, given);
+    if (!(await exists(join(root, ".chart", "format")))) {
+      throw notFound("E_NOT_A_CHART", `${root} is not a chart repository`, `run: chart init ${given}`);
+    }
+    return root;
+  }
+  let dir = resolve(cwd);
+  for (;;) {
+    if (await exists(join(dir, ".chart", "format"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw notFound(
+    "E_NOT_A_CHART",
+    "not inside a chart repository",
+    "run `chart init DIR`, or pass --repo DIR, or set CHART_REPO",
+  );
+}
+
+async function gitDirOf(root: string): Promise<string> {
+  const dotgit = join(root, ".git");
+  try {
+    const text = await readFile(dotgit, "utf8"); // a worktree or submodule: "gitdir: PATH"
+    const m = /^gitdir: (.+)$/m.exec(text);
+    if (m) return resolve(root, (m[1] as string).trim());
+  } catch {
+    /* a directory, the usual case */
+  }
+  return dotgit;
+}
+
+export async function openChart(root: string, identity: Identity, env: Env): Promise<Chart> {
+  const format = (await readFile(join(root, ".chart", "format"), "utf8").catch(() => "")).trim();
+  if (format !== FORMAT) {
+    throw storageError("E_FORMAT", `${root} has chart format "${format.slice(0, 20)}", expected "${FORMAT}"`, "upgrade chart");
+  }
+  const recipients = parseRecipients(await readFile(join(root, ".chart", "recipients"), "utf8")).map((r) => r.recipient);
+  const cipher = await makeCipher(identity.secret, recipients);
+  let macKey: Uint8Array;
+  try {
+    const plain = new TextDecoder().decode(await cipher.decrypt(await readFile(join(root, ".chart", "macs.age"))));
+    const m = /^key: ([0-9a-f]{64})$/m.exec(plain);
+    if (!m) throw new Error("bad mac key file");
+    macKey = Buffer.from(m[1] as string, "hex");
+  } catch {
+    throw keyError(
+      "E_WRONG_IDENTITY",
+      `the identity ${identity.path} cannot open this chart`,
+      "use the identity this chart was made with (--identity FILE), or have it added with `chart key add` on a device that has it",
+    );
+  }
+  let git: SimpleGit | undefined;
+  return {
+    root,
+    gitDir: await gitDirOf(root),
+    identity,
+    recipients,
+    macKey,
+    cipher,
+    env,
+    git: async () => (git ??= await openGit(root, env)),
+  };
+}
+
+/** Point git's diff at chart's textconv so `git log -p` shows decrypted text locally. */
+export async function configureLocalGit(root: string, textconv: string): Promise<void> {
+  // simple-git refuses to set a textconv (it guards against injected commands); this value is
+  // chart's own command line, never user input, so plain git sets it.
+  const git = (args: string[]) =>
+    new Promise<void>((res, rej) => execFile("git", args, { cwd: root }, (err) => (err ? rej(err) : res())));
+  await gitOr("config", () => git(["config", "--local", "diff.chart.textconv", textconv]));
+  await git(["config", "--local", "--unset-all", "diff.chart.cachetextconv"]).catch(() => undefined);
+}
+
+export interface InitResult {
+  root: string;
+  created: boolean; // a new chart, rather than an existing one checked
+}
+
+/**
+ * Create the chart in `root` (git init when needed). Safe to run twice: an existing chart is
+ * checked, its local git configuration refreshed, and nothing is committed.
+ */
+export async function initChart(
+  root: string,
+  identity: Identity,
+  env: Env,
+  textconv: string,
+  label: string,
+): Promise<InitResult> {
+  await mkdir(root, { recursive: true });
+  const git = await openGit(root, env);
+  const isRepo = await exists(join(root, ".git"));
+  if (!isRepo) await gitOr("init", () => git.raw(["init", "--quiet", "--initial-branch=main"]));
+  if (await exists(join(root, ".chart", "format"))) {
+    const chart = await openChart(root, identity, env); // checks the identity can open it
+    await configureLocalGit(root, textconv);
+    void chart;
+    return { root, created: false };
+  }
+  const entries = (await readdir(root)).filter((e) => e !== ".git");
+  const clientDir = entries.includes("clients");
+  if (clientDir) throw storageError("E_INIT_CONFLICT", `${root} already has a clients/ folder but no .chart/`, "choose an empty folder");
+  await mkdir(join(root, ".chart"), { recursive: true, mode: 0o700 });
+  await writeFile(join(root, ".chart", "format"), `${FORMAT}\n`);
+  await writeFile(join(root, ".chart", "recipients"), `# ${label}\n${identity.recipient}\n`);
+  const cipher = await makeCipher(identity.secret, [identity.recipient]);
+  const macText = `chart: 1\nkind: mac-key\nkey: ${randomBytes(32).toString("hex")}\n`;
+  await writeFileAtomic(join(root, ".chart", "macs.age"), await cipher.encrypt(macText), 0o600);
+  await writeFile(join(root, ".gitattributes"), GITATTRIBUTES);
+  await writeFile(join(root, ".gitignore"), GITIGNORE);
+  await configureLocalGit(root, textconv);
+  await commitPaths(git, [".chart/format", ".chart/recipients", ".chart/macs.age", ".gitattributes", ".gitignore"], "chart: init");
+  return { root, created: true };
+}
