@@ -34,7 +34,7 @@ export async function openGit(root: string, env: Env): Promise<SimpleGit> {
 /** The parts of the environment git needs (PATH, HOME, locale), without editor hooks. */
 function gitEnv(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND"]) {
+  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "SSH_AUTH_SOCK"]) {
     const v = env[k];
     if (v !== undefined) out[k] = v;
   }
