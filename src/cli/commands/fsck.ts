@@ -1,0 +1,36 @@
+/** chart fsck [--decrypt] [--repair]: check every record; recover what a killed command left. */
+import type { Command } from "commander";
+import { ChartError } from "../../domain/errors.js";
+import { fsck, repair } from "../../store/fsck.js";
+import type { Registrar } from "../program.js";
+
+export function registerFsck(program: Command, reg: Registrar): void {
+  program
+    .command("fsck")
+    .description("check the chart: file names and age headers; --decrypt also decrypts and verifies every record")
+    .option("--decrypt", "decrypt and verify the MAC of every record")
+    .option("--repair", "commit complete records a killed command left uncommitted, remove stale temp files")
+    .action(
+      reg.action(async (ctx, _a, opts) => {
+        const chart = await ctx.chart();
+        const decrypt = !!opts.decrypt || !!opts.repair;
+        const report = await fsck(chart, { decrypt });
+        if (opts.repair && (report.uncommitted.length || report.tempFiles.length)) {
+          await repair(chart, report);
+          ctx.out.info(`recovered ${report.uncommitted.length} uncommitted file(s), removed ${report.tempFiles.length} temp file(s)`);
+        }
+        if (ctx.out.json) ctx.out.data({ ...report, repaired: !!opts.repair });
+        else {
+          for (const p of report.problems) ctx.out.line(`${p.path}: ${p.message} [${p.code}]`);
+          if (!opts.repair) {
+            for (const u of report.uncommitted) ctx.out.line(`${u}: not committed (run chart fsck --repair)`);
+            for (const t of report.tempFiles) ctx.out.line(`${t}: stale temp file (run chart fsck --repair)`);
+          }
+          ctx.out.info(`${report.files} record files${decrypt ? `, ${report.decrypted} decrypted and verified` : ""}, ${report.problems.length} problem(s)`);
+        }
+        if (report.problems.length) {
+          throw new ChartError("invalid", "E_FSCK", `${report.problems.length} record file(s) failed the check`, "restore them from git history: git checkout HEAD -- PATH (or an earlier commit: git log -- PATH)");
+        }
+      }),
+    );
+}
