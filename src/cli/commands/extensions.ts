@@ -8,6 +8,7 @@ import { registerImport } from "./import.js";
 import { registerConsent } from "./consent.js";
 import { registerShare } from "./share.js";
 import { registerDisclosures } from "./disclosures.js";
+import { registerFsck } from "./fsck.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -17,4 +18,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerConsent(program, reg);
   registerShare(program, reg);
   registerDisclosures(program, reg);
+  registerFsck(program, reg);
 }
