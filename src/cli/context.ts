@@ -53,9 +53,11 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     async client(query) {
       const c = await ctx.chart();
       const ids = (await readdir(join(c.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
-      // An id or unique id prefix names one client without decrypting the others.
-      const exact = ids.find((id) => id === query.trim());
-      const byId = exact ? [exact] : ids.filter((id) => idMatches(id, query));
+      // A full id, or a prefixed id prefix (cl_ab3...) naming one client, is found without
+      // decrypting the others. A bare query may also be part of a name: resolveClient decides.
+      const q = query.trim();
+      const exact = ids.find((id) => id === q);
+      const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
       if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
       const { records, failures } = await readKind<ClientRecord>(c, "client");
       ctx.reportFailures(failures);
@@ -63,7 +65,11 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       return resolveClient(records, query);
     },
     reportFailures(failures) {
-      for (const f of failures) out.warn(`${f.path}: ${f.error.message.replace(`${f.path}: `, "")} (skipped)`);
+      for (const f of failures) {
+        const m = f.error.message;
+        const what = m.startsWith(f.path) ? m.slice(f.path.length).replace(/^:?\s*/, "") : m;
+        out.warn(`${f.path}: ${what} (skipped)`);
+      }
     },
   };
   return ctx;

@@ -65,6 +65,17 @@ export function editorCommand(deps: Pick<Deps, "env">): { cmd: string; extra: st
 }
 
 /**
+ * The shell script that runs the editor. A plain command is exec'd, so the editor replaces the
+ * shell and a signal sent to it on cleanup reaches the editor itself (dash does not forward
+ * signals, and would leave the editor running with the text). Commands with shell syntax
+ * (`;`, `|`, `&`, parentheses, backquotes, or a leading VAR=value) run as written.
+ */
+export function editorScript(cmd: string): string {
+  const plain = !/[;&|()`]/.test(cmd) && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd);
+  return `${plain ? "exec " : ""}${cmd} "$@"`;
+}
+
+/**
  * Open `initial` in the editor; return the saved text. The buffer is removed whatever happens.
  */
 export async function editText(deps: Deps, initial: string, name = "note.md"): Promise<string> {
@@ -79,7 +90,7 @@ export async function editText(deps: Deps, initial: string, name = "note.md"): P
     await writeFile(file, initial, { mode: 0o600 });
     const { cmd, extra } = editorCommand(deps);
     const code = await new Promise<number>((resolvePromise, reject) => {
-      const child = spawn("/bin/sh", ["-c", `${cmd} "$@"`, "sh", ...extra, file], {
+      const child = spawn("/bin/sh", ["-c", editorScript(cmd), "sh", ...extra, file], {
         stdio: "inherit",
         env: { ...deps.env } as NodeJS.ProcessEnv,
         cwd: dir,

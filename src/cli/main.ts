@@ -16,8 +16,8 @@ function readVersion(): string {
 }
 
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
-  const built = buildProgram(deps, readVersion());
   const json = argv.includes("--json");
+  const built = buildProgram(deps, readVersion(), { json });
   try {
     await built.program.parseAsync([...argv], { from: "user" });
     return built.exitCode();
@@ -25,9 +25,16 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
       if (e.code === "commander.executeSubCommandAsync") return EXIT.ok;
-      // commander already printed "error: ..."; add what to do next.
-      if (e.exitCode !== 0) deps.stderr.write("hint: see `chart --help`, or `chart COMMAND --help`\n");
-      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (e.exitCode === 0) return EXIT.ok;
+      const hint = "see `chart --help`, or `chart COMMAND --help`";
+      if (json) {
+        const message = e.message.replace(/^error:\s*/, "").split("\n")[0] ?? "";
+        deps.stderr.write(`${JSON.stringify({ error: { code: "E_USAGE", exit: EXIT.usage, message, hint } })}\n`);
+      } else {
+        // commander already printed "error: ..."; add what to do next.
+        deps.stderr.write(`hint: ${hint}\n`);
+      }
+      return EXIT.usage;
     }
     return reportError(e, deps, json);
   }

@@ -25,7 +25,7 @@ export interface Built {
   ctx(): Ctx | undefined;
 }
 
-export function buildProgram(deps: Deps, version: string): Built {
+export function buildProgram(deps: Deps, version: string, opts: { json?: boolean } = {}): Built {
   let code = 0;
   let lastCtx: Ctx | undefined;
   const program = new Command("chart");
@@ -61,18 +61,19 @@ export function buildProgram(deps: Deps, version: string): Built {
   registerCompletion(program, reg);
   registerTextconv(program, reg);
 
-  applyOutput(program, deps);
+  applyOutput(program, deps, !!opts.json);
   return { program, exitCode: () => code, ctx: () => lastCtx };
 }
 
-function applyOutput(cmd: Command, deps: Deps): void {
+/** With --json, usage errors are reported by main() as a JSON object instead of commander's text. */
+function applyOutput(cmd: Command, deps: Deps, json: boolean): void {
   cmd.exitOverride();
   cmd.configureOutput({
     writeOut: (s) => void deps.stdout.write(s),
     writeErr: (s) => void deps.stderr.write(s),
-    outputError: (s, write) => write(s),
+    outputError: (s, write) => (json ? undefined : write(s)),
   });
-  for (const sub of cmd.commands) applyOutput(sub, deps);
+  for (const sub of cmd.commands) applyOutput(sub, deps, json);
 }
 
 /** Repeatable option helper: --label A --label B */

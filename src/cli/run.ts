@@ -8,7 +8,8 @@ export async function run(argv = process.argv.slice(2)): Promise<number> {
   process.umask(0o077);
   const cleanups = new Set<() => void>();
   const runCleanups = () => {
-    for (const fn of [...cleanups]) {
+    // Last registered first, like a stack: the editor is stopped before its buffer is removed.
+    for (const fn of [...cleanups].reverse()) {
       try {
         fn();
       } catch {

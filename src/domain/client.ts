@@ -67,7 +67,10 @@ export const displayName = (c: Pick<ClientRecord, "name" | "preferredName">): st
 
 /**
  * Resolve a client named by id, id prefix or a unique part of the name.
- * Exact id and id-prefix matches win over name matches.
+ * A full id, or a prefixed id prefix ("cl_ab3") that names one client, wins. A bare query
+ * ("ann") may be either an id prefix or a name part: it must name exactly one client in both
+ * readings together, so a name that happens to start some other client's id is ambiguous rather
+ * than silently the wrong client.
  */
 export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "preferredName">>(
   clients: readonly C[],
@@ -78,26 +81,25 @@ export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "pref
   const exact = clients.find((c) => c.id === q);
   if (exact) return exact;
   const byId = clients.filter((c) => idMatches(c.id, q));
-  if (byId.length === 1) return byId[0] as C;
+  if (q.includes("_") && byId.length === 1) return byId[0] as C;
   const needle = q.toLowerCase();
-  const byName = byId.length
-    ? byId
-    : clients.filter(
-        (c) =>
-          c.name.toLowerCase().includes(needle) ||
-          (c.preferredName ?? "").toLowerCase().includes(needle),
-      );
+  const byName = clients.filter(
+    (c) =>
+      c.name.toLowerCase().includes(needle) ||
+      (c.preferredName ?? "").toLowerCase().includes(needle),
+  );
+  const candidates = [...new Set([...byId, ...byName])];
+  if (candidates.length === 1) return candidates[0] as C;
   const exactName = byName.filter((c) => c.name.toLowerCase() === needle);
-  if (exactName.length === 1) return exactName[0] as C;
-  if (byName.length === 1) return byName[0] as C;
-  if (byName.length === 0) {
+  if (byId.length === 0 && exactName.length === 1) return exactName[0] as C;
+  if (candidates.length === 0) {
     throw notFound("E_CLIENT_NOT_FOUND", `no client matches "${q}"`, "see chart client list --all");
   }
-  const list = byName.map((c) => `${shortId(c.id)} ${c.name}`).join(", ");
+  const list = candidates.map((c) => `${shortId(c.id)} ${c.name}`).join(", ");
   throw new ChartError(
     "usage",
     "E_CLIENT_AMBIGUOUS",
-    `"${q}" matches ${byName.length} clients: ${list}`,
-    "use more of the name, or the client id",
+    `"${q}" matches ${candidates.length} clients: ${list}`,
+    "use more of the name, or the client id (cl_...)",
   );
 }

@@ -5,12 +5,22 @@ export type IsoDate = string; // YYYY-MM-DD
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** A UTC instant for a calendar day; unlike Date.UTC, years 0-99 are not taken as 1900-1999. */
+function utcDay(y: number, monthIndex: number, d: number): Date {
+  const t = new Date(0);
+  t.setUTCFullYear(y, monthIndex, d);
+  return t;
+}
+
+const isoDay = (t: Date): IsoDate =>
+  `${String(t.getUTCFullYear()).padStart(4, "0")}-${String(t.getUTCMonth() + 1).padStart(2, "0")}-${String(t.getUTCDate()).padStart(2, "0")}`;
+
 export function isIsoDate(s: string): boolean {
   const m = DATE_RE.exec(s);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (mo < 1 || mo > 12 || d < 1) return false;
-  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const dim = utcDay(y, mo, 0).getUTCDate();
   return d <= dim;
 }
 
@@ -56,15 +66,13 @@ export function parseDate(
 
 export function addDays(date: IsoDate, days: number): IsoDate {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  const t = new Date(Date.UTC(y, m - 1, d + days));
-  return t.toISOString().slice(0, 10);
+  return isoDay(utcDay(y, m - 1, d + days));
 }
 
 export function addYears(date: IsoDate, years: number): IsoDate {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   // Feb 29 + n years lands on Mar 1 in a non-leap year, which is the later, safer date.
-  const t = new Date(Date.UTC(y + years, m - 1, d));
-  return t.toISOString().slice(0, 10);
+  return isoDay(utcDay(y + years, m - 1, d));
 }
 
 /** An instant as an ISO string with seconds precision (UTC). */

@@ -1,7 +1,8 @@
 /**
- * age encryption through the age-encryption package. Files are binary age, readable by the
- * stock `age -d -i IDENTITY`. The identity is imported once as a WebCrypto CryptoKey,
- * which halves decrypt time compared with passing the string (re-imported per file).
+ * age encryption through the age-encryption package. Files are written as binary age, readable
+ * by the stock `age -d -i IDENTITY`; armored files (`age -a`) are read too. The identity is
+ * imported once as a WebCrypto CryptoKey, which halves decrypt time compared with passing the
+ * string (re-imported per file).
  */
 import type { Decrypter, Encrypter } from "age-encryption";
 import type { webcrypto } from "node:crypto";
@@ -52,8 +53,17 @@ export async function makeCipher(secret: string, recipients: readonly string[]):
       }
       return enc.encrypt(plain);
     },
-    decrypt: (data) => dec.decrypt(data),
+    decrypt: (data) => dec.decrypt(isArmored(data) ? a.armor.decode(new TextDecoder().decode(data)) : data),
   };
+}
+
+const ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
+
+/** An ASCII-armored age file (`age -a`), possibly after leading whitespace. */
+function isArmored(data: Uint8Array): boolean {
+  let i = 0;
+  while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09)) i += 1;
+  return new TextDecoder().decode(data.subarray(i, i + ARMOR_BEGIN.length)) === ARMOR_BEGIN;
 }
 
 /** Encrypt for other recipients or a passphrase (share bundles). */

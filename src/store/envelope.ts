@@ -44,9 +44,10 @@ export function serialize(record: AnyRecord, path: string, macKey: Uint8Array): 
   return text;
 }
 
+/** Warnings are silenced (logLevel "error"): yaml would print them with record content in them. */
 function parseYaml(src: string, path: string, lineOffset: number): unknown {
   try {
-    return parse(src, { schema: "core", uniqueKeys: true, prettyErrors: false });
+    return parse(src, { schema: "core", uniqueKeys: true, prettyErrors: false, logLevel: "error" });
   } catch (e) {
     // Never echo the content: say where, not what.
     const pos = (e as { linePos?: [{ line: number }] }).linePos?.[0]?.line;

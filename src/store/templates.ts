@@ -23,7 +23,13 @@ export function parseTemplate(name: string, text: string): Template {
   if (text.startsWith("---\n")) {
     const end = text.indexOf("\n---\n", 3);
     if (end > 0) {
-      meta = (parse(text.slice(4, end)) as Record<string, unknown>) ?? {};
+      let parsed: unknown;
+      try {
+        parsed = parse(text.slice(4, end), { logLevel: "error" });
+      } catch {
+        throw invalid("E_BAD_TEMPLATE", `template "${name}" has malformed front matter`, "fix the YAML between the --- lines of the template (quote values that contain a colon)");
+      }
+      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) meta = parsed as Record<string, unknown>;
       body = text.slice(end + 5);
     }
   }

@@ -169,7 +169,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           const text = await editText(ctx.deps, `# Edit the profile; clear a value to remove it. Lines starting with # are ignored.\n${stringify(current, { lineWidth: 0 })}`, "profile.yaml");
           let parsed: unknown;
           try {
-            parsed = parseYaml(text);
+            parsed = parseYaml(text, { logLevel: "error" }); // warnings would echo the text
           } catch {
             throw invalid("E_MALFORMED", "the edited profile is not valid YAML; nothing was written", "run the command again");
           }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { keyError } from "../../domain/errors.js";
 import type { Registrar } from "../program.js";
 
 export function registerTextconv(program: Command, reg: Registrar): void {
@@ -14,7 +15,12 @@ export function registerTextconv(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const data = await readFile(resolve(ctx.deps.cwd, file as string));
         if (data.length === 0) return;
-        const plain = new TextDecoder().decode(await chart.cipher.decrypt(data));
+        let plain: string;
+        try {
+          plain = new TextDecoder().decode(await chart.cipher.decrypt(data));
+        } catch {
+          throw keyError("E_DECRYPT", `${file as string} cannot be decrypted (corrupted, or not encrypted to this identity)`, "see chart fsck");
+        }
         ctx.deps.stdout.write(plain.replace(/[ \n]+$/, "\n"));
       }),
     );

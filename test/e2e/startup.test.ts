@@ -1,0 +1,78 @@
+/**
+ * Start-up: `chart note add CLIENT -m ...` must not load pdfkit or the prompts library. A loader
+ * hook (--import test/support/load-log.mjs) records every module the real binary loads.
+ * Also prints the median wall time next to `node -e 0` and a plain `git commit`.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { addClient, BIN, sandbox, type Sandbox } from "../support/e2e.js";
+
+const HOOK = new URL("../support/load-log.mjs", import.meta.url).pathname;
+const HEAVY = [/node_modules\/pdfkit\//, /node_modules\/@inquirer\//, /node_modules\/fontkit\//, /node_modules\/inquirer\//];
+
+let sb: Sandbox;
+let cid: string;
+
+beforeAll(() => {
+  sb = sandbox();
+  cid = addClient(sb, "Stella Startup");
+});
+
+function loaded(args: string[]): string[] {
+  const log = join(mkdtempSync(join(tmpdir(), "chart-load-")), "modules.log");
+  const r = spawnSync(process.execPath, ["--import", HOOK, BIN, ...args], { cwd: sb.repo, env: { ...sb.env, CHART_LOAD_LOG: log }, encoding: "utf8", input: "" });
+  expect(r.status, r.stderr).toBe(0);
+  expect(existsSync(log)).toBe(true);
+  return readFileSync(log, "utf8").trim().split("\n");
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+function timeIt(f: () => void, n: number): number {
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    f();
+    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(ts);
+}
+
+describe("start-up", () => {
+  it("the hook sees what it should (it would notice pdfkit)", () => {
+    const mods = loaded(["note", "add", cid, "-m", "hook check"]);
+    expect(mods.some((m) => m.includes("/dist/cli/commands/note.js"))).toBe(true);
+    expect(mods.some((m) => /node_modules\/(age-encryption|yaml|commander)\//.test(m))).toBe(true);
+    const probe = spawnSync(process.execPath, ["--import", HOOK, "--input-type=module", "-e", 'await import("pdfkit")'], { cwd: join(BIN, "..", ".."), env: { ...process.env, CHART_LOAD_LOG: join(sb.home, "probe.log") } });
+    expect(probe.status).toBe(0);
+    expect(HEAVY.some((h) => readFileSync(join(sb.home, "probe.log"), "utf8").match(h))).toBe(true);
+  });
+
+  for (const args of [["note", "add", "CID", "-m", "lean start"], ["note", "list", "CID"], ["client", "list"]] as const) {
+    it(`\`chart ${args.join(" ")}\` loads neither pdfkit nor the prompts library`, () => {
+      const mods = loaded(args.map((a) => (a === "CID" ? cid : a)));
+      const heavy = mods.filter((m) => HEAVY.some((h) => h.test(m)));
+      expect(heavy).toEqual([]);
+    });
+  }
+
+  it("median wall time of `chart note add -m`, next to `node -e 0` and a plain `git commit`", () => {
+    const n = 5;
+    const node = timeIt(() => execFileSync(process.execPath, ["-e", "0"]), n);
+    const repo = mkdtempSync(join(tmpdir(), "chart-gitbase-"));
+    execFileSync("git", ["init", "-q", repo]);
+    let i = 0;
+    const gitCommit = timeIt(() => {
+      const f = `f${(i += 1)}`;
+      writeFileSync(join(repo, f), "x");
+      const env = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
+      execFileSync("git", ["add", "--", f], { cwd: repo, env });
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--no-verify", "-m", "x", "--", f], { cwd: repo, env });
+    }, n);
+    const add = timeIt(() => sb.ok(["note", "add", cid, "-m", "timed"]), n);
+    console.log(`start-up medians (n=${n}): node -e 0 ${node.toFixed(0)} ms; git add+commit ${gitCommit.toFixed(0)} ms; chart note add -m ${add.toFixed(0)} ms`);
+    expect(add).toBeLessThan(10_000); // a sanity bound only; the figures are for the report
+  });
+});

@@ -1,0 +1,102 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ChartError } from "../../src/domain/errors.js";
+import { makeId } from "../../src/domain/ids.js";
+import type { NoteRecord } from "../../src/domain/note.js";
+import { ageEncryptNative, commitNewRecords } from "../../src/store/bulk.js";
+import { loadIdentity } from "../../src/store/identity.js";
+import { readKind } from "../../src/store/records.js";
+import { openChart, type Chart } from "../../src/store/repo.js";
+import { inprocSandbox, type Inproc } from "../support/inproc.js";
+import { AGE, git, verifyTrackedFiles } from "../support/verify.js";
+
+let sb: Inproc;
+let chart: Chart;
+let cid: string;
+const rnd = () => new Uint8Array(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256)));
+const note = (body: string): NoteRecord => ({
+  chart: 1, kind: "note", id: makeId("note", rnd()), client: cid, created: "2024-01-01T00:00:00Z", type: "progress", template: "free", date: "2024-01-01", status: "draft", body,
+});
+const commits = () => Number(git(sb.repo, ["rev-list", "--count", "HEAD"]).trim());
+
+beforeAll(async () => {
+  sb = await inprocSandbox();
+  cid = await sb.ok(["client", "add", "--name", "Bulk Person"]);
+  chart = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
+});
+
+describe("native age encryption", () => {
+  it("is read by the stock age tool and by age-encryption, across chunk boundaries and with several recipients", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chart-bulk-"));
+    const keys = [0, 1, 2].map((i) => {
+      const file = join(dir, `id${i}`);
+      execFileSync("age-keygen", ["-o", file], { stdio: "ignore" });
+      return { file, recipient: execFileSync("age-keygen", ["-y", file], { encoding: "utf8" }).trim() };
+    });
+    const { bech32 } = await import("@scure/base");
+    const { createPublicKey } = await import("node:crypto");
+    const recips = keys.map((k) => {
+      const raw = Buffer.from(bech32.fromWords(bech32.decode(k.recipient as `${string}1${string}`, 90).words));
+      return { raw, key: createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b656e032100", "hex"), raw]), format: "der", type: "spki" }) };
+    });
+    const { Decrypter } = await import("age-encryption");
+    for (const size of [0, 1, 1000, 65536, 65537, 200_000]) {
+      const plain = Buffer.alloc(size, "x");
+      const file = join(dir, `f${size}.age`);
+      writeFileSync(file, ageEncryptNative(plain, recips));
+      for (const k of keys) {
+        const r = spawnSync(AGE, ["-d", "-i", k.file, file], { maxBuffer: 1 << 24 });
+        expect(r.status, r.stderr.toString()).toBe(0);
+        expect(Buffer.compare(r.stdout, plain)).toBe(0);
+      }
+      const d = new Decrypter();
+      d.addIdentity(execFileSync("grep", ["^AGE-SECRET-KEY", (keys[1] as { file: string }).file], { encoding: "utf8" }).trim());
+      expect(Buffer.compare(Buffer.from(await d.decrypt(ageEncryptNative(plain, recips))), plain)).toBe(0);
+    }
+  });
+});
+
+describe("commitNewRecords", () => {
+  it("writes many records as one commit that stock age and the chart both read", async () => {
+    const before = commits();
+    const notes = Array.from({ length: 60 }, (_, i) => note(`bulk note ${i}\n`));
+    const paths = await commitNewRecords(chart, notes, "chart: import");
+    expect(paths).toHaveLength(60);
+    expect(commits()).toBe(before + 1);
+    expect(git(sb.repo, ["log", "-1", "--format=%s"]).trim()).toBe("chart: import");
+    expect(git(sb.repo, ["status", "--porcelain"]).trim()).toBe("");
+    const { records, failures } = await readKind<NoteRecord>(chart, "note", cid);
+    expect(failures).toEqual([]);
+    expect(records.filter((r) => r.body.startsWith("bulk note"))).toHaveLength(60);
+    expect(verifyTrackedFiles(sb.repo, sb.identity).length).toBeGreaterThan(60);
+  });
+
+  it("refuses to replace an existing record, writing nothing", async () => {
+    const [first] = (await readKind<NoteRecord>(chart, "note", cid)).records;
+    const before = commits();
+    const fresh = note("fresh\n");
+    await expect(commitNewRecords(chart, [fresh, { ...(first as NoteRecord), body: "replaced\n" }], "chart: import")).rejects.toMatchObject({ code: "E_EXISTS", exit: 5 });
+    expect(commits()).toBe(before);
+    expect(existsSync(join(sb.repo, "clients", cid, "notes", `${fresh.id}.age`))).toBe(false);
+  });
+
+  it("on a git failure removes and unstages what it wrote", async () => {
+    const before = commits();
+    const lock = join(chart.gitDir, "index.lock");
+    writeFileSync(lock, "");
+    const fresh = [note("a\n"), note("b\n")];
+    try {
+      await expect(commitNewRecords(chart, fresh, "chart: import")).rejects.toBeInstanceOf(ChartError);
+    } finally {
+      execFileSync("rm", ["-f", lock]);
+    }
+    expect(commits()).toBe(before);
+    expect(git(sb.repo, ["status", "--porcelain"]).trim()).toBe("");
+    const names = readdirSync(join(sb.repo, "clients", cid, "notes"));
+    for (const n of fresh) expect(names).not.toContain(`${n.id}.age`);
+    expect(names.some((f) => f.startsWith("."))).toBe(false);
+  });
+});

@@ -1,0 +1,86 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ChartError } from "../../src/domain/errors.js";
+import { withLock } from "../../src/store/lock.js";
+import { ROOT } from "../support/e2e.js";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "chart-lock-"));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("writer lock", () => {
+  it("serialises writers in one process: critical sections never overlap", async () => {
+    const dir = tmp();
+    let active = 0;
+    let maxActive = 0;
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        withLock(dir, 10_000, async () => {
+          active += 1;
+          maxActive = Math.max(maxActive, active);
+          await sleep(15);
+          order.push(i);
+          active -= 1;
+        }),
+      ),
+    );
+    expect(maxActive).toBe(1);
+    expect(order.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(existsSync(join(dir, "chart.lock"))).toBe(false);
+  });
+
+  it("two writer processes doing read-modify-write lose nothing", async () => {
+    const lockJs = join(ROOT, "dist", "store", "lock.js");
+    expect(existsSync(lockJs)).toBe(true); // built by `npm run build` / `npx tsc`
+    const dir = tmp();
+    const counter = join(dir, "counter");
+    writeFileSync(counter, "0");
+    const script = `
+      const { withLock } = await import(${JSON.stringify(lockJs)});
+      const fs = await import("node:fs/promises");
+      for (let i = 0; i < 50; i++) {
+        await withLock(process.argv[1], 20000, async () => {
+          const n = Number(await fs.readFile(process.argv[2], "utf8"));
+          await new Promise((r) => setTimeout(r, 1));
+          await fs.writeFile(process.argv[2], String(n + 1));
+        });
+      }`;
+    const run = () =>
+      new Promise<number>((resolve) => {
+        const p = spawn(process.execPath, ["--input-type=module", "-e", script, dir, counter], { stdio: "inherit" });
+        p.on("exit", (c) => resolve(c ?? -1));
+      });
+    expect(await Promise.all([run(), run()])).toEqual([0, 0]);
+    expect(readFileSync(counter, "utf8")).toBe("100");
+  });
+
+  it("a lock left by a dead process is taken over", async () => {
+    const dir = tmp();
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    writeFileSync(join(dir, "chart.lock"), `${dead.stdout}\n`);
+    expect(await withLock(dir, 1000, async () => "ran")).toBe("ran");
+    expect(existsSync(join(dir, "chart.lock"))).toBe(false);
+  });
+
+  it("a lock held by a live process makes the writer wait, then fail with exit 5", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "chart.lock"), `${process.pid}\n`);
+    const t0 = Date.now();
+    const e = await withLock(dir, 300, async () => "ran").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ChartError);
+    expect((e as ChartError).exit).toBe(5);
+    expect((e as ChartError).code).toBe("E_LOCKED");
+    expect((e as ChartError).hint).toContain("chart.lock");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(existsSync(join(dir, "chart.lock"))).toBe(true); // not ours to remove
+  });
+
+  it("the lock is released when the work throws", async () => {
+    const dir = tmp();
+    await expect(withLock(dir, 1000, async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(existsSync(join(dir, "chart.lock"))).toBe(false);
+  });
+});

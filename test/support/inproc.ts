@@ -1,0 +1,103 @@
+/**
+ * In-process harness: calls main(argv, deps) from src with fake deps (streams captured, no TTY,
+ * fixed or real clock). Much faster than running the binary; use it for breadth.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import type { Deps } from "../../src/cli/deps.js";
+import { main } from "../../src/cli/main.js";
+import { FAKE_EDITOR, type RunResult } from "./e2e.js";
+
+class Sink extends Writable {
+  text = "";
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    this.text += typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    cb();
+  }
+}
+
+export interface InprocOptions {
+  input?: string;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  now?: Date;
+}
+
+export interface Inproc {
+  home: string;
+  repo: string;
+  identity: string;
+  env: Record<string, string>;
+  run(args: string[], o?: InprocOptions): Promise<RunResult>;
+  ok(args: string[], o?: InprocOptions): Promise<string>;
+}
+
+/** A temporary HOME with an initialised chart (unless init: false), driven in-process. */
+export async function inprocSandbox(opts: { init?: boolean; now?: Date } = {}): Promise<Inproc> {
+  const home = mkdtempSync(join(tmpdir(), "chart-inproc-"));
+  const runtimeDir = join(home, "run");
+  mkdirSync(runtimeDir, { mode: 0o700 });
+  mkdirSync(join(home, "tmp"), { mode: 0o700 });
+  const gitconfig = join(home, ".gitconfig");
+  writeFileSync(gitconfig, "");
+  const repo = join(home, "chart");
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_RUNTIME_DIR: runtimeDir,
+    TMPDIR: join(home, "tmp"),
+    GIT_CONFIG_GLOBAL: gitconfig,
+    GIT_CONFIG_NOSYSTEM: "1",
+    LANG: "C.UTF-8",
+    NO_COLOR: "1",
+    EDITOR: `node ${FAKE_EDITOR}`,
+    CHART_CLINICIAN: "Dr Test",
+  };
+  const sb: Inproc = {
+    home,
+    repo,
+    identity: join(home, ".config", "chart", "identity"),
+    env,
+    async run(args, o = {}) {
+      const stdout = new Sink();
+      const stderr = new Sink();
+      const mergedEnv: Record<string, string> = { ...env };
+      for (const [k, v] of Object.entries(o.env ?? {})) {
+        if (v === undefined) delete mergedEnv[k];
+        else mergedEnv[k] = v;
+      }
+      const fixed = o.now ?? opts.now;
+      const deps: Deps = {
+        env: mergedEnv,
+        cwd: o.cwd ?? (opts.init === false ? home : repo),
+        now: () => (fixed ? new Date(fixed) : new Date()),
+        stdin: Readable.from([Buffer.from(o.input ?? "")]),
+        stdout,
+        stderr,
+        isTTY: { stdin: false, stdout: false, stderr: false },
+        random: (n) => new Uint8Array(randomBytes(n)),
+        onCleanup: () => () => undefined,
+        holdInterrupts: () => () => undefined,
+        selfCommand: "chart",
+      };
+      const code = await main(args, deps);
+      return { code, stdout: stdout.text, stderr: stderr.text };
+    },
+    async ok(args, o) {
+      const r = await sb.run(args, o);
+      if (r.code !== 0) throw new Error(`chart ${args.join(" ")} exited ${r.code}\n${r.stderr}`);
+      return r.stdout.trim();
+    },
+  };
+  if (opts.init !== false) {
+    mkdirSync(repo);
+    await sb.ok(["init", repo], { cwd: home });
+  }
+  return sb;
+}
+
+export const randomId = (): string => randomBytes(6).toString("hex");
