@@ -1,0 +1,486 @@
+/**
+ * Render a ShareView as a FHIR R4 document Bundle.
+ *
+ * Layout: entry[0] is the Composition (LOINC 34133-9 "Summary of episode note": a share carries
+ * a summary of the care episode — problems, medications, several notes — rather than the single
+ * consultation answer that 11488-4 "Consult note" describes), then the Patient, the Practitioner
+ * who discloses, Conditions, MedicationStatements, one DocumentReference per note and per
+ * addendum (addenda point at their note with relatesTo "appends"), the Consent, and a Provenance
+ * over everything.
+ *
+ * Deterministic: fullUrls are name-based UUIDs (RFC 4122 version 5) of record ids, so the same
+ * view gives the same JSON, and the same note keeps its UUID across bundles.
+ * Only what the view carries is written: no field is guessed or filled in.
+ */
+import { createHash } from "node:crypto";
+import type { ShareCategory } from "../domain/consent.js";
+import type { Label } from "../domain/labels.js";
+import { LABEL_SYSTEM } from "../domain/labels.js";
+import type { NoteType } from "../domain/note.js";
+import type { ShareAddendum, ShareDiagnosis, ShareMedication, ShareNote, ShareView } from "../domain/share-view.js";
+import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../domain/share-view.js";
+
+export type FhirResource = { resourceType: string } & Record<string, unknown>;
+type Json = Record<string, unknown>;
+
+/** Identifier system for chart record ids (cl_…, nt_…, dx_…, md_…, cs_…). */
+export const CHART_ID_SYSTEM = "urn:chart:id";
+
+const LOINC = "http://loinc.org";
+const ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
+const CONFIDENTIALITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+const XHTML = "http://www.w3.org/1999/xhtml";
+
+/** Displays of the DS4P sensitivity codes in v3 ActCode. */
+const LABEL_DISPLAY: Record<Label, string> = {
+  SUD: "substance use disorder information sensitivity",
+  ETH: "substance abuse information sensitivity",
+  HIV: "HIV/AIDS information sensitivity",
+  SDV: "sexual assault, abuse, or domestic violence information sensitivity",
+  PSY: "psychiatry disorder information sensitivity",
+  PSYTHPN: "psychotherapy note information sensitivity",
+  BH: "behavioral health information sensitivity",
+  SEX: "sexuality and reproductive health information sensitivity",
+  STD: "sexually transmitted disease information sensitivity",
+  GDIS: "genetic disease information sensitivity",
+  MH: "mental health information sensitivity",
+};
+
+const PART2_LABELS: readonly Label[] = ["SUD", "ETH"];
+
+/** Labels a consent category authorizes (for Consent.provision.securityLabel). */
+const CATEGORY_LABELS: Partial<Record<ShareCategory, Label[]>> = {
+  "substance-use": ["SUD", "ETH"],
+  hiv: ["HIV"],
+  sdv: ["SDV"],
+  "psychotherapy-notes": ["PSYTHPN"],
+};
+
+/** FHIR resource types a consent category puts in the bundle (for Consent.provision.class). */
+const CATEGORY_CLASS: Partial<Record<ShareCategory, string>> = {
+  demographics: "Patient",
+  diagnoses: "Condition",
+  medications: "MedicationStatement",
+  notes: "DocumentReference",
+  "psychotherapy-notes": "DocumentReference",
+};
+
+/** LOINC document types where the mapping is exact; other note types carry text only. */
+const NOTE_TYPE: Record<NoteType, { text: string; loinc?: [string, string] }> = {
+  progress: { text: "Progress note", loinc: ["11506-3", "Progress note"] },
+  "treatment-plan": { text: "Treatment plan", loinc: ["18776-5", "Plan of care note"] },
+  intake: { text: "Intake" },
+  contact: { text: "Contact note" },
+  psychotherapy: { text: "Psychotherapy note" },
+  addendum: { text: "Addendum" },
+};
+
+/** v3 PurposeOfUse codes for purposes stated in these exact words; others are sent as text. */
+const PURPOSE_CODES: Record<string, [string, string]> = {
+  treatment: ["TREAT", "treatment"],
+  payment: ["HPAYMT", "healthcare payment"],
+  "healthcare operations": ["HOPERAT", "healthcare operations"],
+  "care coordination": ["CAREMGT", "care management"],
+  "coordination of care": ["CAREMGT", "care management"],
+  "care management": ["CAREMGT", "care management"],
+  "at the request of the client": ["PATRQT", "patient requested"],
+  "at the client's request": ["PATRQT", "patient requested"],
+  "patient request": ["PATRQT", "patient requested"],
+  "client request": ["PATRQT", "patient requested"],
+};
+
+export function renderFhir(view: ShareView): FhirResource {
+  const c = view.consent;
+  const ids = {
+    bundle: uuid(`bundle:${c.id}:${view.generatedAt}`),
+    composition: uuid(`composition:${c.id}:${view.generatedAt}`),
+    provenance: uuid(`provenance:${c.id}:${view.generatedAt}`),
+    patient: uuid(`patient:${view.clientId}`),
+    practitioner: uuid(`practitioner:${c.discloser}`),
+    consent: uuid(`consent:${c.id}`),
+  };
+  const ref = (id: string): Json => ({ reference: `urn:uuid:${id}` });
+  const patientRef = ref(ids.patient);
+
+  const conditions = (view.diagnoses ?? []).map((d) => ({ id: uuid(`condition:${d.items[0] ?? `${view.clientId}:${d.code}`}`), d }));
+  const medications = (view.medications ?? []).map((m) => ({ id: uuid(`medication:${m.med}`), m }));
+  const noteDocs = (list: readonly ShareNote[] | undefined): { id: string; resource: FhirResource }[] =>
+    (list ?? []).flatMap((n) => {
+      const noteId = uuid(`note:${n.id}`);
+      return [
+        { id: noteId, resource: noteResource(n, noteId, patientRef) },
+        ...n.addenda.map((a) => {
+          const id = uuid(`note:${a.id}`);
+          return { id, resource: addendumResource(a, n, id, patientRef, ref(noteId)) };
+        }),
+      ];
+    });
+  const notes = noteDocs(view.notes);
+  const psychotherapy = noteDocs(view.psychotherapyNotes);
+
+  const sections: Json[] = [];
+  if (view.diagnoses) {
+    sections.push(
+      section("Problems", [LOINC, "11450-4", "Problem list - Reported"], conditions.map((x) => ref(x.id)), view.diagnoses.map(dxLine)),
+    );
+  }
+  if (view.medications) {
+    sections.push(
+      section(
+        "Medications",
+        [LOINC, "10160-0", "History of Medication use Narrative"],
+        medications.map((x) => ref(x.id)),
+        view.medications.map(medLine),
+      ),
+    );
+  }
+  if (view.notes) sections.push(section("Clinical notes", undefined, notes.map((x) => ref(x.id)), noteLines(view.notes)));
+  if (view.psychotherapyNotes) {
+    sections.push(section("Psychotherapy notes", undefined, psychotherapy.map((x) => ref(x.id)), noteLines(view.psychotherapyNotes)));
+  }
+  sections.push(section("Authorization", undefined, [ref(ids.consent)], consentLines(view)));
+  sections.push(textSection("Withheld from this disclosure", withheldLines(view)));
+  sections.push(textSection("Notices", view.part2 ? [CONFIDENTIALITY_NOTICE, PART2_NOTICE] : [CONFIDENTIALITY_NOTICE]));
+
+  const documentSecurity = [confidentialityR(), ...view.labels.map(labelCoding), ...(view.part2 ? [nordslcd()] : [])];
+  const composition: FhirResource = {
+    resourceType: "Composition",
+    id: ids.composition,
+    meta: { security: documentSecurity },
+    identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${ids.composition}` },
+    status: "final",
+    type: { coding: [{ system: LOINC, code: "34133-9", display: "Summary of episode note" }] },
+    subject: patientRef,
+    date: view.generatedAt,
+    author: [ref(ids.practitioner)],
+    title: `Disclosure under authorization ${c.id}`,
+    confidentiality: "R",
+    section: sections,
+  };
+
+  const entries: { id: string; resource: FhirResource }[] = [
+    { id: ids.composition, resource: composition },
+    { id: ids.patient, resource: patientResource(view, ids.patient) },
+    { id: ids.practitioner, resource: { resourceType: "Practitioner", id: ids.practitioner, name: [{ text: c.discloser }] } },
+    ...conditions.map((x) => ({ id: x.id, resource: conditionResource(x.d, x.id, patientRef) })),
+    ...medications.map((x) => ({ id: x.id, resource: medicationResource(x.m, x.id, patientRef) })),
+    ...notes,
+    ...psychotherapy,
+    { id: ids.consent, resource: consentResource(view, ids.consent, patientRef) },
+  ];
+  const provenance: FhirResource = {
+    resourceType: "Provenance",
+    id: ids.provenance,
+    target: entries.map((e) => ref(e.id)),
+    recorded: view.generatedAt,
+    policy: [`urn:uuid:${ids.consent}`],
+    agent: [
+      {
+        type: {
+          coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author", display: "Author" }],
+        },
+        who: ref(ids.practitioner),
+      },
+    ],
+  };
+  entries.push({ id: ids.provenance, resource: provenance });
+
+  const bundle: FhirResource = {
+    resourceType: "Bundle",
+    id: ids.bundle,
+    meta: { security: documentSecurity },
+    identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${ids.bundle}` },
+    type: "document",
+    timestamp: view.generatedAt,
+    entry: entries.map((e) => ({ fullUrl: `urn:uuid:${e.id}`, resource: e.resource })),
+  };
+  return JSON.parse(JSON.stringify(bundle)) as FhirResource; // drops undefined fields
+}
+
+function patientResource(view: ShareView, id: string): FhirResource {
+  const p = view.patient;
+  const r: FhirResource = { resourceType: "Patient", id, identifier: [{ system: CHART_ID_SYSTEM, value: view.clientId }] };
+  if (!p) return r;
+  if (p.pronouns) {
+    r.extension = [
+      {
+        url: "http://hl7.org/fhir/StructureDefinition/individual-pronouns",
+        extension: [{ url: "value", valueCodeableConcept: { text: p.pronouns } }],
+      },
+    ];
+  }
+  r.name = [{ use: "official", text: p.name }, ...(p.preferredName ? [{ use: "usual", text: p.preferredName }] : [])];
+  const telecom = [
+    ...(p.phone ? [{ system: "phone", value: p.phone }] : []),
+    ...(p.email ? [{ system: "email", value: p.email }] : []),
+  ];
+  if (telecom.length > 0) r.telecom = telecom;
+  if (p.dob) r.birthDate = p.dob;
+  return r;
+}
+
+/** provisional -> verification provisional; ruled-out -> refuted (inactive); resolved -> clinical resolved. */
+function conditionStatus(d: ShareDiagnosis): { clinical: string; verification: string } {
+  switch (d.status) {
+    case "provisional":
+      return { clinical: "active", verification: "provisional" };
+    case "active":
+      return { clinical: "active", verification: "confirmed" };
+    case "resolved":
+      return { clinical: "resolved", verification: "confirmed" };
+    case "ruled-out":
+      return { clinical: "inactive", verification: "refuted" };
+  }
+}
+
+function conditionResource(d: ShareDiagnosis, id: string, subject: Json): FhirResource {
+  const s = conditionStatus(d);
+  return {
+    resourceType: "Condition",
+    id,
+    meta: security(d.labels),
+    identifier: d.items.map((value) => ({ system: CHART_ID_SYSTEM, value })),
+    clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: s.clinical }] },
+    verificationStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", code: s.verification }] },
+    category: [
+      {
+        coding: [
+          { system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item", display: "Problem List Item" },
+        ],
+      },
+    ],
+    code: { coding: [{ system: ICD10CM, code: d.code, display: d.description }], text: d.description },
+    subject,
+    onsetDateTime: d.onset,
+    abatementDateTime: d.status === "resolved" ? d.resolved : undefined,
+    recordedDate: d.added,
+    note: d.primary ? [{ text: "Primary diagnosis" }] : undefined,
+  };
+}
+
+function medicationResource(m: ShareMedication, id: string, subject: Json): FhirResource {
+  const dosageText = [m.dose, m.route, m.frequency].filter((x) => x).join(", ");
+  return {
+    resourceType: "MedicationStatement",
+    id,
+    meta: security(m.labels),
+    identifier: m.items.map((value) => ({ system: CHART_ID_SYSTEM, value })),
+    status: m.active ? "active" : "stopped",
+    statusReason: !m.active && m.stopReason ? [{ text: m.stopReason }] : undefined,
+    medicationCodeableConcept: { text: m.name },
+    subject,
+    effectivePeriod: { start: m.started, end: m.active ? undefined : m.stopped },
+    note: m.prescriber ? [{ text: `Prescriber: ${m.prescriber}` }] : undefined,
+    dosage:
+      dosageText === ""
+        ? undefined
+        : [
+            {
+              text: dosageText,
+              timing: m.frequency ? { code: { text: m.frequency } } : undefined,
+              route: m.route ? { text: m.route } : undefined,
+            },
+          ],
+  };
+}
+
+function noteResource(n: ShareNote, id: string, subject: Json): FhirResource {
+  const t = NOTE_TYPE[n.type];
+  const detail = [`template ${n.template}`, ...(n.duration !== undefined ? [`${n.duration} min`] : [])].join(", ");
+  return {
+    resourceType: "DocumentReference",
+    id,
+    meta: security(n.labels),
+    identifier: [{ system: CHART_ID_SYSTEM, value: n.id }],
+    status: "current",
+    docStatus: n.status === "signed" ? "final" : "preliminary",
+    type: { coding: t.loinc ? [{ system: LOINC, code: t.loinc[0], display: t.loinc[1] }] : undefined, text: t.text },
+    subject,
+    date: n.signedAt,
+    authenticator: n.signedBy ? { display: n.signedBy } : undefined,
+    description: `${t.text} of ${n.date} (${detail})`,
+    securityLabel: n.labels.length > 0 ? n.labels.map((l) => ({ coding: [labelCoding(l)] })) : undefined,
+    content: [{ attachment: attachment(n.text, `${t.text} ${n.date}`, n.date) }],
+    context: {
+      event: n.cpt ? [{ coding: [{ system: "http://www.ama-assn.org/go/cpt", code: n.cpt }] }] : undefined,
+      period: { start: n.date },
+    },
+  };
+}
+
+function addendumResource(a: ShareAddendum, note: ShareNote, id: string, subject: Json, noteRef: Json): FhirResource {
+  return {
+    resourceType: "DocumentReference",
+    id,
+    meta: security(note.labels), // an addendum carries its note's sensitivity
+    identifier: [{ system: CHART_ID_SYSTEM, value: a.id }],
+    status: "current",
+    docStatus: a.signedBy || a.signedAt ? "final" : "preliminary",
+    type: { text: "Addendum" },
+    subject,
+    date: a.signedAt,
+    authenticator: a.signedBy ? { display: a.signedBy } : undefined,
+    description: `Addendum of ${a.date} to the ${NOTE_TYPE[note.type].text.toLowerCase()} of ${note.date}`,
+    relatesTo: [{ code: "appends", target: noteRef }],
+    securityLabel: note.labels.length > 0 ? note.labels.map((l) => ({ coding: [labelCoding(l)] })) : undefined,
+    content: [{ attachment: attachment(a.text, `Addendum ${a.date}`, a.date) }],
+    context: { period: { start: a.date } },
+  };
+}
+
+function attachment(text: string, title: string, date: string): Json {
+  const bytes = Buffer.from(text, "utf8");
+  return {
+    contentType: "text/markdown",
+    data: bytes.toString("base64"),
+    size: bytes.length,
+    hash: createHash("sha1").update(bytes).digest("base64"),
+    title,
+    creation: date,
+  };
+}
+
+function consentResource(view: ShareView, id: string, patient: Json): FhirResource {
+  const c = view.consent;
+  const labels = [...new Set(c.categories.flatMap((k) => CATEGORY_LABELS[k] ?? []))];
+  const classes = [...new Set(c.categories.flatMap((k) => CATEGORY_CLASS[k] ?? []))];
+  const recipient = c.recipient.organization && c.recipient.organization !== c.recipient.name ? `${c.recipient.name}, ${c.recipient.organization}` : c.recipient.name;
+  const policy = [{ uri: "https://www.ecfr.gov/current/title-45/section-164.508" }];
+  if (view.part2) policy.push({ uri: "https://www.ecfr.gov/current/title-42/part-2" });
+  return {
+    resourceType: "Consent",
+    id,
+    text: narrative(consentLines(view)),
+    identifier: [{ system: CHART_ID_SYSTEM, value: c.id }],
+    status: "active",
+    scope: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy", display: "Privacy Consent" }],
+    },
+    category: [{ coding: [{ system: LOINC, code: "59284-0", display: "Patient Consent" }] }],
+    patient,
+    dateTime: c.signed,
+    // The signer is usually the client: named only when the view carries demographics.
+    performer: view.patient ? [{ display: c.authority ? `${c.signedBy} (${c.authority})` : c.signedBy }] : undefined,
+    policy,
+    provision: {
+      type: "permit",
+      period: { start: c.signed, end: c.expires },
+      actor: [
+        {
+          role: {
+            coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP", display: "information recipient" }],
+          },
+          reference: { display: recipient },
+        },
+      ],
+      securityLabel: labels.length > 0 ? labels.map(labelCoding) : undefined,
+      purpose: c.purposes.map(purposeCoding),
+      class: classes.length > 0 ? classes.map((code) => ({ system: "http://hl7.org/fhir/resource-types", code })) : undefined,
+      dataPeriod: c.from || c.until ? { start: c.from, end: c.until } : undefined,
+    },
+  };
+}
+
+function purposeCoding(purpose: string): Json {
+  const code = PURPOSE_CODES[purpose.trim().toLowerCase()];
+  return code ? { system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: code[0], display: code[1] } : { display: purpose };
+}
+
+// --- sections and narrative -----------------------------------------------------------------
+
+function section(title: string, code: [string, string, string] | undefined, entry: Json[], lines: string[]): Json {
+  return {
+    title,
+    code: code ? { coding: [{ system: code[0], code: code[1], display: code[2] }] } : undefined,
+    text: narrative(lines.length > 0 ? lines : ["None recorded."]),
+    entry: entry.length > 0 ? entry : undefined,
+    emptyReason:
+      entry.length === 0
+        ? { coding: [{ system: "http://terminology.hl7.org/CodeSystem/list-empty-reason", code: "nilknown", display: "Nil Known" }] }
+        : undefined,
+  };
+}
+
+const textSection = (title: string, lines: string[]): Json => ({ title, text: narrative(lines) });
+
+function narrative(lines: string[]): Json {
+  const items = lines.map((l) => `<li>${escapeXml(l)}</li>`).join("");
+  return { status: "generated", div: `<div xmlns="${XHTML}"><ul>${items}</ul></div>` };
+}
+
+const escapeXml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+const DX_STATUS: Record<ShareDiagnosis["status"], string> = {
+  provisional: "provisional",
+  active: "active",
+  resolved: "resolved",
+  "ruled-out": "ruled out",
+};
+
+function dxLine(d: ShareDiagnosis): string {
+  const bits = [DX_STATUS[d.status], `since ${d.since}`];
+  if (d.primary) bits.push("primary");
+  return `${d.code}${d.description ? ` ${d.description}` : ""} (${bits.join(", ")})`;
+}
+
+function medLine(m: ShareMedication): string {
+  const dosage = [m.dose, m.route, m.frequency].filter((x) => x).join(", ");
+  const period = m.active ? `since ${m.started}` : `${m.started} to ${m.stopped ?? "?"}`;
+  return `${m.name}${dosage ? ` ${dosage}` : ""} (${m.active ? "active" : "stopped"}, ${period})`;
+}
+
+function noteLines(notes: readonly ShareNote[]): string[] {
+  return notes.map((n) => {
+    const addenda = n.addenda.length > 0 ? `, ${n.addenda.length} addend${n.addenda.length === 1 ? "um" : "a"}` : "";
+    return `${n.date} ${NOTE_TYPE[n.type].text} (${n.status === "signed" ? "signed" : "draft"}${addenda})`;
+  });
+}
+
+function consentLines(view: ShareView): string[] {
+  const c = view.consent;
+  const signer = view.patient ? ` by ${c.signedBy}${c.authority ? ` (${c.authority})` : ""}` : "";
+  const lines = [`Authorization ${c.id}, signed ${c.signed}${signer}`];
+  const to = [c.recipient.name, c.recipient.organization, c.recipient.contact].filter((x) => x).join(", ");
+  lines.push(`Recipient: ${to}`);
+  lines.push(`Purpose: ${c.purposes.join("; ")}`);
+  lines.push(`Categories: ${c.categories.join(", ")}`);
+  if (c.from || c.until) lines.push(`Information dated: ${[c.from ? `from ${c.from}` : "", c.until ? `until ${c.until}` : ""].filter((x) => x).join(" ")}`);
+  if (c.expires) lines.push(`Expires: ${c.expires}`);
+  if (c.expiresOn) lines.push(`Expires on: ${c.expiresOn}`);
+  lines.push(`Disclosed by: ${c.discloser}`);
+  return lines;
+}
+
+function withheldLines(view: ShareView): string[] {
+  const rows = view.withheld.filter((w) => w.count > 0);
+  if (rows.length === 0) return ["Nothing was withheld from the categories and dates this authorization covers."];
+  return rows.map((w) => `${w.category}: ${w.count} (${w.reason})`);
+}
+
+// --- security labels ------------------------------------------------------------------------
+
+const labelCoding = (l: Label): Json => ({ system: LABEL_SYSTEM, code: l, display: LABEL_DISPLAY[l] });
+const nordslcd = (): Json => ({ system: LABEL_SYSTEM, code: "NORDSLCD", display: "no redisclosure without consent directive" });
+const confidentialityR = (): Json => ({ system: CONFIDENTIALITY_SYSTEM, code: "R", display: "restricted" });
+
+/** meta.security for an item: its labels, and the Part 2 refrain when it is SUD or ETH material. */
+function security(labels: readonly Label[]): Json | undefined {
+  if (labels.length === 0) return undefined;
+  const codings = labels.map(labelCoding);
+  if (labels.some((l) => PART2_LABELS.includes(l))) codings.push(nordslcd());
+  return { security: codings };
+}
+
+// --- deterministic UUIDs --------------------------------------------------------------------
+
+/** A fixed namespace for chart's name-based UUIDs. */
+const NAMESPACE = Buffer.from("6f1d3c2a9b8e4f7d8a5c0e2b4d6f8a1c", "hex");
+
+/** RFC 4122 version 5 (SHA-1, name-based) UUID of `name` in chart's namespace. */
+export function uuid(name: string): string {
+  const h = createHash("sha1").update(NAMESPACE).update(name, "utf8").digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * The manifest of a share bundle (manifest.json): what was included, by category and id; what
+ * was withheld and why (counts only); the authorization it was made under; and the SHA-256 of
+ * every other file in the bundle, so a recipient can check what they received against the
+ * disclosure the chart logged. Keys come out in a fixed order (the object is built in that
+ * order), so the same view and files give the same bytes.
+ */
+import type { ConsentRecipient, ShareCategory } from "../domain/consent.js";
+import type { Label } from "../domain/labels.js";
+import type { ShareNote, ShareView, WithheldCount } from "../domain/share-view.js";
+
+export const MANIFEST_NAME = "manifest.json";
+export const MANIFEST_FORMAT = "chart-share 1";
+
+export interface ManifestFile {
+  name: string;
+  sha256: string; // lowercase hex
+}
+
+export interface ShareManifest {
+  format: typeof MANIFEST_FORMAT;
+  consent: string;
+  client: string;
+  recipient: ConsentRecipient;
+  purposes: string[];
+  categories: ShareCategory[];
+  date: string;
+  generatedAt: string;
+  labels: Label[];
+  part2: boolean;
+  included: {
+    demographics?: string[];
+    diagnoses?: string[];
+    medications?: string[];
+    notes?: string[];
+    "psychotherapy-notes"?: string[];
+  };
+  withheld: WithheldCount[];
+  files: ManifestFile[];
+}
+
+export function buildManifest(view: ShareView, files: { name: string; sha256: string }[]): ShareManifest {
+  const c = view.consent;
+  const included: ShareManifest["included"] = {};
+  if (view.patient) included.demographics = [view.clientId];
+  if (view.diagnoses) included.diagnoses = view.diagnoses.flatMap((d) => d.items);
+  if (view.medications) included.medications = view.medications.flatMap((m) => m.items);
+  if (view.notes) included.notes = noteIds(view.notes);
+  if (view.psychotherapyNotes) included["psychotherapy-notes"] = noteIds(view.psychotherapyNotes);
+  return {
+    format: MANIFEST_FORMAT,
+    consent: c.id,
+    client: view.clientId,
+    recipient: recipientOf(c.recipient),
+    purposes: [...c.purposes],
+    categories: [...c.categories],
+    date: view.date,
+    generatedAt: view.generatedAt,
+    labels: [...view.labels],
+    part2: view.part2,
+    included,
+    withheld: view.withheld.map((w) => ({ category: w.category, reason: w.reason, count: w.count })),
+    files: [...files]
+      .map((f) => ({ name: f.name, sha256: f.sha256.toLowerCase() }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
+}
+
+/** The manifest as written to disk: two-space JSON with a final newline. */
+export const manifestText = (m: ShareManifest): string => `${JSON.stringify(m, null, 2)}\n`;
+
+/** Notes in view order (date order), each followed by its addenda. */
+const noteIds = (notes: readonly ShareNote[]): string[] => notes.flatMap((n) => [n.id, ...n.addenda.map((a) => a.id)]);
+
+function recipientOf(r: ConsentRecipient): ConsentRecipient {
+  const out: ConsentRecipient = { name: r.name };
+  if (r.organization !== undefined) out.organization = r.organization;
+  if (r.contact !== undefined) out.contact = r.contact;
+  if (r.ageRecipient !== undefined) out.ageRecipient = r.ageRecipient;
+  return out;
+}

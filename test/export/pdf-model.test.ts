@@ -1,0 +1,148 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../../src/domain/share-view.js";
+import { markdownLines, pdfModel, type PdfBlock } from "../../src/export/pdf-model.js";
+import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
+import { arbView } from "./arb-view.js";
+import { expectGolden } from "./golden.js";
+
+/** Every string the model would print, in order. */
+function strings(blocks: PdfBlock[]): string[] {
+  return blocks.flatMap((b): string[] => {
+    switch (b.kind) {
+      case "footer":
+      case "heading":
+      case "paragraph":
+        return [b.text];
+      case "title":
+        return [b.text, b.subtitle];
+      case "notice":
+        return [b.title, b.text];
+      case "fields":
+        return b.rows.flatMap((r) => [r.label, r.value]);
+      case "table":
+        return [...b.columns.map((c) => c.title), ...b.rows.flat()];
+      case "body":
+        return b.lines.map((l) => l.text);
+    }
+  });
+}
+
+describe("pdfModel golden files", () => {
+  for (const name of FIXTURE_NAMES) {
+    it(`matches test/golden/pdf-model-${name}.json`, () => {
+      expectGolden(`pdf-model-${name}`, pdfModel(loadView(name)));
+    });
+  }
+});
+
+describe("pdfModel", () => {
+  it("shows client identifiers only when the view carries demographics", () => {
+    const full = loadView("full");
+    const text = strings(pdfModel(full)).join("\n");
+    expect(text).toContain("Zoë Márquez-Łukasiewicz");
+    expect(text).toContain("1991-03-07");
+    const { patient: _p, ...rest } = full;
+    const without = strings(pdfModel(rest)).join("\n");
+    expect(without).not.toContain("1991-03-07");
+    expect(without).not.toContain("zoe.m@example.org");
+    expect(without).not.toContain("she/her");
+    expect(without).not.toContain("Zoë"); // the signer of the authorization is the client
+    expect(strings(pdfModel(loadView("psychotherapy"))).join("\n")).not.toContain("Samuel Ortiz");
+    expect(pdfModel(rest).some((b) => b.kind === "heading" && b.text === "Client")).toBe(false);
+  });
+
+  it("carries the confidentiality notice always and the Part 2 notice only for Part 2 views", () => {
+    const notices = (name: string): string[] => pdfModel(loadView(name)).flatMap((b) => (b.kind === "notice" ? [b.text] : []));
+    expect(notices("full")).toEqual([CONFIDENTIALITY_NOTICE]);
+    expect(notices("part2")).toEqual([CONFIDENTIALITY_NOTICE, PART2_NOTICE]);
+  });
+
+  it("puts current and past diagnoses and medications in separate tables", () => {
+    const blocks = pdfModel(loadView("full"));
+    const tables = blocks.filter((b): b is Extract<PdfBlock, { kind: "table" }> => b.kind === "table");
+    const firstCells = tables.map((t) => t.rows.map((r) => r[0]));
+    expect(firstCells).toEqual([["F43.10", "F41.1"], ["F32.0", "F60.3"], ["Sertraline"], ["Hydroxyzine"], ["notes", "private passages", "medications"]]);
+  });
+
+  it("keeps notes in view order with their addenda after them", () => {
+    const headings = pdfModel(loadView("full")).flatMap((b) => (b.kind === "heading" && b.level > 1 ? [b.text] : []));
+    expect(headings.slice(4)).toEqual([
+      "2024-01-16 — Intake",
+      "2024-03-05 — Progress note",
+      "Addendum of 2024-03-07 — signed by Jordan Ellis, LCSW at 2024-03-07T14:00:00Z",
+      "2024-05-20 — Treatment plan",
+    ]);
+  });
+
+  it("has no section for a category the view does not carry", () => {
+    const h1 = (name: string): string[] => pdfModel(loadView(name)).flatMap((b) => (b.kind === "heading" && b.level === 1 ? [b.text] : []));
+    expect(h1("minimal")).toEqual(["Notes", "Withheld from this disclosure"]);
+    expect(h1("psychotherapy")).toEqual(["Psychotherapy notes", "Withheld from this disclosure"]);
+    expect(h1("full")).toEqual(["Client", "Diagnoses", "Medications", "Notes", "Withheld from this disclosure"]);
+  });
+
+  it("never prints undefined, null or an object, whatever the view", () => {
+    fc.assert(
+      fc.property(arbView, (view) => {
+        const all = strings(pdfModel(view));
+        for (const s of all) {
+          expect(typeof s).toBe("string");
+          expect(s).not.toMatch(/\bundefined\b|\bnull\b|\[object /);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("prints every note's text, every id and no client identifier without demographics", () => {
+    fc.assert(
+      fc.property(arbView, (view) => {
+        const text = strings(pdfModel(view)).join("\n");
+        for (const n of [...(view.notes ?? []), ...(view.psychotherapyNotes ?? [])]) {
+          expect(text).toContain(n.id);
+          for (const l of markdownLines(n.text)) expect(text).toContain(l.text);
+        }
+        for (const d of view.diagnoses ?? []) expect(text).toContain(d.code);
+        for (const m of view.medications ?? []) expect(text).toContain(m.name);
+        if (!view.patient) expect(pdfModel(view).some((b) => b.kind === "heading" && b.text === "Client")).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("markdownLines", () => {
+  it("turns ATX headings into bold lines and keeps the rest", () => {
+    expect(markdownLines("## Plan ##\n- continue\n**bold** stays\n")).toEqual([
+      { text: "Plan", bold: true },
+      { text: "- continue" },
+      { text: "**bold** stays" },
+    ]);
+  });
+
+  it("drops HTML comments (template guidance) and collapses blank lines", () => {
+    expect(markdownLines("a\n<!-- guidance\nover lines -->\nb <!-- inline --> c\n\n\n\nd\n\n")).toEqual([
+      { text: "a" },
+      { text: "b  c" },
+      { text: "" },
+      { text: "d" },
+    ]);
+    expect(markdownLines("<!-- a --> kept\nx <!-- unclosed\ny")).toEqual([{ text: " kept" }, { text: "x" }]);
+  });
+
+  it("never emits two blank lines in a row nor a leading or trailing blank", () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("", " ", "x", "## h", "<!-- c -->", "\r\n"), { maxLength: 30 }), (parts) => {
+        const out = markdownLines(parts.join("\n"));
+        out.forEach((l, i) => {
+          if (l.text === "") {
+            expect(i).toBeGreaterThan(0);
+            expect(i).toBeLessThan(out.length - 1);
+            expect(out[i - 1]?.text).not.toBe("");
+          }
+        });
+      }),
+    );
+  });
+});
