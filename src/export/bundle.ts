@@ -1,0 +1,231 @@
+/**
+ * A share bundle on disk: render the view (PDF, FHIR, JSON) and the manifest, encrypt when
+ * asked, and write the files to a directory outside the chart repository, staged under
+ * temporary names so that the caller can record the disclosure before the files appear.
+ *
+ * The manifest lists the SHA-256 of every other file as the recipient will read it (the
+ * plaintext); the bundle hash is the SHA-256 of the manifest file itself. Both are functions of
+ * the view alone, so the same chart, authorization and date give the same bundle hash, and a
+ * recipient can check theirs against the accounting of disclosures. Encrypted files (.age) differ
+ * on every run (age is randomised); their hashes are recorded separately.
+ */
+import { createCipheriv, randomBytes, scrypt } from "node:crypto";
+import type { Recipient, Stanza } from "age-encryption";
+import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { ChartError, invalid, storageError, usageError } from "../domain/errors.js";
+import type { ShareView } from "../domain/share-view.js";
+import { encryptFor } from "../store/age.js";
+import { sha256Hex } from "../store/hash.js";
+import { buildManifest, MANIFEST_NAME, manifestText } from "./manifest.js";
+
+export const SHARE_FORMATS = ["pdf", "fhir", "json"] as const;
+export type ShareFormat = (typeof SHARE_FORMATS)[number];
+export const DEFAULT_FORMATS: readonly ShareFormat[] = ["pdf", "fhir"];
+
+export const FILE_NAMES: Record<ShareFormat, string> = {
+  pdf: "record.pdf",
+  fhir: "record.fhir.json",
+  json: "record.json",
+};
+export const MANIFEST_FILE = MANIFEST_NAME;
+export const AGE_SUFFIX = ".age";
+
+export interface BundleFile {
+  name: string;
+  data: Uint8Array;
+  sha256: string; // hex
+}
+
+export type Encryption = { recipients: string[] } | { passphrase: string };
+
+/** Formats typed by the user ("pdf,fhir", repeatable), in canonical order. */
+export function checkFormats(input: readonly string[] | string | undefined): ShareFormat[] {
+  const list = (typeof input === "string" ? [input] : input ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
+  if (list.length === 0) return [...DEFAULT_FORMATS];
+  for (const f of list) {
+    if (!(SHARE_FORMATS as readonly string[]).includes(f)) {
+      throw usageError("E_SHARE_FORMAT", `unknown format "${f.slice(0, 20)}"`, `use one or more of: ${SHARE_FORMATS.join(", ")}`);
+    }
+  }
+  return SHARE_FORMATS.filter((f) => list.includes(f));
+}
+
+const file = (name: string, data: Uint8Array | string): BundleFile => {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return { name, data: bytes, sha256: sha256Hex(bytes) };
+};
+
+const jsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Render the view in each format, then the manifest over them. Pure of the view (no clock). */
+export async function renderBundle(view: ShareView, formats: readonly ShareFormat[]): Promise<{ files: BundleFile[]; manifest: BundleFile }> {
+  const files: BundleFile[] = [];
+  for (const f of formats) {
+    if (f === "pdf") {
+      const { renderPdf } = await import("./pdf.js");
+      files.push(file(FILE_NAMES.pdf, await renderPdf(view)));
+    } else if (f === "fhir") {
+      const { renderFhir } = await import("./fhir.js");
+      files.push(file(FILE_NAMES.fhir, jsonText(renderFhir(view))));
+    } else {
+      files.push(file(FILE_NAMES.json, jsonText(view)));
+    }
+  }
+  const manifest = file(MANIFEST_FILE, manifestText(buildManifest(view, files.map(({ name, sha256 }) => ({ name, sha256 })))));
+  return { files, manifest };
+}
+
+/**
+ * Encrypt every file for the recipients or the passphrase; names take the .age suffix.
+ * A passphrase costs one scrypt per file (age gives each file its own salt): those run on
+ * Node's native scrypt, two at a time, rather than the age package's JavaScript one.
+ */
+export async function encryptBundle(files: readonly BundleFile[], to: Encryption): Promise<BundleFile[]> {
+  if (!("passphrase" in to)) {
+    const out: BundleFile[] = [];
+    for (const f of files) out.push(file(f.name + AGE_SUFFIX, await encryptFor(f.data, to)));
+    return out;
+  }
+  const { Encrypter, Stanza } = await import("age-encryption");
+  const one = async (f: BundleFile) => {
+    const e = new Encrypter();
+    e.addRecipient(scryptRecipient(to.passphrase, Stanza));
+    return file(f.name + AGE_SUFFIX, await e.encrypt(f.data));
+  };
+  const out: BundleFile[] = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) out[i] = await one(files[i] as BundleFile);
+  };
+  await Promise.all([worker(), worker()]);
+  return out;
+}
+
+/** age's scrypt work factor (log2 N), as the stock tool uses by default. */
+export const SCRYPT_LOG_N = 18;
+const SCRYPT_LABEL = "age-encryption.org/v1/scrypt";
+
+/**
+ * The age scrypt recipient (age spec: "scrypt" stanza, salt 16 bytes, wrap key =
+ * scrypt(passphrase, label || salt, N, r=8, p=1), file key sealed with ChaCha20-Poly1305 under a
+ * zero nonce), on Node's native scrypt. Files made with it open with `age -d` and a passphrase.
+ */
+export function scryptRecipient(passphrase: string, StanzaClass: typeof Stanza, logN = SCRYPT_LOG_N): Recipient {
+  return {
+    async wrapFileKey(fileKey: Uint8Array) {
+      const salt = randomBytes(16);
+      const key = await new Promise<Buffer>((res, rej) =>
+        scrypt(Buffer.from(passphrase, "utf8"), Buffer.concat([Buffer.from(SCRYPT_LABEL, "utf8"), salt]), 32, { N: 2 ** logN, r: 8, p: 1, maxmem: 2 ** (logN + 11) }, (err, k) => (err ? rej(err) : res(k))),
+      );
+      const c = createCipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
+      const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
+      return [new StanzaClass(["scrypt", salt.toString("base64").replace(/=+$/, ""), String(logN)], new Uint8Array(body))];
+    },
+  };
+}
+
+/** The bundle hash recorded in the disclosure: SHA-256 of the (plaintext) manifest file. */
+export const bundleHash = (manifest: BundleFile): string => `sha256:${manifest.sha256}`;
+
+/** The real path of `p`, resolving symlinks of the part that exists. */
+async function realish(p: string): Promise<string> {
+  const rest: string[] = [];
+  let cur = resolve(p);
+  for (;;) {
+    try {
+      return join(await realpath(cur), ...rest.reverse());
+    } catch {
+      const up = dirname(cur);
+      if (up === cur) return join(cur, ...rest.reverse());
+      rest.push(basename(cur));
+      cur = up;
+    }
+  }
+}
+
+const inside = (child: string, parent: string): boolean => {
+  const rel = relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+};
+
+/**
+ * Refuse an output directory inside the chart repository (or its git directory): a bundle is
+ * plaintext, or meant for someone else, and must never be committed or synced with the chart.
+ */
+export async function checkOutDir(outDir: string, chart: { root: string; gitDir: string }): Promise<string> {
+  const out = await realish(outDir);
+  for (const p of [chart.root, chart.gitDir]) {
+    if (inside(out, await realish(p))) {
+      throw invalid("E_SHARE_INSIDE_REPO", "the output directory is inside the chart repository", "choose a directory outside it, e.g. --out ~/shares/referral");
+    }
+  }
+  const st = await stat(out).catch(() => undefined);
+  if (st && !st.isDirectory()) throw usageError("E_SHARE_OUT", `${outDir} exists and is not a directory`, "name a directory for the bundle");
+  return out;
+}
+
+/** Names among `names` that already exist in `dir`. */
+export async function existingFiles(dir: string, names: readonly string[]): Promise<string[]> {
+  const present = new Set(await readdir(dir).catch(() => [] as string[]));
+  return names.filter((n) => present.has(n));
+}
+
+export interface Staged {
+  dir: string;
+  /** Move the staged files to their names (overwriting), then sync the directory. */
+  publish(): Promise<string[]>;
+  /** Remove the staged files (and the directory when this staging created it). */
+  abort(): Promise<void>;
+}
+
+/**
+ * Write the files under temporary names in `dir` (created 0700 when missing), synced to disk,
+ * so that publishing is a rename and a failure leaves no half bundle.
+ */
+export async function stageBundle(dir: string, files: readonly BundleFile[]): Promise<Staged> {
+  let created = false;
+  try {
+    await lstat(dir);
+  } catch {
+    await mkdir(dir, { recursive: true, mode: 0o700 }).catch((e: unknown) => {
+      throw storageError("E_SHARE_WRITE", `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, "check the path and its permissions");
+    });
+    created = true;
+  }
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const temps: { tmp: string; path: string }[] = [];
+  const abort = async () => {
+    for (const t of temps) await rm(t.tmp, { force: true });
+    if (created) await rmdir(dir).catch(() => undefined);
+  };
+  try {
+    for (const f of files) {
+      const path = join(dir, f.name);
+      const tmp = join(dir, `.${f.name}.tmp-${tag}`);
+      temps.push({ tmp, path });
+      const fh = await open(tmp, "wx", 0o600);
+      try {
+        await fh.writeFile(f.data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+  } catch (e) {
+    await abort();
+    if (e instanceof ChartError) throw e;
+    throw storageError("E_SHARE_WRITE", `cannot write the bundle to ${dir}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, "check free space and permissions");
+  }
+  return {
+    dir,
+    abort,
+    async publish() {
+      for (const t of temps) await rename(t.tmp, t.path);
+      const fh = await open(dir, "r").catch(() => undefined);
+      await fh?.sync().catch(() => undefined);
+      await fh?.close();
+      return temps.map((t) => t.path);
+    },
+  };
+}
