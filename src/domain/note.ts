@@ -99,7 +99,7 @@ export function stripTemplateScaffold(body: string): string {
 /** The first line of real text, for listings. */
 export function firstLine(body: string, max = 60): string {
   const line =
-    stripTemplateScaffold(body.replace(PRIVATE_RE, "[private]"))
+    stripTemplateScaffold(redactPrivate(body).text.replaceAll(WITHHELD_MARKER, "[private]"))
       .split("\n")
       .map((l) => l.replace(/^\s*[-*>]\s*/, "").replace(/\*\*/g, "").trim())
       .find((l) => l !== "") ?? "";
@@ -140,18 +140,41 @@ export function byNewest(a: NoteRecord, b: NoteRecord): number {
   return a.id < b.id ? 1 : -1;
 }
 
+export const WITHHELD_MARKER = "[withheld]";
+
+const TAG_RE = /<\s*(\/?)\s*private\s*>/gi;
+
 /**
  * Private passages: text between `<private>` and `</private>` (inline or over several lines)
  * never leaves the chart in a share bundle; a marker shows where something was withheld.
+ * Where the markup is off it fails closed: nested tags withhold up to the outer close, spaces
+ * and any case inside a tag are tolerated, an unclosed tag withholds to the end, and a stray
+ * closing tag withholds the text before it (back to the previous tag).
  */
-export const PRIVATE_RE = /<private>[\s\S]*?(?:<\/private>|$)/gi;
-export const WITHHELD_MARKER = "[withheld]";
-
 export function redactPrivate(body: string): { text: string; withheld: number } {
+  let out = "";
+  let depth = 0;
+  let pos = 0;
   let withheld = 0;
-  const text = body.replace(PRIVATE_RE, () => {
-    withheld += 1;
-    return WITHHELD_MARKER;
-  });
-  return { text, withheld };
+  for (const m of body.matchAll(TAG_RE)) {
+    const at = m.index;
+    const closing = m[1] === "/";
+    if (!closing) {
+      if (depth === 0) {
+        out += body.slice(pos, at) + WITHHELD_MARKER;
+        withheld += 1;
+      }
+      depth += 1;
+    } else if (depth > 0) {
+      depth -= 1;
+    } else if (body.slice(pos, at) !== "" && !out.endsWith(WITHHELD_MARKER)) {
+      // A stray close: the text before it (since the last tag) was meant to be private. It is
+      // dropped; right after a withheld passage it joins that passage's marker.
+      out += WITHHELD_MARKER;
+      withheld += 1;
+    }
+    pos = at + m[0].length;
+  }
+  if (depth === 0) out += body.slice(pos);
+  return { text: out, withheld };
 }

@@ -39,7 +39,7 @@ import { ChartError } from "./errors.js";
 import { byEventOrder, groupBy } from "./events.js";
 import type { Label } from "./labels.js";
 import { foldMedications, type MedEventRecord } from "./med.js";
-import { WITHHELD_MARKER, type NoteRecord } from "./note.js";
+import { redactPrivate, WITHHELD_MARKER, type NoteRecord } from "./note.js";
 import type {
   ShareAddendum,
   ShareDiagnosis,
@@ -214,7 +214,7 @@ export function explainShare(input: ShareInput, consent: ShareConsent, today: Is
       if (addenda.length) withhold("addenda", DETAIL.withNote, addenda.map((a) => a.id), addenda.length);
       continue;
     }
-    const body = redactForShare(n.body);
+    const body = redactPrivate(n.body);
     if (body.withheld) withhold("private passages", DETAIL.private, [n.id], body.withheld);
     const shared: ShareNote = {
       id: n.id,
@@ -243,7 +243,7 @@ export function explainShare(input: ShareInput, consent: ShareConsent, today: Is
         withhold("addenda", DETAIL.unsigned, [a.id]);
         continue;
       }
-      const ab = redactForShare(a.body);
+      const ab = redactPrivate(a.body);
       if (ab.withheld) withhold("private passages", DETAIL.private, [a.id], ab.withheld);
       const sa: ShareAddendum = { id: a.id, date: a.date, text: ab.text };
       if (a.signed) {
@@ -399,42 +399,6 @@ function consentView(g: ConsentGrant, demographics: boolean): ShareView["consent
   if (g.expiresOn !== undefined) c.expiresOn = g.expiresOn;
   if (g.authority !== undefined) c.authority = g.authority;
   return c;
-}
-
-const TAG_RE = /<\s*(\/?)\s*private\s*>/gi;
-
-/**
- * Replace private passages with the marker. Same result as redactPrivate (note.ts) for the
- * documented syntax, and stricter where the markup is off: nested tags withhold up to the
- * outer close, spaces inside a tag are tolerated, an unclosed tag withholds to the end, and a
- * stray closing tag withholds the text before it (back to the previous tag).
- */
-export function redactForShare(body: string): { text: string; withheld: number } {
-  let out = "";
-  let depth = 0;
-  let pos = 0;
-  let withheld = 0;
-  for (const m of body.matchAll(TAG_RE)) {
-    const at = m.index;
-    const closing = m[1] === "/";
-    if (!closing) {
-      if (depth === 0) {
-        out += body.slice(pos, at) + WITHHELD_MARKER;
-        withheld += 1;
-      }
-      depth += 1;
-    } else if (depth > 0) {
-      depth -= 1;
-    } else if (body.slice(pos, at) !== "" && !out.endsWith(WITHHELD_MARKER)) {
-      // A stray close: the text before it (since the last tag) was meant to be private. It is
-      // dropped; right after a withheld passage it joins that passage's marker.
-      out += WITHHELD_MARKER;
-      withheld += 1;
-    }
-    pos = at + m[0].length;
-  }
-  if (depth === 0) out += body.slice(pos);
-  return { text: out, withheld };
 }
 
 /** A description of a disclosure in words, for the accounting (no clinical content). */

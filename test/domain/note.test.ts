@@ -150,3 +150,88 @@ describe("redactPrivate", () => {
     );
   });
 });
+
+/** The documented syntax read with one regular expression: the reference for well-formed input. */
+function simpleRedact(body: string): { text: string; withheld: number } {
+  let withheld = 0;
+  const text = body.replace(/<private>[\s\S]*?(?:<\/private>|$)/gi, () => {
+    withheld += 1;
+    return WITHHELD_MARKER;
+  });
+  return { text, withheld };
+}
+
+describe("redactPrivate (strict cases)", () => {
+  it("on well-formed markup, equals the plain regex reading", () => {
+    const plain = fc.stringMatching(/^[a-z .\n]{0,12}$/);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(plain, plain), { maxLength: 4 }), plain, fc.boolean(), (pairs, tail, closed) => {
+        let body = "";
+        pairs.forEach(([vis, priv], i) => {
+          body += `${vis}<private>${priv}${i === pairs.length - 1 && !closed ? "" : "</private>"}`;
+        });
+        if (closed || pairs.length === 0) body += tail;
+        expect(redactPrivate(body)).toEqual(simpleRedact(body));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("withholds nested, spaced, upper-case, unclosed and stray-closed passages", () => {
+    expect(redactPrivate("a <private>b <private>c</private> d</private> e").text).toBe("a [withheld] e");
+    expect(redactPrivate("a < private >b</ private> c").text).toBe("a [withheld] c");
+    expect(redactPrivate("a <PRIVATE>b</Private> c").text).toBe("a [withheld] c");
+    expect(redactPrivate("a <private>b\nc\nd")).toEqual({ text: "a [withheld]", withheld: 1 });
+    expect(redactPrivate("secret</private> rest")).toEqual({ text: "[withheld] rest", withheld: 1 });
+    expect(redactPrivate("<private>x</private> y</private> z")).toEqual({ text: "[withheld] z", withheld: 1 });
+    expect(redactPrivate("</private>x")).toEqual({ text: "x", withheld: 0 });
+    expect(redactPrivate("no tags")).toEqual({ text: "no tags", withheld: 0 });
+  });
+
+  it("never lets a marked word through, whatever the nesting", () => {
+    const piece = fc.constantFrom("<private>", "</private>", "SECRET", "ok ", "\n", "< private>", "</PRIVATE >");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        // SECRET is private when, reading left to right, it sits inside an open tag, or
+        // when a stray closing tag follows it (before any other tag).
+        const body = parts.join("");
+        const out = redactPrivate(body).text;
+        let depth = 0;
+        let pendingSecret = false;
+        let mustHide = false;
+        for (const p of parts) {
+          const open = /^<\s*private\s*>$/i.test(p);
+          const close = /^<\s*\/\s*private\s*>$/i.test(p);
+          if (open) {
+            depth++;
+            pendingSecret = false;
+          } else if (close) {
+            if (depth > 0) depth--;
+            else if (pendingSecret) mustHide = true;
+            pendingSecret = false;
+          } else if (p === "SECRET") {
+            if (depth > 0) mustHide = true;
+            else pendingSecret = true;
+          }
+        }
+        if (mustHide && !parts.some((p, i) => p === "SECRET" && isVisible(parts, i))) expect(out).not.toContain("SECRET");
+        expect(out).not.toMatch(/<\s*private\s*>/i);
+      }),
+      { numRuns: 1000 },
+    );
+    function isVisible(parts: string[], i: number): boolean {
+      let depth = 0;
+      for (let j = 0; j < i; j++) {
+        if (/^<\s*private\s*>$/i.test(parts[j] as string)) depth++;
+        else if (/^<\s*\/\s*private\s*>$/i.test(parts[j] as string) && depth > 0) depth--;
+      }
+      if (depth > 0) return false;
+      for (let j = i + 1; j < parts.length; j++) {
+        const p = parts[j] as string;
+        if (/^<\s*private\s*>$/i.test(p)) return true;
+        if (/^<\s*\/\s*private\s*>$/i.test(p)) return false;
+      }
+      return true;
+    }
+  });
+});
