@@ -5,18 +5,21 @@
 import { invalid } from "./errors.js";
 
 export const LABELS = {
-  SUD: "substance use disorder information",
-  ETH: "substance abuse information (42 CFR Part 2)",
-  HIV: "HIV/AIDS information",
-  SDV: "sexual assault, abuse or domestic violence information",
-  PSY: "psychiatry disorder information",
-  PSYTHPN: "psychotherapy note",
-  BH: "behavioral health information",
-  SEX: "sexuality and reproductive health information",
-  STD: "sexually transmitted disease information",
-  GDIS: "genetic disease information",
-  MH: "mental health information",
+  SUD: "substance use disorder information sensitivity",
+  ETH: "substance abuse information sensitivity",
+  HIV: "HIV/AIDS information sensitivity",
+  SDV: "sexual assault, abuse, or domestic violence information sensitivity",
+  PSY: "psychiatry disorder information sensitivity",
+  PSYTHPN: "psychotherapy note information sensitivity",
+  BH: "behavioral health information sensitivity",
+  SEX: "sexuality and reproductive health information sensitivity",
+  STD: "sexually transmitted disease information sensitivity",
+  GDIS: "genetic disease information sensitivity",
+  MH: "mental health information sensitivity",
 } as const;
+
+/** Labels whose items are 42 CFR Part 2 material (substance use disorder records). */
+export const PART2_LABELS: readonly Label[] = ["SUD", "ETH"];
 
 export type Label = keyof typeof LABELS;
 

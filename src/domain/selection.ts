@@ -37,7 +37,7 @@ import type { IsoDate } from "./dates.js";
 import { foldDiagnoses, type DxEventRecord } from "./dx.js";
 import { ChartError } from "./errors.js";
 import { byEventOrder, groupBy } from "./events.js";
-import type { Label } from "./labels.js";
+import { PART2_LABELS, type Label } from "./labels.js";
 import { foldMedications, type MedEventRecord } from "./med.js";
 import { redactPrivate, WITHHELD_MARKER, type NoteRecord } from "./note.js";
 import type {
@@ -341,7 +341,7 @@ export function explainShare(input: ShareInput, consent: ShareConsent, today: Is
     clientId: profile.id,
     withheld: publicWithheld(details),
     labels: viewLabels,
-    part2: viewLabels.includes("SUD") || viewLabels.includes("ETH"),
+    part2: viewLabels.some((l) => PART2_LABELS.includes(l)),
     items: [...items].sort(),
   };
   if (patient) view.patient = patient;

@@ -13,8 +13,8 @@
  * Only what the view carries is written: no field is guessed or filled in.
  */
 import { createHash } from "node:crypto";
-import type { ShareCategory } from "../domain/consent.js";
-import type { Label } from "../domain/labels.js";
+import { CATEGORY_LABELS, type ShareCategory } from "../domain/consent.js";
+import { LABELS, PART2_LABELS, type Label } from "../domain/labels.js";
 import { LABEL_SYSTEM } from "../domain/labels.js";
 import type { NoteType } from "../domain/note.js";
 import type { ShareAddendum, ShareDiagnosis, ShareMedication, ShareNote, ShareView } from "../domain/share-view.js";
@@ -30,31 +30,6 @@ const LOINC = "http://loinc.org";
 const ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
 const CONFIDENTIALITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
 const XHTML = "http://www.w3.org/1999/xhtml";
-
-/** Displays of the DS4P sensitivity codes in v3 ActCode. */
-const LABEL_DISPLAY: Record<Label, string> = {
-  SUD: "substance use disorder information sensitivity",
-  ETH: "substance abuse information sensitivity",
-  HIV: "HIV/AIDS information sensitivity",
-  SDV: "sexual assault, abuse, or domestic violence information sensitivity",
-  PSY: "psychiatry disorder information sensitivity",
-  PSYTHPN: "psychotherapy note information sensitivity",
-  BH: "behavioral health information sensitivity",
-  SEX: "sexuality and reproductive health information sensitivity",
-  STD: "sexually transmitted disease information sensitivity",
-  GDIS: "genetic disease information sensitivity",
-  MH: "mental health information sensitivity",
-};
-
-const PART2_LABELS: readonly Label[] = ["SUD", "ETH"];
-
-/** Labels a consent category authorizes (for Consent.provision.securityLabel). */
-const CATEGORY_LABELS: Partial<Record<ShareCategory, Label[]>> = {
-  "substance-use": ["SUD", "ETH"],
-  hiv: ["HIV"],
-  sdv: ["SDV"],
-  "psychotherapy-notes": ["PSYTHPN"],
-};
 
 /** FHIR resource types a consent category puts in the bundle (for Consent.provision.class). */
 const CATEGORY_CLASS: Partial<Record<ShareCategory, string>> = {
@@ -342,7 +317,8 @@ function attachment(text: string, title: string, date: string): Json {
 
 function consentResource(view: ShareView, id: string, patient: Json): FhirResource {
   const c = view.consent;
-  const labels = [...new Set(c.categories.flatMap((k) => CATEGORY_LABELS[k] ?? []))];
+  const byCategory: Partial<Record<ShareCategory, readonly Label[]>> = CATEGORY_LABELS;
+  const labels = [...new Set(c.categories.flatMap((k) => byCategory[k] ?? []))];
   const classes = [...new Set(c.categories.flatMap((k) => CATEGORY_CLASS[k] ?? []))];
   const recipient = c.recipient.organization && c.recipient.organization !== c.recipient.name ? `${c.recipient.name}, ${c.recipient.organization}` : c.recipient.name;
   const policy = [{ uri: "https://www.ecfr.gov/current/title-45/section-164.508" }];
@@ -459,7 +435,7 @@ function withheldLines(view: ShareView): string[] {
 
 // --- security labels ------------------------------------------------------------------------
 
-const labelCoding = (l: Label): Json => ({ system: LABEL_SYSTEM, code: l, display: LABEL_DISPLAY[l] });
+const labelCoding = (l: Label): Json => ({ system: LABEL_SYSTEM, code: l, display: LABELS[l] });
 const nordslcd = (): Json => ({ system: LABEL_SYSTEM, code: "NORDSLCD", display: "no redisclosure without consent directive" });
 const confidentialityR = (): Json => ({ system: CONFIDENTIALITY_SYSTEM, code: "R", display: "restricted" });
 
