@@ -85,7 +85,6 @@ function headerRows(view: ShareView): { label: string; value: string }[] {
   rows.push({ label: "Disclosed by", value: c.discloser });
   rows.push({ label: "Client record", value: view.clientId });
   rows.push({ label: "Date", value: view.date });
-  rows.push({ label: "Generated", value: view.generatedAt });
   if (view.labels.length > 0) rows.push({ label: "Sensitivity", value: view.labels.join(", ") });
   return rows;
 }
