@@ -9,8 +9,7 @@
  * recipient can check theirs against the accounting of disclosures. Encrypted files (.age) differ
  * on every run (age is randomised); their hashes are recorded separately.
  */
-import { createCipheriv, randomBytes, scrypt } from "node:crypto";
-import type { Recipient, Stanza } from "age-encryption";
+import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { ChartError, invalid, storageError, usageError } from "../domain/errors.js";
@@ -78,21 +77,11 @@ export async function renderBundle(view: ShareView, formats: readonly ShareForma
 
 /**
  * Encrypt every file for the recipients or the passphrase; names take the .age suffix.
- * A passphrase costs one scrypt per file (age gives each file its own salt): those run on
- * Node's native scrypt, two at a time, rather than the age package's JavaScript one.
+ * A passphrase costs one scrypt per file (age gives each file its own salt), so files are
+ * encrypted two at a time.
  */
 export async function encryptBundle(files: readonly BundleFile[], to: Encryption): Promise<BundleFile[]> {
-  if (!("passphrase" in to)) {
-    const out: BundleFile[] = [];
-    for (const f of files) out.push(file(f.name + AGE_SUFFIX, await encryptFor(f.data, to)));
-    return out;
-  }
-  const { Encrypter, Stanza } = await import("age-encryption");
-  const one = async (f: BundleFile) => {
-    const e = new Encrypter();
-    e.addRecipient(scryptRecipient(to.passphrase, Stanza));
-    return file(f.name + AGE_SUFFIX, await e.encrypt(f.data));
-  };
+  const one = async (f: BundleFile) => file(f.name + AGE_SUFFIX, await encryptFor(f.data, to));
   const out: BundleFile[] = new Array(files.length);
   let next = 0;
   const worker = async () => {
@@ -100,29 +89,6 @@ export async function encryptBundle(files: readonly BundleFile[], to: Encryption
   };
   await Promise.all([worker(), worker()]);
   return out;
-}
-
-/** age's scrypt work factor (log2 N), as the stock tool uses by default. */
-export const SCRYPT_LOG_N = 18;
-const SCRYPT_LABEL = "age-encryption.org/v1/scrypt";
-
-/**
- * The age scrypt recipient (age spec: "scrypt" stanza, salt 16 bytes, wrap key =
- * scrypt(passphrase, label || salt, N, r=8, p=1), file key sealed with ChaCha20-Poly1305 under a
- * zero nonce), on Node's native scrypt. Files made with it open with `age -d` and a passphrase.
- */
-export function scryptRecipient(passphrase: string, StanzaClass: typeof Stanza, logN = SCRYPT_LOG_N): Recipient {
-  return {
-    async wrapFileKey(fileKey: Uint8Array) {
-      const salt = randomBytes(16);
-      const key = await new Promise<Buffer>((res, rej) =>
-        scrypt(Buffer.from(passphrase, "utf8"), Buffer.concat([Buffer.from(SCRYPT_LABEL, "utf8"), salt]), 32, { N: 2 ** logN, r: 8, p: 1, maxmem: 2 ** (logN + 11) }, (err, k) => (err ? rej(err) : res(k))),
-      );
-      const c = createCipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
-      const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
-      return [new StanzaClass(["scrypt", salt.toString("base64").replace(/=+$/, ""), String(logN)], new Uint8Array(body))];
-    },
-  };
 }
 
 /** The bundle hash recorded in the disclosure: SHA-256 of the (plaintext) manifest file. */

@@ -4,7 +4,8 @@
  * imported once as a WebCrypto CryptoKey, which halves decrypt time compared with passing the
  * string (re-imported per file).
  */
-import type { Decrypter, Encrypter } from "age-encryption";
+import { createCipheriv, randomBytes, scrypt } from "node:crypto";
+import type { Decrypter, Encrypter, Recipient, Stanza } from "age-encryption";
 import type { webcrypto } from "node:crypto";
 import { keyError } from "../domain/errors.js";
 
@@ -73,10 +74,35 @@ export async function encryptFor(
 ): Promise<Uint8Array> {
   const a = await age();
   const e = new a.Encrypter();
-  if (to.passphrase !== undefined) e.setPassphrase(to.passphrase);
+  // The package's scrypt is JavaScript (seconds at age's work factor); Node's is native.
+  if (to.passphrase !== undefined) e.addRecipient(scryptRecipient(to.passphrase, a.Stanza));
   else for (const r of to.recipients ?? []) e.addRecipient(r);
   return e.encrypt(plain);
 }
+
+/** age's scrypt work factor (log2 N), as the stock tool uses by default. */
+export const SCRYPT_LOG_N = 18;
+const SCRYPT_LABEL = "age-encryption.org/v1/scrypt";
+
+/**
+ * The age scrypt recipient (age spec: "scrypt" stanza, salt 16 bytes, wrap key =
+ * scrypt(passphrase, label || salt, N, r=8, p=1), file key sealed with ChaCha20-Poly1305 under a
+ * zero nonce), on Node's native scrypt. Files made with it open with `age -d` and a passphrase.
+ */
+export function scryptRecipient(passphrase: string, StanzaClass: typeof Stanza, logN = SCRYPT_LOG_N): Recipient {
+  return {
+    async wrapFileKey(fileKey: Uint8Array) {
+      const salt = randomBytes(16);
+      const key = await new Promise<Buffer>((res, rej) =>
+        scrypt(Buffer.from(passphrase, "utf8"), Buffer.concat([Buffer.from(SCRYPT_LABEL, "utf8"), salt]), 32, { N: 2 ** logN, r: 8, p: 1, maxmem: 2 ** (logN + 11) }, (err, k) => (err ? rej(err) : res(k))),
+      );
+      const c = createCipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
+      const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
+      return [new StanzaClass(["scrypt", salt.toString("base64").replace(/=+$/, ""), String(logN)], new Uint8Array(body))];
+    },
+  };
+}
+
 
 export function isRecipient(s: string): boolean {
   return /^age1[02-9ac-hj-np-z]{58}$/.test(s);
