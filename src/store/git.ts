@@ -53,8 +53,23 @@ export async function gitOr<T>(what: string, op: () => Promise<T>): Promise<T> {
 /** Stage exactly these paths (added, changed or removed) and commit them. */
 export async function commitPaths(git: SimpleGit, paths: readonly string[], message: string): Promise<void> {
   if (paths.length === 0) return;
-  await gitOr("add", () => git.raw(["add", "--all", "--", ...paths]));
-  await gitOr("commit", () =>
-    git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, "--", ...paths]),
+  await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--all", "--", ...paths])));
+  await retryIndexLock(() =>
+    gitOr("commit", () => git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, "--", ...paths])),
   );
+}
+
+/**
+ * git's own index.lock can be held for a moment by a git process a killed chart left running,
+ * or by the user's git: wait for it briefly rather than fail.
+ */
+async function retryIndexLock<T>(op: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await op();
+    } catch (e) {
+      if (attempt >= 20 || !String((e as Error).message).includes("index.lock")) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

@@ -107,11 +107,27 @@ export async function commitRecords(
     planned.map(async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) })),
   );
   const git = await chart.git();
-  return withLock(chart.gitDir, LOCK_TIMEOUT_MS, async () => {
-    for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
-    for (const path of remove) await rm(join(chart.root, path), { force: true });
+  return withLock(chart.gitDir, LOCK_TIMEOUT_MS, async ({ tookOverStale }) => {
+    if (tookOverStale) {
+      const { recoverInterrupted } = await import("./recover.js");
+      await recoverInterrupted(chart);
+    }
     const paths = [...encrypted.map((e) => e.path), ...remove];
-    await commitPaths(git, paths, message);
+    const before = await Promise.all(paths.map((p) => readFile(join(chart.root, p)).catch(() => undefined)));
+    try {
+      for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
+      for (const path of remove) await rm(join(chart.root, path), { force: true });
+      await commitPaths(git, paths, message);
+    } catch (e) {
+      // Put the files back as they were, so a failed commit leaves the old state.
+      await git.raw(["reset", "--quiet", "--", ...paths]).catch(() => undefined);
+      for (const [i, p] of paths.entries()) {
+        const old = before[i];
+        if (old === undefined) await rm(join(chart.root, p), { force: true });
+        else await writeFileAtomic(join(chart.root, p), old, 0o600);
+      }
+      throw e;
+    }
     return paths;
   });
 }

@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId } from "../../src/domain/ids.js";
 import { TEMPLATE_DEFAULT_TYPE, USER_NOTE_TYPES, type NoteRecord } from "../../src/domain/note.js";
-import type { BaseRecord } from "../../src/domain/record.js";
+import type { AnyRecord, BaseRecord } from "../../src/domain/record.js";
+import { serialize } from "../../src/store/envelope.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { locate } from "../../src/store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../src/store/records.js";
@@ -51,6 +52,39 @@ describe("records", () => {
     expect(git(sb.repo, ["show", "--name-status", "--format=", "HEAD"]).trim()).toBe(`D\tclients/${cid}/notes/${b}.age`);
     expect(git(sb.repo, ["status", "--porcelain"])).toBe("");
     expect((await readRecord<NoteRecord>(chart, "note", cid, a)).body).toBe("one\n");
+  });
+
+  it("a writer that died after writing but before committing: the next writer commits its complete record", async () => {
+    const orphan = makeId("note", rnd());
+    const orphanPath = `clients/${cid}/notes/${orphan}.age`;
+    // What a writer killed between rename and commit leaves: a whole record, uncommitted,
+    // a temp file of its own, and its lock with a pid that no longer runs.
+    writeFileSync(join(sb.repo, orphanPath), await chart.cipher.encrypt(serialize(note(orphan, "orphan\n") as AnyRecord, orphanPath, chart.macKey)));
+    writeFileSync(join(sb.repo, `clients/${cid}/notes/.x.age.tmp-999999-abcd`), "partial");
+    writeFileSync(join(chart.gitDir, "chart.lock"), "999999 deadbeef\n");
+    const before = Number(git(sb.repo, ["rev-list", "--count", "HEAD"]));
+    const next = makeId("note", rnd());
+    await commitRecords(chart, [note(next, "next\n")] as BaseRecord[], "chart: add note");
+    expect(Number(git(sb.repo, ["rev-list", "--count", "HEAD"]))).toBe(before + 2);
+    expect(git(sb.repo, ["log", "-2", "--format=%s"]).trim().split("\n")).toEqual(["chart: add note", "chart: recover interrupted write"]);
+    expect(git(sb.repo, ["status", "--porcelain", "--untracked-files=all"])).toBe("");
+    expect((await readRecord<NoteRecord>(chart, "note", cid, orphan)).body).toBe("orphan\n");
+  });
+
+  it("a failed commit puts the files back: the old state, nothing staged", async () => {
+    const head = git(sb.repo, ["rev-parse", "HEAD"]);
+    const id = makeId("note", rnd());
+    // git's index lock held (by someone else) for longer than chart waits: staging fails after
+    // the files are written.
+    const indexLock = join(chart.gitDir, "index.lock");
+    writeFileSync(indexLock, "");
+    try {
+      await expect(commitRecords(chart, [note(id, "lost?\n")] as BaseRecord[], "chart: add note")).rejects.toBeInstanceOf(ChartError);
+    } finally {
+      rmSync(indexLock);
+    }
+    expect(git(sb.repo, ["rev-parse", "HEAD"])).toBe(head);
+    expect(git(sb.repo, ["status", "--porcelain", "--untracked-files=all"])).toBe("");
   });
 
   it("nothing to write makes no commit", async () => {

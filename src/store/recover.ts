@@ -1,0 +1,56 @@
+/**
+ * Recovering from a writer that died between writing its files and committing them: complete,
+ * verified records it left are committed; stale temp files are removed; broken ones are left for
+ * `chart fsck`. Runs under the writer lock, when a dead writer's lock was taken over.
+ */
+import { execFile } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { ChartError } from "../domain/errors.js";
+import { parseRecordPath } from "../domain/record.js";
+import { TEMP_MARK } from "./atomic.js";
+import { commitPaths } from "./git.js";
+import { readRecordAt } from "./records.js";
+import type { Chart } from "./repo.js";
+
+function changedPaths(root: string): Promise<string[]> {
+  return new Promise((resolve) =>
+    execFile("git", ["status", "--porcelain", "-z", "--untracked-files=all", "--", "clients"], { cwd: root, maxBuffer: 1 << 26 }, (err, out) =>
+      resolve(err ? [] : String(out).split("\0").filter((l) => l.length > 3).map((l) => l.slice(3))),
+    ),
+  );
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export async function recoverInterrupted(chart: Chart): Promise<{ committed: string[]; removed: string[] }> {
+  const committed: string[] = [];
+  const removed: string[] = [];
+  for (const path of await changedPaths(chart.root)) {
+    const name = basename(path);
+    if (name.includes(TEMP_MARK)) {
+      const pid = Number(/\.tmp-(\d+)-/.exec(name)?.[1]);
+      if (!pidAlive(pid)) {
+        await rm(join(chart.root, path), { force: true });
+        removed.push(path);
+      }
+      continue;
+    }
+    if (!parseRecordPath(path)) continue;
+    try {
+      await readRecordAt(chart, path);
+      committed.push(path);
+    } catch (e) {
+      if (!(e instanceof ChartError)) throw e; // a broken or deleted file: fsck reports it
+    }
+  }
+  await commitPaths(await chart.git(), committed, "chart: recover interrupted write");
+  return { committed, removed };
+}
