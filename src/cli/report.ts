@@ -21,6 +21,7 @@ export function reportError(e: unknown, deps: Deps, json: boolean): number {
   } else {
     deps.stderr.write(`error: ${err.message}\n`);
     if (err.hint) deps.stderr.write(`hint: ${err.hint}\n`);
+    if (err.terminalOnly && deps.isTTY.stderr) for (const l of err.terminalOnly) deps.stderr.write(`  ${l}\n`);
   }
   if (debug && e instanceof Error && e.stack) deps.stderr.write(`${e.stack}\n`);
   return err.exit ?? EXIT.internal;

@@ -95,11 +95,12 @@ export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "pref
   if (candidates.length === 0) {
     throw notFound("E_CLIENT_NOT_FOUND", `no client matches "${q}"`, "see chart client list --all");
   }
-  const list = candidates.map((c) => `${shortId(c.id)} ${c.name}`).join(", ");
-  throw new ChartError(
+  const err = new ChartError(
     "usage",
     "E_CLIENT_AMBIGUOUS",
-    `"${q}" matches ${candidates.length} clients: ${list}`,
+    `"${q}" matches ${candidates.length} clients: ${candidates.map((c) => shortId(c.id)).join(", ")}`,
     "use more of the name, or the client id (cl_...)",
   );
+  err.terminalOnly = candidates.map((c) => `${shortId(c.id)}  ${c.name}`);
+  throw err;
 }

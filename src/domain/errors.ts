@@ -22,6 +22,11 @@ export class ChartError extends Error {
   readonly exit: number;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;
+  /**
+   * Lines that help a person at a terminal but may name a client (e.g. the candidates of an
+   * ambiguous name): printed only when stderr is a TTY, never in JSON, logs or cron mail.
+   */
+  terminalOnly: string[] | undefined;
 
   constructor(
     kind: ExitKind,
@@ -36,6 +41,7 @@ export class ChartError extends Error {
     this.exit = EXIT[kind];
     this.hint = hint;
     this.details = details;
+    this.terminalOnly = undefined;
   }
 }
 

@@ -104,10 +104,15 @@ describe("bad input", () => {
     });
   }
 
-  it("the ambiguity error lists the candidates", async () => {
+  it("the ambiguity error lists the candidates: ids always, names only at a terminal", async () => {
     const r = await sb.run(["note", "add", "ann", "-m", "x"]);
-    expect(r.stderr).toContain("Ann Lee");
-    expect(r.stderr).toContain("Ann Marsh");
+    expect(r.stderr).toMatch(/cl_[a-z2-7]{8}, cl_[a-z2-7]{8}/);
+    expect(r.stderr).not.toContain("Ann Lee"); // cron mail and logs get no names
+    const j = await sb.run(["note", "add", "ann", "-m", "x", "--json"]);
+    expect(j.stderr).not.toContain("Ann Lee");
+    const t = await sb.run(["note", "add", "ann", "-m", "x"], { stderrTTY: true });
+    expect(t.stderr).toContain("Ann Lee");
+    expect(t.stderr).toContain("Ann Marsh");
   });
 
   it("usage errors from the parser: exit 2 with a hint (text and JSON)", async () => {

@@ -44,6 +44,9 @@ describe("resolveClient", () => {
     expect(e.message).toContain("cl_qqqqaaaa");
     expect(e.message).toContain("cl_rrrraaaa");
     expect(e.hint).toBeTruthy();
+    // Names only for a person at a terminal: never in the message (logs, cron mail, JSON).
+    expect(e.message).not.toMatch(/Annabel|Ann /);
+    expect(e.terminalOnly?.join("\n")).toContain("Annabel");
   });
 
   it("a bare query that is both a name part and another client's id prefix is ambiguous, not a silent pick", () => {

@@ -24,6 +24,8 @@ export interface InprocOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   now?: Date;
+  /** Pretend stderr is a terminal. */
+  stderrTTY?: boolean;
 }
 
 export interface Inproc {
@@ -78,7 +80,7 @@ export async function inprocSandbox(opts: { init?: boolean; now?: Date } = {}): 
         stdin: Readable.from([Buffer.from(o.input ?? "")]),
         stdout,
         stderr,
-        isTTY: { stdin: false, stdout: false, stderr: false },
+        isTTY: { stdin: false, stdout: false, stderr: !!o.stderrTTY },
         random: (n) => new Uint8Array(randomBytes(n)),
         onCleanup: () => () => undefined,
         holdInterrupts: () => () => undefined,
