@@ -9,6 +9,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ChartError, invalid } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
+import { pidAlive } from "../store/pid.js";
 
 const PREFIX = "chart-edit-";
 
@@ -33,14 +34,6 @@ export function bufferBase(deps: Pick<Deps, "env">): string {
   );
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Remove buffers left by chart runs that are no longer alive. */
 export async function sweepStale(base: string): Promise<number> {

@@ -7,17 +7,10 @@ import { randomBytes } from "node:crypto";
 import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { conflict } from "../domain/errors.js";
+import { pidAlive } from "./pid.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export interface LockInfo {
   /** A previous writer died holding the lock. */
@@ -42,7 +35,7 @@ export async function withLock<T>(gitDir: string, timeoutMs: number, fn: (info: 
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const seen = await read(path);
       const pid = Number(seen.split(" ")[0]);
-      if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) {
         // Remove it only if it is still the dead writer's lock, not a fresh one.
         if ((await read(path)) === seen) {
           await rm(path, { force: true });

@@ -12,6 +12,7 @@ import { TEMP_MARK } from "./atomic.js";
 import { commitPaths } from "./git.js";
 import { readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
+import { pidAlive } from "./pid.js";
 
 function changedPaths(root: string): Promise<string[]> {
   return new Promise((resolve) =>
@@ -21,14 +22,6 @@ function changedPaths(root: string): Promise<string[]> {
   );
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export async function recoverInterrupted(chart: Chart): Promise<{ committed: string[]; removed: string[] }> {
   const committed: string[] = [];
