@@ -1,8 +1,13 @@
 /**
- * Extra sections of `chart client show` (current medications and diagnoses, consents).
- * Filled in by the history and consent features; empty until then.
+ * Extra sections of `chart client show`: current medications and current diagnoses, in JSON
+ * (`medications`, `diagnoses`: the folded objects, as `med list` and `dx list` give them) and
+ * as text lines under the profile.
  */
 import type { ClientRecord } from "../../domain/client.js";
+import { foldDiagnoses, isCurrentDx, statusWord, type DxEventRecord } from "../../domain/dx.js";
+import { shortId } from "../../domain/ids.js";
+import { foldMedications, type MedEventRecord } from "../../domain/med.js";
+import { readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 
 export interface ClientSummary {
@@ -10,6 +15,33 @@ export interface ClientSummary {
   lines: string[];
 }
 
-export async function clientSummary(_ctx: Ctx, _client: ClientRecord): Promise<ClientSummary> {
-  return { json: {}, lines: [] };
+export async function clientSummary(ctx: Ctx, client: ClientRecord): Promise<ClientSummary> {
+  const chart = await ctx.chart();
+  const [meds, dx] = await Promise.all([readKind<MedEventRecord>(chart, "med", client.id), readKind<DxEventRecord>(chart, "dx", client.id)]);
+  ctx.reportFailures([...meds.failures, ...dx.failures]);
+  const medications = foldMedications(meds.records).filter((m) => m.active);
+  const diagnoses = foldDiagnoses(dx.records).filter(isCurrentDx);
+  const c = ctx.out.color;
+  const lines: string[] = [""];
+  lines.push(c.bold("Current diagnoses"));
+  if (diagnoses.length === 0) lines.push(c.dim("  none recorded"));
+  for (const d of diagnoses) {
+    const tags = [d.status !== "active" ? statusWord(d.status) : "", d.primary ? "primary" : "", d.labels?.length ? d.labels.join(",") : ""].filter(Boolean);
+    lines.push(`  ${[d.code, d.description].filter(Boolean).join("  ")}${tags.length ? ` (${tags.join("; ")})` : ""}  ${c.dim(`since ${d.added}`)}`);
+  }
+  lines.push("");
+  lines.push(c.bold("Current medications"));
+  if (medications.length === 0) lines.push(c.dim("  none recorded"));
+  for (const m of medications) {
+    const detail = [m.dose, m.route, m.frequency].filter(Boolean).join(", ");
+    const tags = [m.prescriber ? `prescriber ${m.prescriber}` : "", m.labels?.length ? m.labels.join(",") : ""].filter(Boolean);
+    lines.push(`  ${m.name}${detail ? ` ${detail}` : ""}${tags.length ? ` (${tags.join("; ")})` : ""}  ${c.dim(`since ${m.started}, ${shortId(m.med)}`)}`);
+  }
+  return {
+    json: {
+      medications: medications.map((m) => ({ ...m, client: client.id })),
+      diagnoses: diagnoses.map((d) => ({ ...d, client: client.id })),
+    },
+    lines,
+  };
 }

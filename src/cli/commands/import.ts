@@ -1,5 +1,140 @@
-/** chart import (not built yet). */
+/**
+ * chart import FILE|-: JSONL in the `--json` record shape (clients, notes, medication and
+ * diagnosis events), every line validated before anything is written, then one commit.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { stamp } from "../../domain/dates.js";
+import { ChartError, notFound } from "../../domain/errors.js";
+import type { DxEventRecord } from "../../domain/dx.js";
+import { checkHistories, parseImport, type ImportIssue } from "../../domain/import.js";
+import type { MedEventRecord } from "../../domain/med.js";
+import { KIND_DIR, type RecordKind } from "../../domain/record.js";
+import { commitNewRecords } from "../../store/bulk.js";
+import { clinicianName } from "../../store/clinician.js";
+import { contentHash } from "../../store/hash.js";
+import { readKind } from "../../store/records.js";
+import type { Chart } from "../../store/repo.js";
+import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
+import { readStream } from "../text-input.js";
 
-export function registerImport(_program: Command, _reg: Registrar): void {}
+/** Every record id in the chart with its client id, from file names alone (nothing decrypted). */
+async function existingIds(chart: Chart): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const clients = (await readdir(join(chart.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
+  const dirs = (Object.values(KIND_DIR) as (string | null)[]).filter((d): d is string => d !== null);
+  await Promise.all(
+    clients.map(async (cid) => {
+      ids.set(cid, cid);
+      for (const dir of dirs) {
+        const files = await readdir(join(chart.root, "clients", cid, dir)).catch(() => [] as string[]);
+        for (const f of files) if (f.endsWith(".age") && !f.startsWith(".")) ids.set(f.slice(0, -4), cid);
+      }
+    }),
+  );
+  return ids;
+}
+
+async function readInput(ctx: Ctx, file: string): Promise<string> {
+  if (file === "-") return readStream(ctx.deps.stdin);
+  try {
+    return await readFile(resolve(ctx.deps.cwd, file), "utf8");
+  } catch {
+    throw notFound("E_NO_FILE", `cannot read ${file}`, "check the path, or pass - to read standard input");
+  }
+}
+
+function refuse(ctx: Ctx, file: string, issues: readonly ImportIssue[], capped: boolean): never {
+  if (!ctx.out.json) for (const i of issues) ctx.deps.stderr.write(`line ${i.line}: ${i.message}\n`);
+  const n = issues.length;
+  throw new ChartError(
+    "invalid",
+    "E_IMPORT_INVALID",
+    `${capped ? `${n} or more` : n} problem${n === 1 ? "" : "s"} in ${file === "-" ? "standard input" : file}; nothing was imported`,
+    "fix the lines named above and run the import again",
+    { issues: issues.map((i) => ({ line: i.line, message: i.message })) },
+  );
+}
+
+export function registerImport(program: Command, reg: Registrar): void {
+  program
+    .command("import")
+    .description("import clients, notes, medication and diagnosis events from JSONL (the --json record shape), in one commit")
+    .argument("<file>", "a .jsonl file, or - for standard input")
+    .option("--dry-run", "check every line and print the counts; write nothing")
+    .option("--allow-future", "accept dates in the future")
+    .option("--auto-label", "add the labels diagnosis codes imply (SUD for F10-F19 except F17, HIV for B20/Z21)")
+    .action(
+      reg.action(async (ctx, [file], opts) => {
+        const text = await readInput(ctx, file as string);
+        const chart = await ctx.chart();
+        const existing = await existingIds(chart);
+        const now = stamp(ctx.deps.now());
+        const MAX = 100;
+        const result = parseImport(
+          text,
+          {
+            today: ctx.today(),
+            now,
+            allowFuture: !!opts.allowFuture,
+            autoLabel: !!opts.autoLabel,
+            newId: (k) => ctx.newId(k),
+            hash: contentHash,
+            signer: { by: await clinicianName(ctx.deps.env, chart.root), key: chart.identity.recipient },
+            existing,
+          },
+          MAX,
+        );
+        if (result.issues.length) refuse(ctx, file as string, result.issues, result.issues.length >= MAX);
+        // The rules over medication and diagnosis histories, with the chart's own events.
+        const touched = new Set(
+          result.items.filter((i) => (i.record.kind === "med" || i.record.kind === "dx") && existing.has(i.record.client)).map((i) => i.record.client),
+        );
+        const meds: MedEventRecord[] = [];
+        const dx: DxEventRecord[] = [];
+        for (const cid of touched) {
+          for (const [kind, into] of [["med", meds], ["dx", dx]] as [RecordKind, unknown[]][]) {
+            const r = await readKind(chart, kind, cid);
+            ctx.reportFailures(r.failures);
+            into.push(...r.records);
+          }
+        }
+        const issues: ImportIssue[] = [];
+        checkHistories(result.items, { meds, dx }, issues);
+        if (issues.length) refuse(ctx, file as string, issues.sort((a, b) => a.line - b.line).slice(0, MAX), issues.length > MAX);
+        if (result.ignored.size) {
+          const names = [...result.ignored.entries()].slice(0, 8).map(([k, n]) => `${k} (${n})`);
+          ctx.out.warn(`ignored unknown field${result.ignored.size === 1 ? "" : "s"}: ${names.join(", ")}${result.ignored.size > 8 ? ", ..." : ""}`);
+        }
+        if (result.signedOnImport) {
+          ctx.out.warn(`${result.signedOnImport} note${result.signedOnImport === 1 ? "" : "s"} marked signed had no signature: signed on import by you, now`);
+        }
+        if (result.unlabelled) {
+          ctx.out.warn(`${result.unlabelled} diagnosis event${result.unlabelled === 1 ? " has a code" : "s have codes"} that imply a sensitivity label (e.g. SUD) the line does not carry; pass --auto-label to add it`);
+        }
+        const counts = result.counts;
+        const total = counts.clients + counts.notes + counts.meds + counts.dx;
+        if (!opts.dryRun && total > 0) {
+          const started = Date.now();
+          let shown = "";
+          await commitNewRecords(
+            chart,
+            result.items.map((i) => i.record),
+            "chart: import",
+            (phase) => {
+              if (phase !== shown && total >= 200) {
+                shown = phase;
+                ctx.out.info(phase === "encrypt" ? `encrypting ${total} records…` : phase === "write" ? "writing…" : "committing…");
+              }
+            },
+          );
+          if (total >= 200) ctx.out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        }
+        if (ctx.out.json) return ctx.out.data({ ...counts, total, dryRun: !!opts.dryRun });
+        const verb = opts.dryRun ? "would import" : "imported";
+        ctx.out.line(`${verb} ${counts.clients} client${counts.clients === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}, ${counts.meds} medication event${counts.meds === 1 ? "" : "s"}, ${counts.dx} diagnosis event${counts.dx === 1 ? "" : "s"}`);
+      }),
+    );
+}

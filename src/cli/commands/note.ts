@@ -64,6 +64,7 @@ function noteRow(n: NoteRecord, addenda: number): string[] {
     n.date,
     n.type,
     n.status + (addenda ? ` +${addenda}` : ""),
+    n.labels?.join(",") ?? "",
     firstLine(n.body),
   ];
 }
@@ -183,7 +184,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           return ctx.out.data(shown.map((n) => ({ ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
         }
         if (shown.length === 0) return ctx.out.info("no notes");
-        ctx.out.table(shown.map((n) => noteRow(n, addenda.get(n.id) ?? 0)), ["ID", "DATE", "KIND", "STATUS", "FIRST LINE"]);
+        ctx.out.table(shown.map((n) => noteRow(n, addenda.get(n.id) ?? 0)), ["ID", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"]);
       }),
     );
 

@@ -1,5 +1,60 @@
-/** chart timeline (not built yet). */
+/** chart timeline CLIENT: notes, medication and diagnosis events in one chronological view. */
 import type { Command } from "commander";
-import type { Registrar } from "../program.js";
+import { parseDate } from "../../domain/dates.js";
+import { usageError } from "../../domain/errors.js";
+import type { DxEventRecord } from "../../domain/dx.js";
+import { shortId } from "../../domain/ids.js";
+import type { MedEventRecord } from "../../domain/med.js";
+import type { NoteRecord } from "../../domain/note.js";
+import { buildTimeline, parseTimelineKinds } from "../../domain/timeline.js";
+import { readKind } from "../../store/records.js";
+import { collect, type Registrar } from "../program.js";
 
-export function registerTimeline(_program: Command, _reg: Registrar): void {}
+export function registerTimeline(program: Command, reg: Registrar): void {
+  program
+    .command("timeline")
+    .description("a client's notes, medication and diagnosis events in date order")
+    .argument("<client>", "id, id prefix, or a unique part of the name")
+    .option("--since <date>", "from this date, YYYY-MM-DD")
+    .option("--until <date>", "to this date, YYYY-MM-DD")
+    .option("-k, --kind <kind>", "only these kinds (repeatable or comma-separated): note, med, dx", collect)
+    .option("--psychotherapy", "include psychotherapy notes (kept apart by default)")
+    .option("-r, --reverse", "newest first")
+    .action(
+      reg.action(async (ctx, [q], opts) => {
+        const today = ctx.today();
+        const since = opts.since ? parseDate(String(opts.since), "since", today, { allowFuture: true }) : undefined;
+        const until = opts.until ? parseDate(String(opts.until), "until", today, { allowFuture: true }) : undefined;
+        if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
+        const kinds = parseTimelineKinds(opts.kind as string[] | undefined);
+        const client = await ctx.client(q as string);
+        const chart = await ctx.chart();
+        const want = (k: "note" | "med" | "dx") => !kinds || kinds.includes(k);
+        const none = { records: [], failures: [] };
+        const [notes, meds, dx] = await Promise.all([
+          want("note") ? readKind<NoteRecord>(chart, "note", client.id) : none,
+          want("med") ? readKind<MedEventRecord>(chart, "med", client.id) : none,
+          want("dx") ? readKind<DxEventRecord>(chart, "dx", client.id) : none,
+        ]);
+        ctx.reportFailures([...notes.failures, ...meds.failures, ...dx.failures]);
+        const entries = buildTimeline(
+          { notes: notes.records as NoteRecord[], meds: meds.records as MedEventRecord[], dx: dx.records as DxEventRecord[] },
+          { since, until, kinds, psychotherapy: !!opts.psychotherapy },
+        );
+        if (opts.reverse) entries.reverse();
+        if (ctx.out.json) return ctx.out.data(entries);
+        if (entries.length === 0) return ctx.out.info("nothing in the timeline");
+        const c = ctx.out.color;
+        ctx.out.table(
+          entries.map((e) => [
+            e.date,
+            e.kind,
+            shortId(e.id),
+            e.summary + (e.conflict ? c.dim(" (does not apply)") : ""),
+            e.labels?.join(",") ?? "",
+          ]),
+          ["DATE", "KIND", "ID", "SUMMARY", "LABELS"],
+        );
+      }),
+    );
+}

@@ -1,0 +1,460 @@
+/**
+ * Import: JSONL lines in the `--json` record shape (recordJson: kind, id, client, created, ...
+ * fields; a note's text in `body`) validated into records. Pure: everything about the chart
+ * that matters (ids already used, existing events) is passed in. Every line is checked before
+ * anything is written; problems carry the line number and a field name, never a value.
+ */
+import { isIsoDate, type IsoDate } from "./dates.js";
+import { dxHistoryProblems, DX_ADD_STATUSES, DX_EVENT_TYPES, DX_STATUSES, type DxEventRecord, type DxStatus } from "./dx.js";
+import { byEventOrder, groupBy } from "./events.js";
+import { impliedLabels, normaliseIcd10 } from "./icd10.js";
+import { isIdOf, type IdKind } from "./ids.js";
+import { LABELS, type Label } from "./labels.js";
+import { MED_EVENT_TYPES, medHistoryProblems, type MedEventRecord, type MedEventType } from "./med.js";
+import { NOTE_TYPES, normaliseBody, signedContent, type NoteRecord, type NoteType, type Signature } from "./note.js";
+import type { AnyRecord, BaseRecord, RecordKind } from "./record.js";
+import { checkClientFields, type ClientRecord } from "./client.js";
+
+export const IMPORT_KINDS = ["client", "note", "med", "dx"] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** Fields that list and show commands add to the record shape; ignored on import. */
+export const DERIVED_FIELDS = ["chart", "addenda", "lastService", "retainUntil", "notes", "psychotherapyNotes", "medications", "diagnoses", "consents", "conflict"];
+
+const COMMON = ["kind", "id", "client", "created", "updated"];
+const KNOWN: Record<ImportKind, readonly string[]> = {
+  client: ["name", "preferredName", "pronouns", "dob", "email", "phone", "emergencyContact", "status", "admitted", "discharged", "dischargeReason"],
+  note: ["type", "template", "date", "duration", "cpt", "labels", "status", "signed", "addendumTo", "body"],
+  med: ["event", "med", "date", "name", "dose", "route", "frequency", "prescriber", "reason", "labels"],
+  dx: ["event", "code", "date", "status", "description", "onset", "primary", "labels"],
+};
+
+export interface ImportEnv {
+  today: IsoDate;
+  /** Recording time for lines without `created`. */
+  now: string;
+  allowFuture?: boolean;
+  /** Add the labels a diagnosis code implies (SUD for F10-F19 but F17, ...) to dx events. */
+  autoLabel?: boolean;
+  newId(kind: IdKind): string;
+  /** contentHash: "sha256:<hex>" of a text. */
+  hash(text: string): string;
+  /** Who signs a note that says status "signed" but carries no signature (a migrated note). */
+  signer: { by: string; key: string };
+  /** Record ids already in the chart, each with its client id (from file names alone). */
+  existing: ReadonlyMap<string, string>;
+  /**
+   * The chart's medication and diagnosis events for the clients the file touches. When given,
+   * the history rules run too; without it the caller runs `checkHistories` itself.
+   */
+  events?: { meds: readonly MedEventRecord[]; dx: readonly DxEventRecord[] };
+}
+
+export interface ImportItem {
+  line: number;
+  record: AnyRecord;
+}
+
+export interface ImportIssue {
+  line: number;
+  message: string;
+}
+
+export interface ImportCounts {
+  clients: number;
+  notes: number;
+  meds: number;
+  dx: number;
+}
+
+export interface ImportResult {
+  items: ImportItem[];
+  issues: ImportIssue[];
+  counts: ImportCounts;
+  /** Field names that were not recognised and were dropped, with how many lines had them. */
+  ignored: Map<string, number>;
+  /** Notes that said "signed" without a signature and were signed on import. */
+  signedOnImport: number;
+  /** dx add events with a code implying a label they do not carry (when autoLabel is off). */
+  unlabelled: number;
+}
+
+const ID_KIND: Record<ImportKind, IdKind> = { client: "client", note: "note", med: "med", dx: "dx" };
+const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const CPT_RE = /^\d{4}[0-9A-Z]$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Field readers for one line; each problem is pushed with the field's name, never its value. */
+function fieldReader(obj: Record<string, unknown>, env: ImportEnv, problem: (msg: string) => void) {
+  const has = (k: string) => obj[k] !== undefined && obj[k] !== null;
+  const str = (k: string, required = false): string | undefined => {
+    if (!has(k)) {
+      if (required) problem(`missing '${k}'`);
+      return undefined;
+    }
+    const v = obj[k];
+    if (typeof v !== "string") return void problem(`'${k}' must be text`);
+    if (required && v.trim() === "") return void problem(`'${k}' is empty`);
+    return v;
+  };
+  const date = (k: string, required = false, opts: { future?: boolean } = {}): IsoDate | undefined => {
+    const v = str(k, required);
+    if (v === undefined) return undefined;
+    if (!isIsoDate(v)) return void problem(`'${k}' is not a date (YYYY-MM-DD)`);
+    if (v > env.today && !(opts.future ?? env.allowFuture)) return void problem(`'${k}' is in the future (pass --allow-future if intended)`);
+    return v;
+  };
+  const instant = (k: string): string | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    if (!INSTANT_RE.test(v) || Number.isNaN(Date.parse(v))) return void problem(`'${k}' is not an ISO timestamp (e.g. 2024-05-01T14:00:00Z)`);
+    return v;
+  };
+  const oneOf = <T extends string>(k: string, allowed: readonly T[], required: boolean): T | undefined => {
+    const v = str(k, required);
+    if (v === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(v)) return void problem(`'${k}' must be one of: ${allowed.join(", ")}`);
+    return v as T;
+  };
+  const labels = (): Label[] | undefined => {
+    if (!has("labels")) return undefined;
+    const v = obj.labels;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) return void problem(`'labels' must be a list of label names`);
+    const list = [...new Set((v as string[]).map((s) => s.trim().toUpperCase()))];
+    if (list.some((l) => !(l in LABELS))) return void problem(`'labels' holds an unknown label (known: ${Object.keys(LABELS).join(", ")})`);
+    return list.length ? (list.sort() as Label[]) : undefined;
+  };
+  const bool = (k: string): boolean | undefined => {
+    if (!has(k)) return undefined;
+    if (typeof obj[k] !== "boolean") return void problem(`'${k}' must be true or false`);
+    return obj[k] as boolean;
+  };
+  return { has, str, date, instant, oneOf, labels, bool };
+}
+
+type Reader = ReturnType<typeof fieldReader>;
+
+/** Copy defined optional values onto a record. */
+function put(target: Record<string, unknown>, values: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) target[k] = v;
+}
+
+function clientFields(r: Reader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
+  const rec: Record<string, unknown> = { ...base };
+  const name = r.str("name", true);
+  const status = r.oneOf("status", ["active", "discharged"] as const, false) ?? "active";
+  const admitted = r.date("admitted", true);
+  const discharged = r.date("discharged");
+  try {
+    checkClientFields({ email: r.str("email"), phone: r.str("phone") });
+  } catch (e) {
+    problem((e as Error).message);
+  }
+  if (status === "discharged" && !r.has("discharged")) problem("a discharged client needs 'discharged' (the date)");
+  if (status === "active" && discharged !== undefined) problem("an active client has no 'discharged' date");
+  if (admitted !== undefined && discharged !== undefined && discharged < admitted) problem("'discharged' is before 'admitted'");
+  put(rec, {
+    name,
+    preferredName: r.str("preferredName"),
+    pronouns: r.str("pronouns"),
+    dob: r.date("dob", false, { future: false }),
+    email: r.str("email"),
+    phone: r.str("phone"),
+    emergencyContact: r.str("emergencyContact"),
+    status,
+    admitted,
+    discharged,
+    dischargeReason: r.str("dischargeReason"),
+  });
+  return rec as AnyRecord;
+}
+
+function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, env: ImportEnv, problem: (m: string) => void, onSign: () => void): AnyRecord {
+  const type = r.oneOf("type", NOTE_TYPES, true) as NoteType | undefined;
+  const rec: Record<string, unknown> = { ...base };
+  const date = r.date("date", true);
+  const rawBody = r.str("body", true);
+  const body = rawBody === undefined ? undefined : normaliseBody(rawBody);
+  if (rawBody !== undefined && body === "") problem("'body' is empty");
+  let duration: number | undefined;
+  if (r.has("duration")) {
+    const v = obj.duration;
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0 || v > 24 * 60) problem("'duration' must be a whole number of minutes (1 to 1440)");
+    else duration = v;
+  }
+  const cpt = r.str("cpt");
+  if (cpt !== undefined && !CPT_RE.test(cpt)) problem("'cpt' must be five characters, e.g. 90837");
+  const addendumTo = r.str("addendumTo");
+  if (addendumTo !== undefined && !isIdOf("note", addendumTo)) problem("'addendumTo' is not a note id");
+  if (type === "addendum" && addendumTo === undefined) problem("an addendum needs 'addendumTo'");
+  if (type !== undefined && type !== "addendum" && addendumTo !== undefined) problem("only an addendum has 'addendumTo'");
+  let status = r.oneOf("status", ["draft", "signed"] as const, false);
+  let signed: Signature | undefined;
+  if (r.has("signed")) {
+    const s = obj.signed;
+    if (!isObject(s) || !["by", "key", "at", "hash"].every((k) => typeof s[k] === "string" && (s[k] as string) !== "")) {
+      problem("'signed' must have by, key, at and hash");
+    } else {
+      signed = { by: s.by as string, key: s.key as string, at: s.at as string, hash: s.hash as string };
+      if (status === "draft") problem("a draft cannot carry a signature ('status' is draft, 'signed' is set)");
+      status = "signed";
+    }
+  }
+  put(rec, {
+    type,
+    template: r.str("template") ?? "free",
+    date,
+    duration,
+    cpt,
+    labels: r.labels(),
+    status: status ?? "draft",
+    addendumTo,
+    body,
+  });
+  if (status === "signed" && type !== undefined && date !== undefined && body !== undefined && body !== "") {
+    const hash = env.hash(signedContent(rec as unknown as NoteRecord));
+    if (signed && signed.hash !== hash) problem("the signature's hash does not match the note's content (altered after signing?)");
+    else if (!signed) {
+      signed = { by: env.signer.by, key: env.signer.key, at: env.now, hash };
+      onSign();
+    }
+    if (signed) rec.signed = signed;
+  }
+  return rec as AnyRecord;
+}
+
+function medFields(r: Reader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
+  const event = r.oneOf("event", MED_EVENT_TYPES, true) as MedEventType | undefined;
+  const rec: Record<string, unknown> = { ...base };
+  const med = r.str("med");
+  if (med !== undefined && !isIdOf("med", med)) problem("'med' is not a medication id");
+  put(rec, {
+    event,
+    med,
+    date: r.date("date", true),
+    name: r.str("name", event === "start"),
+    dose: r.str("dose"),
+    route: r.str("route"),
+    frequency: r.str("frequency"),
+    prescriber: r.str("prescriber"),
+    reason: r.str("reason"),
+    labels: r.labels(),
+  });
+  if (event !== undefined && event !== "start" && rec.name !== undefined) problem("only a start event has 'name'");
+  if (event === "change" && !["dose", "route", "frequency", "prescriber", "labels"].some((k) => rec[k] !== undefined)) {
+    problem("a change needs at least one of dose, route, frequency, prescriber, labels");
+  }
+  return rec as AnyRecord;
+}
+
+function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: string) => void, onUnlabelled: () => void): AnyRecord {
+  const event = r.oneOf("event", DX_EVENT_TYPES, true);
+  const rec: Record<string, unknown> = { ...base };
+  const raw = r.str("code", true);
+  const code = raw === undefined ? undefined : normaliseIcd10(raw);
+  if (raw !== undefined && code === null) problem("'code' is not an ICD-10-CM code");
+  const status = r.oneOf("status", event === "add" ? DX_ADD_STATUSES : DX_STATUSES, event !== "add") ?? (event === "add" ? "active" : undefined);
+  const date = r.date("date", true);
+  const onset = r.date("onset");
+  if (onset !== undefined && date !== undefined && onset > date) problem("'onset' is after 'date'");
+  let labels = r.labels();
+  if (code && event === "add") {
+    const implied = impliedLabels(code);
+    const missing = implied.filter((l) => !(labels ?? []).includes(l));
+    if (missing.length && env.autoLabel) labels = [...new Set([...(labels ?? []), ...missing])].sort() as Label[];
+    else if (missing.length) onUnlabelled();
+  }
+  put(rec, {
+    event,
+    code: code ?? undefined,
+    date,
+    status: status as DxStatus | undefined,
+    description: r.str("description"),
+    onset,
+    primary: r.bool("primary"),
+    labels,
+  });
+  return rec as AnyRecord;
+}
+
+/** Parse and check every line; references are resolved within the file and against `env.existing`. */
+export function parseImport(text: string, env: ImportEnv, maxIssues = 100): ImportResult {
+  const issues: ImportIssue[] = [];
+  const items: ImportItem[] = [];
+  const ignored = new Map<string, number>();
+  let signedOnImport = 0;
+  let unlabelled = 0;
+  const lines = text.split(/\r?\n/);
+  const firstLineOf = new Map<string, number>(); // id -> line
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    const src = (lines[i] as string).trim();
+    if (src === "") continue;
+    const problem = (message: string) => issues.push({ line, message });
+    let obj: unknown;
+    try {
+      obj = JSON.parse(src);
+    } catch {
+      problem("not valid JSON");
+      continue;
+    }
+    if (!isObject(obj)) {
+      problem("not a JSON object");
+      continue;
+    }
+    const kind = obj.kind;
+    if (typeof kind !== "string" || !(IMPORT_KINDS as readonly string[]).includes(kind)) {
+      problem(
+        kind === "consent" || kind === "disclosure"
+          ? `${kind} records cannot be imported yet`
+          : `'kind' must be one of: ${IMPORT_KINDS.join(", ")}`,
+      );
+      continue;
+    }
+    const k = kind as ImportKind;
+    if (obj.chart !== undefined && obj.chart !== 1) problem("'chart' must be 1 when given");
+    for (const f of Object.keys(obj)) {
+      if (COMMON.includes(f) || KNOWN[k].includes(f) || DERIVED_FIELDS.includes(f)) continue;
+      const name = f.replace(/[^A-Za-z0-9_-]/g, "?").slice(0, 40);
+      ignored.set(name, (ignored.get(name) ?? 0) + 1);
+    }
+    const r = fieldReader(obj, env, (m) => problem(`${k}: ${m}`));
+    const kp = (m: string) => problem(`${k}: ${m}`);
+    // id and client
+    let id = r.str("id");
+    if (id !== undefined && !isIdOf(ID_KIND[k], id)) {
+      kp(`'id' is not a ${k} id (${ID_KIND[k] === "client" ? "cl" : k === "note" ? "nt" : k === "med" ? "md" : "dx"}_ and 26 characters)`);
+      id = undefined;
+    } else if (id !== undefined) {
+      const prev = firstLineOf.get(id);
+      if (prev !== undefined) kp(`'id' also appears on line ${prev}`);
+      else if (env.existing.has(id)) kp("'id' already exists in the chart (import adds records; it never replaces them)");
+      else firstLineOf.set(id, line);
+    }
+    const newId = id ?? env.newId(ID_KIND[k]);
+    let client = r.str("client", k !== "client");
+    if (k === "client") {
+      if (client !== undefined && client !== newId) kp("'client' must equal 'id' on a client line");
+      client = newId;
+    } else if (client !== undefined && !isIdOf("client", client)) {
+      kp("'client' is not a client id");
+      client = undefined;
+    }
+    const base: BaseRecord = { chart: 1, kind: k as RecordKind, id: newId, client: client ?? "", created: r.instant("created") ?? env.now };
+    const updated = r.instant("updated");
+    if (updated !== undefined) base.updated = updated;
+    let record: AnyRecord;
+    if (k === "client") record = clientFields(r, base, kp);
+    else if (k === "note") record = noteFields(r, obj, base, env, kp, () => (signedOnImport += 1));
+    else if (k === "med") {
+      record = medFields(r, base, kp);
+      if (record.event === "start") {
+        if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
+        record.med = newId;
+      } else if (record.event !== undefined && record.med === undefined) kp(`a ${String(record.event)} needs 'med' (the id of the medication's start event)`);
+    } else record = dxFields(r, base, env, kp, () => (unlabelled += 1));
+    items.push({ line, record });
+    if (issues.length >= maxIssues) break;
+  }
+  if (issues.length < maxIssues) checkReferences(items, env, issues);
+  if (issues.length === 0 && env.events) checkHistories(items, env.events, issues);
+  return { items, issues: issues.sort((a, b) => a.line - b.line).slice(0, maxIssues), counts: countItems(items), ignored, signedOnImport, unlabelled };
+}
+
+/** Client ids, note targets and medication ids must resolve within the file or the chart. */
+function checkReferences(items: readonly ImportItem[], env: ImportEnv, issues: ImportIssue[]): void {
+  const clientsInFile = new Set(items.filter((i) => i.record.kind === "client").map((i) => i.record.id));
+  const byId = new Map(items.map((i) => [i.record.id, i.record]));
+  const clientOf = (id: string): string | undefined => byId.get(id)?.client ?? env.existing.get(id);
+  for (const { line, record: r } of items) {
+    if (r.kind === "client" || r.client === "") continue;
+    const problem = (m: string) => issues.push({ line, message: `${r.kind}: ${m}` });
+    if (!clientsInFile.has(r.client) && !(env.existing.has(r.client) && env.existing.get(r.client) === r.client)) {
+      problem("'client' names no client in the file or the chart");
+      continue;
+    }
+    if (r.kind === "note" && typeof r.addendumTo === "string") {
+      const target = byId.get(r.addendumTo);
+      const owner = clientOf(r.addendumTo);
+      if (owner === undefined || !r.addendumTo.startsWith("nt_")) problem("'addendumTo' names no note in the file or the chart");
+      else if (owner !== r.client) problem("'addendumTo' names a note of another client");
+      else if (target && target.type === "addendum") problem("'addendumTo' names an addendum; addenda attach to the original note");
+    }
+    if (r.kind === "med" && r.event !== "start" && typeof r.med === "string") {
+      const owner = clientOf(r.med);
+      const start = byId.get(r.med);
+      if (owner === undefined) problem("'med' names no medication in the file or the chart");
+      else if (owner !== r.client) problem("'med' names a medication of another client");
+      else if (start && start.event !== "start") problem("'med' must name the medication's start event");
+    }
+  }
+}
+
+const HISTORY_TEXT: Record<string, string> = {
+  E_MED_BAD_START: "a start's 'med' must be its own id",
+  E_MED_STARTED: "the medication already has a start event",
+  E_MED_NOT_STARTED: "the medication has not started by this event's date",
+  E_MED_NOT_ACTIVE: "the medication is already stopped by this event's date",
+  E_DX_BAD_STATUS: "a diagnosis is added as provisional or active",
+  E_DX_EXISTS: "the code is already current (provisional or active) at this event's date",
+  E_DX_NOT_ON_LIST: "the code is not on the client's list at this event's date (add it first)",
+  E_DX_NOT_CURRENT: "the code is already resolved or ruled out at this event's date",
+};
+
+/**
+ * The medication and diagnosis rules over the file's events together with the chart's own
+ * events for the same medications and codes. Problems already in the chart are not blamed on
+ * the file; a file event that would leave a chart event without effect is.
+ */
+export function checkHistories(
+  items: readonly ImportItem[],
+  existing: { meds: readonly MedEventRecord[]; dx: readonly DxEventRecord[] },
+  issues: ImportIssue[],
+): void {
+  const lineOf = new Map(items.map((i) => [i.record.id, i.line]));
+  const check = <E extends { id: string; date: string; created: string }>(
+    what: string,
+    fresh: readonly E[],
+    old: readonly E[],
+    key: (e: E) => string,
+    problems: (events: readonly E[]) => Map<string, { code: string }>,
+  ) => {
+    const oldBy = groupBy(old, key);
+    for (const [k, list] of groupBy(fresh, key)) {
+      const prior = oldBy.get(k) ?? [];
+      const before = problems(prior);
+      const after = problems([...prior, ...list]);
+      const firstNew = [...list].sort(byEventOrder)[0] as E;
+      for (const [id, p] of after) {
+        if (before.has(id)) continue;
+        const line = lineOf.get(id);
+        if (line !== undefined) issues.push({ line, message: `${what}: ${HISTORY_TEXT[p.code] ?? "the event does not apply"}` });
+        else issues.push({ line: lineOf.get(firstNew.id) ?? 0, message: `${what}: this event would leave an event already in the chart without effect` });
+      }
+    }
+  };
+  const meds = items.map((i) => i.record).filter((r): r is MedEventRecord & AnyRecord => r.kind === "med");
+  const dx = items.map((i) => i.record).filter((r): r is DxEventRecord & AnyRecord => r.kind === "dx");
+  check<MedEventRecord>("med", meds, existing.meds, (e) => e.med, medHistoryProblems);
+  check<DxEventRecord>("dx", dx, existing.dx, (e) => `${e.client} ${e.code}`, dxHistoryProblems);
+}
+
+export function countItems(items: readonly ImportItem[]): ImportCounts {
+  const c: ImportCounts = { clients: 0, notes: 0, meds: 0, dx: 0 };
+  for (const { record } of items) {
+    if (record.kind === "client") c.clients += 1;
+    else if (record.kind === "note") c.notes += 1;
+    else if (record.kind === "med") c.meds += 1;
+    else if (record.kind === "dx") c.dx += 1;
+  }
+  return c;
+}
+
+/** The JSONL line for a record (the `--json` shape): the record minus the envelope version. */
+export function toJsonLine(r: BaseRecord): string {
+  const { chart: _c, ...rest } = r;
+  return JSON.stringify(rest);
+}
+
+export type { ClientRecord };
