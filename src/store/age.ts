@@ -2,9 +2,20 @@
  * age encryption through the age-encryption package. Files are written as binary age, readable
  * by the stock `age -d -i IDENTITY`; armored files (`age -a`) are read too. The identity is
  * imported once as a WebCrypto CryptoKey, which halves decrypt time compared with passing the
- * string (re-imported per file).
+ * string (re-imported per file). For X25519 recipients the package is given a recipient that
+ * wraps the file key with Node's native X25519 (the package's JavaScript curve costs about 2 ms a
+ * file, native about 0.4 ms); the package still writes the header, its MAC and the payload.
  */
-import { createCipheriv, randomBytes, scrypt } from "node:crypto";
+import {
+  createCipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  scrypt,
+  type KeyObject,
+} from "node:crypto";
 import type { Decrypter, Encrypter, Recipient, Stanza } from "age-encryption";
 import type { webcrypto } from "node:crypto";
 import { keyError } from "../domain/errors.js";
@@ -40,21 +51,59 @@ export interface Cipher {
 
 export async function makeCipher(secret: string, recipients: readonly string[]): Promise<Cipher> {
   const a = await age();
-  let enc: Encrypter | undefined;
+  let enc: Promise<Encrypter> | undefined;
   const dec: Decrypter = new a.Decrypter();
   dec.addIdentity(await identityKey(secret));
+  // Built once, fully, before any caller uses it (encrypt is called concurrently).
+  const encrypter = async (): Promise<Encrypter> => {
+    if (recipients.length === 0) {
+      throw keyError("E_NO_RECIPIENTS", "the chart has no recipients", "check .chart/recipients");
+    }
+    const e = new a.Encrypter();
+    for (const r of recipients) e.addRecipient((await nativeX25519Recipient(r, a.Stanza)) ?? r);
+    return e;
+  };
   return {
     async encrypt(plain) {
-      if (!enc) {
-        if (recipients.length === 0) {
-          throw keyError("E_NO_RECIPIENTS", "the chart has no recipients", "check .chart/recipients");
-        }
-        enc = new a.Encrypter();
-        for (const r of recipients) enc.addRecipient(r);
-      }
-      return enc.encrypt(plain);
+      return (await (enc ??= encrypter())).encrypt(plain);
     },
     decrypt: (data) => dec.decrypt(isArmored(data) ? a.armor.decode(new TextDecoder().decode(data)) : data),
+  };
+}
+
+const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
+const X25519_LABEL = "age-encryption.org/v1/X25519";
+
+/**
+ * The age X25519 recipient (age spec: an ephemeral share, wrap key = HKDF-SHA256(X25519(e, R),
+ * salt share || R, label), file key sealed with ChaCha20-Poly1305 under a zero nonce) on Node's
+ * native crypto. Undefined for anything that is not a plain age1 X25519 recipient, which the
+ * package then handles itself.
+ */
+export async function nativeX25519Recipient(recipient: string, StanzaClass: typeof Stanza): Promise<Recipient | undefined> {
+  if (!/^age1[02-9ac-hj-np-z]{58}$/.test(recipient)) return undefined;
+  let raw: Buffer;
+  let key: KeyObject;
+  try {
+    const { bech32 } = await import("@scure/base");
+    const { prefix, words } = bech32.decode(recipient as `${string}1${string}`, 90);
+    raw = Buffer.from(bech32.fromWords(words));
+    if (prefix !== "age" || raw.length !== 32) return undefined;
+    key = createPublicKey({ key: Buffer.concat([SPKI_X25519, raw]), format: "der", type: "spki" });
+  } catch {
+    return undefined;
+  }
+  return {
+    wrapFileKey(fileKey: Uint8Array) {
+      const { privateKey, publicKey } = generateKeyPairSync("x25519");
+      const share = publicKey.export({ format: "der", type: "spki" }).subarray(SPKI_X25519.length);
+      const secret = diffieHellman({ privateKey, publicKey: key });
+      if (secret.every((b) => b === 0)) throw new Error("x25519: low-order recipient");
+      const wrapKey = Buffer.from(hkdfSync("sha256", secret, Buffer.concat([share, raw]), X25519_LABEL, 32));
+      const c = createCipheriv("chacha20-poly1305", wrapKey, Buffer.alloc(12), { authTagLength: 16 });
+      const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
+      return [new StanzaClass(["X25519", share.toString("base64").replace(/=+$/, "")], new Uint8Array(body))];
+    },
   };
 }
 
@@ -76,7 +125,7 @@ export async function encryptFor(
   const e = new a.Encrypter();
   // The package's scrypt is JavaScript (seconds at age's work factor); Node's is native.
   if (to.passphrase !== undefined) e.addRecipient(scryptRecipient(to.passphrase, a.Stanza));
-  else for (const r of to.recipients ?? []) e.addRecipient(r);
+  else for (const r of to.recipients ?? []) e.addRecipient((await nativeX25519Recipient(r, a.Stanza)) ?? r);
   return e.encrypt(plain);
 }
 

@@ -63,7 +63,7 @@ export async function commitPaths(git: SimpleGit, paths: readonly string[], mess
  * git's own index.lock can be held for a moment by a git process a killed chart left running,
  * or by the user's git: wait for it briefly rather than fail.
  */
-async function retryIndexLock<T>(op: () => Promise<T>): Promise<T> {
+export async function retryIndexLock<T>(op: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await op();
