@@ -86,7 +86,7 @@ const hasImport = spawnSync(process.execPath, [BIN, "import", "--help"], { env }
 if (hasImport && NOTES > 0) {
   const lines = [];
   const clientIds = [];
-  const rid = () => [...randomBytes(16)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("").slice(0, 26);
+  const rid = () => [...randomBytes(26)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("");
   for (let c = 0; c < CLIENTS; c++) {
     const id = `cl_${rid()}`;
     clientIds.push(id);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { run } from "../dist/cli/run.js";
+// The CLI is shipped as one bundle (dist/bundle, built by `npm run build`): see rolldown.config.mjs.
+import { run } from "../dist/bundle/chart.js";
 
 process.exitCode = await run();

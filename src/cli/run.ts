@@ -31,6 +31,12 @@ export async function run(argv = process.argv.slice(2)): Promise<number> {
   ];
   for (const [s, h] of handlers) process.on(s, h);
   process.on("exit", runCleanups);
+  // `chart note list X | head -1`: the reader went away; stop quietly, like other Unix tools.
+  const onPipeError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  };
+  process.stdout.on("error", onPipeError);
   const entry = fileURLToPath(new URL("../../bin/chart.js", import.meta.url));
   const deps: Deps = {
     env: process.env,
