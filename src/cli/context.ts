@@ -27,6 +27,8 @@ export interface Ctx {
   opts: GlobalOptions;
   out: Output;
   chart(): Promise<Chart>;
+  /** The chart if this command opened it (without opening it). */
+  openedChart(): Promise<Chart> | undefined;
   today(): IsoDate;
   newId(kind: IdKind): string;
   /** Resolve a client by id, id prefix or unique part of the name. */
@@ -48,6 +50,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
         return openChart(root, identity, deps.env);
       })()),
+    openedChart: () => chart,
     today: () => localDate(deps.now()),
     newId: (kind) => makeId(kind, deps.random(16)),
     async client(query) {

@@ -1,5 +1,7 @@
 /** The commander program: global options and one registration per command group. */
 import { Command, Option } from "commander";
+import { stamp } from "../domain/dates.js";
+import { accessName, appendAccess } from "../store/access-log.js";
 import { makeCtx, type Ctx, type GlobalOptions } from "./context.js";
 import type { Deps } from "./deps.js";
 import { registerClient } from "./commands/client.js";
@@ -48,8 +50,12 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
       const ctx = makeCtx(deps, g);
       lastCtx = ctx;
       const args = (cmd.processedArgs as unknown[]).flatMap((x) => (Array.isArray(x) ? x : x === undefined ? [] : [x])) as string[];
-      const r = await fn(ctx, args, cmd.opts());
-      code = typeof r === "number" ? r : 0;
+      try {
+        const r = await fn(ctx, args, cmd.opts());
+        code = typeof r === "number" ? r : 0;
+      } finally {
+        await logAccess(ctx, commandPath(cmd));
+      }
     },
   };
 
@@ -66,6 +72,31 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
 }
 
 /** With --json, usage errors are reported by main() as a JSON object instead of commander's text. */
+/** "note show" for `chart note show …`: the command, never its arguments. */
+const commandPath = (cmd: Command): string => {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c && c.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+};
+
+/** Record in the access log what this command decrypted or wrote (ids only). */
+async function logAccess(ctx: Ctx, command: string): Promise<void> {
+  const opened = ctx.openedChart();
+  if (!opened) return;
+  const chart = await opened.catch(() => undefined);
+  if (!chart || (chart.touched.read.size === 0 && chart.touched.written.size === 0)) return;
+  try {
+    await appendAccess(chart, {
+      at: stamp(ctx.deps.now()),
+      command,
+      read: [...chart.touched.read].map(accessName).sort(),
+      written: [...chart.touched.written].map(accessName).sort(),
+    });
+  } catch {
+    ctx.out.warn("could not write the access log (.git/chart/access.log)");
+  }
+}
+
 function applyOutput(cmd: Command, deps: Deps, json: boolean): void {
   cmd.exitOverride();
   cmd.configureOutput({

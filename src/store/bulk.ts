@@ -110,6 +110,7 @@ export async function commitNewRecords(
       const limit = cleanIndex ? [] : ["--pathspec-from-file", listFile, "--pathspec-file-nul"];
       await retryIndexLock(() => gitOr("commit", () => git.raw(["commit", "--no-verify", "--no-gpg-sign", "-m", message, ...limit])));
       progress?.("commit", paths.length, paths.length);
+      for (const p of paths) chart.touched.written.add(p);
       return paths;
     } catch (e) {
       if (staged) await git.raw(["reset", "--quiet", "--pathspec-from-file", listFile, "--pathspec-file-nul"]).catch(() => undefined);

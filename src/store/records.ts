@@ -37,7 +37,9 @@ export async function readRecordAt(chart: Chart, path: string): Promise<AnyRecor
   } catch {
     throw keyError("E_DECRYPT", `${path} cannot be decrypted (corrupted, or not encrypted to this identity)`, "restore it from git history (git checkout -- PATH), or run chart fsck");
   }
-  return parseEnvelope(text, path, chart.macKey);
+  const record = parseEnvelope(text, path, chart.macKey);
+  chart.touched.read.add(path);
+  return record;
 }
 
 /** Paths of one kind for one client (or client profiles when kind is "client"). */
@@ -118,6 +120,7 @@ export async function commitRecords(
       for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
       for (const path of remove) await rm(join(chart.root, path), { force: true });
       await commitPaths(git, paths, message);
+      for (const p of paths) chart.touched.written.add(p);
     } catch (e) {
       // Put the files back as they were, so a failed commit leaves the old state.
       await git.raw(["reset", "--quiet", "--", ...paths]).catch(() => undefined);

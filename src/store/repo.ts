@@ -29,6 +29,8 @@ export interface Chart {
   cipher: Cipher;
   git: () => Promise<SimpleGit>;
   env: Env;
+  /** Record paths this process decrypted and wrote, for the access log. */
+  touched: { read: Set<string>; written: Set<string> };
 }
 
 const exists = (p: string) =>
@@ -103,6 +105,7 @@ export async function openChart(root: string, identity: Identity, env: Env): Pro
     cipher,
     env,
     git: async () => (git ??= await openGit(root, env)),
+    touched: { read: new Set(), written: new Set() },
   };
 }
 

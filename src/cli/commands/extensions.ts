@@ -9,6 +9,7 @@ import { registerConsent } from "./consent.js";
 import { registerShare } from "./share.js";
 import { registerDisclosures } from "./disclosures.js";
 import { registerFsck } from "./fsck.js";
+import { registerAccessLog } from "./access-log.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -19,4 +20,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerShare(program, reg);
   registerDisclosures(program, reg);
   registerFsck(program, reg);
+  registerAccessLog(program, reg);
 }

@@ -1,0 +1,39 @@
+/** chart access-log: which records each command decrypted or wrote (a local, encrypted log). */
+import type { Command } from "commander";
+import { parseDate } from "../../domain/dates.js";
+import { shortId } from "../../domain/ids.js";
+import { readAccessLog, type AccessEntry } from "../../store/access-log.js";
+import type { Registrar } from "../program.js";
+
+const touches = (e: AccessEntry, client: string) => [...e.read, ...e.written].some((r) => r === client || r.startsWith(`${client}/`));
+
+const names = (list: readonly string[], max = 3): string => {
+  const shown = list.slice(0, max).map((r) => r.split("/").map(shortId).join("/"));
+  return shown.join(" ") + (list.length > max ? ` +${list.length - max}` : "");
+};
+
+export function registerAccessLog(program: Command, reg: Registrar): void {
+  program
+    .command("access-log")
+    .description("which records each chart command read or wrote, from the local encrypted log (.git/chart/access.log)")
+    .option("--client <client>", "only entries touching this client's records")
+    .option("--since <date>", "only entries from this date")
+    .option("-n, --limit <n>", "only the last n entries")
+    .action(
+      reg.action(async (ctx, _a, opts) => {
+        const chart = await ctx.chart();
+        const since = opts.since ? parseDate(String(opts.since), "since", ctx.today()) : undefined;
+        const client = opts.client ? (await ctx.client(String(opts.client))).id : undefined;
+        const { entries, unreadable } = await readAccessLog(chart);
+        if (unreadable) ctx.out.warn(`${unreadable} access-log line(s) could not be decrypted (written for other keys, or damaged)`);
+        let shown = entries.filter((e) => (!since || e.at.slice(0, 10) >= since) && (!client || touches(e, client)));
+        if (opts.limit !== undefined) shown = shown.slice(-Math.max(1, Number(opts.limit) || 1));
+        if (ctx.out.json) return ctx.out.data(shown);
+        if (shown.length === 0) return ctx.out.info("no entries");
+        ctx.out.table(
+          shown.map((e) => [e.at, e.command, e.read.length ? `read ${names(e.read)}` : "", e.written.length ? `wrote ${names(e.written)}` : ""]),
+          ["AT", "COMMAND", "READ", "WROTE"],
+        );
+      }),
+    );
+}

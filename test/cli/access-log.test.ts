@@ -1,0 +1,60 @@
+/**
+ * The access log: every command that decrypts or writes records leaves one encrypted line in
+ * .git/chart/access.log naming the records (ids only) and the command (never its arguments).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { inprocSandbox, type Inproc } from "../support/inproc.js";
+import { AGE } from "../support/verify.js";
+
+let sb: Inproc;
+let cid: string;
+let nid: string;
+const LOG = () => join(sb.repo, ".git", "chart", "access.log");
+
+beforeAll(async () => {
+  sb = await inprocSandbox();
+  cid = await sb.ok(["client", "add", "--name", "Quentin Accesslogged"]);
+  nid = await sb.ok(["note", "add", cid, "-m", "Distinctive-Access-Text about the session."]);
+  await sb.ok(["note", "show", nid]);
+});
+
+describe("access log", () => {
+  it("records reads and writes per command, by id, never content or arguments", async () => {
+    const entries = JSON.parse(await sb.ok(["access-log", "--json"])) as { at: string; command: string; read: string[]; written: string[] }[];
+    const byCommand = new Map(entries.map((e) => [e.command, e]));
+    expect(byCommand.get("client add")?.written).toEqual([cid]);
+    expect(byCommand.get("note add")?.written).toEqual([`${cid}/${nid}`]);
+    expect(byCommand.get("note show")?.read).toContain(`${cid}/${nid}`);
+    for (const e of entries) expect(e.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const all = JSON.stringify(entries);
+    expect(all).not.toContain("Quentin");
+    expect(all).not.toContain("Distinctive-Access-Text");
+  });
+
+  it("is encrypted: each line opens with the stock age tool, and the file holds no plaintext", () => {
+    const text = readFileSync(LOG(), "utf8");
+    expect(text).not.toContain("note show");
+    expect(text).not.toContain(cid);
+    const first = text.split("\n")[0] as string;
+    if (!existsSync(AGE)) return;
+    const plain = execFileSync(AGE, ["-d", "-i", sb.identity], { input: Buffer.from(first, "base64") }).toString();
+    expect(JSON.parse(plain).command).toBe("client add");
+  });
+
+  it("filters by client and date; a command that reads nothing adds nothing", async () => {
+    const before = readFileSync(LOG(), "utf8").split("\n").length;
+    await sb.ok(["note", "templates"]);
+    expect(readFileSync(LOG(), "utf8").split("\n").length).toBe(before);
+    const other = await sb.ok(["client", "add", "--name", "Other Person"]);
+    const only = JSON.parse(await sb.ok(["access-log", "--json", "--client", other])) as { command: string }[];
+    expect(only.map((e) => e.command)).toEqual(["client add"]);
+    const all = JSON.parse(await sb.ok(["access-log", "--json"])) as { at: string }[];
+    const last = (all.at(-1) as { at: string }).at.slice(0, 10);
+    const since = JSON.parse(await sb.ok(["access-log", "--json", "--since", last])) as { at: string }[];
+    expect(since.length).toBeGreaterThan(0);
+    expect(since.every((e) => e.at.slice(0, 10) >= last)).toBe(true);
+  });
+});
