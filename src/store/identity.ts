@@ -8,7 +8,7 @@ import type { Env } from "./env.js";
 
 export interface Identity {
   path: string;
-  secret: string; // AGE-SECRET-KEY-1...
+  secret: string; // an age X25519 secret key: AGE-SECRET-KEY-, then bech32 data
   recipient: string; // age1...
 }
 
@@ -20,7 +20,8 @@ export function identityPath(env: Env, cwd: string, flag?: string): string {
   return join(config, "chart", "identity");
 }
 
-const SECRET_RE = /^AGE-SECRET-KEY-1[0-9A-Z]+$/;
+/** An X25519 age identity: the bech32 prefix AGE-SECRET-KEY-, its separator 1, 58 characters. */
+const SECRET_RE = /^AGE-SECRET-KEY-[1][QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}$/;
 
 export function parseIdentityFile(text: string, path: string): string {
   if (text.startsWith("age-encryption.org/v1")) {
@@ -38,7 +39,7 @@ export function parseIdentityFile(text: string, path: string): string {
   if (!key) {
     throw keyError(
       "E_IDENTITY_INVALID",
-      `${path} holds no X25519 age identity (AGE-SECRET-KEY-1...)`,
+      `${path} holds no X25519 age identity (a line AGE-SECRET-KEY-…)`,
       "point --identity or CHART_IDENTITY at the file `chart init` or `age-keygen` made",
     );
   }
