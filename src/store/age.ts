@@ -65,9 +65,12 @@ export async function makeCipher(secret: string, recipients: readonly string[]):
   };
   return {
     async encrypt(plain) {
-      return (await (enc ??= encrypter())).encrypt(plain);
+      return encryptWith(await (enc ??= encrypter()), plain);
     },
-    decrypt: (data) => dec.decrypt(isArmored(data) ? a.armor.decode(new TextDecoder().decode(data)) : data),
+    decrypt: async (data) => {
+      const bytes = isArmored(data) ? a.armor.decode(new TextDecoder().decode(data)) : data;
+      return readAll(await dec.decrypt(streamOf(bytes)));
+    },
   };
 }
 
@@ -107,6 +110,40 @@ export async function nativeX25519Recipient(recipient: string, StanzaClass: type
   };
 }
 
+/*
+ * Given bytes, the package collects its output through `new Response(...)`, which loads Node's
+ * whole fetch implementation (undici: 10 to 30 ms of start-up for every command). Given a
+ * stream, it returns a stream, which is read here.
+ */
+const streamOf = (data: Uint8Array | string): ReadableStream<Uint8Array> => {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(bytes), c.close()) });
+};
+
+async function encryptWith(e: Encrypter, plain: Uint8Array | string): Promise<Uint8Array> {
+  return readAll(await e.encrypt(streamOf(plain)));
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 const ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
 
 /** An ASCII-armored age file (`age -a`), possibly after leading whitespace. */
@@ -126,7 +163,7 @@ export async function encryptFor(
   // The package's scrypt is JavaScript (seconds at age's work factor); Node's is native.
   if (to.passphrase !== undefined) e.addRecipient(scryptRecipient(to.passphrase, a.Stanza));
   else for (const r of to.recipients ?? []) e.addRecipient((await nativeX25519Recipient(r, a.Stanza)) ?? r);
-  return e.encrypt(plain);
+  return encryptWith(e, plain);
 }
 
 /** age's scrypt work factor (log2 N), as the stock tool uses by default. */

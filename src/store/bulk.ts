@@ -106,9 +106,9 @@ export async function commitNewRecords(
         () => false,
       );
       staged = true;
-      await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--verbose", "--pathspec-from-file", listFile, "--pathspec-file-nul"])));
+      await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--pathspec-from-file", listFile, "--pathspec-file-nul"])));
       const limit = cleanIndex ? [] : ["--pathspec-from-file", listFile, "--pathspec-file-nul"];
-      await retryIndexLock(() => gitOr("commit", () => git.raw(["commit", "--no-verify", "--no-gpg-sign", "-m", message, ...limit])));
+      await retryIndexLock(() => gitOr("commit", () => git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, ...limit])));
       progress?.("commit", paths.length, paths.length);
       for (const p of paths) chart.touched.written.add(p);
       return paths;

@@ -2,16 +2,14 @@
  * The chart repository: finding it, creating it (`chart init`), and opening it for reading and
  * writing with the identity, recipients and MAC key.
  */
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { access, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { SimpleGit } from "simple-git";
 import { keyError, notFound, storageError } from "../domain/errors.js";
 import { makeCipher, type Cipher } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { Env } from "./env.js";
-import { commitPaths, gitOr, openGit } from "./git.js";
+import { commitPaths, gitOr, openGit, type Git } from "./git.js";
 import type { Identity } from "./identity.js";
 import { parseRecipients } from "./recipients.js";
 
@@ -27,7 +25,7 @@ export interface Chart {
   recipients: string[];
   macKey: Uint8Array;
   cipher: Cipher;
-  git: () => Promise<SimpleGit>;
+  git: () => Promise<Git>;
   env: Env;
   /** Record paths this process decrypted and wrote, for the access log. */
   touched: { read: Set<string>; written: Set<string> };
@@ -95,7 +93,7 @@ export async function openChart(root: string, identity: Identity, env: Env): Pro
       "use the identity this chart was made with (--identity FILE), or have it added with `chart key add` on a device that has it",
     );
   }
-  let git: SimpleGit | undefined;
+  let git: Git | undefined;
   return {
     root,
     gitDir: await gitDirOf(root),
@@ -110,13 +108,9 @@ export async function openChart(root: string, identity: Identity, env: Env): Pro
 }
 
 /** Point git's diff at chart's textconv so `git log -p` shows decrypted text locally. */
-export async function configureLocalGit(root: string, textconv: string): Promise<void> {
-  // simple-git refuses to set a textconv (it guards against injected commands); this value is
-  // chart's own command line, never user input, so plain git sets it.
-  const git = (args: string[]) =>
-    new Promise<void>((res, rej) => execFile("git", args, { cwd: root }, (err) => (err ? rej(err) : res())));
-  await gitOr("config", () => git(["config", "--local", "diff.chart.textconv", textconv]));
-  await git(["config", "--local", "--unset-all", "diff.chart.cachetextconv"]).catch(() => undefined);
+export async function configureLocalGit(git: Git, textconv: string): Promise<void> {
+  await gitOr("config", () => git.raw(["config", "--local", "diff.chart.textconv", textconv]));
+  await git.raw(["config", "--local", "--unset-all", "diff.chart.cachetextconv"]).catch(() => undefined);
 }
 
 export interface InitResult {
@@ -141,7 +135,7 @@ export async function initChart(
   if (!isRepo) await gitOr("init", () => git.raw(["init", "--quiet", "--initial-branch=main"]));
   if (await exists(join(root, ".chart", "format"))) {
     const chart = await openChart(root, identity, env); // checks the identity can open it
-    await configureLocalGit(root, textconv);
+    await configureLocalGit(git, textconv);
     void chart;
     return { root, created: false };
   }
@@ -156,7 +150,7 @@ export async function initChart(
   await writeFileAtomic(join(root, ".chart", "macs.age"), await cipher.encrypt(macText), 0o600);
   await writeFile(join(root, ".gitattributes"), GITATTRIBUTES);
   await writeFile(join(root, ".gitignore"), GITIGNORE);
-  await configureLocalGit(root, textconv);
+  await configureLocalGit(git, textconv);
   await commitPaths(git, [".chart/format", ".chart/recipients", ".chart/macs.age", ".gitattributes", ".gitignore"], "chart: init");
   return { root, created: true };
 }
