@@ -92,6 +92,12 @@ if (hasImport && NOTES > 0) {
     clientIds.push(id);
     lines.push(JSON.stringify({ kind: "client", id, client: id, created: "2026-01-01T00:00:00Z", name: `Client ${c}`, status: "active", admitted: "2025-01-01" }));
   }
+  const big = `cl_${rid()}`; // a client with 200 notes, for the share measurement
+  lines.push(JSON.stringify({ kind: "client", id: big, client: big, created: "2026-01-01T00:00:00Z", name: "Share Client", status: "active", admitted: "2024-01-01", dob: "1980-05-05" }));
+  for (let i = 0; i < 200; i++) {
+    const date = `2025-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
+    lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: big, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date, status: "signed", body: `## Subjective\nSession ${i}: mood steady, sleep improving.<private>not for sharing ${i}</private>\n\n## Assessment\nProgressing.\n\n## Plan\nContinue weekly CBT.\n` }));
+  }
   for (let i = 0; i < NOTES; i++) {
     const c = clientIds[i % CLIENTS];
     const day = String(1 + (i % 28)).padStart(2, "0");
@@ -101,14 +107,18 @@ if (hasImport && NOTES > 0) {
   const jsonl = join(home, "import.jsonl");
   writeFileSync(jsonl, `${lines.join("\n")}\n`);
   const t = chart(["import", jsonl]);
-  results[`chart import (${CLIENTS} clients, ${NOTES} notes)`] = { median: +t.ms.toFixed(0), runs: 1 };
+  results[`chart import (${CLIENTS + 1} clients, ${NOTES + 200} notes)`] = { median: +t.ms.toFixed(0), runs: 1 };
   process.stderr.write(`  import: ${t.ms.toFixed(0)} ms\n`);
-  const big = clientIds[0];
-  measure(`chart note list (${NOTES / CLIENTS} notes)`, () => chart(["note", "list", big]).ms);
+  const consent = JSON.parse(chart(["consent", "add", big, "--to", "Dr Bench", "--purpose", "referral", "--share", "demographics,diagnoses,medications,notes", "--expires", "2099-01-01", "--signed", "2026-01-01", "--json"]).stdout).id;
+  measure("chart share --dry-run (200 notes)", () => chart(["share", big, "--consent", consent, "--dry-run"]).ms, Math.min(RUNS, 7));
+  let k = 0;
+  measure("chart share pdf,fhir,json (200 notes)", () => chart(["share", big, "--consent", consent, "--out", join(home, `bundle${k++}`), "--format", "pdf,fhir,json", "-q"]).ms, Math.min(RUNS, 7));
+  const one = clientIds[0];
+  measure(`chart note list (${NOTES / CLIENTS} notes)`, () => chart(["note", "list", one]).ms);
   measure("chart client list", () => chart(["client", "list"]).ms);
-  measure(`chart note add -m (${NOTES} notes in chart)`, () => chart(["note", "add", big, "-m", "After import."]).ms);
+  measure(`chart note add -m (${NOTES} notes in chart)`, () => chart(["note", "add", one, "-m", "After import."]).ms);
   const hasTimeline = spawnSync(process.execPath, [BIN, "timeline", "--help"], { env }).status === 0;
-  if (hasTimeline) measure(`chart timeline (${NOTES / CLIENTS} notes)`, () => chart(["timeline", big]).ms);
+  if (hasTimeline) measure(`chart timeline (${NOTES / CLIENTS} notes)`, () => chart(["timeline", one]).ms);
 }
 
 const base = results["node -e 0"].median;
