@@ -5,7 +5,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveClient, type ClientRecord } from "../domain/client.js";
-import { localDate, type IsoDate } from "../domain/dates.js";
+import { localDate, parseDate, type IsoDate } from "../domain/dates.js";
 import { notFound } from "../domain/errors.js";
 import { idMatches, makeId, type IdKind } from "../domain/ids.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
@@ -30,6 +30,10 @@ export interface Ctx {
   /** The chart if this command opened it (without opening it). */
   openedChart(): Promise<Chart> | undefined;
   today(): IsoDate;
+  /** A date option: parsed and checked (future refused unless allowFuture), or today when absent. */
+  date(value: unknown, what: string, opts?: { allowFuture?: boolean }): IsoDate;
+  /** A date option that may be absent. */
+  optionalDate(value: unknown, what: string, opts?: { allowFuture?: boolean }): IsoDate | undefined;
   newId(kind: IdKind): string;
   /** Resolve a client by id, id prefix or unique part of the name. */
   client(query: string): Promise<ClientRecord>;
@@ -52,6 +56,9 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       })()),
     openedChart: () => chart,
     today: () => localDate(deps.now()),
+    date: (value, what, o) => ctx.optionalDate(value, what, o) ?? ctx.today(),
+    optionalDate: (value, what, o = {}) =>
+      value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),
     newId: (kind) => makeId(kind, deps.random(16)),
     async client(query) {
       const c = await ctx.chart();

@@ -47,7 +47,7 @@ export interface Diagnosis {
 }
 
 export const isCurrentStatus = (s: DxStatus): boolean => s === "active" || s === "provisional";
-export const isCurrentDx = (d: Diagnosis): boolean => isCurrentStatus(d.status);
+export const isCurrentDx = (d: Pick<Diagnosis, "status">): boolean => isCurrentStatus(d.status);
 
 export interface DxProblem {
   code: string;

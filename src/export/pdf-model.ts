@@ -9,6 +9,7 @@
 import type { ShareDiagnosis, ShareMedication, ShareNote, ShareView } from "../domain/share-view.js";
 import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../domain/share-view.js";
 import type { NoteType } from "../domain/note.js";
+import { isCurrentDx } from "../domain/dx.js";
 
 /** One line of a note body: Markdown headings become bold lines, the rest stays text. */
 export interface PdfLine {
@@ -114,18 +115,22 @@ function patientBlocks(view: ShareView): PdfBlock[] {
 }
 
 const labelCell = (labels: readonly string[]): string => labels.join(", ");
-const isCurrentDx = (d: ShareDiagnosis): boolean => d.status === "active" || d.status === "provisional";
+
+/** A "Current" or "Past" part of a section: its heading, then a table or "None recorded." */
+function subTable(title: string, columns: [string, number][], rows: string[][]): PdfBlock[] {
+  const head: PdfBlock = { kind: "heading", level: 2, text: title };
+  if (rows.length === 0) return [head, { kind: "paragraph", text: "None recorded.", style: "muted" }];
+  return [head, { kind: "table", columns: cols(columns), rows }];
+}
 
 function diagnosisBlocks(list: readonly ShareDiagnosis[]): PdfBlock[] {
   const current = list.filter(isCurrentDx);
   const past = list.filter((d) => !isCurrentDx(d));
   const out: PdfBlock[] = [{ kind: "heading", level: 1, text: "Diagnoses" }];
-  out.push({ kind: "heading", level: 2, text: "Current" });
-  if (current.length === 0) out.push({ kind: "paragraph", text: "None recorded.", style: "muted" });
-  else
-    out.push({
-      kind: "table",
-      columns: cols([
+  out.push(
+    ...subTable(
+      "Current",
+      [
         ["Code", 0.1],
         ["Description", 0.34],
         ["Status", 0.12],
@@ -133,8 +138,8 @@ function diagnosisBlocks(list: readonly ShareDiagnosis[]): PdfBlock[] {
         ["Onset", 0.12],
         ["Since", 0.12],
         ["Labels", 0.11],
-      ]),
-      rows: current.map((d) => [
+      ],
+      current.map((d) => [
         d.code,
         d.description ?? "",
         DX_STATUS_LABEL[d.status],
@@ -143,22 +148,22 @@ function diagnosisBlocks(list: readonly ShareDiagnosis[]): PdfBlock[] {
         d.since,
         labelCell(d.labels),
       ]),
-    });
-  out.push({ kind: "heading", level: 2, text: "Past" });
-  if (past.length === 0) out.push({ kind: "paragraph", text: "None recorded.", style: "muted" });
-  else
-    out.push({
-      kind: "table",
-      columns: cols([
+    ),
+  );
+  out.push(
+    ...subTable(
+      "Past",
+      [
         ["Code", 0.1],
         ["Description", 0.38],
         ["Status", 0.13],
         ["Added", 0.14],
         ["Ended", 0.14],
         ["Labels", 0.11],
-      ]),
-      rows: past.map((d) => [d.code, d.description ?? "", DX_STATUS_LABEL[d.status], d.added, d.resolved ?? d.since, labelCell(d.labels)]),
-    });
+      ],
+      past.map((d) => [d.code, d.description ?? "", DX_STATUS_LABEL[d.status], d.added, d.resolved ?? d.since, labelCell(d.labels)]),
+    ),
+  );
   return out;
 }
 
@@ -166,12 +171,10 @@ function medicationBlocks(list: readonly ShareMedication[]): PdfBlock[] {
   const current = list.filter((m) => m.active);
   const past = list.filter((m) => !m.active);
   const out: PdfBlock[] = [{ kind: "heading", level: 1, text: "Medications" }];
-  out.push({ kind: "heading", level: 2, text: "Current" });
-  if (current.length === 0) out.push({ kind: "paragraph", text: "None recorded.", style: "muted" });
-  else
-    out.push({
-      kind: "table",
-      columns: cols([
+  out.push(
+    ...subTable(
+      "Current",
+      [
         ["Medication", 0.21],
         ["Dose", 0.13],
         ["Route", 0.1],
@@ -179,24 +182,24 @@ function medicationBlocks(list: readonly ShareMedication[]): PdfBlock[] {
         ["Prescriber", 0.18],
         ["Started", 0.13],
         ["Labels", 0.11],
-      ]),
-      rows: current.map((m) => [m.name, m.dose ?? "", m.route ?? "", m.frequency ?? "", m.prescriber ?? "", m.started, labelCell(m.labels)]),
-    });
-  out.push({ kind: "heading", level: 2, text: "Past" });
-  if (past.length === 0) out.push({ kind: "paragraph", text: "None recorded.", style: "muted" });
-  else
-    out.push({
-      kind: "table",
-      columns: cols([
+      ],
+      current.map((m) => [m.name, m.dose ?? "", m.route ?? "", m.frequency ?? "", m.prescriber ?? "", m.started, labelCell(m.labels)]),
+    ),
+  );
+  out.push(
+    ...subTable(
+      "Past",
+      [
         ["Medication", 0.21],
         ["Dose", 0.13],
         ["Started", 0.13],
         ["Stopped", 0.13],
         ["Reason stopped", 0.29],
         ["Labels", 0.11],
-      ]),
-      rows: past.map((m) => [m.name, m.dose ?? "", m.started, m.stopped ?? "", m.stopReason ?? "", labelCell(m.labels)]),
-    });
+      ],
+      past.map((m) => [m.name, m.dose ?? "", m.started, m.stopped ?? "", m.stopReason ?? "", labelCell(m.labels)]),
+    ),
+  );
   return out;
 }
 

@@ -1,6 +1,5 @@
 /** chart access-log: which records each command decrypted or wrote (a local, encrypted log). */
 import type { Command } from "commander";
-import { parseDate } from "../../domain/dates.js";
 import { shortId } from "../../domain/ids.js";
 import { readAccessLog, type AccessEntry } from "../../store/access-log.js";
 import type { Registrar } from "../program.js";
@@ -22,7 +21,7 @@ export function registerAccessLog(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
-        const since = opts.since ? parseDate(String(opts.since), "since", ctx.today()) : undefined;
+        const since = ctx.optionalDate(opts.since, "since");
         const client = opts.client ? (await ctx.client(String(opts.client))).id : undefined;
         const { entries, unreadable } = await readAccessLog(chart);
         if (unreadable) ctx.out.warn(`${unreadable} access-log line(s) could not be decrypted (written for other keys, or damaged)`);

@@ -85,7 +85,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           created: stamp(ctx.deps.now()),
           name: fields.name as string,
           status: "active",
-          admitted: opts.admitted ? parseDate(opts.admitted as string, "admitted", ctx.today()) : ctx.today(),
+          admitted: ctx.date(opts.admitted, "admitted"),
         };
         const full = applyFields(rec, fields);
         await commitRecords(chart, [full], "chart: add client");
@@ -208,7 +208,7 @@ export function registerClient(program: Command, reg: Registrar): void {
         if (c.status === "discharged") {
           throw invalid("E_ALREADY_DISCHARGED", `client ${shortId(c.id)} is already discharged (${c.discharged ?? "?"})`, "see chart client show");
         }
-        const date = opts.date ? parseDate(opts.date as string, "date", ctx.today()) : ctx.today();
+        const date = ctx.date(opts.date, "date");
         if (date < c.admitted) throw invalid("E_BAD_DATE", `discharge date ${date} is before admission ${c.admitted}`, "check --date");
         const next: ClientRecord = { ...c, status: "discharged", discharged: date, updated: stamp(ctx.deps.now()) };
         if (opts.reason) next.dischargeReason = String(opts.reason);

@@ -302,7 +302,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const client = await ctx.client(q as string);
         const { grant, revocations } = await loadConsent(ctx, client, id as string);
         const today = ctx.today();
-        const date = opts.date ? parseDate(String(opts.date), "date", today) : today;
+        const date = ctx.date(opts.date, "date");
         checkRevocation(grant, revocations, date, today);
         const r: ConsentRevocation = {
           chart: 1,

@@ -1,7 +1,6 @@
 /** chart disclosures CLIENT: the accounting of disclosures a client may request (45 CFR 164.528). */
 import type { Command } from "commander";
 import type { DisclosureRecord } from "../../domain/consent.js";
-import { parseDate } from "../../domain/dates.js";
 import { shortId } from "../../domain/ids.js";
 import { readKind } from "../../store/records.js";
 import type { Registrar } from "../program.js";
@@ -18,7 +17,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
         const client = await ctx.client(q as string);
         const { records, failures } = await readKind<DisclosureRecord>(await ctx.chart(), "disclosure", client.id);
         ctx.reportFailures(failures);
-        const since = opts.since ? parseDate(String(opts.since), "since", ctx.today(), { allowFuture: true }) : undefined;
+        const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
         const shown = records
           .filter((d) => !since || d.date >= since)
           .sort((a, b) => (a.at !== b.at ? (a.at < b.at ? -1 : 1) : a.id < b.id ? -1 : 1));

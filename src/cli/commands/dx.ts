@@ -1,7 +1,7 @@
 /** chart dx add|update|resolve|rule-out|list|history: diagnoses (ICD-10-CM) as a history of events. */
 import type { Command } from "commander";
 import type { ClientRecord } from "../../domain/client.js";
-import { parseDate, stamp, type IsoDate } from "../../domain/dates.js";
+import { stamp, type IsoDate } from "../../domain/dates.js";
 import {
   DX_ADD_STATUSES,
   checkDxEvent,
@@ -45,11 +45,6 @@ async function load(ctx: Ctx, query: string): Promise<Loaded> {
 function warnConflicts(ctx: Ctx, events: readonly DxEventRecord[]): void {
   const n = dxHistoryProblems(events).size;
   if (n) ctx.out.warn(`${n} diagnosis event${n === 1 ? " does" : "s do"} not apply (conflicting history, e.g. from a merge); see chart dx history`);
-}
-
-function dateOpt(ctx: Ctx, opts: Opts, key: string, what: string): IsoDate | undefined {
-  const v = opts[key];
-  return v === undefined ? undefined : parseDate(String(v), what, ctx.today(), { allowFuture: !!opts.allowFuture });
 }
 
 function descriptionOpt(opts: Opts): string | undefined {
@@ -115,7 +110,7 @@ function statusCommand(dx: Command, reg: Registrar, name: string, status: DxStat
     .action(
       reg.action(async (ctx, [q, c], opts) => {
         const code = parseIcd10(c as string);
-        const date = dateOpt(ctx, opts, "date", "date") ?? ctx.today();
+        const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
         const l = await load(ctx, q as string);
         const e: DxEventRecord = { chart: 1, kind: "dx", id: ctx.newId("dx"), client: l.client.id, created: createdAfter(stamp(ctx.deps.now()), l.events), event: "status", code, date, status };
         checkDxEvent(l.events, e);
@@ -143,8 +138,8 @@ export function registerDx(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q, c], opts) => {
         const code = parseIcd10(c as string);
         const status = statusOpt(opts.status) ?? "active";
-        const date = dateOpt(ctx, opts, "date", "date") ?? ctx.today();
-        const onset = dateOpt(ctx, opts, "onset", "onset");
+        const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
+        const onset = ctx.optionalDate(opts.onset, "onset", { allowFuture: !!opts.allowFuture });
         const given = descriptionOpt(opts);
         const description = given ?? describeIcd10(code);
         const flagged = checkLabels(opts.label as string[] | undefined) ?? [];
@@ -189,7 +184,7 @@ export function registerDx(program: Command, reg: Registrar): void {
         if (status === undefined && description === undefined && labels === undefined && primary === undefined) {
           throw usageError("E_DX_NO_CHANGE", "nothing to change", "pass one or more of --status, --primary, --no-primary, --description, --label");
         }
-        const date = dateOpt(ctx, opts, "date", "date") ?? ctx.today();
+        const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
         const l = await load(ctx, q as string);
         const cur = l.list.find((d) => d.code === code);
         if (!cur) throw invalid("E_DX_NOT_ON_LIST", `${code} is not on the client's diagnosis list`, `add it with: chart dx add ${shortId(l.client.id)} ${code}`);

@@ -1,7 +1,7 @@
 /** chart med add|change|stop|list|history: medications as a history of events. */
 import type { Command } from "commander";
 import type { ClientRecord } from "../../domain/client.js";
-import { parseDate, stamp } from "../../domain/dates.js";
+import { stamp } from "../../domain/dates.js";
 import { invalid, usageError } from "../../domain/errors.js";
 import { byEventOrder } from "../../domain/events.js";
 import { shortId } from "../../domain/ids.js";
@@ -94,7 +94,7 @@ export function registerMed(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q, nameArg], opts) => {
         const name = String(nameArg ?? "").trim();
         if (name === "") throw invalid("E_MED_NAME", "a medication needs a name", 'e.g. chart med add CLIENT sertraline --dose "50 mg"');
-        const date = opts.start ? parseDate(String(opts.start), "start", ctx.today(), { allowFuture: !!opts.allowFuture }) : ctx.today();
+        const date = ctx.date(opts.start, "start", { allowFuture: !!opts.allowFuture });
         const fields = fieldsFrom(opts);
         const reason = text(opts, "reason", "--reason");
         const labels = checkLabels(opts.label as string[] | undefined);
@@ -123,7 +123,7 @@ export function registerMed(program: Command, reg: Registrar): void {
     .option("--allow-future", "accept a date in the future")
     .action(
       reg.action(async (ctx, [q, m], opts) => {
-        const date = opts.date ? parseDate(String(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture }) : ctx.today();
+        const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
         const fields = fieldsFrom(opts);
         const reason = text(opts, "reason", "--reason");
         const labels = checkLabels(opts.label as string[] | undefined);
@@ -155,7 +155,7 @@ export function registerMed(program: Command, reg: Registrar): void {
     .option("--allow-future", "accept a date in the future")
     .action(
       reg.action(async (ctx, [q, m], opts) => {
-        const date = opts.date ? parseDate(String(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture }) : ctx.today();
+        const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
         const reason = text(opts, "reason", "--reason");
         const { client, events, meds } = await load(ctx, q as string);
         const target = resolveMedication(meds, m as string);

@@ -108,7 +108,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const { deps } = ctx;
         // Check everything the user typed before opening an editor or writing anything.
         const kindFlag = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
-        const date = opts.date ? parseDate(String(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture }) : ctx.today();
+        const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
         const duration = opts.duration !== undefined ? checkDuration(String(opts.duration)) : undefined;
         const cpt = opts.cpt !== undefined ? checkCpt(String(opts.cpt)) : undefined;
         const labels = checkLabels(opts.label as string[] | undefined);
@@ -161,8 +161,8 @@ export function registerNote(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [q], opts) => {
         const today = ctx.today();
-        const since = opts.since ? parseDate(String(opts.since), "since", today, { allowFuture: true }) : undefined;
-        const until = opts.until ? parseDate(String(opts.until), "until", today, { allowFuture: true }) : undefined;
+        const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
+        const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
         const kind = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
         if (kind === "psychotherapy" && !opts.psychotherapy) {
           throw invalid("E_PSYCHOTHERAPY_APART", "psychotherapy notes are kept apart", "list them with --psychotherapy");
@@ -263,7 +263,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const n = await findNote(ctx, refs);
         if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "addenda attach to the original note", `amend ${shortId(n.addendumTo ?? "")} instead`);
         if (n.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(n.id)} is a draft: edit it instead`, `chart note edit ${shortId(n.id)}`);
-        const date = opts.date ? parseDate(String(opts.date), "date", ctx.today()) : ctx.today();
+        const date = ctx.date(opts.date, "date");
         const { text } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, "");
         const body = checkBody(text);
         const add: NoteRecord = {

@@ -1,6 +1,5 @@
 /** chart timeline CLIENT: notes, medication and diagnosis events in one chronological view. */
 import type { Command } from "commander";
-import { parseDate } from "../../domain/dates.js";
 import { usageError } from "../../domain/errors.js";
 import type { DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
@@ -23,8 +22,8 @@ export function registerTimeline(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [q], opts) => {
         const today = ctx.today();
-        const since = opts.since ? parseDate(String(opts.since), "since", today, { allowFuture: true }) : undefined;
-        const until = opts.until ? parseDate(String(opts.until), "until", today, { allowFuture: true }) : undefined;
+        const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
+        const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
         if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
         const kinds = parseTimelineKinds(opts.kind as string[] | undefined);
         const client = await ctx.client(q as string);
