@@ -1,19 +1,44 @@
-/** chart key show: the chart's recipients and your identity. */
+/** chart key show | add RECIPIENT --label L | remove LABEL | rotate: who can open this chart. */
 import type { Command } from "commander";
-import { readFile } from "node:fs/promises";
+import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { parseRecipients } from "../../store/recipients.js";
+import { stamp } from "../../domain/dates.js";
+import { invalid, notFound, usageError } from "../../domain/errors.js";
+import { checkRecipient } from "../../store/age.js";
+import { createIdentity } from "../../store/identity.js";
+import { parseRecipients, type RecipientEntry } from "../../store/recipients.js";
+import { rekey } from "../../store/rekey.js";
+import type { Chart } from "../../store/repo.js";
+import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
+import { confirm } from "../prompt.js";
+
+const recipientsOf = async (chart: Chart): Promise<RecipientEntry[]> =>
+  parseRecipients(await readFile(join(chart.root, ".chart", "recipients"), "utf8"));
+
+function findEntry(entries: readonly RecipientEntry[], query: string): RecipientEntry {
+  const byRecipient = entries.find((e) => e.recipient === query);
+  if (byRecipient) return byRecipient;
+  const byLabel = entries.filter((e) => e.label === query);
+  if (byLabel.length === 1) return byLabel[0] as RecipientEntry;
+  if (byLabel.length > 1) throw usageError("E_KEY_AMBIGUOUS", `${byLabel.length} keys carry the label "${query}"`, "name the key by its recipient (age1...)");
+  throw notFound("E_KEY_NOT_FOUND", `no key labelled "${query}"`, "see chart key show");
+}
+
+function report(ctx: Ctx, what: string, files: number, extra: Record<string, unknown> = {}): void {
+  if (ctx.out.json) ctx.out.data({ ...extra, reencrypted: files });
+  else ctx.out.info(`${what}; re-encrypted ${files} record file(s) in one commit`);
+}
 
 export function registerKey(program: Command, reg: Registrar): void {
-  const key = program.command("key").description("the keys that can open this chart");
+  const key = program.command("key").description("the keys that can open this chart: show, add, remove, rotate");
   key
     .command("show")
     .description("list the chart's recipients and your identity's recipient")
     .action(
       reg.action(async (ctx) => {
         const chart = await ctx.chart();
-        const entries = parseRecipients(await readFile(join(chart.root, ".chart", "recipients"), "utf8"));
+        const entries = await recipientsOf(chart);
         const mine = chart.identity.recipient;
         if (ctx.out.json) {
           ctx.out.data({ identity: { path: chart.identity.path, recipient: mine }, recipients: entries.map((e) => ({ ...e, yours: e.recipient === mine })) });
@@ -26,6 +51,77 @@ export function registerKey(program: Command, reg: Registrar): void {
           entries.map((e) => [e.recipient, e.label, e.recipient === mine ? "(you)" : ""]),
           ["RECIPIENT", "LABEL", ""],
         );
+      }),
+    );
+
+  key
+    .command("add")
+    .description("let another key open the chart (a second device, an offline recovery key); re-encrypts every record")
+    .argument("<recipient>", "the key's age recipient (age1...; `age-keygen -y FILE` prints it)")
+    .requiredOption("--label <label>", "a name for the key, e.g. laptop or recovery")
+    .action(
+      reg.action(async (ctx, [recipient], opts) => {
+        const r = await checkRecipient(String(recipient).trim());
+        const label = String(opts.label).trim();
+        if (label === "" || /[\r\n]/.test(label)) throw invalid("E_KEY_LABEL", "a key needs a one-line label", "e.g. --label laptop");
+        const chart = await ctx.chart();
+        const entries = await recipientsOf(chart);
+        if (entries.some((e) => e.recipient === r)) throw invalid("E_KEY_EXISTS", "that key can already open the chart", "see chart key show");
+        if (entries.some((e) => e.label === label)) throw invalid("E_KEY_LABEL", `a key is already labelled "${label}"`, "choose another label");
+        const res = await rekey(chart, [...entries, { recipient: r, label }], { secret: chart.identity.secret, rotateMac: false, message: "chart: add key" });
+        report(ctx, `added key "${label}"`, res.files, { added: r, label });
+      }),
+    );
+
+  key
+    .command("remove")
+    .description("stop a key from opening the chart from now on (a new MAC key too); re-encrypts every record")
+    .argument("<key>", "the key's label or recipient")
+    .option("--yes", "do not ask for confirmation")
+    .action(
+      reg.action(async (ctx, [query], opts) => {
+        const chart = await ctx.chart();
+        const entries = await recipientsOf(chart);
+        const gone = findEntry(entries, String(query));
+        if (gone.recipient === chart.identity.recipient) {
+          throw invalid("E_OWN_KEY", "that is the key you are using: removing it would lock you out", "replace it with chart key rotate, or remove it from another device");
+        }
+        if (!(await confirm(ctx.deps, !!opts.yes, `Remove key "${gone.label || gone.recipient}" and re-encrypt the chart?`))) {
+          throw invalid("E_DECLINED", "nothing was changed");
+        }
+        const res = await rekey(chart, entries.filter((e) => e !== gone), { secret: chart.identity.secret, rotateMac: true, message: "chart: remove key" });
+        report(ctx, `removed key "${gone.label || gone.recipient}"`, res.files, { removed: gone.recipient });
+        ctx.out.warn("the removed key can still read the chart's git history up to now: removal protects what is written from here on");
+      }),
+    );
+
+  key
+    .command("rotate")
+    .description("replace your identity with a new one (and the MAC key); re-encrypts every record")
+    .option("--yes", "do not ask for confirmation")
+    .action(
+      reg.action(async (ctx, _a, opts) => {
+        const chart = await ctx.chart();
+        const entries = await recipientsOf(chart);
+        const mine = entries.find((e) => e.recipient === chart.identity.recipient);
+        if (!mine) throw invalid("E_NOT_A_RECIPIENT", "your identity is not among the chart's recipients", "see chart key show");
+        if (!(await confirm(ctx.deps, !!opts.yes, "Create a new identity and re-encrypt the chart for it?"))) throw invalid("E_DECLINED", "nothing was changed");
+        const path = chart.identity.path;
+        const fresh = `${path}.new`;
+        if (await stat(fresh).then(() => true, () => false)) {
+          throw invalid("E_ROTATE_PENDING", `${fresh} exists (an earlier rotation did not finish)`, "check which identity opens the chart, keep that one, and remove the other");
+        }
+        // The new identity is on disk before the chart depends on it.
+        const next = await createIdentity(fresh, ctx.deps.now());
+        const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), { secret: next.secret, rotateMac: true, message: "chart: rotate key" }).catch(async (e: unknown) => {
+          await rm(fresh, { force: true }); // nothing was changed: the new identity opens nothing
+          throw e;
+        });
+        const old = `${path}.old-${stamp(ctx.deps.now()).replace(/[-:]/g, "")}`;
+        await rename(path, old);
+        await rename(fresh, path);
+        report(ctx, `new identity in ${path} (recipient ${next.recipient})`, res.files, { identity: path, recipient: next.recipient, previous: old });
+        ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
       }),
     );
 }

@@ -1,0 +1,76 @@
+/**
+ * Changing who can open the chart: every record is decrypted, verified, and written again for
+ * the new set of recipients (and, when a key leaves, under a new MAC key), with
+ * .chart/recipients and .chart/macs.age, as ONE commit. Old git history stays readable to
+ * whoever held a key at the time: re-encryption protects the future, not the past.
+ */
+import { randomBytes } from "node:crypto";
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { conflict, invalid, storageError } from "../domain/errors.js";
+import { makeCipher } from "./age.js";
+import { writeFileAtomic } from "./atomic.js";
+import { serialize } from "./envelope.js";
+import { commitPaths, gitOr } from "./git.js";
+import { withLock } from "./lock.js";
+import { formatRecipients, type RecipientEntry } from "./recipients.js";
+import { readRecordAt } from "./records.js";
+import type { Chart } from "./repo.js";
+
+async function recordFiles(root: string, dir = "clients"): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(root, dir), { withFileTypes: true }).catch(() => [])) {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) out.push(...(await recordFiles(root, rel)));
+    else if (e.name.endsWith(".age") && !e.name.startsWith(".")) out.push(rel);
+  }
+  return out.sort();
+}
+
+export interface RekeyResult {
+  files: number;
+  macRotated: boolean;
+}
+
+/**
+ * Re-encrypt the chart for `entries`. `secret` is the identity that will open it afterwards
+ * (the current one, or a new one when rotating). Refuses to start on a chart with uncommitted
+ * changes or records that do not verify, so nothing unverified is carried over.
+ */
+export async function rekey(
+  chart: Chart,
+  entries: readonly RecipientEntry[],
+  opts: { secret: string; rotateMac: boolean; message: string },
+): Promise<RekeyResult> {
+  if (entries.length === 0) throw invalid("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
+  const git = await chart.git();
+  return withLock(chart.gitDir, 15_000, async () => {
+    const dirty = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "clients", ".chart"]);
+    if (dirty.trim() !== "") {
+      throw conflict("E_DIRTY", "the chart has uncommitted changes; keys were not changed", "run chart fsck --repair (or commit or discard them with git) first");
+    }
+    const paths = await recordFiles(chart.root);
+    const records = await Promise.all(paths.map((p) => readRecordAt(chart, p).then((r) => ({ path: p, record: r }))));
+    const macKey = opts.rotateMac ? new Uint8Array(randomBytes(32)) : chart.macKey;
+    const cipher = await makeCipher(opts.secret, entries.map((e) => e.recipient));
+    const macText = `chart: 1\nkind: mac-key\nkey: ${Buffer.from(macKey).toString("hex")}\n`;
+    const encrypted = await Promise.all(records.map(async ({ path, record }) => ({ path, data: await cipher.encrypt(serialize(record, path, macKey)) })));
+    const macs = await cipher.encrypt(macText);
+    // The new identity must open what was written before anything is committed.
+    if (new TextDecoder().decode(await cipher.decrypt(macs)) !== macText) {
+      throw storageError("E_REKEY_CHECK", "the re-encrypted chart did not open with the new key; nothing was changed");
+    }
+    try {
+      for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
+      await writeFileAtomic(join(chart.root, ".chart", "macs.age"), macs, 0o600);
+      await writeFile(join(chart.root, ".chart", "recipients"), formatRecipients(entries));
+      await commitPaths(git, paths.length ? ["clients", ".chart"] : [".chart"], opts.message);
+    } catch (e) {
+      // Back to the committed state: every file here is tracked.
+      await gitOr("checkout", () => git.raw(["checkout", "HEAD", "--", "clients", ".chart"])).catch(() => undefined);
+      throw e;
+    }
+    for (const p of paths) chart.touched.written.add(p);
+    return { files: paths.length, macRotated: opts.rotateMac };
+  });
+}

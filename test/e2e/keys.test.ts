@@ -1,0 +1,80 @@
+/** Keys: add a second device's key, remove it, rotate your own; every record re-encrypted in one commit. */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
+import { AGE, git } from "../support/verify.js";
+
+const HAS_AGE = existsSync(AGE) && spawnSync("age-keygen", ["-help"]).error === undefined;
+let sb: Sandbox;
+let second: { file: string; recipient: string };
+
+const tracked = () => git(sb.repo, ["ls-files", "clients", ".chart/macs.age"]).trim().split("\n").filter(Boolean);
+const opens = (identity: string, file: string) => spawnSync(AGE, ["-d", "-i", identity, join(sb.repo, file)]).status === 0;
+const commits = () => Number(git(sb.repo, ["rev-list", "--count", "HEAD"]));
+
+beforeAll(() => {
+  sb = sandbox();
+  addClient(sb, "Kira Keys");
+  sb.ok(["note", "add", "kira", "-m", "first note", "--sign"]);
+  sb.ok(["med", "add", "kira", "sertraline", "--dose", "50 mg"]);
+  if (HAS_AGE) {
+    const file = join(sb.home, "laptop-key");
+    execFileSync("age-keygen", ["-o", file], { stdio: "ignore" });
+    second = { file, recipient: execFileSync("age-keygen", ["-y", file], { encoding: "utf8" }).trim() };
+  }
+});
+
+describe.skipIf(!HAS_AGE)("keys", () => {
+  it("add: a second key opens every record (stock age and chart), in one commit", () => {
+    const before = commits();
+    const r = sb.run(["key", "add", second.recipient, "--label", "laptop", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).reencrypted).toBe(3); // profile, note, medication
+    expect(commits()).toBe(before + 1);
+    expect(git(sb.repo, ["log", "-1", "--format=%s"]).trim()).toBe("chart: add key");
+    for (const f of tracked()) expect(opens(second.file, f), f).toBe(true);
+    expect(sb.ok(["note", "list", "kira", "--identity", second.file])).toContain("first note");
+    expect(sb.run(["key", "add", second.recipient, "--label", "again"]).code).toBe(3); // already there
+    expect(sb.run(["key", "add", "age1nope", "--label", "bad"]).code).toBe(6);
+  });
+
+  it("remove: needs confirmation without a terminal; then the key opens nothing new, and the MAC key changes", () => {
+    const head = git(sb.repo, ["rev-parse", "HEAD"]).trim();
+    const refused = sb.run(["key", "remove", "laptop"]);
+    expect(refused.code).toBe(2);
+    expect(git(sb.repo, ["rev-parse", "HEAD"]).trim()).toBe(head);
+    const mine = JSON.parse(sb.ok(["key", "show", "--json"])).identity.recipient as string;
+    expect(sb.run(["key", "remove", mine, "--yes"]).code).toBe(3); // your own key
+    const macsBefore = git(sb.repo, ["rev-parse", "HEAD:.chart/macs.age"]);
+    const r = sb.run(["key", "remove", "laptop", "--yes"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/history/);
+    for (const f of tracked()) {
+      expect(opens(second.file, f), f).toBe(false);
+      expect(opens(sb.identity, f), f).toBe(true);
+    }
+    // The history it could read stays readable to it: removal protects the future only.
+    const old = spawnSync(AGE, ["-d", "-i", second.file], { input: execFileSync("git", ["-C", sb.repo, "cat-file", "blob", `${head}:.chart/macs.age`]) });
+    expect(old.status).toBe(0);
+    expect(git(sb.repo, ["rev-parse", "HEAD:.chart/macs.age"])).not.toBe(macsBefore);
+    expect(sb.ok(["note", "list", "kira"])).toContain("first note"); // records verify under the new MAC key
+  });
+
+  it("rotate: a new identity for this device; the old one is kept beside it for the history", () => {
+    const oldIdentity = execFileSync("cat", [sb.identity], { encoding: "utf8" });
+    const r = sb.run(["key", "rotate", "--yes", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.recipient).toMatch(/^age1/);
+    expect(execFileSync("cat", [sb.identity], { encoding: "utf8" })).not.toBe(oldIdentity);
+    const dir = join(sb.identity, "..");
+    expect(readdirSync(dir).some((f) => f.startsWith("identity.old-"))).toBe(true);
+    expect(readdirSync(dir).some((f) => f.endsWith(".new"))).toBe(false);
+    for (const f of tracked()) expect(opens(sb.identity, f), f).toBe(true);
+    expect(opens(out.previous, tracked()[0] as string)).toBe(false);
+    expect(sb.ok(["note", "list", "kira"])).toContain("first note");
+    expect(git(sb.repo, ["status", "--porcelain"])).toBe("");
+  });
+});
