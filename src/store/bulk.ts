@@ -18,6 +18,7 @@ import { serialize } from "./envelope.js";
 import { gitOr, retryIndexLock } from "./git.js";
 import { withLock } from "./lock.js";
 import type { Chart } from "./repo.js";
+import { assertPinned } from "./pin.js";
 
 const LOCK_TIMEOUT_MS = 15_000;
 
@@ -70,6 +71,7 @@ export async function commitNewRecords(
   );
   const git = await chart.git();
   return withLock(chart.gitDir, LOCK_TIMEOUT_MS, async ({ tookOverStale }) => {
+    await assertPinned(chart);
     if (tookOverStale) {
       const { recoverInterrupted } = await import("./recover.js");
       await recoverInterrupted(chart);

@@ -11,6 +11,7 @@ import { parseEnvelope, serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
 import { withLock } from "./lock.js";
 import type { Chart } from "./repo.js";
+import { assertPinned } from "./pin.js";
 
 export interface ReadFailure {
   path: string;
@@ -110,6 +111,7 @@ export async function commitRecords(
   );
   const git = await chart.git();
   return withLock(chart.gitDir, LOCK_TIMEOUT_MS, async ({ tookOverStale }) => {
+    await assertPinned(chart);
     if (tookOverStale) {
       const { recoverInterrupted } = await import("./recover.js");
       await recoverInterrupted(chart);

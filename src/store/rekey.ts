@@ -15,7 +15,8 @@ import { commitPaths, gitOr } from "./git.js";
 import { withLock } from "./lock.js";
 import { formatRecipients, type RecipientEntry } from "./recipients.js";
 import { readRecordAt } from "./records.js";
-import type { Chart } from "./repo.js";
+import { assertPinned, writePin } from "./pin.js";
+import { recipientsHash, type Chart } from "./repo.js";
 
 async function recordFiles(root: string, dir = "clients"): Promise<string[]> {
   const out: string[] = [];
@@ -45,6 +46,7 @@ export async function rekey(
   if (entries.length === 0) throw invalid("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
   const git = await chart.git();
   return withLock(chart.gitDir, 15_000, async () => {
+    await assertPinned(chart);
     const dirty = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "clients", ".chart"]);
     if (dirty.trim() !== "") {
       throw conflict("E_DIRTY", "the chart has uncommitted changes; keys were not changed", "run chart fsck --repair (or commit or discard them with git) first");
@@ -70,6 +72,7 @@ export async function rekey(
       await gitOr("checkout", () => git.raw(["checkout", "HEAD", "--", "clients", ".chart"])).catch(() => undefined);
       throw e;
     }
+    await writePin(chart.gitDir, recipientsHash(formatRecipients(entries)));
     for (const p of paths) chart.touched.written.add(p);
     return { files: paths.length, macRotated: opts.rotateMac };
   });

@@ -11,9 +11,15 @@ import { writeFileAtomic } from "./atomic.js";
 import type { Env } from "./env.js";
 import { commitPaths, gitOr, openGit, type Git } from "./git.js";
 import type { Identity } from "./identity.js";
+import { sha256Hex } from "./hash.js";
+import { writePin } from "./pin.js";
 import { parseRecipients } from "./recipients.js";
 
 export const FORMAT = "chart 1";
+
+/** What the recipient pin compares: the set of keys, whatever the labels and order. */
+export const recipientsHash = (text: string): string =>
+  sha256Hex(parseRecipients(text).map((r) => r.recipient).sort().join("\n"));
 
 export const GITATTRIBUTES = "*.age -text diff=chart merge=binary\n";
 export const GITIGNORE = ["# chart: local, never committed", ".chart/cache/", "*.lock", ".*.tmp-*", ""].join("\n");
@@ -27,6 +33,8 @@ export interface Chart {
   cipher: Cipher;
   git: () => Promise<Git>;
   env: Env;
+  /** SHA-256 of .chart/recipients as opened, compared with this device's pin before writing. */
+  recipientsHash: string;
   /** Record paths this process decrypted and wrote, for the access log. */
   touched: { read: Set<string>; written: Set<string> };
 }
@@ -78,7 +86,8 @@ export async function openChart(root: string, identity: Identity, env: Env): Pro
   if (format !== FORMAT) {
     throw storageError("E_FORMAT", `${root} has chart format "${format.slice(0, 20)}", expected "${FORMAT}"`, "upgrade chart");
   }
-  const recipients = parseRecipients(await readFile(join(root, ".chart", "recipients"), "utf8")).map((r) => r.recipient);
+  const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8");
+  const recipients = parseRecipients(recipientsText).map((r) => r.recipient);
   const cipher = await makeCipher(identity.secret, recipients);
   let macKey: Uint8Array;
   try {
@@ -103,6 +112,7 @@ export async function openChart(root: string, identity: Identity, env: Env): Pro
     cipher,
     env,
     git: async () => (git ??= await openGit(root, env)),
+    recipientsHash: recipientsHash(recipientsText),
     touched: { read: new Set(), written: new Set() },
   };
 }
@@ -152,5 +162,6 @@ export async function initChart(
   await writeFile(join(root, ".gitignore"), GITIGNORE);
   await configureLocalGit(git, textconv);
   await commitPaths(git, [".chart/format", ".chart/recipients", ".chart/macs.age", ".gitattributes", ".gitignore"], "chart: init");
+  await writePin(await gitDirOf(root), recipientsHash(`${identity.recipient}\n`));
   return { root, created: true };
 }

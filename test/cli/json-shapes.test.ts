@@ -93,7 +93,7 @@ const ADDENDUM = { addendumTo: "<nt-id>", body: "string", client: "<cl-id>", cre
 
 const GOLDEN: Record<string, unknown> = {
   "init (again)": { created: "boolean", identity: "<path>", identityCreated: "boolean", recipient: "<recipient>", root: "<path>" },
-  "key show": { identity: { path: "<path>", recipient: "<recipient>" }, recipients: [{ label: "string", recipient: "<recipient>", yours: "boolean" }] },
+  "key show": { identity: { path: "<path>", recipient: "<recipient>" }, recipients: [{ label: "string", recipient: "<recipient>", yours: "boolean" }], trusted: "boolean" },
   "client add": { id: "<cl-id>" },
   "client edit": { changed: "boolean", id: "<cl-id>" },
   "client edit (no change)": { changed: "boolean", id: "<cl-id>" },

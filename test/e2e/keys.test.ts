@@ -1,6 +1,6 @@
 /** Keys: add a second device's key, remove it, rotate your own; every record re-encrypted in one commit. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
@@ -76,5 +76,28 @@ describe.skipIf(!HAS_AGE)("keys", () => {
     expect(opens(out.previous, tracked()[0] as string)).toBe(false);
     expect(sb.ok(["note", "list", "kira"])).toContain("first note");
     expect(git(sb.repo, ["status", "--porcelain"])).toBe("");
+  });
+
+  it("pinning: after a pull changes the keys, nothing is encrypted until they are trusted", () => {
+    // Another device (or an attacker with push access) adds a key and commits with plain git.
+    const intruder = join(sb.home, "intruder-key");
+    execFileSync("age-keygen", ["-o", intruder], { stdio: "ignore" });
+    const r = execFileSync("age-keygen", ["-y", intruder], { encoding: "utf8" }).trim();
+    const file = join(sb.repo, ".chart", "recipients");
+    writeFileSync(file, `${readFileSync(file, "utf8")}# pulled\n${r}\n`);
+    git(sb.repo, ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "pulled"]);
+    const head = git(sb.repo, ["rev-parse", "HEAD"]).trim();
+    const refused = sb.run(["note", "add", "kira", "-m", "must not be encrypted for the intruder"]);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/E_RECIPIENTS_CHANGED|changed since this device/);
+    expect(refused.stderr).toMatch(/chart key trust/);
+    expect(git(sb.repo, ["rev-parse", "HEAD"]).trim()).toBe(head);
+    expect(JSON.parse(sb.ok(["key", "show", "--json"])).trusted).toBe(false);
+    expect(sb.run(["key", "trust"]).code).toBe(2); // confirmation needed without a terminal
+    sb.ok(["key", "trust", "--yes"]);
+    const id = sb.ok(["note", "add", "kira", "-m", "after trusting"]);
+    const path = git(sb.repo, ["ls-files", `clients/*/notes/${id}.age`]).trim();
+    expect(opens(intruder, path)).toBe(true);
+    expect(JSON.parse(sb.ok(["key", "show", "--json"])).trusted).toBe(true);
   });
 });

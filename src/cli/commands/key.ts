@@ -1,4 +1,4 @@
-/** chart key show | add RECIPIENT --label L | remove LABEL | rotate: who can open this chart. */
+/** chart key show | trust | add RECIPIENT --label L | remove LABEL | rotate: who can open this chart. */
 import type { Command } from "commander";
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -6,6 +6,7 @@ import { stamp } from "../../domain/dates.js";
 import { invalid, notFound, usageError } from "../../domain/errors.js";
 import { checkRecipient } from "../../store/age.js";
 import { createIdentity } from "../../store/identity.js";
+import { readPin, writePin } from "../../store/pin.js";
 import { parseRecipients, type RecipientEntry } from "../../store/recipients.js";
 import { rekey } from "../../store/rekey.js";
 import type { Chart } from "../../store/repo.js";
@@ -31,7 +32,7 @@ function report(ctx: Ctx, what: string, files: number, extra: Record<string, unk
 }
 
 export function registerKey(program: Command, reg: Registrar): void {
-  const key = program.command("key").description("the keys that can open this chart: show, add, remove, rotate");
+  const key = program.command("key").description("the keys that can open this chart: show, trust, add, remove, rotate");
   key
     .command("show")
     .description("list the chart's recipients and your identity's recipient")
@@ -40,17 +41,46 @@ export function registerKey(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const entries = await recipientsOf(chart);
         const mine = chart.identity.recipient;
+        const pinned = await readPin(chart.gitDir);
         if (ctx.out.json) {
-          ctx.out.data({ identity: { path: chart.identity.path, recipient: mine }, recipients: entries.map((e) => ({ ...e, yours: e.recipient === mine })) });
+          ctx.out.data({
+            identity: { path: chart.identity.path, recipient: mine },
+            recipients: entries.map((e) => ({ ...e, yours: e.recipient === mine })),
+            trusted: pinned === undefined || pinned === chart.recipientsHash,
+          });
           return;
         }
         ctx.out.line(`your identity: ${chart.identity.path}`);
         ctx.out.line(`your recipient: ${mine}`);
+        if (pinned !== undefined && pinned !== chart.recipientsHash) {
+          ctx.out.line("these keys changed since this device last wrote: check them, then run chart key trust");
+        }
         ctx.out.line("");
         ctx.out.table(
           entries.map((e) => [e.recipient, e.label, e.recipient === mine ? "(you)" : ""]),
           ["RECIPIENT", "LABEL", ""],
         );
+      }),
+    );
+
+  key
+    .command("trust")
+    .description("accept the chart's current set of keys after it changed (e.g. a pull added a device)")
+    .option("--yes", "do not ask for confirmation")
+    .action(
+      reg.action(async (ctx, _a, opts) => {
+        const chart = await ctx.chart();
+        const entries = await recipientsOf(chart);
+        if ((await readPin(chart.gitDir)) === chart.recipientsHash) {
+          ctx.out.info("these keys are already trusted on this device");
+          if (ctx.out.json) ctx.out.data({ trusted: true, changed: false });
+          return;
+        }
+        if (!ctx.out.json) ctx.out.table(entries.map((e) => [e.recipient, e.label]), ["RECIPIENT", "LABEL"]);
+        if (!(await confirm(ctx.deps, !!opts.yes, `Encrypt for these ${entries.length} key(s) from now on?`))) throw invalid("E_DECLINED", "nothing was changed");
+        await writePin(chart.gitDir, chart.recipientsHash);
+        if (ctx.out.json) ctx.out.data({ trusted: true, changed: true, recipients: entries });
+        else ctx.out.info(`trusted ${entries.length} key(s)`);
       }),
     );
 
