@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
-import type { Deps } from "../../src/cli/deps.js";
+import type { Deps, Prompter } from "../../src/cli/deps.js";
 import { main } from "../../src/cli/main.js";
 import { FAKE_EDITOR, type RunResult } from "./e2e.js";
 
@@ -26,6 +26,8 @@ export interface InprocOptions {
   now?: Date;
   /** Pretend stderr is a terminal. */
   stderrTTY?: boolean;
+  /** Answer prompts (as on a terminal). */
+  prompter?: Prompter;
 }
 
 export interface Inproc {
@@ -84,6 +86,7 @@ export async function inprocSandbox(opts: { init?: boolean; now?: Date } = {}): 
         random: (n) => new Uint8Array(randomBytes(n)),
         onCleanup: () => () => undefined,
         holdInterrupts: () => () => undefined,
+        ...(o.prompter ? { prompter: o.prompter } : {}),
         selfCommand: "chart",
       };
       const code = await main(args, deps);

@@ -17,7 +17,7 @@ import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { editText } from "../editor.js";
 import type { Opts, Registrar } from "../program.js";
-import { required } from "../prompt.js";
+import { canPrompt, prompter, required } from "../prompt.js";
 import { recordJson } from "../views.js";
 import { clientSummary } from "./client-summary.js";
 
@@ -30,6 +30,15 @@ const FLAG: Record<ClientEditable, string> = {
   phone: "--phone",
   emergencyContact: "--emergency-contact",
 };
+
+const OPTIONAL_PROMPTS: [ClientEditable, string][] = [
+  ["preferredName", "Preferred name"],
+  ["pronouns", "Pronouns"],
+  ["dob", "Date of birth (YYYY-MM-DD)"],
+  ["email", "Email"],
+  ["phone", "Phone"],
+  ["emergencyContact", "Emergency contact (name and phone)"],
+];
 
 function profileOptions(cmd: Command): Command {
   return cmd
@@ -73,8 +82,26 @@ export function registerClient(program: Command, reg: Registrar): void {
     .option("--admitted <date>", "date care began (default today)")
     .action(
       reg.action(async (ctx, _args, opts) => {
+        // On a terminal with no profile flags at all, ask for the rest too (Enter skips).
+        const interactive = canPrompt(ctx.deps) && CLIENT_EDITABLE.every((k) => opts[k] === undefined);
         const name = await required(ctx.deps, opts.name as string | undefined, "--name", "Client's full name");
-        const fields = fieldsFrom(ctx, { ...opts, name });
+        const asked: Opts = {};
+        if (interactive) {
+          const p = await prompter(ctx.deps);
+          for (const [k, message] of OPTIONAL_PROMPTS) {
+            const validate = (v: string): true | string => {
+              try {
+                fieldsFrom(ctx, { [k]: v });
+                return true;
+              } catch (e) {
+                return (e as Error).message;
+              }
+            };
+            const v = (await p.input({ message: `${message} (optional)`, validate })).trim();
+            if (v !== "") asked[k] = v;
+          }
+        }
+        const fields = fieldsFrom(ctx, { ...opts, ...asked, name });
         const chart = await ctx.chart();
         const id = ctx.newId("client");
         const rec: ClientRecord = {
