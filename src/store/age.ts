@@ -1,13 +1,14 @@
 /**
  * age encryption through the age-encryption package. Files are written as binary age, readable
- * by the stock `age -d -i IDENTITY`; armored files (`age -a`) are read too. The identity is
- * imported once as a WebCrypto CryptoKey, which halves decrypt time compared with passing the
- * string (re-imported per file). For X25519 recipients the package is given a recipient that
- * wraps the file key with Node's native X25519 (the package's JavaScript curve costs about 2 ms a
- * file, native about 0.4 ms); the package still writes the header, its MAC and the payload.
+ * by the stock `age -d -i IDENTITY`; armored files (`age -a`) are read too. The package does the
+ * age format (header, header MAC, payload STREAM); only the X25519 key agreement, which it does
+ * in JavaScript, is handed to Node's native crypto through the package's own Identity and
+ * Recipient interfaces: about 0.5 ms a file each way instead of 1.7–2 ms.
  */
 import {
   createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -16,32 +17,57 @@ import {
   scrypt,
   type KeyObject,
 } from "node:crypto";
-import type { Decrypter, Encrypter, Recipient, Stanza } from "age-encryption";
-import type { webcrypto } from "node:crypto";
+import type { Decrypter, Encrypter, Identity, Recipient, Stanza } from "age-encryption";
 import { keyError } from "../domain/errors.js";
 
 type AgeModule = typeof import("age-encryption");
 let mod: AgeModule | undefined;
 const age = async (): Promise<AgeModule> => (mod ??= await import("age-encryption"));
 
-const PKCS8_X25519_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
-]);
+const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 
-async function identityKey(secret: string): Promise<webcrypto.CryptoKey | string> {
+/**
+ * The age X25519 identity on Node's native crypto: for each X25519 stanza, X25519(i, share),
+ * HKDF-SHA256 with salt share || our recipient, then open the file key with ChaCha20-Poly1305
+ * (zero nonce). Returns null when no stanza is for this key, as the Identity interface asks.
+ * About 0.5 ms a file against 1 ms through WebCrypto and 1.7 ms through the package's curve.
+ * Falls back to the string form (the package's own code) if the key cannot be imported.
+ */
+async function nativeIdentity(secret: string): Promise<Identity | string> {
+  let priv: KeyObject;
+  let ourPub: Buffer;
   try {
     const { bech32 } = await import("@scure/base");
-    const { words } = bech32.decode(secret.toLowerCase() as `${string}1${string}`, 1000);
-    const raw = bech32.fromWords(words);
-    const pkcs8 = new Uint8Array(PKCS8_X25519_PREFIX.length + raw.length);
-    pkcs8.set(PKCS8_X25519_PREFIX);
-    pkcs8.set(raw, PKCS8_X25519_PREFIX.length);
-    return await globalThis.crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, false, [
-      "deriveBits",
-    ]);
+    const raw = Buffer.from(bech32.fromWords(bech32.decode(secret.toLowerCase() as `${string}1${string}`, 1000).words));
+    priv = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, raw]), format: "der", type: "pkcs8" });
+    ourPub = createPublicKey(priv).export({ format: "der", type: "spki" }).subarray(SPKI_X25519.length);
   } catch {
-    return secret; // fall back to the (slower) string form
+    return secret;
   }
+  return {
+    unwrapFileKey(stanzas) {
+      for (const st of stanzas) {
+        if (st.args[0] !== "X25519" || st.args.length !== 2 || st.body.length !== 32) continue;
+        const share = Buffer.from(st.args[1] as string, "base64");
+        if (share.length !== 32) continue;
+        let secretBytes: Buffer;
+        try {
+          secretBytes = diffieHellman({ privateKey: priv, publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, share]), format: "der", type: "spki" }) });
+        } catch {
+          continue;
+        }
+        const key = Buffer.from(hkdfSync("sha256", secretBytes, Buffer.concat([share, ourPub]), X25519_LABEL, 32));
+        const d = createDecipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
+        d.setAuthTag(Buffer.from(st.body.subarray(16)));
+        try {
+          return new Uint8Array(Buffer.concat([d.update(Buffer.from(st.body.subarray(0, 16))), d.final()]));
+        } catch {
+          continue; // a stanza for another recipient
+        }
+      }
+      return null;
+    },
+  };
 }
 
 export interface Cipher {
@@ -53,7 +79,7 @@ export async function makeCipher(secret: string, recipients: readonly string[]):
   const a = await age();
   let enc: Promise<Encrypter> | undefined;
   const dec: Decrypter = new a.Decrypter();
-  dec.addIdentity(await identityKey(secret));
+  dec.addIdentity(await nativeIdentity(secret));
   // Built once, fully, before any caller uses it (encrypt is called concurrently).
   const encrypter = async (): Promise<Encrypter> => {
     if (recipients.length === 0) {
