@@ -16,11 +16,9 @@ import { parseRecordPath, recordPath, type AnyRecord, type BaseRecord } from "..
 import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { gitOr, retryIndexLock } from "./git.js";
-import { withLock } from "./lock.js";
 import type { Chart } from "./repo.js";
-import { assertPinned } from "./pin.js";
+import { withWriteLock } from "./write-lock.js";
 
-const LOCK_TIMEOUT_MS = 15_000;
 
 const BATCH = 256;
 
@@ -70,12 +68,7 @@ export async function commitNewRecords(
     (n) => progress?.("encrypt", n, planned.length),
   );
   const git = await chart.git();
-  return withLock(chart.gitDir, LOCK_TIMEOUT_MS, async ({ tookOverStale }) => {
-    await assertPinned(chart);
-    if (tookOverStale) {
-      const { recoverInterrupted } = await import("./recover.js");
-      await recoverInterrupted(chart);
-    }
+  return withWriteLock(chart, async () => {
     const taken = await inBatches(encrypted, async ({ path }) => ((await exists(join(chart.root, path))) ? path : undefined));
     const clash = taken.find((p) => p !== undefined);
     if (clash) throw conflict("E_EXISTS", `${clash} already exists; nothing was written`, "import adds records, it never replaces them");

@@ -12,6 +12,7 @@ import { commitPaths } from "./git.js";
 import { withLock } from "./lock.js";
 import { readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
+import { WRITE_LOCK_TIMEOUT_MS } from "./write-lock.js";
 
 export interface FsckProblem {
   path: string;
@@ -82,7 +83,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
 
 /** Commit complete, verified records a killed command left behind, and remove temp files. */
 export async function repair(chart: Chart, report: FsckReport): Promise<void> {
-  await withLock(chart.gitDir, 15_000, async () => {
+  await withLock(chart.gitDir, WRITE_LOCK_TIMEOUT_MS, async () => {
     for (const t of report.tempFiles) await rm(join(chart.root, t), { force: true });
     await commitPaths(await chart.git(), report.uncommitted, "chart: recover uncommitted records");
   });

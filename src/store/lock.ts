@@ -1,10 +1,11 @@
 /**
  * A lock file in .git/ serialises writers; concurrent runs wait, then fail clearly.
- * The file holds the owner's pid and a random token. A lock whose owner is dead is taken over,
- * and the caller is told so: the dead writer may have left a complete record uncommitted.
+ * The file holds the owner's pid, its start time (Linux) and a random token. A lock whose owner
+ * is dead (or whose pid now belongs to another process) is taken over, and the caller is told
+ * so: the dead writer may have left a complete record uncommitted.
  */
 import { randomBytes } from "node:crypto";
-import { open, readFile, rm } from "node:fs/promises";
+import { link, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { conflict } from "../domain/errors.js";
 import { pidAlive } from "./pid.js";
@@ -19,23 +20,44 @@ export interface LockInfo {
 
 const read = (path: string) => readFile(path, "utf8").catch(() => "");
 
+/** The start time of a process (Linux /proc), to tell a live writer from a reused pid. */
+async function processStart(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (!stat) return undefined;
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+}
+
+/** Is the writer named by a lock file's content gone (dead, or its pid reused)? */
+async function ownerGone(content: string): Promise<boolean> {
+  const parts = content.trim().split(" ");
+  const pid = Number(parts[0]);
+  const start = parts.length === 3 ? parts[1] : undefined; // "pid start token"
+  if (!Number.isInteger(pid) || pid <= 0) return false; // unreadable: never taken over by guess
+  if (!pidAlive(pid)) return true;
+  if (start === undefined || !/^\d+$/.test(start)) return false;
+  const now = await processStart(pid); // undefined where there is no /proc: cannot tell
+  return now !== undefined && now !== start;
+}
+
 export async function withLock<T>(gitDir: string, timeoutMs: number, fn: (info: LockInfo) => Promise<T>): Promise<T> {
   const path = join(gitDir, "chart.lock");
-  const mine = `${process.pid} ${randomBytes(8).toString("hex")}\n`;
+  const token = randomBytes(8).toString("hex");
+  const mine = `${process.pid} ${(await processStart(process.pid)) ?? "-"} ${token}\n`;
   const deadline = Date.now() + timeoutMs;
   let delay = 10;
   let tookOverStale = false;
   for (;;) {
+    // The lock appears whole or not at all: written aside, then hard-linked into place (link
+    // fails if the lock exists), so a writer killed at any moment never leaves an empty lock.
+    const aside = `${path}.${token}`;
     try {
-      const fh = await open(path, "wx", 0o600);
-      await fh.writeFile(mine);
-      await fh.close();
+      await writeFile(aside, mine, { mode: 0o600, flag: "w" });
+      await link(aside, path);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const seen = await read(path);
-      const pid = Number(seen.split(" ")[0]);
-      if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) {
+      if (await ownerGone(seen)) {
         // Remove it only if it is still the dead writer's lock, not a fresh one.
         if ((await read(path)) === seen) {
           await rm(path, { force: true });
@@ -48,6 +70,8 @@ export async function withLock<T>(gitDir: string, timeoutMs: number, fn: (info: 
       }
       await sleep(delay + Math.random() * delay);
       delay = Math.min(delay * 2, 200);
+    } finally {
+      await rm(aside, { force: true });
     }
   }
   try {

@@ -9,9 +9,8 @@ import { KIND_DIR, parseRecordPath, recordPath, type AnyRecord, type BaseRecord,
 import { writeFileAtomic } from "./atomic.js";
 import { parseEnvelope, serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
-import { withLock } from "./lock.js";
 import type { Chart } from "./repo.js";
-import { assertPinned } from "./pin.js";
+import { withWriteLock } from "./write-lock.js";
 
 export interface ReadFailure {
   path: string;
@@ -23,7 +22,6 @@ export interface ReadResult<T> {
   failures: ReadFailure[];
 }
 
-const LOCK_TIMEOUT_MS = 15_000;
 
 export async function readRecordAt(chart: Chart, path: string): Promise<AnyRecord> {
   let data: Uint8Array;
@@ -110,12 +108,7 @@ export async function commitRecords(
     planned.map(async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) })),
   );
   const git = await chart.git();
-  return withLock(chart.gitDir, LOCK_TIMEOUT_MS, async ({ tookOverStale }) => {
-    await assertPinned(chart);
-    if (tookOverStale) {
-      const { recoverInterrupted } = await import("./recover.js");
-      await recoverInterrupted(chart);
-    }
+  return withWriteLock(chart, async () => {
     const paths = [...encrypted.map((e) => e.path), ...remove];
     const before = await Promise.all(paths.map((p) => readFile(join(chart.root, p)).catch(() => undefined)));
     try {

@@ -12,11 +12,11 @@ import { makeCipher } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { commitPaths, gitOr } from "./git.js";
-import { withLock } from "./lock.js";
 import { formatRecipients, type RecipientEntry } from "./recipients.js";
 import { readRecordAt } from "./records.js";
-import { assertPinned, writePin } from "./pin.js";
+import { writePin } from "./pin.js";
 import { recipientsHash, type Chart } from "./repo.js";
+import { withWriteLock } from "./write-lock.js";
 
 async function recordFiles(root: string, dir = "clients"): Promise<string[]> {
   const out: string[] = [];
@@ -45,8 +45,7 @@ export async function rekey(
 ): Promise<RekeyResult> {
   if (entries.length === 0) throw invalid("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
   const git = await chart.git();
-  return withLock(chart.gitDir, 15_000, async () => {
-    await assertPinned(chart);
+  return withWriteLock(chart, async () => {
     const dirty = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "clients", ".chart"]);
     if (dirty.trim() !== "") {
       throw conflict("E_DIRTY", "the chart has uncommitted changes; keys were not changed", "run chart fsck --repair (or commit or discard them with git) first");

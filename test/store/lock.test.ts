@@ -84,3 +84,25 @@ describe("writer lock", () => {
     expect(existsSync(join(dir, "chart.lock"))).toBe(false);
   });
 });
+
+describe("writer lock, hardened", () => {
+  it("a lock whose pid now belongs to another process (pid reuse) is taken over", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chart-lock-"));
+    // Our own pid is alive, but with a start time that is not ours: the writer is gone.
+    writeFileSync(join(dir, "chart.lock"), `${process.pid} 1 deadbeefdeadbeef\n`);
+    let info: { tookOverStale: boolean } | undefined;
+    await withLock(dir, 2_000, async (i) => {
+      info = i;
+    });
+    expect(info?.tookOverStale).toBe(process.platform === "linux");
+  });
+
+  it("the lock file is never empty: it appears whole (written aside, then linked)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chart-lock-"));
+    await withLock(dir, 2_000, async () => {
+      const text = readFileSync(join(dir, "chart.lock"), "utf8");
+      expect(text).toMatch(new RegExp(`^${process.pid} (\\d+|-) [0-9a-f]{16}\\n$`));
+    });
+    expect(existsSync(join(dir, "chart.lock"))).toBe(false);
+  });
+});

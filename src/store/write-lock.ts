@@ -1,0 +1,20 @@
+/**
+ * What every write to the chart does first, under the writer lock: check the recipients this
+ * device pinned, and when the lock was a dead writer's, commit what that writer left complete.
+ */
+import { withLock } from "./lock.js";
+import { assertPinned } from "./pin.js";
+import type { Chart } from "./repo.js";
+
+export const WRITE_LOCK_TIMEOUT_MS = 15_000;
+
+export async function withWriteLock<T>(chart: Chart, fn: () => Promise<T>): Promise<T> {
+  return withLock(chart.gitDir, WRITE_LOCK_TIMEOUT_MS, async ({ tookOverStale }) => {
+    await assertPinned(chart);
+    if (tookOverStale) {
+      const { recoverInterrupted } = await import("./recover.js");
+      await recoverInterrupted(chart);
+    }
+    return fn();
+  });
+}
