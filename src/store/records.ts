@@ -11,6 +11,7 @@ import { parseEnvelope, serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
+import { cacheGroup, fileSig, loadCache, saveCache } from "./cache.js";
 
 export interface ReadFailure {
   path: string;
@@ -53,24 +54,61 @@ export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: s
   return files.filter((f) => f.endsWith(".age") && !f.startsWith(".")).sort().map((f) => `${dir}/${f}`);
 }
 
-/** Read many paths in parallel, collecting failures instead of stopping at the first. */
+/**
+ * Read many paths, collecting failures instead of stopping at the first. Records whose files
+ * are unchanged since this device last read them come from the local cache; the rest are
+ * decrypted and verified (in parallel), and the cache is brought up to date.
+ */
 export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<AnyRecord>> {
-  const results = await Promise.all(
-    paths.map(async (path) => {
-      try {
-        return { record: await readRecordAt(chart, path) };
-      } catch (e) {
-        if (e instanceof ChartError) return { failure: { path, error: e } };
-        throw e;
+  const groups = new Map<string, string[]>();
+  for (const p of paths) {
+    const g = cacheGroup(p);
+    groups.set(g, [...(groups.get(g) ?? []), p]);
+  }
+  const records: AnyRecord[] = [];
+  const failures: ReadFailure[] = [];
+  await Promise.all(
+    [...groups].map(async ([group, list]) => {
+      const cache = await loadCache(chart, group);
+      let changed = false;
+      const results = await Promise.all(
+        list.map(async (path) => {
+          const sig = await fileSig(join(chart.root, path));
+          const hit = sig !== undefined ? cache.entries[path] : undefined;
+          if (hit && hit.sig === sig) {
+            chart.touched.read.add(path);
+            return { record: hit.rec };
+          }
+          try {
+            const record = await readRecordAt(chart, path);
+            if (sig !== undefined && sig === (await fileSig(join(chart.root, path)))) {
+              cache.entries[path] = { sig, rec: record };
+              changed = true;
+            }
+            return { record };
+          } catch (e) {
+            if (e instanceof ChartError) return { failure: { path, error: e } };
+            throw e;
+          }
+        }),
+      );
+      for (const r of results) {
+        if ("record" in r && r.record) records.push(r.record);
+        else if ("failure" in r && r.failure) failures.push(r.failure);
+      }
+      if (changed) {
+        // Forget entries for files that are gone, then save; a cache that cannot be written
+        // costs speed only.
+        if (group !== "_clients") {
+          for (const p of Object.keys(cache.entries)) if (!list.includes(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
+        }
+        await saveCache(chart, group, cache).catch(() => undefined);
       }
     }),
   );
-  const records: AnyRecord[] = [];
-  const failures: ReadFailure[] = [];
-  for (const r of results) {
-    if ("record" in r && r.record) records.push(r.record);
-    else if ("failure" in r && r.failure) failures.push(r.failure);
-  }
+  const order = new Map(paths.map((p, i) => [p, i]));
+  const at = (r: AnyRecord) => order.get(recordPath(r.kind, r.client, r.id)) ?? 0;
+  records.sort((a, b) => at(a) - at(b));
   return { records, failures };
 }
 
