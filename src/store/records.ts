@@ -100,7 +100,8 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
         // Forget entries for files that are gone, then save; a cache that cannot be written
         // costs speed only.
         if (group !== "_clients") {
-          for (const p of Object.keys(cache.entries)) if (!list.includes(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
+          const read = new Set(list);
+          for (const p of Object.keys(cache.entries)) if (!read.has(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
         }
         await saveCache(chart, group, cache).catch(() => undefined);
       }
