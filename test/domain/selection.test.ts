@@ -15,7 +15,7 @@ import { ChartError } from "../../src/domain/errors.js";
 import { makeId, type IdKind } from "../../src/domain/ids.js";
 import type { Label } from "../../src/domain/labels.js";
 import { foldMedications, type MedEventRecord } from "../../src/domain/med.js";
-import { redactPrivate, WITHHELD_MARKER, type NoteRecord, type NoteType } from "../../src/domain/note.js";
+import { WITHHELD_MARKER, type NoteRecord, type NoteType } from "../../src/domain/note.js";
 import { describeShare, explainShare, selectShare, type ShareInput } from "../../src/domain/selection.js";
 import type { ShareView } from "../../src/domain/share-view.js";
 import { renderFhir } from "../../src/export/fhir.js";
@@ -23,6 +23,7 @@ import { buildManifest, manifestText } from "../../src/export/manifest.js";
 import { renderPdf } from "../../src/export/pdf.js";
 import { pdfModel } from "../../src/export/pdf-model.js";
 import { fhirErrors } from "../export/fhir-validate.js";
+import { fhirText } from "../support/fhir-text.js";
 
 // ---------------------------------------------------------------------------------------------
 // Generated charts. Every free-text field carries a unique marker (ZQ<kind><n>QZ) so the test
@@ -556,19 +557,6 @@ describe("selectShare: properties", () => {
 const PDFTOTEXT = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"].find((p) => existsSync(p));
 if (!PDFTOTEXT) console.warn("selection.test.ts: pdftotext not found; the PDF is checked through its document model only");
 
-/** FHIR JSON with every attachment's base64 data decoded in place (notes travel as attachments). */
-function fhirText(value: unknown): string {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") {
-      const o = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-      if (typeof o.data === "string" && typeof o.contentType === "string") o.data = Buffer.from(o.data, "base64").toString("utf8");
-      return o;
-    }
-    return v;
-  };
-  return JSON.stringify(walk(value));
-}
 
 function shareable(spec: ChartSpec): { b: Built; view: ShareView } | undefined {
   const b = build(spec);

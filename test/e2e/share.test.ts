@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
+import { fhirText } from "../support/fhir-text.js";
 
 const AGE = "/usr/bin/age";
 const AGE_KEYGEN = "/usr/bin/age-keygen";
@@ -31,7 +32,7 @@ function bundleText(dir: string): string {
     .map((f) => {
       const p = join(dir, f);
       if (f.endsWith(".pdf")) return HAS_PDFTOTEXT ? execFileSync("pdftotext", [p, "-"], { encoding: "utf8" }) : "";
-      if (f.endsWith(".fhir.json")) return fhirText(readFileSync(p, "utf8"));
+      if (f.endsWith(".fhir.json")) return fhirText(JSON.parse(readFileSync(p, "utf8")));
       return readFileSync(p, "utf8");
     })
     .join("\n");
@@ -188,7 +189,7 @@ describe("chart share", () => {
       const manifest = open("manifest.json.age");
       expect(`sha256:${sha256(manifest)}`).toBe(hash);
       for (const f of JSON.parse(manifest.toString("utf8")).files) expect(sha256(open(`${f.name}.age`))).toBe(f.sha256);
-      expect(fhirText(open("record.fhir.json.age").toString("utf8"))).toContain("VISIBLEMARK");
+      expect(fhirText(JSON.parse(open("record.fhir.json.age").toString("utf8")))).toContain("VISIBLEMARK");
       expect(readFileSync(join(dir, "record.fhir.json.age")).includes(Buffer.from("VISIBLEMARK"))).toBe(false);
     };
     const dir = outside();
@@ -231,19 +232,6 @@ describe("chart share", () => {
   }, 60_000);
 });
 
-/** FHIR JSON with every attachment's base64 data decoded in place (notes travel as attachments). */
-export function fhirText(json: string): string {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") {
-      const o = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-      if (typeof o.data === "string" && typeof o.contentType === "string") o.data = Buffer.from(o.data, "base64").toString("utf8");
-      return o;
-    }
-    return v;
-  };
-  return JSON.stringify(walk(JSON.parse(json)));
-}
 
 function manifestItems(m: { included: Record<string, string[]> }): string[] {
   return [...new Set(Object.values(m.included).flat())];

@@ -3,13 +3,13 @@
  * identity, XDG folders, TMPDIR and a scripted $EDITOR.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { testHome } from "./home.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const BIN = join(ROOT, "bin", "chart.js");
-export const FAKE_EDITOR = join(ROOT, "test", "support", "fake-editor.mjs");
+export { FAKE_EDITOR } from "./home.js";
 
 export interface RunResult {
   code: number;
@@ -33,32 +33,11 @@ export interface Sandbox {
 }
 
 export function sandbox(opts: { init?: boolean } = {}): Sandbox {
-  const home = mkdtempSync(join(tmpdir(), "chart-e2e-"));
-  const runtimeDir = join(home, "run");
-  const tmp = join(home, "tmp");
-  mkdirSync(runtimeDir, { mode: 0o700 });
-  mkdirSync(tmp, { mode: 0o700 });
-  chmodSync(runtimeDir, 0o700);
-  const gitconfig = join(home, ".gitconfig");
-  writeFileSync(gitconfig, "");
-  const repo = join(home, "chart");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_RUNTIME_DIR: runtimeDir,
-    TMPDIR: tmp,
-    GIT_CONFIG_GLOBAL: gitconfig,
-    GIT_CONFIG_NOSYSTEM: "1",
-    LANG: "C.UTF-8",
-    NO_COLOR: "1",
-    EDITOR: `node ${FAKE_EDITOR}`,
-    CHART_CLINICIAN: "Dr Test",
-  };
+  const { home, repo, identity, runtimeDir, tmp, env } = testHome("chart-e2e-");
   const sb: Sandbox = {
     home,
     repo,
-    identity: join(home, ".config", "chart", "identity"),
+    identity,
     runtimeDir,
     tmp,
     env,

@@ -3,13 +3,12 @@
  * fixed or real clock). Much faster than running the binary; use it for breadth.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import { Readable, Writable } from "node:stream";
 import type { Deps, Prompter } from "../../src/cli/deps.js";
 import { main } from "../../src/cli/main.js";
-import { FAKE_EDITOR, type RunResult } from "./e2e.js";
+import type { RunResult } from "./e2e.js";
+import { testHome } from "./home.js";
 
 class Sink extends Writable {
   text = "";
@@ -41,30 +40,11 @@ export interface Inproc {
 
 /** A temporary HOME with an initialised chart (unless init: false), driven in-process. */
 export async function inprocSandbox(opts: { init?: boolean; now?: Date } = {}): Promise<Inproc> {
-  const home = mkdtempSync(join(tmpdir(), "chart-inproc-"));
-  const runtimeDir = join(home, "run");
-  mkdirSync(runtimeDir, { mode: 0o700 });
-  mkdirSync(join(home, "tmp"), { mode: 0o700 });
-  const gitconfig = join(home, ".gitconfig");
-  writeFileSync(gitconfig, "");
-  const repo = join(home, "chart");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_RUNTIME_DIR: runtimeDir,
-    TMPDIR: join(home, "tmp"),
-    GIT_CONFIG_GLOBAL: gitconfig,
-    GIT_CONFIG_NOSYSTEM: "1",
-    LANG: "C.UTF-8",
-    NO_COLOR: "1",
-    EDITOR: `node ${FAKE_EDITOR}`,
-    CHART_CLINICIAN: "Dr Test",
-  };
+  const { home, repo, identity, env } = testHome("chart-inproc-");
   const sb: Inproc = {
     home,
     repo,
-    identity: join(home, ".config", "chart", "identity"),
+    identity,
     env,
     async run(args, o = {}) {
       const stdout = new Sink();
