@@ -39,7 +39,7 @@ import { ChartError } from "./errors.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { PART2_LABELS, type Label } from "./labels.js";
 import { foldMedications, type MedEventRecord } from "./med.js";
-import { redactPrivate, WITHHELD_MARKER, type NoteRecord } from "./note.js";
+import { redactPrivate, type NoteRecord } from "./note.js";
 import type {
   ShareAddendum,
   ShareDiagnosis,

@@ -160,7 +160,6 @@ export function registerNote(program: Command, reg: Registrar): void {
     .option("-n, --limit <n>", "at most n notes")
     .action(
       reg.action(async (ctx, [q], opts) => {
-        const today = ctx.today();
         const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
         const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
         const kind = opts.kind ? checkNoteType(String(opts.kind)) : undefined;

@@ -32,7 +32,7 @@ import { checkRecipient } from "../../store/age.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { collect, type Registrar } from "../program.js";
-import { canPrompt, confirm, prompter, required } from "../prompt.js";
+import { canPrompt, confirm, required } from "../prompt.js";
 import { loadConsent } from "./consent.js";
 
 /** The passphrase: $CHART_SHARE_PASSPHRASE, else asked twice on a terminal (never argv). */

@@ -21,7 +21,6 @@ export function registerTimeline(program: Command, reg: Registrar): void {
     .option("-r, --reverse", "newest first")
     .action(
       reg.action(async (ctx, [q], opts) => {
-        const today = ctx.today();
         const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
         const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
         if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
