@@ -23,6 +23,11 @@ export function reportError(e: unknown, deps: Deps, json: boolean): number {
     if (err.hint) deps.stderr.write(`hint: ${err.hint}\n`);
     if (err.terminalOnly && deps.isTTY.stderr) for (const l of err.terminalOnly) deps.stderr.write(`  ${l}\n`);
   }
-  if (debug && e instanceof Error && e.stack) deps.stderr.write(`${e.stack}\n`);
+  if (debug && e instanceof Error && e.stack) {
+    deps.stderr.write(`${e.stack}\n`);
+    for (let c: unknown = e.cause, depth = 0; c !== undefined && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+      deps.stderr.write(`caused by: ${c instanceof Error ? (c.stack ?? c.message) : String(c)}\n`);
+    }
+  }
   return err.exit ?? EXIT.internal;
 }

@@ -34,8 +34,9 @@ export class ChartError extends Error {
     message: string,
     hint?: string,
     details?: Record<string, unknown>,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ChartError";
     this.code = code;
     this.exit = EXIT[kind];
@@ -62,5 +63,11 @@ export const keyError = (code: string, message: string, hint?: string): ChartErr
 
 export const storageError = (code: string, message: string, hint?: string): ChartError =>
   new ChartError("storage", code, message, hint);
+
+/** Attach the underlying error (an I/O error, a git failure) so CHART_DEBUG=1 can show it. */
+export const withCause = <E extends ChartError>(err: E, cause: unknown): E => {
+  Object.defineProperty(err, "cause", { value: cause, enumerable: false, configurable: true, writable: true });
+  return err;
+};
 
 export const isChartError = (e: unknown): e is ChartError => e instanceof ChartError;
