@@ -1,6 +1,7 @@
 /** The editor round-trip, in-process with the scripted editor; and its small parts. */
+import { tempDir } from "../support/tmp.js";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
@@ -28,7 +29,7 @@ function deps(env: Record<string, string>): Deps {
 }
 
 const runtime = () => {
-  const d = mkdtempSync(join(tmpdir(), "chart-rt-"));
+  const d = tempDir("chart-rt-");
   return d;
 };
 

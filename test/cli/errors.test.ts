@@ -2,23 +2,22 @@
  * Bad input, in-process (main(argv, deps)): a clear `error:` and `hint:`, the documented exit
  * code, no stack trace, and nothing written (no commit, clean working tree).
  */
+import { tempDir } from "../support/tmp.js";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inprocSandbox, type Inproc, type InprocOptions } from "../support/inproc.js";
 import { git } from "../support/verify.js";
 
 let sb: Inproc;
-let ann: string;
 let signedNote: string;
 let draftNote: string;
-const scratch = mkdtempSync(join(tmpdir(), "chart-err-"));
+const scratch = tempDir("chart-err-");
 
 beforeAll(async () => {
   sb = await inprocSandbox();
-  ann = await sb.ok(["client", "add", "--name", "Ann Lee"]);
+  await sb.ok(["client", "add", "--name", "Ann Lee"]);
   await sb.ok(["client", "add", "--name", "Ann Marsh"]);
   const gone = await sb.ok(["client", "add", "--name", "Gone Person"]);
   await sb.ok(["client", "discharge", gone]);

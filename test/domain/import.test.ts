@@ -77,7 +77,7 @@ describe("parseImport: valid input", () => {
     const r = parseImport(jsonl([strip(client), unsigned]), env());
     expect(r.issues).toEqual([]);
     expect(r.signedOnImport).toBe(1);
-    const rec = r.items[1]?.record as NoteRecord;
+    const rec = r.items[1]?.record as unknown as NoteRecord;
     expect(rec.signed).toEqual({ by: "Dr Import", key: "age1importkey", at: "2025-06-01T10:00:00Z", hash: contentHash(signedContent(rec)) });
   });
 

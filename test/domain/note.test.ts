@@ -104,7 +104,7 @@ describe("note rules", () => {
       expect(signedContent({ ...base, ...change })).not.toBe(s);
     }
     // Status and timestamps are not part of the signed content.
-    expect(signedContent({ ...base, status: "signed", updated: "x" })).toBe(s);
+    expect(signedContent({ ...base, status: "signed", updated: "x" } as typeof base)).toBe(s);
   });
 
   it("byNewest: date of service, then recording time, then id; a total order", () => {

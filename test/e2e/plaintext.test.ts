@@ -4,9 +4,9 @@
  * object, inflated, are searched for them; commit messages, authors, refs and file names too.
  * Then every tracked file is opened with the stock age tool and its envelope checked.
  */
+import { tempDir } from "../support/tmp.js";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
@@ -39,7 +39,7 @@ let sb: Sandbox;
 let cid: string;
 let n1: string;
 const writes: string[] = []; // commit messages expected, in order
-const outside = mkdtempSync(join(tmpdir(), "chart-plain-input-")); // the -F file lives outside the sandbox
+const outside = tempDir("chart-plain-input-"); // the -F file lives outside the sandbox
 
 beforeAll(() => {
   sb = sandbox();

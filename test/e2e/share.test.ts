@@ -4,10 +4,10 @@
  * that write nothing, bundles outside the repository only, and encryption readable with the
  * stock `age` tool.
  */
+import { tempDir } from "../support/tmp.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
@@ -24,7 +24,7 @@ if (!HAS_PDFTOTEXT) console.warn("share.test: pdftotext is missing; PDF text is 
 const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 const commits = (sb: Sandbox) => Number(execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: sb.repo, encoding: "utf8" }).trim());
 const lastMessage = (sb: Sandbox) => execFileSync("git", ["log", "-1", "--format=%s"], { cwd: sb.repo, encoding: "utf8" }).trim();
-const outside = () => join(mkdtempSync(join(tmpdir(), "chart-share-out-")), "bundle");
+const outside = () => join(tempDir("chart-share-out-"), "bundle");
 
 /** Every output as text: PDF through pdftotext, the rest as is. */
 function bundleText(dir: string): string {
@@ -179,7 +179,7 @@ describe("chart share", () => {
   });
 
   it.skipIf(!HAS_AGE)("encrypts to --encrypt-to, or to the key on the authorization; stock age opens the files", () => {
-    const keyDir = mkdtempSync(join(tmpdir(), "chart-recipient-"));
+    const keyDir = tempDir("chart-recipient-");
     const key = join(keyDir, "key.txt");
     execFileSync(AGE_KEYGEN, ["-o", key], { stdio: "ignore" });
     const recipient = execFileSync(AGE_KEYGEN, ["-y", key], { encoding: "utf8" }).trim();
@@ -223,7 +223,7 @@ describe("chart share", () => {
     expect(`sha256:${sha256(manifest)}`).toBe(out.bundleHash);
     // stock age reads a passphrase only from a terminal: give it one with script(1)
     if (HAS_AGE && HAS_SCRIPT) {
-      const plain = join(mkdtempSync(join(tmpdir(), "chart-pass-")), "record.json");
+      const plain = join(tempDir("chart-pass-"), "record.json");
       const r = spawnSync("sh", ["-c", `(sleep 1; printf '%s\n' "$PASS") | script -qec "${AGE} -d -o '${plain}' '${join(dir, "record.json.age")}'" /dev/null`], { env: { ...process.env, PASS: "correct horse battery" }, timeout: 60_000 });
       expect(r.status, r.stderr?.toString()).toBe(0);
       const listed = JSON.parse(new TextDecoder().decode(manifest)).files.find((f: { name: string }) => f.name === "record.json");

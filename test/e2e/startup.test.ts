@@ -3,9 +3,9 @@
  * hook (--import test/support/load-log.mjs) records every module the real binary loads.
  * Also prints the median wall time next to `node -e 0` and a plain `git commit`.
  */
+import { tempDir } from "../support/tmp.js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addClient, BIN, sandbox, type Sandbox } from "../support/e2e.js";
@@ -22,7 +22,7 @@ beforeAll(() => {
 });
 
 function loaded(args: string[]): string[] {
-  const log = join(mkdtempSync(join(tmpdir(), "chart-load-")), "modules.log");
+  const log = join(tempDir("chart-load-"), "modules.log");
   const r = spawnSync(process.execPath, ["--import", HOOK, BIN, ...args], { cwd: sb.repo, env: { ...sb.env, CHART_LOAD_LOG: log }, encoding: "utf8", input: "" });
   expect(r.status, r.stderr).toBe(0);
   expect(existsSync(log)).toBe(true);
@@ -63,7 +63,7 @@ describe("start-up", () => {
   it("median wall time of `chart note add -m`, next to `node -e 0` and a plain `git commit`", () => {
     const n = 5;
     const node = timeIt(() => execFileSync(process.execPath, ["-e", "0"]), n);
-    const repo = mkdtempSync(join(tmpdir(), "chart-gitbase-"));
+    const repo = tempDir("chart-gitbase-");
     execFileSync("git", ["init", "-q", repo]);
     let i = 0;
     const gitCommit = timeIt(() => {

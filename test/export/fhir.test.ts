@@ -34,7 +34,7 @@ describe("renderFhir: validity", () => {
   });
 
   it("the validators do catch invalid content (so a pass means something)", () => {
-    const bad = renderFhir(loadView("minimal")) as { entry: { resource: Record<string, unknown> }[] };
+    const bad = renderFhir(loadView("minimal")) as unknown as { entry: { resource: Record<string, unknown> }[] };
     const patient = find(bad.entry, (e) => e.resource.resourceType === "Patient").resource;
     patient.nickname = "x";
     expect(schemaValid(bad)).toBe(false);

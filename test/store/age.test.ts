@@ -1,7 +1,7 @@
 /** Interop with the stock age binary, in both directions, on a real chart repository. */
+import { tempDir } from "../support/tmp.js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeId } from "../../src/domain/ids.js";
@@ -74,7 +74,7 @@ describe("age interop", () => {
   });
 
   it("makeCipher output and encryptFor output open with stock age; stock age output opens with makeCipher", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "chart-age-"));
+    const dir = tempDir("chart-age-");
     const id = join(dir, "key.txt");
     execFileSync("age-keygen", ["-o", id], { stdio: "ignore" });
     chmodSync(id, 0o600);

@@ -1,11 +1,11 @@
+import { tempDir } from "../support/tmp.js";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeFileAtomic } from "../../src/store/atomic.js";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "chart-atomic-"));
+const tmp = () => tempDir("chart-atomic-");
 
 describe("writeFileAtomic", () => {
   it("creates folders, writes the bytes with mode 0600, leaves no temp file", async () => {

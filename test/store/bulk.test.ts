@@ -1,6 +1,6 @@
+import { tempDir } from "../support/tmp.js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
@@ -31,7 +31,7 @@ beforeAll(async () => {
 
 describe("native X25519 recipient (inside age-encryption)", () => {
   it("is read by the stock age tool and by age-encryption, across chunk boundaries and with several recipients", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "chart-bulk-"));
+    const dir = tempDir("chart-bulk-");
     const keys = [0, 1, 2].map((i) => {
       const file = join(dir, `id${i}`);
       execFileSync("age-keygen", ["-o", file], { stdio: "ignore" });

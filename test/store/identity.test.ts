@@ -1,6 +1,6 @@
+import { tempDir } from "../support/tmp.js";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
@@ -8,7 +8,7 @@ import { createIdentity, identityPath, loadIdentity } from "../../src/store/iden
 import { openChart } from "../../src/store/repo.js";
 import { inprocSandbox } from "../support/inproc.js";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "chart-id-"));
+const tmp = () => tempDir("chart-id-");
 
 async function failure(p: Promise<unknown>): Promise<ChartError> {
   const e = await p.then(

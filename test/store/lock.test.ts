@@ -1,13 +1,13 @@
+import { tempDir } from "../support/tmp.js";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
 import { withLock } from "../../src/store/lock.js";
 import { ROOT } from "../support/e2e.js";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "chart-lock-"));
+const tmp = () => tempDir("chart-lock-");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("writer lock", () => {
@@ -33,9 +33,11 @@ describe("writer lock", () => {
   });
 
   it("two writer processes doing read-modify-write lose nothing", async () => {
-    const lockJs = join(ROOT, "dist", "store", "lock.js");
-    expect(existsSync(lockJs)).toBe(true); // built by `npm run build` / `npx tsc`
     const dir = tmp();
+    // The lock module alone, bundled for two plain node processes (the shipped build is one bundle).
+    const lockJs = join(dir, "lock.mjs");
+    const { build } = await import("rolldown");
+    await build({ input: join(ROOT, "src", "store", "lock.ts"), platform: "node", logLevel: "silent", output: { file: lockJs, format: "esm" } });
     const counter = join(dir, "counter");
     writeFileSync(counter, "0");
     const script = `
@@ -87,7 +89,7 @@ describe("writer lock", () => {
 
 describe("writer lock, hardened", () => {
   it("a lock whose pid now belongs to another process (pid reuse) is taken over", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "chart-lock-"));
+    const dir = tempDir("chart-lock-");
     // Our own pid is alive, but with a start time that is not ours: the writer is gone.
     writeFileSync(join(dir, "chart.lock"), `${process.pid} 1 deadbeefdeadbeef\n`);
     let info: { tookOverStale: boolean } | undefined;
@@ -98,7 +100,7 @@ describe("writer lock, hardened", () => {
   });
 
   it("the lock file is never empty: it appears whole (written aside, then linked)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "chart-lock-"));
+    const dir = tempDir("chart-lock-");
     await withLock(dir, 2_000, async () => {
       const text = readFileSync(join(dir, "chart.lock"), "utf8");
       expect(text).toMatch(new RegExp(`^${process.pid} (\\d+|-) [0-9a-f]{16}\\n$`));

@@ -59,7 +59,7 @@ describe("records", () => {
     const orphanPath = `clients/${cid}/notes/${orphan}.age`;
     // What a writer killed between rename and commit leaves: a whole record, uncommitted,
     // a temp file of its own, and its lock with a pid that no longer runs.
-    writeFileSync(join(sb.repo, orphanPath), await chart.cipher.encrypt(serialize(note(orphan, "orphan\n") as AnyRecord, orphanPath, chart.macKey)));
+    writeFileSync(join(sb.repo, orphanPath), await chart.cipher.encrypt(serialize(note(orphan, "orphan\n") as unknown as AnyRecord, orphanPath, chart.macKey)));
     writeFileSync(join(sb.repo, `clients/${cid}/notes/.x.age.tmp-999999-abcd`), "partial");
     writeFileSync(join(chart.gitDir, "chart.lock"), "999999 deadbeef\n");
     const before = Number(git(sb.repo, ["rev-list", "--count", "HEAD"]));

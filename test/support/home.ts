@@ -2,8 +2,8 @@
  * A temporary HOME for one test chart: its own XDG folders, TMPDIR, an empty git config and a
  * scripted $EDITOR, shared by the real-binary (e2e.ts) and in-process (inproc.ts) sandboxes.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tempDir } from "./tmp.js";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export const FAKE_EDITOR = join(resolve(import.meta.dirname, "../.."), "test", "support", "fake-editor.mjs");
@@ -18,7 +18,7 @@ export interface TestHome {
 }
 
 export function testHome(prefix: string): TestHome {
-  const home = mkdtempSync(join(tmpdir(), prefix));
+  const home = tempDir(prefix);
   const runtimeDir = join(home, "run");
   const tmp = join(home, "tmp");
   mkdirSync(runtimeDir, { mode: 0o700 });
