@@ -72,7 +72,8 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       const { records, failures } = await readKind<ClientRecord>(c, "client");
       ctx.reportFailures(failures);
       if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
-      return resolveClient(records, query);
+      // `--all` (where a command has it) brings discharged clients into name matching.
+      return resolveClient(records, query, { includeDischarged: (opts as { all?: unknown }).all === true });
     },
     reportFailures(failures) {
       for (const f of failures) {

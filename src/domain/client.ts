@@ -2,6 +2,7 @@
 import { addYears, type IsoDate } from "./dates.js";
 import { invalid, notFound, ChartError } from "./errors.js";
 import { idMatches, shortId } from "./ids.js";
+import { closeMatches, foldName } from "./similar.js";
 import type { BaseRecord } from "./record.js";
 
 export interface ClientRecord extends BaseRecord {
@@ -65,16 +66,25 @@ export function retentionDate(
 export const displayName = (c: Pick<ClientRecord, "name" | "preferredName">): string =>
   c.preferredName && c.preferredName !== c.name ? `${c.name} (${c.preferredName})` : c.name;
 
+export interface ResolveOptions {
+  /** Discharged clients take part in name matching only when asked (`--all`); ids always work. */
+  includeDischarged?: boolean;
+}
+
 /**
  * Resolve a client named by id, id prefix or a unique part of the name.
- * A full id, or a prefixed id prefix ("cl_ab3") that names one client, wins. A bare query
- * ("ann") may be either an id prefix or a name part: it must name exactly one client in both
- * readings together, so a name that happens to start some other client's id is ambiguous rather
- * than silently the wrong client.
+ * A full id, or a prefixed id prefix ("cl_ab3") that names one client, wins. An exact name or
+ * preferred name (case and accents aside) beats partial matches. A bare query ("ann") may be
+ * either an id prefix or a name part: it must name exactly one client in both readings
+ * together, so a name that happens to start some other client's id is ambiguous rather than
+ * silently the wrong client. Discharged clients are left out of name matching unless
+ * `includeDischarged`. Nothing found: close names (typos) are offered, by id in the message and
+ * by name only on a terminal.
  */
-export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "preferredName">>(
+export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "preferredName"> & { status?: ClientRecord["status"] }>(
   clients: readonly C[],
   query: string,
+  opts: ResolveOptions = {},
 ): C {
   const q = query.trim();
   if (q === "") throw invalid("E_CLIENT_QUERY", "no client named", "name a client by id or name");
@@ -82,18 +92,29 @@ export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "pref
   if (exact) return exact;
   const byId = clients.filter((c) => idMatches(c.id, q));
   if (q.includes("_") && byId.length === 1) return byId[0] as C;
-  const needle = q.toLowerCase();
-  const byName = clients.filter(
-    (c) =>
-      c.name.toLowerCase().includes(needle) ||
-      (c.preferredName ?? "").toLowerCase().includes(needle),
-  );
+  const pool = opts.includeDischarged ? clients : clients.filter((c) => c.status !== "discharged");
+  const needle = foldName(q);
+  const names = (c: C) => [foldName(c.name), ...(c.preferredName ? [foldName(c.preferredName)] : [])];
+  const exactName = pool.filter((c) => names(c).includes(needle));
+  if (byId.length === 0 && exactName.length === 1) return exactName[0] as C;
+  const byName = pool.filter((c) => names(c).some((n) => n.includes(needle)));
   const candidates = [...new Set([...byId, ...byName])];
   if (candidates.length === 1) return candidates[0] as C;
-  const exactName = byName.filter((c) => c.name.toLowerCase() === needle);
-  if (byId.length === 0 && exactName.length === 1) return exactName[0] as C;
   if (candidates.length === 0) {
-    throw notFound("E_CLIENT_NOT_FOUND", `no client matches "${q}"`, "see chart client list --all");
+    const hidden = opts.includeDischarged ? [] : clients.filter((c) => c.status === "discharged" && names(c).some((n) => n.includes(needle)));
+    if (hidden.length > 0) {
+      throw notFound("E_CLIENT_NOT_FOUND", `no active client matches "${q}"; ${hidden.length} discharged client(s) do`, "add --all to include discharged clients, or name the client by id");
+    }
+    const words = new Map<string, C>();
+    for (const c of pool) for (const n of names(c)) for (const w of [n, ...n.split(/\s+/)]) if (!words.has(w)) words.set(w, c);
+    const close = [...new Set(closeMatches(needle, [...words.keys()]).map((w) => words.get(w) as C))].slice(0, 3);
+    const err = notFound(
+      "E_CLIENT_NOT_FOUND",
+      `no client matches "${q}"${close.length ? `; did you mean ${close.map((c) => shortId(c.id)).join(" or ")}?` : ""}`,
+      "see chart client list --all",
+    );
+    if (close.length) err.terminalOnly = close.map((c) => `did you mean ${shortId(c.id)}  ${c.name}?`);
+    throw err;
   }
   const err = new ChartError(
     "usage",

@@ -142,3 +142,45 @@ describe("retentionDate", () => {
     );
   });
 });
+
+describe("resolveClient: exact names, discharged clients, typos", () => {
+  const mk = (id: string, name: string, status: "active" | "discharged" = "active", preferredName?: string) => ({ id: idFrom(id), name, status, ...(preferredName ? { preferredName } : {}) });
+  const jo = mk("aaaa", "Jo March", "active", "Jo");
+  const joanna = mk("bbbb", "Joanna Fields");
+  const old = mk("cccc", "Ramona Quimby", "discharged");
+  const jose = mk("dddd", "José Núñez");
+  const all = [jo, joanna, old, jose];
+
+  it("an exact preferred name beats names that contain it", () => {
+    expect(resolveClient(all, "jo")).toBe(jo);
+    expect(resolveClient(all, "JO MARCH")).toBe(jo);
+  });
+
+  it("names compare without case or accents", () => {
+    expect(resolveClient(all, "jose nunez")).toBe(jose);
+    expect(resolveClient(all, "nunez")).toBe(jose);
+  });
+
+  it("discharged clients are out of name matching unless asked; ids always work", () => {
+    const e = err(() => resolveClient(all, "ramona"));
+    expect(e.code).toBe("E_CLIENT_NOT_FOUND");
+    expect(e.hint).toContain("--all");
+    expect(e.message).not.toContain("Ramona");
+    expect(resolveClient(all, "ramona", { includeDischarged: true })).toBe(old);
+    expect(resolveClient(all, old.id)).toBe(old);
+  });
+
+  it("a discharged namesake does not make an active client ambiguous", () => {
+    const twin = mk("eeee", "Joanna Fields", "discharged");
+    expect(resolveClient([...all, twin], "joanna")).toBe(joanna);
+  });
+
+  it("a typo gets a did-you-mean by id, the name only on a terminal", () => {
+    const e = err(() => resolveClient(all, "joana"));
+    expect(e.message).toContain("did you mean");
+    expect(e.message).toContain(idFrom("bbbb").slice(0, 8));
+    expect(e.message).not.toContain("Joanna");
+    expect(e.terminalOnly?.join("\n")).toContain("Joanna Fields");
+    expect(err(() => resolveClient(all, "zzzzzz")).message).not.toContain("did you mean");
+  });
+});
