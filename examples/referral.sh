@@ -4,7 +4,7 @@
 #   usage: referral.sh CLIENT CONSENT_ID OUT_DIR [age1-recipient]
 # The disclosure is logged in the chart automatically; `chart disclosures CLIENT` lists them.
 set -euo pipefail
-chart() { "${CHART_BIN:-chart}" "$@"; }
+chart() { command "${CHART_BIN:-chart}" "$@"; }   # `command`: the program, not this function
 
 client="$1" consent="$2" out="$3" to="${4:-}"
 chart share "$client" --consent "$consent" --dry-run          # what will and won't leave
