@@ -33,8 +33,8 @@ Panic symptoms improving with interoceptive exposure.
 Continue CBT weekly; review sleep diary next session." --sign
 step note add Avery --kind psychotherapy -m "Process note: transference themes; kept apart."
 step note list Avery
-step med add Avery sertraline --dose "50 mg" --frequency daily --prescriber "Dr. Rivera (PCP)" --start 2026-09-01
-step med change Avery sertraline --dose "100 mg" --date 2026-10-15
+step med add Avery sertraline --dose "50 mg" --frequency daily --prescriber "Dr. Rivera (PCP)" -d 2026-09-01
+step med edit Avery sertraline --dose "100 mg" --date 2026-10-15
 step med list Avery
 step dx add Avery F41.0 --status active --primary
 step dx list Avery

@@ -32,9 +32,33 @@ export function localDate(now: Date): IsoDate {
   return `${String(y).padStart(4, "0")}-${m}-${d}`;
 }
 
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+
 /**
- * Parse a user-supplied date. Accepts YYYY-MM-DD, "today" and "yesterday".
- * Future dates are refused unless allowFuture.
+ * A date a user typed, relative to `today` (docs/dates.md): YYYY-MM-DD; `today`, `yesterday`,
+ * `tomorrow`; `-3d`, `-2w`, `+1d` (days or weeks from today); a weekday name (`monday`, or its
+ * first three letters) for the most recent such day, today included. Undefined when it is none
+ * of these.
+ */
+export function relativeDate(input: string, today: IsoDate): IsoDate | undefined {
+  const s = input.trim().toLowerCase();
+  if (s === "today") return today;
+  if (s === "yesterday") return addDays(today, -1);
+  if (s === "tomorrow") return addDays(today, 1);
+  const rel = /^([+-])(\d{1,4})([dw])$/.exec(s);
+  if (rel) return addDays(today, (rel[1] === "-" ? -1 : 1) * Number(rel[2]) * (rel[3] === "w" ? 7 : 1));
+  const day = s.length >= 3 ? WEEKDAYS.findIndex((w) => w.startsWith(s)) : -1;
+  if (day >= 0) {
+    const [y, m, d] = today.split("-").map(Number) as [number, number, number];
+    const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+    return addDays(today, -((dow - day + 7) % 7));
+  }
+  return isIsoDate(s) ? s : undefined;
+}
+
+/**
+ * Parse a user-supplied date (see relativeDate for the forms). Future dates are refused unless
+ * allowFuture.
  */
 export function parseDate(
   input: string,
@@ -42,15 +66,11 @@ export function parseDate(
   today: IsoDate,
   opts: { allowFuture?: boolean } = {},
 ): IsoDate {
-  const s = input.trim().toLowerCase();
-  let date: string;
-  if (s === "today") date = today;
-  else if (s === "yesterday") date = addDays(today, -1);
-  else date = s;
-  if (!isIsoDate(date)) {
+  const date = relativeDate(input, today);
+  if (date === undefined) {
     throw invalid(
       "E_BAD_DATE",
-      `${what} is not a valid date: use YYYY-MM-DD`,
+      `${what} is not a valid date: use YYYY-MM-DD, today, yesterday, -3d, -2w or a weekday`,
       `for example --${what.replace(/\s+/g, "-")} ${today}`,
     );
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, addYears, isIsoDate, localDate, parseDate, stamp } from "../../src/domain/dates.js";
+import { addDays, addYears, isIsoDate, localDate, parseDate, relativeDate, stamp } from "../../src/domain/dates.js";
 import { ChartError } from "../../src/domain/errors.js";
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -45,7 +45,8 @@ describe("dates", () => {
 
   it("parseDate refuses bad and future dates with exit 3 and a hint", () => {
     expect(code(() => parseDate("2024-13-01", "date", "2024-03-01"))).toBe("E_BAD_DATE/3");
-    expect(code(() => parseDate("tomorrow", "date", "2024-03-01"))).toBe("E_BAD_DATE/3");
+    expect(code(() => parseDate("tomorrow", "date", "2024-03-01"))).toBe("E_FUTURE_DATE/3");
+    expect(code(() => parseDate("someday", "date", "2024-03-01"))).toBe("E_BAD_DATE/3");
     expect(code(() => parseDate("01/02/2024", "dob", "2024-03-01"))).toBe("E_BAD_DATE/3");
     expect(code(() => parseDate("2024-03-02", "date", "2024-03-01"))).toBe("E_FUTURE_DATE/3");
     expect(parseDate("2024-03-02", "date", "2024-03-01", { allowFuture: true })).toBe("2024-03-02");
@@ -60,7 +61,7 @@ describe("dates", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 12 }), (s) => {
         const t = s.trim().toLowerCase();
-        fc.pre(t !== "today" && t !== "yesterday");
+        fc.pre(isIsoDate(t) || relativeDate(t, "2100-01-01") === undefined);
         const r = code(() => parseDate(s, "date", "2100-01-01"));
         return isIsoDate(t) ? r === undefined : r === "E_BAD_DATE/3";
       }),
@@ -100,5 +101,38 @@ describe("dates", () => {
     const d = new Date(2024, 0, 5, 23, 59, 30);
     expect(localDate(d)).toBe("2024-01-05");
     expect(stamp(new Date("2024-01-05T10:11:12.345Z"))).toBe("2024-01-05T10:11:12Z");
+  });
+});
+
+describe("relative dates", () => {
+  // 2026-12-02 is a Wednesday.
+  const today = "2026-12-02";
+  it("named days, offsets and weekdays", () => {
+    expect(relativeDate("today", today)).toBe("2026-12-02");
+    expect(relativeDate(" Yesterday ", today)).toBe("2026-12-01");
+    expect(relativeDate("tomorrow", today)).toBe("2026-12-03");
+    expect(relativeDate("-3d", today)).toBe("2026-11-29");
+    expect(relativeDate("-2w", today)).toBe("2026-11-18");
+    expect(relativeDate("+1d", today)).toBe("2026-12-03");
+    expect(relativeDate("monday", today)).toBe("2026-11-30");
+    expect(relativeDate("wed", today)).toBe("2026-12-02");
+    expect(relativeDate("thursday", today)).toBe("2026-11-26");
+    expect(relativeDate("2026-02-29", today)).toBeUndefined();
+    expect(relativeDate("mo", today)).toBeUndefined();
+    expect(relativeDate("3d", today)).toBeUndefined();
+  });
+  it("a weekday is never in the future and at most six days back", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3000 }), fc.constantFrom("sun", "mon", "tue", "wed", "thu", "fri", "sat"), (n, w) => {
+        const t = addDays("2020-01-01", n);
+        const d = relativeDate(w, t) as string;
+        expect(d <= t).toBe(true);
+        expect(d >= addDays(t, -6)).toBe(true);
+      }),
+    );
+  });
+  it("future forms are refused unless allowed", () => {
+    expect(() => parseDate("tomorrow", "date", today)).toThrow(/future/);
+    expect(parseDate("+1w", "expires", today, { allowFuture: true })).toBe("2026-12-09");
   });
 });

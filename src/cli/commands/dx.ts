@@ -120,7 +120,7 @@ function statusCommand(dx: Command, reg: Registrar, name: string, status: DxStat
 }
 
 export function registerDx(program: Command, reg: Registrar): void {
-  const dx = program.command("dx").description("diagnoses (ICD-10-CM): add, update, resolve, rule-out, list, history");
+  const dx = program.command("dx").description("diagnoses (ICD-10-CM): add, edit, resolve, rule-out, list, history");
 
   dx.command("add")
     .description("add a diagnosis (the description of common codes is filled in)")
@@ -163,7 +163,7 @@ export function registerDx(program: Command, reg: Registrar): void {
       }),
     );
 
-  dx.command("update")
+  dx.command("edit").alias("update")
     .description("change a current diagnosis: confirm a provisional one, mark the primary, relabel")
     .argument("<client>", CLIENT_ARG)
     .argument("<code>", CODE_ARG)

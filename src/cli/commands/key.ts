@@ -66,7 +66,7 @@ export function registerKey(program: Command, reg: Registrar): void {
   key
     .command("trust")
     .description("accept the chart's current set of keys after it changed (e.g. a pull added a device)")
-    .option("--yes", "do not ask for confirmation")
+    .option("-y, --yes", "do not ask for confirmation")
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
@@ -107,7 +107,7 @@ export function registerKey(program: Command, reg: Registrar): void {
     .command("remove")
     .description("stop a key from opening the chart from now on (a new MAC key too); re-encrypts every record")
     .argument("<key>", "the key's label or recipient")
-    .option("--yes", "do not ask for confirmation")
+    .option("-y, --yes", "do not ask for confirmation")
     .action(
       reg.action(async (ctx, [query], opts) => {
         const chart = await ctx.chart();
@@ -128,7 +128,7 @@ export function registerKey(program: Command, reg: Registrar): void {
   key
     .command("rotate")
     .description("replace your identity with a new one (and the MAC key); re-encrypts every record")
-    .option("--yes", "do not ask for confirmation")
+    .option("-y, --yes", "do not ask for confirmation")
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();

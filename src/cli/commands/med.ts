@@ -1,5 +1,5 @@
 /** chart med add|change|stop|list|history: medications as a history of events. */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { ClientRecord } from "../../domain/client.js";
 import { stamp } from "../../domain/dates.js";
 import { invalid, usageError } from "../../domain/errors.js";
@@ -81,20 +81,21 @@ async function write(ctx: Ctx, e: MedEventRecord, message: string): Promise<void
 }
 
 export function registerMed(program: Command, reg: Registrar): void {
-  const med = program.command("med").description("medications: add, change, stop, list, history");
+  const med = program.command("med").description("medications: add, edit, stop, list, history");
 
   fieldOptions(med.command("add").description("start a medication"))
     .argument("<client>", CLIENT_ARG)
     .argument("<name>", "the medication, e.g. sertraline")
     .option("--reason <text>", "why it was started")
-    .option("--start <date>", "date started, YYYY-MM-DD (default today)")
+    .option("-d, --date <date>", "date started (default today; see chart help dates)")
+    .addOption(new Option("--start <date>", "the old name of --date").hideHelp())
     .option("-l, --label <label>", "sensitivity label (repeatable): SUD, HIV, SDV, PSY, ...", collect)
     .option("--allow-future", "accept a start date in the future")
     .action(
       reg.action(async (ctx, [q, nameArg], opts) => {
         const name = String(nameArg ?? "").trim();
         if (name === "") throw invalid("E_MED_NAME", "a medication needs a name", 'e.g. chart med add CLIENT sertraline --dose "50 mg"');
-        const date = ctx.date(opts.start, "start", { allowFuture: !!opts.allowFuture });
+        const date = ctx.date(opts.date ?? opts.start, "date", { allowFuture: !!opts.allowFuture });
         const fields = fieldsFrom(opts);
         const reason = text(opts, "reason", "--reason");
         const labels = checkLabels(opts.label as string[] | undefined);
@@ -108,13 +109,13 @@ export function registerMed(program: Command, reg: Registrar): void {
         const same = meds.filter((m) => m.active && m.name.toLowerCase() === name.toLowerCase());
         if (same.length) ctx.out.warn(`an active medication of that name is already listed (${same.map((m) => shortId(m.med)).join(", ")}); recording a second one`);
         if (oftenSudTreatment(name) && !labels?.some((l) => l === "SUD" || l === "ETH")) {
-          ctx.out.warn("this medication is often a treatment for a substance use disorder; if it is, label it (chart med change CLIENT MED --label SUD) so shares need a consent for substance-use information");
+          ctx.out.warn("this medication is often a treatment for a substance use disorder; if it is, label it (chart med edit CLIENT MED --label SUD) so shares need a consent for substance-use information");
         }
         await write(ctx, e, "chart: add medication");
       }),
     );
 
-  fieldOptions(med.command("change").description("change a medication's dose, route, frequency or prescriber"))
+  fieldOptions(med.command("edit").alias("change").description("record a change of dose, route, frequency or prescriber (`med change` is the old name)"))
     .argument("<client>", CLIENT_ARG)
     .argument("<med>", MED_ARG)
     .option("--reason <text>", "why it changed")

@@ -112,7 +112,7 @@ export function registerShare(program: Command, reg: Registrar): void {
     .option("--encrypt-to <recipient>", "encrypt the files to this age recipient (repeatable; default: the key on the authorization)", collect)
     .option("--passphrase", "encrypt the files with a passphrase ($CHART_SHARE_PASSPHRASE, or asked on the terminal)")
     .option("--plaintext", "write unencrypted files even when the authorization carries the recipient's key")
-    .option("-n, --dry-run", "show what would be shared and what withheld; write nothing")
+    .option("--dry-run", "show what would be shared and what withheld; write nothing")
     .option("-y, --yes", "replace bundle files already in the output directory")
     .action(
       reg.action(async (ctx, [q], opts) => {
