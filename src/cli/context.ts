@@ -36,7 +36,8 @@ export interface Ctx {
   optionalDate(value: unknown, what: string, opts?: { allowFuture?: boolean }): IsoDate | undefined;
   newId(kind: IdKind): string;
   /** Resolve a client by id, id prefix or unique part of the name. */
-  client(query: string): Promise<ClientRecord>;
+  /** A client by id, id prefix or name; `all` brings discharged clients into name matching. */
+  client(query: string, o?: { all?: boolean }): Promise<ClientRecord>;
   /** Warn about records that could not be read (named, never their content). */
   reportFailures(failures: readonly ReadFailure[]): void;
 }
@@ -60,7 +61,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     optionalDate: (value, what, o = {}) =>
       value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),
     newId: (kind) => makeId(kind, deps.random(16)),
-    async client(query) {
+    async client(query, o = {}) {
       const c = await ctx.chart();
       const ids = (await readdir(join(c.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
       // A full id, or a prefixed id prefix (cl_ab3...) naming one client, is found without
@@ -73,7 +74,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       ctx.reportFailures(failures);
       if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
       // `--all` (where a command has it) brings discharged clients into name matching.
-      return resolveClient(records, query, { includeDischarged: (opts as { all?: unknown }).all === true });
+      return resolveClient(records, query, { includeDischarged: o.all ?? (opts as { all?: unknown }).all === true });
     },
     reportFailures(failures) {
       for (const f of failures) {

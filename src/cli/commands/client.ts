@@ -151,7 +151,7 @@ export function registerClient(program: Command, reg: Registrar): void {
     .argument("<client>", "id, id prefix, or a unique part of the name")
     .action(
       reg.action(async (ctx, [q]) => {
-        const c = await ctx.client(q as string);
+        const c = await ctx.client(q as string, { all: true });
         const chart = await ctx.chart();
         const notes = await readKind<NoteRecord>(chart, "note", c.id);
         ctx.reportFailures(notes.failures);
@@ -231,7 +231,7 @@ export function registerClient(program: Command, reg: Registrar): void {
     .option("--reason <text>", "reason, e.g. treatment completed")
     .action(
       reg.action(async (ctx, [q], opts) => {
-        const c = await ctx.client(q as string);
+        const c = await ctx.client(q as string, { all: true });
         if (c.status === "discharged") {
           throw invalid("E_ALREADY_DISCHARGED", `client ${shortId(c.id)} is already discharged (${c.discharged ?? "?"})`, "see chart client show");
         }
