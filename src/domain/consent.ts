@@ -5,7 +5,7 @@
  * categories and DS4P sensitivity labels live here.
  */
 import type { IsoDate } from "./dates.js";
-import { ChartError, invalid } from "./errors.js";
+import { ChartError, invalid, type CodeOf } from "./errors.js";
 import type { Label } from "./labels.js";
 import type { BaseRecord } from "./record.js";
 
@@ -259,7 +259,7 @@ export function assertActive(
   throw refused("E_CONSENT_EXPIRED", `authorization ${id} expired ${when}; nothing was shared`, "ask the client for a new authorization (chart consent add)");
 }
 
-const refused = (code: string, message: string, hint: string): ChartError => new ChartError("invalid", code, message, hint);
+const refused = (code: CodeOf<"invalid">, message: string, hint: string): ChartError => new ChartError("invalid", code, message, hint);
 
 /** A new revocation must follow the signature, not be in the future, and not repeat one. */
 export function checkRevocation(grant: ConsentGrant, revocations: readonly ConsentRevocation[], date: IsoDate, today: IsoDate): void {

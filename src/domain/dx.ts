@@ -9,7 +9,7 @@
  * writes that would create one are refused.
  */
 import type { IsoDate } from "./dates.js";
-import { invalid } from "./errors.js";
+import { invalid, type CodeOf } from "./errors.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { shortId } from "./ids.js";
 import type { Label } from "./labels.js";
@@ -50,7 +50,7 @@ export const isCurrentStatus = (s: DxStatus): boolean => s === "active" || s ===
 export const isCurrentDx = (d: Pick<Diagnosis, "status">): boolean => isCurrentStatus(d.status);
 
 export interface DxProblem {
-  code: string;
+  code: CodeOf<"invalid">;
   message: string;
 }
 

@@ -1,4 +1,5 @@
-/** Typed errors with stable codes and exit codes (DESIGN.md section 10). */
+/** Typed errors with stable codes and exit codes (docs/errors.md). */
+import { ERROR_CODES } from "./error-codes.js";
 
 export const EXIT = {
   ok: 0,
@@ -13,12 +14,24 @@ export const EXIT = {
 
 export type ExitKind = keyof typeof EXIT;
 
+/** Every code chart raises (src/domain/error-codes.ts). */
+export type ErrorCode = keyof typeof ERROR_CODES;
+/** The codes of one exit class. */
+export type CodeOf<K extends ExitKind> = { [C in ErrorCode]: (typeof ERROR_CODES)[C] extends K ? C : never }[ErrorCode];
+
+/** The exit class of a code, from the catalogue. */
+export const exitKindOf = (code: ErrorCode): ExitKind => ERROR_CODES[code];
+
+type ErrorArgs = {
+  [K in ExitKind]: [kind: K, code: CodeOf<K>, message: string, hint?: string, details?: Record<string, unknown>, options?: { cause?: unknown }];
+}[ExitKind];
+
 /**
  * A ChartError carries a stable machine code (`E_CLIENT_NOT_FOUND`), the exit code
  * family, a one-line message and a hint. Messages never contain decrypted content.
  */
 export class ChartError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exit: number;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;
@@ -28,14 +41,9 @@ export class ChartError extends Error {
    */
   terminalOnly: string[] | undefined;
 
-  constructor(
-    kind: ExitKind,
-    code: string,
-    message: string,
-    hint?: string,
-    details?: Record<string, unknown>,
-    options?: { cause?: unknown },
-  ) {
+  /** The kind must be the code's class in the catalogue: a mismatch does not compile. */
+  constructor(...args: ErrorArgs) {
+    const [kind, code, message, hint, details, options] = args;
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ChartError";
     this.code = code;
@@ -46,22 +54,22 @@ export class ChartError extends Error {
   }
 }
 
-export const usageError = (code: string, message: string, hint?: string): ChartError =>
+export const usageError = (code: CodeOf<"usage">, message: string, hint?: string): ChartError =>
   new ChartError("usage", code, message, hint);
 
-export const invalid = (code: string, message: string, hint?: string): ChartError =>
+export const invalid = (code: CodeOf<"invalid">, message: string, hint?: string): ChartError =>
   new ChartError("invalid", code, message, hint);
 
-export const notFound = (code: string, message: string, hint?: string): ChartError =>
+export const notFound = (code: CodeOf<"notFound">, message: string, hint?: string): ChartError =>
   new ChartError("notFound", code, message, hint);
 
-export const conflict = (code: string, message: string, hint?: string): ChartError =>
+export const conflict = (code: CodeOf<"conflict">, message: string, hint?: string): ChartError =>
   new ChartError("conflict", code, message, hint);
 
-export const keyError = (code: string, message: string, hint?: string): ChartError =>
+export const keyError = (code: CodeOf<"key">, message: string, hint?: string): ChartError =>
   new ChartError("key", code, message, hint);
 
-export const storageError = (code: string, message: string, hint?: string): ChartError =>
+export const storageError = (code: CodeOf<"storage">, message: string, hint?: string): ChartError =>
   new ChartError("storage", code, message, hint);
 
 /** Attach the underlying error (an I/O error, a git failure) so CHART_DEBUG=1 can show it. */

@@ -9,7 +9,7 @@
  * the history but does not change the folded state; writes that would create one are refused.
  */
 import type { IsoDate } from "./dates.js";
-import { ChartError, invalid, notFound } from "./errors.js";
+import { ChartError, invalid, notFound, type CodeOf } from "./errors.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { idMatches, shortId } from "./ids.js";
 import type { Label } from "./labels.js";
@@ -54,7 +54,7 @@ export const MED_FIELDS = ["dose", "route", "frequency", "prescriber"] as const;
 export type MedField = (typeof MED_FIELDS)[number];
 
 export interface HistoryProblem {
-  code: string;
+  code: CodeOf<"invalid">;
   message: string;
 }
 

@@ -1,10 +1,26 @@
 /** Find a record by id or id prefix from file names alone (nothing is decrypted). */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ChartError, notFound } from "../domain/errors.js";
+import { ChartError, notFound, type CodeOf } from "../domain/errors.js";
 import { idMatches, shortId } from "../domain/ids.js";
 import { KIND_DIR, type RecordKind } from "../domain/record.js";
 import type { Chart } from "./repo.js";
+
+type Located = Exclude<RecordKind, "client">;
+const NOT_FOUND: Record<Located, CodeOf<"notFound">> = {
+  note: "E_NOTE_NOT_FOUND",
+  med: "E_MED_NOT_FOUND",
+  dx: "E_DX_NOT_FOUND",
+  consent: "E_CONSENT_NOT_FOUND",
+  disclosure: "E_DISCLOSURE_NOT_FOUND",
+};
+const AMBIGUOUS: Record<Located, CodeOf<"usage">> = {
+  note: "E_NOTE_AMBIGUOUS",
+  med: "E_MED_AMBIGUOUS",
+  dx: "E_DX_AMBIGUOUS",
+  consent: "E_CONSENT_AMBIGUOUS",
+  disclosure: "E_DISCLOSURE_AMBIGUOUS",
+};
 
 export async function locate(
   chart: Chart,
@@ -29,7 +45,7 @@ export async function locate(
   if (exact.length === 1) return exact[0] as { client: string; id: string };
   if (found.length === 1) return found[0] as { client: string; id: string };
   if (found.length === 0) {
-    throw notFound(`E_${kind.toUpperCase()}_NOT_FOUND`, `no ${kind} matches "${q}"`, `ids look like ${kind === "note" ? "nt_" : ""}…; see the list command (chart ${kind} list CLIENT)`);
+    throw notFound(NOT_FOUND[kind], `no ${kind} matches "${q}"`, `ids look like ${kind === "note" ? "nt_" : ""}…; see the list command (chart ${kind} list CLIENT)`);
   }
-  throw new ChartError("usage", `E_${kind.toUpperCase()}_AMBIGUOUS`, `"${q}" matches ${found.length} ${kind} records: ${found.map((f) => shortId(f.id)).join(", ")}`, "give more of the id");
+  throw new ChartError("usage", AMBIGUOUS[kind], `"${q}" matches ${found.length} ${kind} records: ${found.map((f) => shortId(f.id)).join(", ")}`, "give more of the id");
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { conflict, invalid, storageError } from "../domain/errors.js";
+import { conflict, keyError, storageError } from "../domain/errors.js";
 import { makeCipher } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import { serialize } from "./envelope.js";
@@ -43,7 +43,7 @@ export async function rekey(
   entries: readonly RecipientEntry[],
   opts: { secret: string; rotateMac: boolean; message: string },
 ): Promise<RekeyResult> {
-  if (entries.length === 0) throw invalid("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
+  if (entries.length === 0) throw keyError("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
   const git = await chart.git();
   return withWriteLock(chart, async () => {
     const dirty = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "clients", ".chart"]);

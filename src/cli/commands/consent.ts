@@ -71,7 +71,7 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
     );
   }
   const found = records.find((r) => r.id === id);
-  if (!found) throw invalid("E_CONSENT_NOT_FOUND", `authorization ${shortId(id)} cannot be read`);
+  if (!found) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(id)} cannot be read`, "run chart fsck");
   if (!isGrant(found)) {
     throw invalid("E_CONSENT_NOT_GRANT", `${shortId(id)} is a revocation, not an authorization`, `name the authorization it revokes: ${shortId(found.revokes)}`);
   }
@@ -256,7 +256,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         ]);
         ctx.reportFailures([...consents.failures, ...disclosures.failures]);
         const rec = consents.records.find((r) => r.id === where.id);
-        if (!rec) throw invalid("E_CONSENT_NOT_FOUND", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
+        if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
         if (isRevocation(rec)) {
           if (ctx.out.json) return ctx.out.data(recordJson(rec));
           ctx.out.line(`revocation ${rec.id}`);

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { displayName } from "../../domain/client.js";
 import { parseDate, stamp } from "../../domain/dates.js";
-import { invalid } from "../../domain/errors.js";
+import { invalid, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { checkLabels } from "../../domain/labels.js";
 import {
@@ -167,7 +167,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           throw invalid("E_PSYCHOTHERAPY_APART", "psychotherapy notes are kept apart", "list them with --psychotherapy");
         }
         const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
-        if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw invalid("E_USAGE", "--limit takes a positive whole number");
+        if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw usageError("E_USAGE", "--limit takes a positive whole number");
         const client = await ctx.client(q as string);
         const { records, failures } = await readKind<NoteRecord>(await ctx.chart(), "note", client.id);
         ctx.reportFailures(failures);
