@@ -45,6 +45,8 @@ export async function run(argv = process.argv.slice(2)): Promise<number> {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
+    // Off a terminal isTTY is undefined, whatever the types say: make it a boolean.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
     isTTY: { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY },
     random: (n) => new Uint8Array(randomBytes(n)),
     onCleanup: (fn) => {

@@ -33,7 +33,7 @@ const yamlOut = (data: unknown): string =>
 
 export function serialize(record: AnyRecord, path: string, macKey: Uint8Array): string {
   const { body, mac: _m, ...fields } = record as AnyRecord & { mac?: unknown };
-  const clean: AnyRecord = JSON.parse(JSON.stringify(fields)); // drop undefined
+  const clean = JSON.parse(JSON.stringify(fields)) as AnyRecord; // drop undefined
   if (body !== undefined) clean.body = normaliseBody(body);
   const mac = computeMac(clean, path, macKey);
   const { body: b, ...head } = clean;

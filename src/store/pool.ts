@@ -13,25 +13,21 @@ export async function mapLimit<T, R>(
   limit: number = FILE_CONCURRENCY,
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
+  // Shared by the workers: the next index to take, and the first failure.
+  const state: { next: number; failure?: { error: unknown } } = { next: 0 };
   const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const i = next++;
+    while (!state.failure && state.next < items.length) {
+      const i = state.next++;
       try {
         out[i] = await fn(items[i] as T, i);
       } catch (e) {
-        if (!failed) {
-          failed = true;
-          failure = e;
-        }
+        state.failure ??= { error: e };
       }
     }
   };
   const n = Math.max(1, Math.min(limit, items.length));
   await Promise.all(Array.from({ length: n }, worker));
-  if (failed) throw failure;
+  if (state.failure) throw state.failure.error;
   return out;
 }
 
