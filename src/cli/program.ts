@@ -4,6 +4,7 @@ import { stamp } from "../domain/dates.js";
 import { accessName, appendAccess } from "../store/access-log.js";
 import { makeCtx, type Ctx, type GlobalOptions } from "./context.js";
 import type { Deps } from "./deps.js";
+import { terminalSafe } from "./safe-text.js";
 import { registerClient } from "./commands/client.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerInit } from "./commands/init.js";
@@ -100,8 +101,8 @@ async function logAccess(ctx: Ctx, command: string): Promise<void> {
 function applyOutput(cmd: Command, deps: Deps, json: boolean): void {
   cmd.exitOverride();
   cmd.configureOutput({
-    writeOut: (s) => void deps.stdout.write(s),
-    writeErr: (s) => void deps.stderr.write(s),
+    writeOut: (s) => void deps.stdout.write(terminalSafe(s)),
+    writeErr: (s) => void deps.stderr.write(terminalSafe(s)),
     outputError: (s, write) => (json ? undefined : write(s)),
   });
   for (const sub of cmd.commands) applyOutput(sub, deps, json);

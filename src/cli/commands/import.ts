@@ -19,6 +19,7 @@ import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
 import { readStream } from "../text-input.js";
+import { terminalSafe } from "../safe-text.js";
 
 /** Every record id in the chart with its client id, from file names alone (nothing decrypted). */
 async function existingIds(chart: Chart): Promise<Map<string, string>> {
@@ -47,7 +48,7 @@ async function readInput(ctx: Ctx, file: string): Promise<string> {
 }
 
 function refuse(ctx: Ctx, file: string, issues: readonly ImportIssue[], capped: boolean): never {
-  if (!ctx.out.json) for (const i of issues) ctx.deps.stderr.write(`line ${i.line}: ${i.message}\n`);
+  if (!ctx.out.json) for (const i of issues) ctx.deps.stderr.write(`line ${i.line}: ${terminalSafe(i.message)}\n`);
   const n = issues.length;
   throw new ChartError(
     "invalid",

@@ -81,12 +81,12 @@ function printNote(ctx: Ctx, n: NoteRecord, addenda: NoteRecord[], clientName: s
   ].filter(Boolean);
   for (const l of meta) ctx.out.line(l);
   ctx.out.line("");
-  ctx.deps.stdout.write(n.body);
+  ctx.out.text(n.body);
   for (const a of addenda) {
     ctx.out.line("");
     ctx.out.line(c.bold(`Addendum ${a.id} (${a.date}${a.signed ? `, signed by ${a.signed.by} at ${a.signed.at}` : ""})`));
     ctx.out.line("");
-    ctx.deps.stdout.write(a.body);
+    ctx.out.text(a.body);
   }
 }
 

@@ -21,7 +21,7 @@ export function registerTextconv(program: Command, reg: Registrar): void {
         } catch {
           throw keyError("E_DECRYPT", `${file as string} cannot be decrypted (corrupted, or not encrypted to this identity)`, "see chart fsck");
         }
-        ctx.deps.stdout.write(plain.replace(/[ \n]+$/, "\n"));
+        ctx.out.text(plain.replace(/[ \n]+$/, "\n"));
       }),
     );
 }
