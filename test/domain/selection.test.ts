@@ -13,6 +13,7 @@ import { addDays } from "../../src/domain/dates.js";
 import { foldDiagnoses, type DxEventRecord, type DxStatus } from "../../src/domain/dx.js";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId, type IdKind } from "../../src/domain/ids.js";
+import { dxEventLabels } from "../../src/domain/dx-labels.js";
 import type { Label } from "../../src/domain/labels.js";
 import { foldMedications, type MedEventRecord } from "../../src/domain/med.js";
 import { WITHHELD_MARKER, type NoteRecord, type NoteType } from "../../src/domain/note.js";
@@ -421,7 +422,8 @@ function expected(b: Built): Expected {
   }
   for (const d of b.dxMarkers) {
     const events = b.input.dx.filter((e) => e.code === d.code);
-    const allLabels = events.flatMap((e) => (e.labels ?? []) as Label[]);
+    // a code's implied labels (SUD, HIV) count whether or not the event stored them
+    const allLabels = events.flatMap((e) => dxEventLabels(e));
     const cut = events.filter((e) => e.date <= hi);
     const f = cut.length ? foldDiagnoses(cut)[0] : undefined;
     const ok = cats.includes("diagnoses") && !!f && allOk(allLabels, cats) && !(lo && f.resolved && f.resolved < lo);
