@@ -5,9 +5,10 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveClient, type ClientRecord } from "../domain/client.js";
-import { localDate, parseDate, type IsoDate } from "../domain/dates.js";
+import { parseDate, type IsoDate } from "../domain/dates.js";
 import { notFound } from "../domain/errors.js";
 import { idMatches, makeId, type IdKind } from "../domain/ids.js";
+import { dateInZone, resolveTimeZone } from "../domain/timezone.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
 import { readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
@@ -29,6 +30,9 @@ export interface Ctx {
   chart(): Promise<Chart>;
   /** The chart if this command opened it (without opening it). */
   openedChart(): Promise<Chart> | undefined;
+  /** The practice's time zone (src/domain/timezone.ts): the setting, else the system's. */
+  timeZone(): string;
+  /** Today in the practice's time zone. */
   today(): IsoDate;
   /** A date option: parsed and checked (future refused unless allowFuture), or today when absent. */
   date(value: unknown, what: string, opts?: { allowFuture?: boolean }): IsoDate;
@@ -55,7 +59,9 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         return openChart(root, identity, deps.env);
       })()),
     openedChart: () => chart,
-    today: () => localDate(deps.now()),
+    // The practice's configured zone is to be passed here once there is a setting for it.
+    timeZone: () => resolveTimeZone(undefined, deps.env),
+    today: () => dateInZone(deps.now(), ctx.timeZone()),
     date: (value, what, o) => ctx.optionalDate(value, what, o) ?? ctx.today(),
     optionalDate: (value, what, o = {}) =>
       value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),

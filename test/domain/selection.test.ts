@@ -347,7 +347,7 @@ const allOk = (ls: readonly Label[] | undefined, cats: readonly ShareCategory[])
 function expectedStatus(b: Built): "active" | "refused" {
   const g = b.grant;
   if (g.client !== b.input.profile.id) return "refused";
-  if (b.revocations.some((r) => r.date <= b.today)) return "refused";
+  if (b.revocations.length) return "refused"; // in effect once recorded, whatever its date
   if (g.signed > b.today) return "refused";
   if (g.expires && g.expires < b.today) return "refused";
   if (g.categories.includes("psychotherapy-notes") && g.categories.length > 1) return "refused";
@@ -664,7 +664,8 @@ describe("selectShare: rules", () => {
     expect(code(() => sel({}, grant({ signed: "2024-06-02" })))).toBe("3:E_CONSENT_NOT_SIGNED");
     const rev: ConsentRevocation = { chart: 1, kind: "consent", event: "revoke", id: nid("consent"), client: CID, created: "2024-05-01T00:00:00Z", revokes: GID, date: "2024-05-01" };
     expect(code(() => sel({}, grant(), [rev]))).toBe("3:E_CONSENT_REVOKED");
-    expect(code(() => sel({}, grant(), [{ ...rev, date: "2024-06-02" }]))).toBe("ok"); // not yet in effect
+    // dated "tomorrow" by a device in a zone ahead (Pacific/Kiritimati): in effect once recorded
+    expect(code(() => sel({}, grant(), [{ ...rev, date: "2024-06-02" }]))).toBe("3:E_CONSENT_REVOKED");
     expect(code(() => sel({}, grant({ client: OTHER })))).toBe("3:E_CONSENT_OTHER_CLIENT");
     expect(code(() => sel({}, grant({ categories: ["notes", "psychotherapy-notes"] })))).toBe("3:E_CONSENT_PSYCHOTHERAPY_COMBINED");
   });
