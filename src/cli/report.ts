@@ -3,12 +3,47 @@ import { ChartError, EXIT } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
 import { jsonSafe, terminalSafe } from "./safe-text.js";
 
+/**
+ * File-system conditions a user can cause (a full disk, a read-only file system, a permission,
+ * a file where a folder should be): storage errors (exit 7), never "internal error".
+ */
+const STORAGE_ERRNO: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "a file is where a folder should be",
+  EISDIR: "a folder is where a file should be",
+  EIO: "input/output error",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files",
+  EEXIST: "a file is in the way",
+  ENAMETOOLONG: "a file name is too long",
+  ELOOP: "too many symbolic links",
+  EBUSY: "a file is busy",
+  ETXTBSY: "a file is busy",
+};
+
+export function storageFromErrno(e: unknown): ChartError | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string" || !(code in STORAGE_ERRNO)) return undefined;
+  const err = new ChartError(
+    "storage",
+    `E_FS_${code}`,
+    `a file operation failed: ${STORAGE_ERRNO[code]} (${code})`,
+    code === "ENOSPC" || code === "EDQUOT" ? "free some space and run the command again" : code === "EROFS" ? "remount the file system read-write, or work on a writable copy" : "check the chart's folders and their permissions (chart fsck)",
+  );
+  Object.defineProperty(err, "cause", { value: e, enumerable: false, configurable: true, writable: true });
+  return err;
+}
+
 export function reportError(e: unknown, deps: Deps, json: boolean): number {
   const debug = deps.env.CHART_DEBUG === "1";
   const err =
     e instanceof ChartError
       ? e
-      : new ChartError(
+      : storageFromErrno(e) ?? new ChartError(
           "internal",
           "E_INTERNAL",
           debug ? `internal error: ${(e as Error)?.message ?? String(e)}` : "internal error",
