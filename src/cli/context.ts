@@ -30,6 +30,8 @@ export interface Ctx {
   chart(): Promise<Chart>;
   /** The chart if this command opened it (without opening it). */
   openedChart(): Promise<Chart> | undefined;
+  /** How many records this command has decrypted so far (0 before the chart is open). */
+  readsSoFar(): number;
   /** The practice's time zone (src/domain/timezone.ts): the setting, else the system's. */
   timeZone(): string;
   /** Today in the practice's time zone. */
@@ -48,6 +50,7 @@ export interface Ctx {
 export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
   const out = makeOutput(deps, { json: !!opts.json, quiet: !!opts.quiet, noColor: opts.color === false });
   let chart: Promise<Chart> | undefined;
+  let opened: Chart | undefined;
   const ctx: Ctx = {
     deps,
     opts,
@@ -56,9 +59,11 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       (chart ??= (async () => {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
-        return openChart(root, identity, deps.env);
+        opened = await openChart(root, identity, deps.env);
+        return opened;
       })()),
     openedChart: () => chart,
+    readsSoFar: () => opened?.touched.read.size ?? 0,
     // The practice's configured zone is to be passed here once there is a setting for it.
     timeZone: () => resolveTimeZone(undefined, deps.env),
     today: () => dateInZone(deps.now(), ctx.timeZone()),

@@ -1,7 +1,9 @@
 /** The commander program: global options and one registration per command group. */
 import { Command, Option } from "commander";
 import { stamp } from "../domain/dates.js";
+import { storageError, withCause } from "../domain/errors.js";
 import { accessName, appendAccess } from "../store/access-log.js";
+import { HeldOutput } from "./held-output.js";
 import { makeCtx, type Ctx, type GlobalOptions } from "./context.js";
 import type { Deps } from "./deps.js";
 import { terminalSafe } from "./safe-text.js";
@@ -48,15 +50,29 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
     action: (fn) => async (...a: unknown[]) => {
       const cmd = a[a.length - 1] as Command;
       const g = cmd.optsWithGlobals() as GlobalOptions & Opts;
-      const ctx = makeCtx(deps, g);
+      // stdout is held until the access log has this command's reads (src/cli/held-output.ts)
+      let ctxRef: Ctx | undefined;
+      const held = new HeldOutput(deps.stdout, () => (ctxRef?.readsSoFar() ?? 0) > 0);
+      const ctx = makeCtx({ ...deps, stdout: held }, g);
+      ctxRef = ctx;
       lastCtx = ctx;
       const args = (cmd.processedArgs as unknown[]).flatMap((x) => (Array.isArray(x) ? x : x === undefined ? [] : [x])) as string[];
+      let failed: unknown;
       try {
         const r = await fn(ctx, args, cmd.opts());
         code = typeof r === "number" ? r : 0;
-      } finally {
-        await logAccess(ctx, commandPath(cmd));
+      } catch (e) {
+        failed = e;
       }
+      try {
+        await logAccess(ctx, commandPath(cmd));
+      } catch (e) {
+        held.discard();
+        throw failed ?? e;
+      }
+      const out = held.take();
+      if (out.length) await writeOut(deps.stdout, out);
+      if (failed !== undefined) throw failed;
     },
   };
 
@@ -80,7 +96,17 @@ const commandPath = (cmd: Command): string => {
   return names.join(" ");
 };
 
-/** Record in the access log what this command decrypted or wrote (ids only). */
+const writeOut = (stream: Deps["stdout"], data: Buffer): Promise<void> =>
+  new Promise((resolve) => {
+    // A reader that went away (EPIPE) is not an error here: the access log is already written.
+    stream.write(data, () => resolve());
+  });
+
+/**
+ * Record in the access log what this command decrypted or wrote (ids only), before its output
+ * leaves. When reads cannot be logged the command fails (exit 7) and shows nothing; when only
+ * writes could not be logged (they are in git's history anyway) it warns.
+ */
 async function logAccess(ctx: Ctx, command: string): Promise<void> {
   const opened = ctx.openedChart();
   if (!opened) return;
@@ -93,8 +119,19 @@ async function logAccess(ctx: Ctx, command: string): Promise<void> {
       read: [...chart.touched.read].map(accessName).sort(),
       written: [...chart.touched.written].map(accessName).sort(),
     });
-  } catch {
-    ctx.out.warn("could not write the access log (.git/chart/access.log)");
+  } catch (e) {
+    if (chart.touched.read.size === 0) {
+      ctx.out.warn("could not write the access log (.git/chart/access.log)");
+      return;
+    }
+    throw withCause(
+      storageError(
+        "E_ACCESS_LOG",
+        "the access log (.git/chart/access.log) cannot be written, so the records read are not shown",
+        "make the chart's .git/chart folder writable (a full disk or a read-only file system?), then run the command again",
+      ),
+      e,
+    );
   }
 }
 
