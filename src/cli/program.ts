@@ -72,6 +72,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
       }
       const out = held.take();
       if (out.length) await writeOut(deps.stdout, out);
+      await finishKilledShares(ctx, commandPath(cmd));
       if (failed !== undefined) throw failed;
     },
   };
@@ -95,6 +96,16 @@ const commandPath = (cmd: Command): string => {
   for (let c: Command | null = cmd; c && c.parent; c = c.parent) names.unshift(c.name());
   return names.join(" ");
 };
+
+/** Finish what a killed `chart share` left (src/store/pending-shares.ts); never fails the command. */
+async function finishKilledShares(ctx: Ctx, command: string): Promise<void> {
+  if (command === "textconv") return;
+  const chart = await ctx.openedChart()?.catch(() => undefined);
+  if (!chart) return;
+  const { recoverPendingShares } = await import("../store/pending-shares.js");
+  const done = await recoverPendingShares(chart).catch(() => undefined);
+  if (done?.recorded) ctx.out.warn(`recorded ${done.recorded} disclosure(s) for bundles a killed share had published`);
+}
 
 const writeOut = (stream: Deps["stdout"], data: Buffer): Promise<void> =>
   new Promise((resolve) => {
