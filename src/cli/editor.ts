@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { ChartError, invalid } from "../domain/errors.js";
+import { ChartError, invalid, usageError } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
 import { pidAlive } from "../store/pid.js";
 
@@ -117,9 +117,24 @@ export function editorScript(cmd: string): string {
 }
 
 /**
+ * Without a terminal and without an editor the user named ($VISUAL/$EDITOR), fail at once
+ * (cron, scripts): no vi started blind, no escape codes in cron mail.
+ */
+export function assertCanEdit(deps: Pick<Deps, "env" | "isTTY">): void {
+  if (!editorCommand(deps).explicit && !(deps.isTTY.stdin && deps.isTTY.stdout)) {
+    throw usageError(
+      "E_NO_EDITOR",
+      "no text was given and there is no terminal for an editor",
+      "pass the text with -m TEXT, -F FILE or -F - (standard input), or set $VISUAL/$EDITOR",
+    );
+  }
+}
+
+/**
  * Open `initial` in the editor; return the saved text. The buffer is removed whatever happens.
  */
 export async function editText(deps: Deps, initial: string, name = "note.md"): Promise<string> {
+  assertCanEdit(deps);
   const base = bufferBase(deps);
   await sweepStale(base);
   const dir = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));

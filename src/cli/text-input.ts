@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { usageError, notFound } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
-import { editorCommand, editText } from "./editor.js";
+import { assertCanEdit, editText } from "./editor.js";
 
 export async function readStream(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -50,13 +50,7 @@ export async function textFromFlagsOrEditor(
 ): Promise<{ text: string; edited: boolean }> {
   const t = await textFromFlags(deps, src);
   if (t !== undefined) return { text: t, edited: false };
-  if (!editorCommand(deps).explicit && !(deps.isTTY.stdin && deps.isTTY.stdout)) {
-    throw usageError(
-      "E_NO_EDITOR",
-      "no text was given and there is no terminal for an editor",
-      "pass the text with -m TEXT, -F FILE or -F - (standard input), or set $VISUAL/$EDITOR",
-    );
-  }
+  assertCanEdit(deps);
   if (preflight) await preflight();
   return { text: await editText(deps, initial), edited: true };
 }

@@ -69,6 +69,16 @@ describe("no terminal, no $EDITOR", () => {
     expect(r.stderr + r.stdout).not.toMatch(/\x1b/);
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
+
+  it("the same for every editor path: client edit, note edit, note amend", () => {
+    const note = sb.ok(["note", "add", cid, "-m", "signed", "--sign"]);
+    for (const args of [["client", "edit", cid], ["note", "amend", note]]) {
+      const r = sb.run(args, { env: noEditorEnv() });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/E_NO_EDITOR|no terminal for an editor/);
+      expect(r.stderr).not.toMatch(/\x1b/);
+    }
+  });
 });
 
 describe.skipIf(!VIM || !hasScript)("a real vim on a pseudo-terminal", () => {
