@@ -26,3 +26,15 @@ it("timeline and its --json show neither the addendum nor its text without --psy
   expect(all).toContain(add);
   expect(await sb.ok(["note", "list", c])).not.toContain("ADDENDUMSECRET");
 });
+
+it("a note labelled PSYTHPN is kept apart like a psychotherapy note, in note list and client show", async () => {
+  const c = await sb.ok(["client", "add", "--name", "Lab Elled"]);
+  await sb.ok(["note", "add", c, "-m", "LABELLEDSECRET", "-l", "PSYTHPN"]);
+  await sb.ok(["note", "add", c, "-m", "plain progress"]);
+  const list = await sb.ok(["note", "list", c]);
+  expect(list).toContain("plain progress");
+  expect(list).not.toContain("LABELLEDSECRET");
+  expect(await sb.ok(["note", "list", c, "--psychotherapy"])).toContain("LABELLEDSECRET");
+  expect(JSON.parse(await sb.ok(["client", "show", c, "--json"]))).toMatchObject({ notes: 1, psychotherapyNotes: 1 });
+  expect(await sb.ok(["timeline", c])).not.toContain("LABELLEDSECRET");
+});

@@ -12,6 +12,7 @@ import {
 import { parseDate, stamp } from "../../domain/dates.js";
 import { invalid } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
+import { isPsychotherapyNote } from "../../domain/psychotherapy.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
@@ -162,8 +163,8 @@ export function registerClient(program: Command, reg: Registrar): void {
           ...recordJson(c),
           lastService: lastService ?? null,
           retainUntil: retentionDate(c, lastService),
-          notes: notes.records.filter((n) => n.type !== "psychotherapy" && n.type !== "addendum").length,
-          psychotherapyNotes: notes.records.filter((n) => n.type === "psychotherapy").length,
+          notes: notes.records.filter((n) => !isPsychotherapyNote(n) && n.type !== "addendum").length,
+          psychotherapyNotes: notes.records.filter((n) => n.type !== "addendum" && isPsychotherapyNote(n)).length,
           ...summary.json,
         };
         if (ctx.out.json) return ctx.out.data(view);

@@ -4,6 +4,7 @@ import { displayName } from "../../domain/client.js";
 import { parseDate, stamp } from "../../domain/dates.js";
 import { ChartError, EXIT, invalid, notFound, type ExitKind } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
+import { isPsychotherapyNote } from "../../domain/psychotherapy.js";
 import { checkLabels } from "../../domain/labels.js";
 import {
   TEMPLATE_DEFAULT_TYPE,
@@ -207,7 +208,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const addenda = countAddenda(records);
         const shown = records
           .filter((n) => n.type !== "addendum")
-          .filter((n) => (opts.psychotherapy ? n.type === "psychotherapy" : n.type !== "psychotherapy"))
+          .filter((n) => (opts.psychotherapy ? isPsychotherapyNote(n) : !isPsychotherapyNote(n)))
           .filter((n) => !kind || n.type === kind)
           .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
           .sort(byNewest)
