@@ -16,33 +16,51 @@ export interface Draft {
   saved: string;
   message: string;
   records: BaseRecord[];
+  /** The chart it belongs to (a draft kept in the RAM folder names its chart). */
+  root?: string;
 }
 
 const dir = (chart: Pick<Chart, "gitDir">): string => join(chart.gitDir, "chart", "drafts");
 
-export async function saveDraft(chart: Chart, draft: Draft): Promise<string> {
-  await mkdir(dir(chart), { recursive: true, mode: 0o700 });
-  const data = await encryptFor(JSON.stringify(draft), { recipients: [chart.identity.recipient] });
-  const path = join(dir(chart), `${draft.id}.age`);
-  await writeFileAtomic(path, data, 0o600);
-  return path;
+/**
+ * Keep a draft, encrypted to this device's key: in the chart's .git/chart/drafts, or, when that
+ * cannot be written (a full disk, a read-only file system), in `fallback` (the private RAM folder
+ * editor buffers use; lost at reboot, but never plaintext).
+ */
+export async function saveDraft(chart: Chart, draft: Draft, fallback?: string): Promise<string> {
+  const data = await encryptFor(JSON.stringify({ ...draft, root: chart.root }), { recipients: [chart.identity.recipient] });
+  const dirs = [dir(chart), ...(fallback ? [fallback] : [])];
+  let last: unknown;
+  for (const d of dirs) {
+    try {
+      await mkdir(d, { recursive: true, mode: 0o700 });
+      const path = join(d, `${draft.id}.age`);
+      await writeFileAtomic(path, data, 0o600);
+      return path;
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
 }
 
-export async function listDrafts(chart: Chart): Promise<{ drafts: Draft[]; unreadable: string[] }> {
-  const names = (await readdir(dir(chart)).catch(() => [] as string[])).filter((n) => n.endsWith(".age")).sort();
+export async function listDrafts(chart: Chart, fallback?: string): Promise<{ drafts: Draft[]; unreadable: string[] }> {
   const drafts: Draft[] = [];
   const unreadable: string[] = [];
-  for (const n of names) {
-    try {
-      const data = await readFile(join(dir(chart), n));
-      drafts.push(JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(data))) as Draft);
-    } catch {
-      unreadable.push(n);
+  for (const d of [dir(chart), ...(fallback ? [fallback] : [])]) {
+    const names = (await readdir(d).catch(() => [] as string[])).filter((n) => /^dr_[0-9a-f]+\.age$/.test(n)).sort();
+    for (const n of names) {
+      try {
+        const draft = JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(await readFile(join(d, n))))) as Draft;
+        if (d === dir(chart) || draft.root === chart.root) drafts.push(draft);
+      } catch {
+        if (d === dir(chart)) unreadable.push(n); // another device's key, or damaged
+      }
     }
   }
   return { drafts, unreadable };
 }
 
-export async function removeDraft(chart: Chart, id: string): Promise<void> {
-  await rm(join(dir(chart), `${id}.age`), { force: true });
+export async function removeDraft(chart: Chart, id: string, fallback?: string): Promise<void> {
+  for (const d of [dir(chart), ...(fallback ? [fallback] : [])]) await rm(join(d, `${id}.age`), { force: true });
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
+import { allFiles, findNeedles } from "../support/verify.js";
 
 let sb: Sandbox;
 let cid: string;
@@ -103,6 +104,25 @@ describe.skipIf(!canMount)("full disk and read-only file system", () => {
       rmSync(join(mnt, "fill"), { force: true });
     }
     expect(execFileSync("git", ["status", "--porcelain"], { cwd: repo, encoding: "utf8" })).toBe("");
+  });
+
+  it("a full disk after the editor closed: the text is kept encrypted (RAM folder) and `note recover` writes it", () => {
+    const repo = join(mnt, "chart");
+    spawnSync("dd", ["if=/dev/zero", `of=${join(mnt, "fill")}`, "bs=4k"], { stdio: "ignore" });
+    let draft: string | undefined;
+    try {
+      const r = small.run(["note", "add", c], { cwd: repo, env: { FAKE_EDITOR_MODE: "write:FULLDISKSECRET typed in the editor" } });
+      expect(r.code).toBe(7);
+      noInternal(r);
+      draft = /draft (dr_[0-9a-f]+)/.exec(r.stderr)?.[1];
+      expect(draft, r.stderr).toBeDefined();
+      expect(findNeedles(allFiles(small.home), ["FULLDISKSECRET"])).toEqual([]);
+    } finally {
+      rmSync(join(mnt, "fill"), { force: true });
+    }
+    expect(small.ok(["note", "recover"], { cwd: repo })).toContain(draft as string);
+    const id = small.ok(["note", "recover", draft as string], { cwd: repo });
+    expect(small.ok(["note", "show", id], { cwd: repo })).toContain("FULLDISKSECRET");
   });
 
   it("a read-only file system: writes exit 7; reads show nothing when the access log cannot be written (exit 7)", () => {

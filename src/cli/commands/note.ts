@@ -30,6 +30,8 @@ import { listTemplates, loadTemplate } from "../../store/templates.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
 import { textFromFlagsOrEditor } from "../text-input.js";
+import { bufferBase } from "../editor.js";
+import { join } from "node:path";
 import { recordJson } from "../views.js";
 
 function textOptions(cmd: Command): Command {
@@ -64,22 +66,33 @@ async function commitKeeping(ctx: Ctx, records: NoteRecord[], message: string, e
   } catch (e) {
     if (!edited) throw e;
     const id = `dr_${Buffer.from(ctx.deps.random(8)).toString("hex")}`;
+    let where: string;
     try {
-      await saveDraft(chart, { id, saved: stamp(ctx.deps.now()), message, records });
+      where = await saveDraft(chart, { id, saved: stamp(ctx.deps.now()), message, records }, draftFallback(ctx));
     } catch {
       throw e;
     }
+    const inRam = !where.startsWith(chart.gitDir);
     const base = e instanceof ChartError ? e : undefined;
     const kind = (Object.entries(EXIT).find(([, v]) => v === base?.exit)?.[0] ?? "storage") as ExitKind;
     const err = new ChartError(
       kind,
       base?.code ?? "E_WRITE",
-      `${base?.message ?? "the note could not be written"}; your text is kept, encrypted to this device, as draft ${id}`,
+      `${base?.message ?? "the note could not be written"}; your text is kept, encrypted to this device, as draft ${id}${inRam ? " (in the private RAM folder: write it back before a reboot)" : ""}`,
       `${base?.hint ? `${base.hint}; then ` : ""}write it with: chart note recover ${id}`,
       { draft: id },
       { cause: e },
     );
     throw err;
+  }
+}
+
+/** Where drafts go when the chart itself cannot be written: the private RAM folder, if any. */
+function draftFallback(ctx: Ctx): string | undefined {
+  try {
+    return join(bufferBase(ctx.deps), `chart-drafts-${process.getuid?.() ?? "user"}`);
+  } catch {
+    return undefined;
   }
 }
 
@@ -332,7 +345,7 @@ export function registerNote(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [which], opts) => {
         const chart = await ctx.chart();
-        const { drafts, unreadable } = await listDrafts(chart);
+        const { drafts, unreadable } = await listDrafts(chart, draftFallback(ctx));
         for (const u of unreadable) ctx.out.warn(`draft ${u} cannot be decrypted with this identity (skipped)`);
         if (which === undefined) {
           if (ctx.out.json) return ctx.out.data(drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((r) => recordJson(r)) })));
@@ -349,7 +362,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const d = drafts.find((x) => x.id === which);
         if (!d) throw notFound("E_NO_DRAFT", `no draft ${String(which)}`, "list them with: chart note recover");
         if (opts.discard) {
-          await removeDraft(chart, d.id);
+          await removeDraft(chart, d.id, draftFallback(ctx));
           return ctx.out.info(`discarded ${d.id}`);
         }
         // A draft replacing a note (an edit) is written only while that note is still a draft.
@@ -358,7 +371,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           if (current) assertEditable(current);
         }
         await commitRecords(chart, d.records, d.message);
-        await removeDraft(chart, d.id);
+        await removeDraft(chart, d.id, draftFallback(ctx));
         if (ctx.out.json) ctx.out.data({ draft: d.id, written: d.records.map((r) => r.id) });
         else for (const r of d.records) ctx.out.line(r.id);
       }),
