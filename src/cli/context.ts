@@ -5,9 +5,10 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveClient, type ClientRecord } from "../domain/client.js";
-import { localDate, parseDate, type IsoDate } from "../domain/dates.js";
+import { parseDate, type IsoDate } from "../domain/dates.js";
 import { notFound } from "../domain/errors.js";
 import { idMatches, makeId, type IdKind } from "../domain/ids.js";
+import { dateInZone, resolveTimeZone } from "../domain/timezone.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
 import { readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
@@ -29,6 +30,11 @@ export interface Ctx {
   chart(): Promise<Chart>;
   /** The chart if this command opened it (without opening it). */
   openedChart(): Promise<Chart> | undefined;
+  /** How many records this command has decrypted so far (0 before the chart is open). */
+  readsSoFar(): number;
+  /** The practice's time zone (src/domain/timezone.ts): the setting, else the system's. */
+  timeZone(): string;
+  /** Today in the practice's time zone. */
   today(): IsoDate;
   /** A date option: parsed and checked (future refused unless allowFuture), or today when absent. */
   date(value: unknown, what: string, opts?: { allowFuture?: boolean }): IsoDate;
@@ -45,6 +51,7 @@ export interface Ctx {
 export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
   const out = makeOutput(deps, { json: !!opts.json, quiet: !!opts.quiet, noColor: opts.color === false });
   let chart: Promise<Chart> | undefined;
+  let opened: Chart | undefined;
   const ctx: Ctx = {
     deps,
     opts,
@@ -53,10 +60,14 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       (chart ??= (async () => {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
-        return openChart(root, identity, deps.env);
+        opened = await openChart(root, identity, deps.env);
+        return opened;
       })()),
     openedChart: () => chart,
-    today: () => localDate(deps.now()),
+    readsSoFar: () => opened?.touched.read.size ?? 0,
+    // The practice's configured zone is to be passed here once there is a setting for it.
+    timeZone: () => resolveTimeZone(undefined, deps.env),
+    today: () => dateInZone(deps.now(), ctx.timeZone()),
     date: (value, what, o) => ctx.optionalDate(value, what, o) ?? ctx.today(),
     optionalDate: (value, what, o = {}) =>
       value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),

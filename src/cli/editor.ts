@@ -4,10 +4,10 @@
  * run. vim and neovim get swap, backup and undo files turned off.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { ChartError, invalid } from "../domain/errors.js";
+import { ChartError, invalid, usageError } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
 import { pidAlive } from "../store/pid.js";
 
@@ -48,13 +48,61 @@ export async function sweepStale(base: string): Promise<number> {
   return n;
 }
 
-const VIMS = new Set(["vim", "nvim", "gvim", "mvim", "vimx", "vim.basic", "vim.tiny"]);
+/**
+ * Which editor family a program is, from its name: the vim family however it is called (vi,
+ * view, ex, rvim, vimdiff, vim.basic, vim.tiny, nvim, gvim, ...), nano, or emacs. Debian's
+ * `editor` and `vi` are alternatives (symlinks): resolved before the name is looked at.
+ */
+export type EditorFamily = "vim" | "nano" | "emacs" | "unknown";
+export function editorFamily(name: string): EditorFamily {
+  const n = name.toLowerCase();
+  if (/^(vi|vim|view|ex|rvim|rview|vimdiff|evim|eview|gvim|gview|gvimdiff|mvim|vimx|nvim|nvim-qt)([.-][a-z0-9.-]+)?$/.test(n)) return "vim";
+  if (/^(nano|rnano)([.-][a-z0-9.-]+)?$/.test(n)) return "nano";
+  if (/^emacs([.-][a-z0-9.-]+)?$/.test(n)) return "emacs";
+  return "unknown";
+}
 
-export function editorCommand(deps: Pick<Deps, "env">): { cmd: string; extra: string[] } {
-  const cmd = (deps.env.VISUAL || deps.env.EDITOR || "vi").trim();
-  const first = basename(cmd.split(/\s+/)[0] ?? "");
-  const extra = VIMS.has(first) ? ["-n", "-i", "NONE", "--cmd", "set nobackup nowritebackup noundofile noswapfile viminfo="] : [];
-  return { cmd, extra };
+/** The program a command word runs: found on PATH (unless it has a slash), symlinks resolved. */
+export function resolveProgram(word: string, env: Deps["env"]): string | undefined {
+  const candidates = word.includes("/") ? [word] : (env.PATH ?? "").split(":").filter(Boolean).map((d) => join(d, word));
+  for (const c of candidates) {
+    try {
+      const real = realpathSync(c);
+      if (statSync(real).isFile()) return real;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Flags that keep the text out of the editor's own files. vim/neovim: no swap, backup, undo or
+ * viminfo/shada (where yanks and registers would be kept). nano: restricted mode (no history,
+ * no backups, nothing read or written but the buffer). emacs: no backup, auto-save or lock files,
+ * no saved history.
+ */
+export const SAFE_FLAGS: Record<EditorFamily, string[]> = {
+  vim: ["-n", "-i", "NONE", "--cmd", "set nobackup nowritebackup noundofile noswapfile viminfo="],
+  nano: ["--restricted"],
+  emacs: [
+    "--eval",
+    "(progn (setq make-backup-files nil backup-inhibited t auto-save-default nil create-lockfiles nil auto-save-list-file-prefix nil) (when (fboundp 'savehist-mode) (savehist-mode -1)))",
+  ],
+  unknown: [],
+};
+
+/** The editor the user named, or vi; and the family it belongs to (the resolved program first). */
+export function editorCommand(deps: Pick<Deps, "env">): { cmd: string; extra: string[]; family: EditorFamily; explicit: boolean } {
+  const named = (deps.env.VISUAL || deps.env.EDITOR || "").trim();
+  const cmd = named || "vi";
+  const word = cmd.split(/\s+/)[0] ?? "";
+  const real = resolveProgram(word, deps.env);
+  const byReal = real ? editorFamily(basename(real)) : "unknown";
+  // A resolved program decides (Debian's vi may be nvi, busybox, or vim.basic); the typed name
+  // only when the program cannot be found.
+  const family = real ? byReal : editorFamily(basename(word));
+  return { cmd, extra: SAFE_FLAGS[family], family, explicit: named !== "" };
 }
 
 /**
@@ -69,9 +117,24 @@ export function editorScript(cmd: string): string {
 }
 
 /**
+ * Without a terminal and without an editor the user named ($VISUAL/$EDITOR), fail at once
+ * (cron, scripts): no vi started blind, no escape codes in cron mail.
+ */
+export function assertCanEdit(deps: Pick<Deps, "env" | "isTTY">): void {
+  if (!editorCommand(deps).explicit && !(deps.isTTY.stdin && deps.isTTY.stdout)) {
+    throw usageError(
+      "E_NO_EDITOR",
+      "no text was given and there is no terminal for an editor",
+      "pass the text with -m TEXT, -F FILE or -F - (standard input), or set $VISUAL/$EDITOR",
+    );
+  }
+}
+
+/**
  * Open `initial` in the editor; return the saved text. The buffer is removed whatever happens.
  */
 export async function editText(deps: Deps, initial: string, name = "note.md"): Promise<string> {
+  assertCanEdit(deps);
   const base = bufferBase(deps);
   await sweepStale(base);
   const dir = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));

@@ -6,6 +6,7 @@ import { EXIT } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
 import { buildProgram } from "./program.js";
 import { reportError } from "./report.js";
+import { jsonSafe } from "./safe-text.js";
 
 let version: string | undefined;
 function readVersion(): string {
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       const hint = (e.code === "commander.unknownCommand" ? unknownCommandHint(e, built.program) : undefined) ?? "see `chart --help`, or `chart COMMAND --help`";
       if (json) {
         const message = e.message.replace(/^error:\s*/, "").split("\n")[0] ?? "";
-        deps.stderr.write(`${JSON.stringify({ error: { code: "E_USAGE", exit: EXIT.usage, message, hint } })}\n`);
+        deps.stderr.write(`${jsonSafe(JSON.stringify({ error: { code: "E_USAGE", exit: EXIT.usage, message, hint } }))}\n`);
       } else {
         // commander already printed "error: ..."; add what to do next.
         deps.stderr.write(`hint: ${hint}\n`);

@@ -2,13 +2,16 @@
 import type { ChalkInstance } from "chalk";
 import { Chalk } from "chalk";
 import type { Deps } from "./deps.js";
+import { jsonSafe, terminalSafe } from "./safe-text.js";
 
 export interface Output {
   json: boolean;
   quiet: boolean;
-  color: ChalkInstance;
+  color: Colors;
   /** A line on stdout (always printed; it is the command's result). */
   line(text?: string): void;
+  /** Multi-line text as is (a note's body): made terminal-safe, newlines kept. */
+  text(text: string): void;
   /** Machine output: pretty JSON on stdout. */
   data(value: unknown): void;
   /** Progress or confirmation on stderr, suppressed by -q and --json. */
@@ -27,21 +30,54 @@ export function colorLevel(deps: Pick<Deps, "env" | "isTTY">, noColor: boolean):
 const ANSI = /\x1b\[[0-9;]*m/g;
 const visible = (s: string) => s.replace(ANSI, "").length;
 
+/**
+ * Colour codes are the only escape sequences chart writes. The colour functions write a per-run
+ * random marker (Unicode noncharacters) where chalk would write ESC; output is made
+ * terminal-safe (every ESC from a record shown as ⟨U+001B⟩), then the marker becomes ESC again.
+ * A record cannot contain the marker: it is drawn afresh each run.
+ */
+export function colorMarker(random: (n: number) => Uint8Array): string {
+  return [...random(12)].map((b) => String.fromCharCode(0xfdd0 + (b & 0x0f))).join("");
+}
+
+/** The styles commands use; each writes the marker where chalk writes ESC. */
+export type Colors = Record<(typeof STYLES)[number], (text: string) => string>;
+const STYLES = ["bold", "dim", "green", "yellow", "red", "cyan", "underline"] as const;
+
+function markedColors(chalk: ChalkInstance, mark: string): Colors {
+  const c = {} as Colors;
+  for (const s of STYLES) c[s] = (text: string) => chalk[s](text).replaceAll("\x1b", mark);
+  return c;
+}
+
+/** Terminal-safe text, keeping chart's own colour codes (the marker) as real ESC. */
+export function safeWithColor(text: string, mark: string, inline = false): string {
+  return text
+    .split(mark)
+    .map((part) => terminalSafe(part, { inline }))
+    .join("\x1b");
+}
+
 export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; noColor: boolean }): Output {
-  const color = new Chalk({ level: colorLevel(deps, opts.noColor) });
+  const mark = colorMarker(deps.random);
+  const color = markedColors(new Chalk({ level: colorLevel(deps, opts.noColor) }), mark);
+  const safe = (s: string, inline = false) => safeWithColor(s, mark, inline);
   const w = (s: string) => void deps.stdout.write(s);
   const e = (s: string) => void deps.stderr.write(s);
   return {
     json: opts.json,
     quiet: opts.quiet,
     color,
-    line: (text = "") => w(`${text}\n`),
-    data: (value) => w(`${JSON.stringify(value, null, 2)}\n`),
+    line: (text = "") => w(`${safe(text)}\n`),
+    text: (text) => w(safe(text)),
+    data: (value) => w(`${jsonSafe(JSON.stringify(value, null, 2))}\n`),
     info: (text) => {
-      if (!opts.quiet && !opts.json) e(`${text}\n`);
+      if (!opts.quiet && !opts.json) e(`${safe(text)}\n`);
     },
-    warn: (text) => e(`${color.yellow("warning:")} ${text}\n`),
-    table(rows, header) {
+    warn: (text) => e(`${safe(`${color.yellow("warning:")} ${text}`)}\n`),
+    table(rawRows, rawHeader) {
+      const rows = rawRows.map((r) => r.map((c) => safe(c, true)));
+      const header = rawHeader?.map((c) => safe(c, true));
       const all = header ? [header, ...rows] : rows;
       const widths: number[] = [];
       for (const r of all) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c))));
@@ -50,7 +86,7 @@ export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; no
           .map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c))))
           .join("  ")
           .trimEnd();
-      if (header) w(`${color.bold(fmt(header))}\n`);
+      if (header) w(`${safe(color.bold(fmt(header)))}\n`);
       for (const r of rows) w(`${fmt(r)}\n`);
     },
   };

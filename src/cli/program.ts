@@ -1,9 +1,12 @@
 /** The commander program: global options and one registration per command group. */
 import { Command, Option } from "commander";
 import { stamp } from "../domain/dates.js";
+import { storageError, withCause } from "../domain/errors.js";
 import { accessName, appendAccess } from "../store/access-log.js";
+import { HeldOutput } from "./held-output.js";
 import { makeCtx, type Ctx, type GlobalOptions } from "./context.js";
 import type { Deps } from "./deps.js";
+import { terminalSafe } from "./safe-text.js";
 import { registerClient } from "./commands/client.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerInit } from "./commands/init.js";
@@ -47,15 +50,30 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
     action: (fn) => async (...a: unknown[]) => {
       const cmd = a[a.length - 1] as Command;
       const g = cmd.optsWithGlobals() as GlobalOptions & Opts;
-      const ctx = makeCtx(deps, g);
+      // stdout is held until the access log has this command's reads (src/cli/held-output.ts)
+      let ctxRef: Ctx | undefined;
+      const held = new HeldOutput(deps.stdout, () => (ctxRef?.readsSoFar() ?? 0) > 0);
+      const ctx = makeCtx({ ...deps, stdout: held }, g);
+      ctxRef = ctx;
       lastCtx = ctx;
       const args = (cmd.processedArgs as unknown[]).flatMap((x) => (Array.isArray(x) ? x : x === undefined ? [] : [x])) as string[];
+      let failed: unknown;
       try {
         const r = await fn(ctx, args, cmd.opts());
         code = typeof r === "number" ? r : 0;
-      } finally {
-        await logAccess(ctx, commandPath(cmd));
+      } catch (e) {
+        failed = e;
       }
+      try {
+        await logAccess(ctx, commandPath(cmd));
+      } catch (e) {
+        held.discard();
+        throw failed ?? e;
+      }
+      const out = held.take();
+      if (out.length) await writeOut(deps.stdout, out);
+      await finishKilledShares(ctx, commandPath(cmd));
+      if (failed !== undefined) throw failed;
     },
   };
 
@@ -79,7 +97,27 @@ const commandPath = (cmd: Command): string => {
   return names.join(" ");
 };
 
-/** Record in the access log what this command decrypted or wrote (ids only). */
+/** Finish what a killed `chart share` left (src/store/pending-shares.ts); never fails the command. */
+async function finishKilledShares(ctx: Ctx, command: string): Promise<void> {
+  if (command === "textconv") return;
+  const chart = await ctx.openedChart()?.catch(() => undefined);
+  if (!chart) return;
+  const { recoverPendingShares } = await import("../store/pending-shares.js");
+  const done = await recoverPendingShares(chart).catch(() => undefined);
+  if (done?.recorded) ctx.out.warn(`recorded ${done.recorded} disclosure(s) for bundles a killed share had published`);
+}
+
+const writeOut = (stream: Deps["stdout"], data: Buffer): Promise<void> =>
+  new Promise((resolve) => {
+    // A reader that went away (EPIPE) is not an error here: the access log is already written.
+    stream.write(data, () => resolve());
+  });
+
+/**
+ * Record in the access log what this command decrypted or wrote (ids only), before its output
+ * leaves. When reads cannot be logged the command fails (exit 7) and shows nothing; when only
+ * writes could not be logged (they are in git's history anyway) it warns.
+ */
 async function logAccess(ctx: Ctx, command: string): Promise<void> {
   const opened = ctx.openedChart();
   if (!opened) return;
@@ -92,16 +130,27 @@ async function logAccess(ctx: Ctx, command: string): Promise<void> {
       read: [...chart.touched.read].map(accessName).sort(),
       written: [...chart.touched.written].map(accessName).sort(),
     });
-  } catch {
-    ctx.out.warn("could not write the access log (.git/chart/access.log)");
+  } catch (e) {
+    if (chart.touched.read.size === 0) {
+      ctx.out.warn("could not write the access log (.git/chart/access.log)");
+      return;
+    }
+    throw withCause(
+      storageError(
+        "E_ACCESS_LOG",
+        "the access log (.git/chart/access.log) cannot be written, so the records read are not shown",
+        "make the chart's .git/chart folder writable (a full disk or a read-only file system?), then run the command again",
+      ),
+      e,
+    );
   }
 }
 
 function applyOutput(cmd: Command, deps: Deps, json: boolean): void {
   cmd.exitOverride();
   cmd.configureOutput({
-    writeOut: (s) => void deps.stdout.write(s),
-    writeErr: (s) => void deps.stderr.write(s),
+    writeOut: (s) => void deps.stdout.write(terminalSafe(s)),
+    writeErr: (s) => void deps.stderr.write(terminalSafe(s)),
     outputError: (s, write) => (json ? undefined : write(s)),
   });
   for (const sub of cmd.commands) applyOutput(sub, deps, json);

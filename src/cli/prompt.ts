@@ -1,16 +1,19 @@
 /** Prompts only on a TTY; @inquirer/prompts is loaded lazily, and injected in tests. */
 import { usageError } from "../domain/errors.js";
 import type { Deps, Prompter } from "./deps.js";
+import { terminalSafe } from "./safe-text.js";
 
 export const canPrompt = (deps: Deps): boolean => !!deps.prompter || (deps.isTTY.stdin && deps.isTTY.stdout);
 
 export async function prompter(deps: Deps): Promise<Prompter> {
   if (deps.prompter) return deps.prompter;
   const p = await import("@inquirer/prompts");
+  // Prompt text may quote a record (a client's name): made terminal-safe like all output.
+  const t = (s: string) => terminalSafe(s, { inline: true });
   return {
-    input: (o) => p.input(o),
-    confirm: (o) => p.confirm(o),
-    select: (o) => p.select(o),
+    input: (o) => p.input({ ...o, message: t(o.message), ...(o.default !== undefined ? { default: t(o.default) } : {}) }),
+    confirm: (o) => p.confirm({ ...o, message: t(o.message) }),
+    select: (o) => p.select({ ...o, message: t(o.message), choices: o.choices.map((c) => ({ ...c, name: t(c.name) })) }),
   };
 }
 

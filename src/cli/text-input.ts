@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { usageError, notFound } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
-import { editText } from "./editor.js";
+import { assertCanEdit, editText } from "./editor.js";
 
 export async function readStream(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -36,8 +36,21 @@ export async function textFromFlags(deps: Deps, src: TextSource): Promise<string
   return undefined;
 }
 
-export async function textFromFlagsOrEditor(deps: Deps, src: TextSource, initial: string): Promise<{ text: string; edited: boolean }> {
+/**
+ * The text from the flags, else from the editor. Without a terminal and without an editor the
+ * user named ($VISUAL/$EDITOR), this fails at once (cron, scripts): no vi started blind.
+ * `preflight` runs before the editor opens: everything that could refuse the write afterwards
+ * (the lock, the recipients pin, the identity) is checked while nothing has been typed yet.
+ */
+export async function textFromFlagsOrEditor(
+  deps: Deps,
+  src: TextSource,
+  initial: string,
+  preflight?: () => Promise<void>,
+): Promise<{ text: string; edited: boolean }> {
   const t = await textFromFlags(deps, src);
   if (t !== undefined) return { text: t, edited: false };
+  assertCanEdit(deps);
+  if (preflight) await preflight();
   return { text: await editText(deps, initial), edited: true };
 }

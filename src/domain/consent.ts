@@ -213,15 +213,21 @@ export interface StatusContext {
   discharged?: IsoDate;
 }
 
-/** The revocation in effect for a grant as of `today` (the earliest), if any. */
-export function revocationOf(grant: Pick<ConsentGrant, "id" | "client">, revocations: readonly ConsentRevocation[], today: IsoDate): ConsentRevocation | undefined {
+/**
+ * The revocation in effect for a grant (the earliest), if any. A revocation takes effect the
+ * moment it is recorded, whatever its date: its date is the day the client made it in the
+ * practice's time zone, which may be "tomorrow" for a reader in a zone behind (a revocation
+ * recorded in Pacific/Kiritimati, UTC+14, read under UTC). Future revocations are refused when
+ * recorded (checkRevocation), so no recorded one waits for its date. `_today` is kept for callers.
+ */
+export function revocationOf(grant: Pick<ConsentGrant, "id" | "client">, revocations: readonly ConsentRevocation[], _today?: IsoDate): ConsentRevocation | undefined {
   return revocations
-    .filter((r) => r.revokes === grant.id && r.client === grant.client && r.date <= today)
+    .filter((r) => r.revokes === grant.id && r.client === grant.client)
     .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.id < b.id ? -1 : 1))[0];
 }
 
 /**
- * Status as of `today`: revoked (a revocation dated on or before today), not yet signed,
+ * Status as of `today`: revoked (any recorded revocation: see revocationOf), not yet signed,
  * expired (the day after the expiry date, or after discharge when the expiry event is the end
  * of treatment), else active. An authorization is valid through its expiry date.
  */
@@ -263,8 +269,14 @@ const refused = (code: CodeOf<"invalid">, message: string, hint: string): ChartE
 
 /** A new revocation must follow the signature, not be in the future, and not repeat one. */
 export function checkRevocation(grant: ConsentGrant, revocations: readonly ConsentRevocation[], date: IsoDate, today: IsoDate): void {
-  const prior = revocations.find((r) => r.revokes === grant.id);
-  if (prior) throw invalid("E_CONSENT_REVOKED", `authorization ${grant.id.slice(0, 11)} was already revoked on ${prior.date}`, "nothing to do");
+  const prior = revocationOf(grant, revocations);
+  if (prior) {
+    throw invalid(
+      "E_CONSENT_REVOKED",
+      `authorization ${grant.id.slice(0, 11)} was already revoked on ${prior.date} (revocation ${prior.id.slice(0, 11)}, recorded ${prior.created}${prior.reason ? "" : ""}); it has been in effect since it was recorded`,
+      `nothing to do; see it with: chart consent show ${prior.id.slice(0, 11)}`,
+    );
+  }
   if (date > today) throw invalid("E_FUTURE_DATE", `the revocation date ${date} is in the future`, "a revocation takes effect when the client makes it");
   if (date < grant.signed) throw invalid("E_CONSENT_REVOKE_DATE", `the revocation date ${date} is before the signature (${grant.signed})`, "check --date");
 }

@@ -12,6 +12,7 @@ import type { IsoDate } from "./dates.js";
 import { invalid, type CodeOf } from "./errors.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { shortId } from "./ids.js";
+import { dxEventLabels } from "./dx-labels.js";
 import type { Label } from "./labels.js";
 import type { BaseRecord } from "./record.js";
 
@@ -31,6 +32,8 @@ export interface DxEventRecord extends BaseRecord {
   onset?: IsoDate;
   primary?: boolean;
   labels?: Label[];
+  /** Labels the code implies that were explicitly left off (recorded; add events only). */
+  withoutLabels?: Label[];
 }
 
 export interface Diagnosis {
@@ -78,7 +81,8 @@ function apply(d: Diagnosis | undefined, e: DxEventRecord): Diagnosis {
     if (e.description !== undefined) n.description = e.description;
     if (e.primary !== undefined) n.primary = e.primary;
   }
-  if (e.labels?.length) n.labels = [...new Set([...(n.labels ?? []), ...e.labels])].sort();
+  const carried = dxEventLabels(e);
+  if (carried.length) n.labels = [...new Set([...(n.labels ?? []), ...carried])].sort();
   if (e.event === "add" || e.status !== n.status) n.since = e.date;
   n.status = e.status;
   if (e.status === "resolved" || e.status === "ruled-out") n.resolved = e.date;

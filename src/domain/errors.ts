@@ -54,6 +54,12 @@ export class ChartError extends Error {
   }
 }
 
+/** An error of this code, its exit class taken from the catalogue (for passing a code along). */
+export function errorFor(code: ErrorCode, message: string, hint?: string, details?: Record<string, unknown>, options?: { cause?: unknown }): ChartError {
+  // Sound: the kind is the code's own class, which is what the correlated constructor asks for.
+  return new ChartError(...([ERROR_CODES[code], code, message, hint, details, options] as unknown as ErrorArgs));
+}
+
 export const usageError = (code: CodeOf<"usage">, message: string, hint?: string): ChartError =>
   new ChartError("usage", code, message, hint);
 

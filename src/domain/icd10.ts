@@ -41,16 +41,24 @@ export function parseIcd10(input: string): string {
 export const icd10Category = (code: string): string => code.slice(0, 3);
 
 /**
- * Sensitivity labels a code implies. Substance-related disorders (F10-F19) are SUD, except
- * F17 (nicotine dependence): 42 CFR 2.11 excludes tobacco and caffeine from "substance use
- * disorder". HIV disease (B20) and asymptomatic HIV status (Z21) are HIV. Codes for abuse,
- * neglect and violence listed in the table carry SDV.
+ * Sensitivity labels a code implies, applied on every path (dx add, import, shares; see
+ * docs/decisions.md). SUD: substance-related disorders F10–F16, F18, F19 (F17, nicotine, is not:
+ * 42 CFR 2.11 excludes tobacco and caffeine from "substance use disorder"); alcohol and drug
+ * abuse counselling (Z71.41, Z71.51); alcohol and drug use complicating pregnancy (O99.31,
+ * O99.32). HIV: HIV disease (B20), asymptomatic HIV status (Z21), HIV-2 as the cause of disease
+ * (B97.35), inconclusive laboratory evidence of HIV (R75), HIV complicating pregnancy (O98.7),
+ * contact with or exposure to HIV (Z20.6), HIV counselling (Z71.7) and screening (Z11.4). Codes
+ * for abuse, neglect and violence listed in the table carry SDV.
  */
+const SUD_PREFIXES = ["Z71.41", "Z71.51", "O99.31", "O99.32"];
+const HIV_PREFIXES = ["B20", "Z21", "B97.35", "R75", "O98.7", "Z20.6", "Z71.7", "Z11.4"];
 export function impliedLabels(code: string): Label[] {
   const cat = icd10Category(code);
+  const c = code.toUpperCase();
   const out = new Set<Label>();
   if (/^F1[0-9]$/.test(cat) && cat !== "F17") out.add("SUD");
-  if (cat === "B20" || cat === "Z21") out.add("HIV");
+  if (SUD_PREFIXES.some((p) => c.startsWith(p))) out.add("SUD");
+  if (HIV_PREFIXES.some((p) => c.startsWith(p))) out.add("HIV");
   for (const l of ICD10_COMMON[code]?.labels ?? []) out.add(l);
   return [...out].sort();
 }

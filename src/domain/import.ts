@@ -26,7 +26,7 @@ const KNOWN: Record<ImportKind, readonly string[]> = {
   client: ["name", "preferredName", "pronouns", "dob", "email", "phone", "emergencyContact", "status", "admitted", "discharged", "dischargeReason"],
   note: ["type", "template", "date", "duration", "cpt", "labels", "status", "signed", "addendumTo", "body"],
   med: ["event", "med", "date", "name", "dose", "route", "frequency", "prescriber", "reason", "labels"],
-  dx: ["event", "code", "date", "status", "description", "onset", "primary", "labels"],
+  dx: ["event", "code", "date", "status", "description", "onset", "primary", "labels", "withoutLabels"],
 };
 
 export interface ImportEnv {
@@ -34,7 +34,7 @@ export interface ImportEnv {
   /** Recording time for lines without `created`. */
   now: string;
   allowFuture?: boolean;
-  /** Add the labels a diagnosis code implies (SUD for F10-F19 but F17, ...) to dx events. */
+  /** Ignored: the labels a diagnosis code implies are always added (kept for callers). */
   autoLabel?: boolean;
   newId(kind: IdKind): string;
   /** contentHash: "sha256:<hex>" of a text. */
@@ -75,7 +75,7 @@ export interface ImportResult {
   ignored: Map<string, number>;
   /** Notes that said "signed" without a signature and were signed on import. */
   signedOnImport: number;
-  /** dx add events with a code implying a label they do not carry (when autoLabel is off). */
+  /** dx add events that explicitly leave off a label their code implies ('withoutLabels'). */
   unlabelled: number;
 }
 
@@ -117,12 +117,12 @@ function fieldReader(obj: Record<string, unknown>, env: ImportEnv, problem: (msg
     if (!(allowed as readonly string[]).includes(v)) return void problem(`'${k}' must be one of: ${allowed.join(", ")}`);
     return v as T;
   };
-  const labels = (): Label[] | undefined => {
-    if (!has("labels")) return undefined;
-    const v = obj.labels;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) return void problem(`'labels' must be a list of label names`);
+  const labels = (k = "labels"): Label[] | undefined => {
+    if (!has(k)) return undefined;
+    const v = obj[k];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) return void problem(`'${k}' must be a list of label names`);
     const list = [...new Set((v as string[]).map((s) => s.trim().toUpperCase()))];
-    if (list.some((l) => !(l in LABELS))) return void problem(`'labels' holds an unknown label (known: ${Object.keys(LABELS).join(", ")})`);
+    if (list.some((l) => !(l in LABELS))) return void problem(`'${k}' holds an unknown label (known: ${Object.keys(LABELS).join(", ")})`);
     return list.length ? (list.sort() as Label[]) : undefined;
   };
   const bool = (k: string): boolean | undefined => {
@@ -258,12 +258,18 @@ function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: stri
   const date = r.date("date", true);
   const onset = r.date("onset");
   if (onset !== undefined && date !== undefined && onset > date) problem("'onset' is after 'date'");
+  // The labels a code implies are always applied (src/domain/dx-labels.ts); a line leaves one
+  // off only by naming it in 'withoutLabels', which the event then records.
   let labels = r.labels();
+  const without = r.labels("withoutLabels");
+  if (without && event !== "add") problem("only an add event has 'withoutLabels'");
   if (code && event === "add") {
     const implied = impliedLabels(code);
-    const missing = implied.filter((l) => !(labels ?? []).includes(l));
-    if (missing.length && env.autoLabel) labels = [...new Set([...(labels ?? []), ...missing])].sort() as Label[];
-    else if (missing.length) onUnlabelled();
+    const notImplied = (without ?? []).filter((l) => !implied.includes(l));
+    if (notImplied.length) problem(`'withoutLabels' names ${notImplied.join(", ")}, which the code does not imply`);
+    const missing = implied.filter((l) => !(labels ?? []).includes(l) && !(without ?? []).includes(l));
+    if (missing.length) labels = [...new Set([...(labels ?? []), ...missing])].sort() as Label[];
+    if (without?.length) onUnlabelled();
   }
   put(rec, {
     event,
@@ -274,6 +280,7 @@ function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: stri
     onset,
     primary: r.bool("primary"),
     labels,
+    withoutLabels: event === "add" ? without : undefined,
   });
   return rec as AnyRecord;
 }

@@ -37,6 +37,7 @@ import type { IsoDate } from "./dates.js";
 import { foldDiagnoses, type DxEventRecord } from "./dx.js";
 import { ChartError } from "./errors.js";
 import { byEventOrder, groupBy } from "./events.js";
+import { dxEventLabels } from "./dx-labels.js";
 import { PART2_LABELS, type Label } from "./labels.js";
 import { foldMedications, type MedEventRecord } from "./med.js";
 import { redactPrivate, type NoteRecord } from "./note.js";
@@ -270,7 +271,8 @@ export function explainShare(input: ShareInput, consent: ShareConsent, today: Is
   const diagnoses: ShareDiagnosis[] = [];
   for (const [, events] of groupBy(input.dx.filter((e) => e.client === profile.id), (e) => e.code)) {
     const ids = events.map((e) => e.id);
-    const all = [...new Set(events.flatMap((e) => (e.labels ?? []) as Label[]))].sort();
+    // implied labels count even where an event was stored without them (src/domain/dx-labels.ts)
+    const all = [...new Set(events.flatMap((e) => dxEventLabels(e)))].sort();
     const bad = unauthorisedLabels(all, cats);
     const cut = events.filter((e) => e.date <= hi);
     const d = cut.length ? foldDiagnoses(cut)[0] : undefined;

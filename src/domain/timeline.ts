@@ -10,6 +10,7 @@ import { byEventOrder } from "./events.js";
 import type { Label } from "./labels.js";
 import { describeMedEvent, foldMedications, medHistoryProblems, type MedEventRecord } from "./med.js";
 import { firstLine, type NoteRecord } from "./note.js";
+import { keptApart } from "./psychotherapy.js";
 
 export const TIMELINE_KINDS = ["note", "med", "dx"] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -65,8 +66,9 @@ export function buildTimeline(
   const kinds = opts.kinds?.length ? opts.kinds : TIMELINE_KINDS;
   const entries: TimelineEntry[] = [];
   if (kinds.includes("note")) {
+    const apart = keptApart(input.notes);
     for (const n of input.notes) {
-      if (n.type === "psychotherapy" && !opts.psychotherapy) continue;
+      if (!opts.psychotherapy && apart(n)) continue;
       entries.push(noteEntry(n));
     }
   }

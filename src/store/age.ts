@@ -38,7 +38,11 @@ async function nativeIdentity(secret: string): Promise<Identity | string> {
   let ourPub: Buffer;
   try {
     const { bech32 } = await import("@scure/base");
-    const raw = Buffer.from(bech32.fromWords(bech32.decode(secret.toLowerCase() as `${string}1${string}`, 1000).words));
+    const { prefix, words } = bech32.decode(secret.toLowerCase() as `${string}1${string}`, 1000);
+    const raw = Buffer.from(bech32.fromWords(words));
+    // Only a plain X25519 identity: a hybrid one (AGE-SECRET-KEY-PQ-1…) also holds 32 bytes,
+    // and is the package's to handle.
+    if (prefix !== "age-secret-key-" || raw.length !== 32) return secret;
     priv = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, raw]), format: "der", type: "pkcs8" });
     ourPub = createPublicKey(priv).export({ format: "der", type: "spki" }).subarray(SPKI_X25519.length);
   } catch {
@@ -47,15 +51,21 @@ async function nativeIdentity(secret: string): Promise<Identity | string> {
   return {
     unwrapFileKey(stanzas) {
       for (const st of stanzas) {
-        if (st.args[0] !== "X25519" || st.args.length !== 2 || st.body.length !== 32) continue;
-        const share = Buffer.from(st.args[1] as string, "base64");
-        if (share.length !== 32) continue;
+        if (st.args[0] !== "X25519") continue;
+        // age spec: an X25519 stanza has exactly one argument, the share in canonical unpadded
+        // base64 of 32 bytes, and a 32-byte body; anything else is a malformed header.
+        const arg = st.args[1] ?? "";
+        const share = Buffer.from(arg, "base64");
+        if (st.args.length !== 2 || share.length !== 32 || share.toString("base64").replace(/=+$/, "") !== arg || st.body.length !== 32) {
+          throw new Error("invalid X25519 stanza");
+        }
         let secretBytes: Buffer;
         try {
           secretBytes = diffieHellman({ privateKey: priv, publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, share]), format: "der", type: "spki" }) });
         } catch {
-          continue;
+          throw new Error("invalid X25519 share"); // a low-order point: the spec requires rejecting it
         }
+        if (secretBytes.every((b) => b === 0)) throw new Error("invalid X25519 share");
         const key = Buffer.from(hkdfSync("sha256", secretBytes, Buffer.concat([share, ourPub]), X25519_LABEL, 32));
         const d = createDecipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
         d.setAuthTag(Buffer.from(st.body.subarray(16)));

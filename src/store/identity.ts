@@ -2,7 +2,7 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { keyError } from "../domain/errors.js";
+import { ChartError, keyError, withCause } from "../domain/errors.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { Env } from "./env.js";
 
@@ -49,8 +49,13 @@ export function parseIdentityFile(text: string, path: string): string {
 export async function loadIdentity(path: string): Promise<Identity> {
   let mode: number;
   try {
-    mode = (await stat(path)).mode;
-  } catch {
+    const st = await stat(path);
+    if (st.isDirectory()) {
+      throw keyError("E_IDENTITY_NOT_FILE", `the identity ${path} is a folder, not an identity file`, "name the identity file itself with --identity FILE (or CHART_IDENTITY)");
+    }
+    mode = st.mode;
+  } catch (e) {
+    if (e instanceof ChartError) throw e;
     throw keyError(
       "E_NO_IDENTITY",
       `no identity at ${path}`,
@@ -64,7 +69,13 @@ export async function loadIdentity(path: string): Promise<Identity> {
       `run: chmod 600 ${path}`,
     );
   }
-  const secret = parseIdentityFile(await readFile(path, "utf8"), path);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw withCause(keyError("E_IDENTITY_UNREADABLE", `the identity ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, "check the file and its permissions"), e);
+  }
+  const secret = parseIdentityFile(text, path);
   const { identityToRecipient } = await import("age-encryption");
   let recipient: string;
   try {

@@ -80,3 +80,9 @@ export async function withLock<T>(gitDir: string, timeoutMs: number, fn: (info: 
     if ((await read(path)) === mine) await rm(path, { force: true });
   }
 }
+
+/** Is the lock held right now by a live writer? (A check before a long step, not a lock.) */
+export async function lockHeld(gitDir: string): Promise<boolean> {
+  const seen = await read(join(gitDir, "chart.lock"));
+  return seen !== "" && !(await ownerGone(seen));
+}

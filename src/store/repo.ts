@@ -3,9 +3,9 @@
  * writing with the identity, recipients and MAC key.
  */
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { keyError, notFound, storageError } from "../domain/errors.js";
+import { invalid, keyError, notFound, storageError, withCause } from "../domain/errors.js";
 import { makeCipher, type Cipher } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { Env } from "./env.js";
@@ -86,7 +86,17 @@ export async function openChart(root: string, identity: Identity, env: Env): Pro
   if (format !== FORMAT) {
     throw storageError("E_FORMAT", `${root} has chart format "${format.slice(0, 20)}", expected "${FORMAT}"`, "upgrade chart");
   }
-  const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8");
+  const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw withCause(
+      keyError("E_NO_RECIPIENTS", `${root} has no readable .chart/recipients (${e.code ?? "error"}): chart cannot tell whom to encrypt for`, "restore it from git (git checkout -- .chart/recipients in the chart)"),
+      e,
+    );
+  });
+  // The record folders must be folders: anything else is a damaged chart, not an internal error.
+  const clients = await stat(join(root, "clients")).catch(() => undefined);
+  if (clients && !clients.isDirectory()) {
+    throw storageError("E_LAYOUT", `${join(root, "clients")} is not a folder`, "move it aside and restore the folder from git (git checkout -- clients), then run chart fsck");
+  }
   const recipients = parseRecipients(recipientsText).map((r) => r.recipient);
   const cipher = await makeCipher(identity.secret, recipients);
   let macKey: Uint8Array;
@@ -139,6 +149,14 @@ export async function initChart(
   textconv: string,
   label: string,
 ): Promise<InitResult> {
+  // A chart inside another chart's folders would nest a repository in it (and its plaintext-free
+  // guarantees would then depend on two .gitignores): refused.
+  for (let dir = dirname(resolve(root)); ; dir = dirname(dir)) {
+    if (await exists(join(dir, ".chart", "format"))) {
+      throw invalid("E_INIT_NESTED", `${root} is inside the chart at ${dir}`, "choose a folder outside any chart");
+    }
+    if (dirname(dir) === dir) break;
+  }
   await mkdir(root, { recursive: true });
   const git = await openGit(root, env);
   const isRepo = await exists(join(root, ".git"));

@@ -43,7 +43,7 @@ describe("editor parts", () => {
 
   it("VISUAL wins over EDITOR; vim and neovim get swap, backup, undo and viminfo turned off", () => {
     expect(editorCommand({ env: { VISUAL: "nano", EDITOR: "vim" } }).cmd).toBe("nano");
-    expect(editorCommand({ env: { VISUAL: "nano" } }).extra).toEqual([]);
+    expect(editorCommand({ env: { VISUAL: "nano" } }).extra).toEqual(["--restricted"]);
     for (const v of ["vim", "/usr/bin/nvim", "vim.basic -p"]) {
       const { extra } = editorCommand({ env: { EDITOR: v } });
       expect(extra.join(" ")).toContain("noswapfile");

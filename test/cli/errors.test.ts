@@ -7,6 +7,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Deps } from "../../src/cli/deps.js";
+import { reportError } from "../../src/cli/report.js";
 import { inprocSandbox, type Inproc, type InprocOptions } from "../support/inproc.js";
 import { git } from "../support/verify.js";
 
@@ -126,14 +128,32 @@ describe("bad input", () => {
     }
   });
 
-  it("an internal error says so without a stack trace, unless CHART_DEBUG=1", async () => {
-    // textconv on a folder: an fs error that is not a ChartError
+  it("a file-system error a user can cause is a storage error (exit 7), without a stack trace unless CHART_DEBUG=1", async () => {
+    // textconv on a folder: EISDIR from the file system, not a ChartError
     const r = await sb.run(["textconv", sb.repo]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toMatch(/^error: a file operation failed: a folder is where a file should be \(EISDIR\)$/m);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    const d = await sb.run(["textconv", sb.repo], { env: { CHART_DEBUG: "1" } });
+    expect(d.stderr).toMatch(/^\s+at /m);
+  });
+
+  it("an internal error says so without a stack trace, unless CHART_DEBUG=1", () => {
+    const sink = () => {
+      let text = "";
+      return { write: (s: string) => ((text += s), true), get text() { return text; } };
+    };
+    const run = (env: Record<string, string>) => {
+      const stderr = sink();
+      const code = reportError(new TypeError("x is undefined"), { env, stderr, isTTY: { stderr: false } } as unknown as Deps, false);
+      return { code, stderr: stderr.text };
+    };
+    const r = run({});
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: internal error$/m);
     expect(r.stderr).toMatch(/^hint: .*CHART_DEBUG=1/m);
     expect(r.stderr).not.toMatch(/^\s+at /m);
-    const d = await sb.run(["textconv", sb.repo], { env: { CHART_DEBUG: "1" } });
-    expect(d.stderr).toMatch(/^\s+at /m);
+    expect(run({ CHART_DEBUG: "1" }).stderr).toMatch(/^\s+at /m);
   });
 });

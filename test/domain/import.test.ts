@@ -6,6 +6,7 @@ import { addDays } from "../../src/domain/dates.js";
 import { checkDxEvent, type DxEventRecord, type DxStatus } from "../../src/domain/dx.js";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId, type IdKind } from "../../src/domain/ids.js";
+import { dxEventLabels } from "../../src/domain/dx-labels.js";
 import { parseImport, toJsonLine, type ImportEnv } from "../../src/domain/import.js";
 import { checkMedEvent, createdAfter, type MedEventRecord, type MedEventType } from "../../src/domain/med.js";
 import { signedContent, type NoteRecord } from "../../src/domain/note.js";
@@ -87,13 +88,19 @@ describe("parseImport: valid input", () => {
     expect(r.issues).toEqual([]);
   });
 
-  it("labels substance-use codes with --auto-label, and counts them otherwise", () => {
-    const sud = { ...strip(dAdd), id: newId("dx"), code: "f1020", primary: false };
+  it("always labels substance-use and HIV codes; leaving one off takes 'withoutLabels', recorded and counted", () => {
+    const sud = { ...strip(dAdd), id: newId("dx"), code: "f1120", primary: false };
     const plain = parseImport(jsonl([strip(client), sud]), env());
-    expect(plain.unlabelled).toBe(1);
-    expect(plain.items[1]?.record.code).toBe("F10.20");
-    const auto = parseImport(jsonl([strip(client), sud]), env({ autoLabel: true }));
-    expect(auto.items[1]?.record.labels).toEqual(["SUD"]);
+    expect(plain.unlabelled).toBe(0);
+    expect(plain.items[1]?.record.code).toBe("F11.20");
+    expect(plain.items[1]?.record.labels).toEqual(["SUD"]);
+    const off = parseImport(jsonl([strip(client), { ...sud, withoutLabels: ["SUD"] }]), env());
+    expect(off.issues).toEqual([]);
+    expect(off.unlabelled).toBe(1);
+    expect(off.items[1]?.record.labels).toBeUndefined();
+    expect((off.items[1]?.record as { withoutLabels?: string[] }).withoutLabels).toEqual(["SUD"]);
+    const wrong = parseImport(jsonl([strip(client), { ...sud, withoutLabels: ["HIV"] }]), env());
+    expect(wrong.issues.map((i) => i.message).join()).toMatch(/does not imply/);
   });
 });
 
@@ -257,7 +264,15 @@ describe("round trip", () => {
           const r = parseImport(text, env({ today: "2030-01-01" }));
           expect(r.issues).toEqual([]);
           const back = new Map(r.items.map((i) => [i.record.id, i.record]));
-          for (const rec of records) expect(back.get(rec.id)).toEqual(rec);
+          // implied labels (SUD for F10-F19 but F17, ...) are added on import: expected back
+          const withImplied = (rec: BaseRecord): BaseRecord => {
+            const d = rec as DxEventRecord;
+            if (d.kind !== "dx" || d.event !== "add") return rec;
+            const labels = dxEventLabels(d);
+            const { labels: _l, ...rest } = d;
+            return (labels.length ? { ...rest, labels } : rest) as BaseRecord;
+          };
+          for (const rec of records) expect(back.get(rec.id)).toEqual(withImplied(rec));
           expect(back.size).toBe(records.length);
         },
       ),

@@ -13,6 +13,7 @@ import { addDays } from "../../src/domain/dates.js";
 import { foldDiagnoses, type DxEventRecord, type DxStatus } from "../../src/domain/dx.js";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId, type IdKind } from "../../src/domain/ids.js";
+import { dxEventLabels } from "../../src/domain/dx-labels.js";
 import type { Label } from "../../src/domain/labels.js";
 import { foldMedications, type MedEventRecord } from "../../src/domain/med.js";
 import { WITHHELD_MARKER, type NoteRecord, type NoteType } from "../../src/domain/note.js";
@@ -346,7 +347,7 @@ const allOk = (ls: readonly Label[] | undefined, cats: readonly ShareCategory[])
 function expectedStatus(b: Built): "active" | "refused" {
   const g = b.grant;
   if (g.client !== b.input.profile.id) return "refused";
-  if (b.revocations.some((r) => r.date <= b.today)) return "refused";
+  if (b.revocations.length) return "refused"; // in effect once recorded, whatever its date
   if (g.signed > b.today) return "refused";
   if (g.expires && g.expires < b.today) return "refused";
   if (g.categories.includes("psychotherapy-notes") && g.categories.length > 1) return "refused";
@@ -421,7 +422,8 @@ function expected(b: Built): Expected {
   }
   for (const d of b.dxMarkers) {
     const events = b.input.dx.filter((e) => e.code === d.code);
-    const allLabels = events.flatMap((e) => (e.labels ?? []) as Label[]);
+    // a code's implied labels (SUD, HIV) count whether or not the event stored them
+    const allLabels = events.flatMap((e) => dxEventLabels(e));
     const cut = events.filter((e) => e.date <= hi);
     const f = cut.length ? foldDiagnoses(cut)[0] : undefined;
     const ok = cats.includes("diagnoses") && !!f && allOk(allLabels, cats) && !(lo && f.resolved && f.resolved < lo);
@@ -662,7 +664,8 @@ describe("selectShare: rules", () => {
     expect(code(() => sel({}, grant({ signed: "2024-06-02" })))).toBe("3:E_CONSENT_NOT_SIGNED");
     const rev: ConsentRevocation = { chart: 1, kind: "consent", event: "revoke", id: nid("consent"), client: CID, created: "2024-05-01T00:00:00Z", revokes: GID, date: "2024-05-01" };
     expect(code(() => sel({}, grant(), [rev]))).toBe("3:E_CONSENT_REVOKED");
-    expect(code(() => sel({}, grant(), [{ ...rev, date: "2024-06-02" }]))).toBe("ok"); // not yet in effect
+    // dated "tomorrow" by a device in a zone ahead (Pacific/Kiritimati): in effect once recorded
+    expect(code(() => sel({}, grant(), [{ ...rev, date: "2024-06-02" }]))).toBe("3:E_CONSENT_REVOKED");
     expect(code(() => sel({}, grant({ client: OTHER })))).toBe("3:E_CONSENT_OTHER_CLIENT");
     expect(code(() => sel({}, grant({ categories: ["notes", "psychotherapy-notes"] })))).toBe("3:E_CONSENT_PSYCHOTHERAPY_COMBINED");
   });

@@ -71,7 +71,8 @@ describe("chart dx", () => {
     expect(gad.stdout.trim()).toMatch(/^dx_/);
     const sud = sb.run(["dx", "add", "dana", "F10.20", "--date", "2025-01-05"]);
     expect(sud.stderr).toMatch(/labelled SUD/);
-    sb.ok(["dx", "add", "dana", "F10.10", "--no-auto-label", "--status", "provisional"]);
+    refused(sb, ["dx", "add", "dana", "F10.10", "--no-auto-label"], 2, "E_AUTO_LABEL_ALWAYS");
+    sb.ok(["dx", "add", "dana", "F10.10", "--without-label", "SUD", "--status", "provisional"]);
     const unknown = sb.run(["dx", "add", "dana", "F99.9", "--description", "Something rare"]);
     expect(unknown.code).toBe(0);
     expect(unknown.stderr).toMatch(/F99\.9 is not in chart's list/);

@@ -173,8 +173,8 @@ describe("chart share", () => {
     const dir = outside();
     sb.ok(["share", cid, "--consent", consent, "--out", dir, "--format", "json"]);
     const again = sb.run(["share", cid, "--consent", consent, "--out", dir, "--format", "json"]);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain("--yes");
+    expect(again.code).toBe(5);
+    expect(again.stderr).toContain("--force");
     expect(commits(sb)).toBe(before + 1);
   });
 

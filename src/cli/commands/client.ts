@@ -12,10 +12,12 @@ import {
 import { parseDate, stamp } from "../../domain/dates.js";
 import { invalid } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
+import { isPsychotherapyNote } from "../../domain/psychotherapy.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
-import { editText } from "../editor.js";
+import { assertCanEdit, editText } from "../editor.js";
+import { preflightWrite } from "../../store/preflight.js";
 import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter, required } from "../prompt.js";
 import { recordJson } from "../views.js";
@@ -161,8 +163,8 @@ export function registerClient(program: Command, reg: Registrar): void {
           ...recordJson(c),
           lastService: lastService ?? null,
           retainUntil: retentionDate(c, lastService),
-          notes: notes.records.filter((n) => n.type !== "psychotherapy" && n.type !== "addendum").length,
-          psychotherapyNotes: notes.records.filter((n) => n.type === "psychotherapy").length,
+          notes: notes.records.filter((n) => !isPsychotherapyNote(n) && n.type !== "addendum").length,
+          psychotherapyNotes: notes.records.filter((n) => n.type !== "addendum" && isPsychotherapyNote(n)).length,
           ...summary.json,
         };
         if (ctx.out.json) return ctx.out.data(view);
@@ -193,6 +195,8 @@ export function registerClient(program: Command, reg: Registrar): void {
         let fields = fieldsFrom(ctx, opts);
         if (Object.keys(fields).length === 0) {
           const current = Object.fromEntries(CLIENT_EDITABLE.map((k) => [k, c[k] ?? ""]));
+          assertCanEdit(ctx.deps);
+          await preflightWrite(await ctx.chart()); // the lock and keys, before anything is typed
           const text = await editText(ctx.deps, `# Edit the profile; clear a value to remove it. Lines starting with # are ignored.\n${stringify(current, { lineWidth: 0 })}`, "profile.yaml");
           let parsed: unknown;
           try {

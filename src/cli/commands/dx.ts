@@ -17,9 +17,10 @@ import {
 } from "../../domain/dx.js";
 import { invalid, usageError } from "../../domain/errors.js";
 import { byEventOrder } from "../../domain/events.js";
+import { labelsForNewDx } from "../../domain/dx-labels.js";
 import { describeIcd10, icd10Category, impliedLabels, parseIcd10, siblingCodes } from "../../domain/icd10.js";
 import { shortId } from "../../domain/ids.js";
-import { checkLabels, LABELS, type Label } from "../../domain/labels.js";
+import { checkLabels, LABELS } from "../../domain/labels.js";
 import { createdAfter } from "../../domain/med.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
@@ -132,7 +133,8 @@ export function registerDx(program: Command, reg: Registrar): void {
     .option("-d, --date <date>", "date of the diagnosis, YYYY-MM-DD (default today)")
     .option("--primary", "the primary diagnosis (takes the flag off any other)")
     .option("-l, --label <label>", "sensitivity label (repeatable): SUD, HIV, SDV, PSY, ...", collect)
-    .option("--no-auto-label", "do not add the labels the code implies (SUD for F10-F19 except F17, HIV for B20/Z21)")
+    .option("--without-label <label>", "leave off a label the code implies (SUD for F10-F16/F18/F19 and SUD Z codes, HIV for B20/Z21/...); recorded in the chart", collect)
+    .option("--no-auto-label", "refused: implied labels are always applied (use --without-label LABEL)")
     .option("--allow-future", "accept dates in the future")
     .action(
       reg.action(async (ctx, [q, c], opts) => {
@@ -142,22 +144,31 @@ export function registerDx(program: Command, reg: Registrar): void {
         const onset = ctx.optionalDate(opts.onset, "onset", { allowFuture: !!opts.allowFuture });
         const given = descriptionOpt(opts);
         const description = given ?? describeIcd10(code);
+        if (opts.autoLabel === false) {
+          throw usageError(
+            "E_AUTO_LABEL_ALWAYS",
+            "the labels a code implies are always applied (--no-auto-label is no longer accepted)",
+            `to leave one off, name it: --without-label ${impliedLabels(code)[0] ?? "LABEL"} (recorded in the chart)`,
+          );
+        }
         const flagged = checkLabels(opts.label as string[] | undefined) ?? [];
-        const implied = opts.autoLabel === false ? [] : impliedLabels(code).filter((x) => !flagged.includes(x));
-        const labels = [...new Set([...flagged, ...implied])].sort() as Label[];
+        const leftOff = checkLabels(opts.withoutLabel as string[] | undefined) ?? [];
+        const { labels, added: implied, without } = labelsForNewDx(code, flagged, leftOff);
         const l = await load(ctx, q as string);
         const e: DxEventRecord = { chart: 1, kind: "dx", id: ctx.newId("dx"), client: l.client.id, created: createdAfter(stamp(ctx.deps.now()), l.events), event: "add", code, date, status };
         if (description !== undefined) e.description = description;
         if (onset !== undefined) e.onset = onset;
         if (opts.primary) e.primary = true;
         if (labels.length) e.labels = labels;
+        if (without.length) e.withoutLabels = without;
         checkDxEvent(l.events, e);
         const demote = opts.primary ? demotions(ctx, l, code, date) : [];
         for (const d of demote) checkDxEvent([...l.events, e], d);
         warnUnknown(ctx, code, description !== undefined);
         if (implied.length) {
-          ctx.out.info(`labelled ${implied.join(", ")} (${implied.map((x) => LABELS[x]).join("; ")}); pass --no-auto-label to leave it off`);
+          ctx.out.info(`labelled ${implied.join(", ")} (${implied.map((x) => LABELS[x]).join("; ")}), as ${code} implies`);
         }
+        if (without.length) ctx.out.warn(`${without.join(", ")} left off ${code} as asked; the diagnosis event records it`);
         if (l.client.status === "discharged") ctx.out.warn(`client ${shortId(l.client.id)} is discharged`);
         await write(ctx, [e, ...demote], "chart: add diagnosis");
       }),

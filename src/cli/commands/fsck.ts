@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ChartError } from "../../domain/errors.js";
 import { fsck, repair } from "../../store/fsck.js";
+import { recoverPendingShares } from "../../store/pending-shares.js";
 import type { Registrar } from "../program.js";
 
 export function registerFsck(program: Command, reg: Registrar): void {
@@ -15,6 +16,10 @@ export function registerFsck(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const decrypt = !!opts.decrypt || !!opts.repair;
         const report = await fsck(chart, { decrypt });
+        if (opts.repair) {
+          const shares = await recoverPendingShares(chart);
+          if (shares.cleaned) ctx.out.info(`finished ${shares.cleaned} interrupted share(s) (${shares.recorded} disclosure(s) recorded)`);
+        }
         if (opts.repair && (report.uncommitted.length || report.tempFiles.length)) {
           await repair(chart, report);
           ctx.out.info(`recovered ${report.uncommitted.length} uncommitted file(s), removed ${report.tempFiles.length} temp file(s)`);

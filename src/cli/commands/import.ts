@@ -19,6 +19,7 @@ import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
 import { readStream } from "../text-input.js";
+import { terminalSafe } from "../safe-text.js";
 
 /** Every record id in the chart with its client id, from file names alone (nothing decrypted). */
 async function existingIds(chart: Chart): Promise<Map<string, string>> {
@@ -47,7 +48,7 @@ async function readInput(ctx: Ctx, file: string): Promise<string> {
 }
 
 function refuse(ctx: Ctx, file: string, issues: readonly ImportIssue[], capped: boolean): never {
-  if (!ctx.out.json) for (const i of issues) ctx.deps.stderr.write(`line ${i.line}: ${i.message}\n`);
+  if (!ctx.out.json) for (const i of issues) ctx.deps.stderr.write(`line ${i.line}: ${terminalSafe(i.message)}\n`);
   const n = issues.length;
   throw new ChartError(
     "invalid",
@@ -65,7 +66,7 @@ export function registerImport(program: Command, reg: Registrar): void {
     .argument("<file>", "a .jsonl file, or - for standard input")
     .option("--dry-run", "check every line and print the counts; write nothing")
     .option("--allow-future", "accept dates in the future")
-    .option("--auto-label", "add the labels diagnosis codes imply (SUD for F10-F19 except F17, HIV for B20/Z21)")
+    .option("--auto-label", "no effect: the labels diagnosis codes imply (SUD, HIV) are always added; a line leaves one off with 'withoutLabels'")
     .action(
       reg.action(async (ctx, [file], opts) => {
         const text = await readInput(ctx, file as string);
@@ -112,7 +113,7 @@ export function registerImport(program: Command, reg: Registrar): void {
           ctx.out.warn(`${result.signedOnImport} note${result.signedOnImport === 1 ? "" : "s"} marked signed had no signature: signed on import by you, now`);
         }
         if (result.unlabelled) {
-          ctx.out.warn(`${result.unlabelled} diagnosis event${result.unlabelled === 1 ? " has a code" : "s have codes"} that imply a sensitivity label (e.g. SUD) the line does not carry; pass --auto-label to add it`);
+          ctx.out.warn(`${result.unlabelled} diagnosis event${result.unlabelled === 1 ? " leaves" : "s leave"} off a label the code implies ('withoutLabels'), as the file asks; each event records it`);
         }
         const counts = result.counts;
         const total = counts.clients + counts.notes + counts.meds + counts.dx;

@@ -2,8 +2,9 @@
 import type { Command } from "commander";
 import { displayName } from "../../domain/client.js";
 import { parseDate, stamp } from "../../domain/dates.js";
-import { invalid, usageError } from "../../domain/errors.js";
+import { ChartError, errorFor, invalid, notFound, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
+import { isPsychotherapyNote } from "../../domain/psychotherapy.js";
 import { checkLabels } from "../../domain/labels.js";
 import {
   TEMPLATE_DEFAULT_TYPE,
@@ -22,11 +23,15 @@ import {
 import { clinicianName } from "../../store/clinician.js";
 import { contentHash } from "../../store/hash.js";
 import { locate } from "../../store/locate.js";
+import { listDrafts, removeDraft, saveDraft } from "../../store/drafts.js";
+import { preflightWrite } from "../../store/preflight.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
 import { listTemplates, loadTemplate } from "../../store/templates.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
 import { textFromFlagsOrEditor } from "../text-input.js";
+import { bufferBase } from "../editor.js";
+import { join } from "node:path";
 import { recordJson } from "../views.js";
 
 function textOptions(cmd: Command): Command {
@@ -47,6 +52,46 @@ async function sign(ctx: Ctx, n: NoteRecord): Promise<NoteRecord> {
       hash: contentHash(signedContent(n)),
     },
   };
+}
+
+/**
+ * Commit what the user wrote in the editor; if the write fails now (a writer took the lock while
+ * the editor was open, a full disk, ...), keep it as a draft encrypted to this device and say
+ * how to bring it back. Text given by -m or -F is still at hand and is not kept.
+ */
+async function commitKeeping(ctx: Ctx, records: NoteRecord[], message: string, edited: boolean): Promise<void> {
+  const chart = await ctx.chart();
+  try {
+    await commitRecords(chart, records, message);
+  } catch (e) {
+    if (!edited) throw e;
+    const id = `dr_${Buffer.from(ctx.deps.random(8)).toString("hex")}`;
+    let where: string;
+    try {
+      where = await saveDraft(chart, { id, saved: stamp(ctx.deps.now()), message, records }, draftFallback(ctx));
+    } catch {
+      throw e;
+    }
+    const inRam = !where.startsWith(chart.gitDir);
+    const base = e instanceof ChartError ? e : undefined;
+    const err = errorFor(
+      base?.code ?? "E_WRITE",
+      `${base?.message ?? "the note could not be written"}; your text is kept, encrypted to this device, as draft ${id}${inRam ? " (in the private RAM folder: write it back before a reboot)" : ""}`,
+      `${base?.hint ? `${base.hint}; then ` : ""}write it with: chart note recover ${id}`,
+      { draft: id },
+      { cause: e },
+    );
+    throw err;
+  }
+}
+
+/** Where drafts go when the chart itself cannot be written: the private RAM folder, if any. */
+function draftFallback(ctx: Ctx): string | undefined {
+  try {
+    return join(bufferBase(ctx.deps), `chart-drafts-${process.getuid?.() ?? "user"}`);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resolve NOTE, or CLIENT NOTE (the client narrows the search). */
@@ -81,12 +126,12 @@ function printNote(ctx: Ctx, n: NoteRecord, addenda: NoteRecord[], clientName: s
   ].filter(Boolean);
   for (const l of meta) ctx.out.line(l);
   ctx.out.line("");
-  ctx.deps.stdout.write(n.body);
+  ctx.out.text(n.body);
   for (const a of addenda) {
     ctx.out.line("");
     ctx.out.line(c.bold(`Addendum ${a.id} (${a.date}${a.signed ? `, signed by ${a.signed.by} at ${a.signed.at}` : ""})`));
     ctx.out.line("");
-    ctx.deps.stdout.write(a.body);
+    ctx.out.text(a.body);
   }
 }
 
@@ -121,7 +166,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           (hasText ? "free" : (deps.env.CHART_TEMPLATE || "soap"));
         const template = await loadTemplate(templateName, chart.root);
         const type: NoteType = kindFlag ?? (template.type ? checkNoteType(template.type) : TEMPLATE_DEFAULT_TYPE[templateName] ?? "progress");
-        const { text, edited } = await textFromFlagsOrEditor(deps, opts as { message?: string[]; file?: string }, template.body);
+        const { text, edited } = await textFromFlagsOrEditor(deps, opts as { message?: string[]; file?: string }, template.body, () => preflightWrite(chart));
         if (edited && normaliseBody(text) === normaliseBody(template.body)) {
           throw invalid("E_UNCHANGED", "the template was left unchanged; nothing was written", "write the note in the editor and save, or pass -m TEXT");
         }
@@ -143,7 +188,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (cpt !== undefined) rec.cpt = cpt;
         if (labels) rec.labels = labels;
         if (opts.sign) rec = await sign(ctx, rec);
-        await commitRecords(chart, [rec], "chart: add note");
+        await commitKeeping(ctx, [rec], "chart: add note", edited);
         if (ctx.out.json) ctx.out.data({ id: rec.id, client: client.id, status: rec.status });
         else ctx.out.line(rec.id);
       }),
@@ -174,7 +219,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const addenda = countAddenda(records);
         const shown = records
           .filter((n) => n.type !== "addendum")
-          .filter((n) => (opts.psychotherapy ? n.type === "psychotherapy" : n.type !== "psychotherapy"))
+          .filter((n) => (opts.psychotherapy ? isPsychotherapyNote(n) : !isPsychotherapyNote(n)))
           .filter((n) => !kind || n.type === kind)
           .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
           .sort(byNewest)
@@ -223,9 +268,12 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (opts.cpt !== undefined) next.cpt = checkCpt(String(opts.cpt));
         if (opts.label) next.labels = checkLabels(opts.label as string[]);
         const metaOnly = (opts.date || opts.duration || opts.cpt || opts.label) && opts.message === undefined && opts.file === undefined;
+        let edited = false;
         if (!metaOnly) {
-          const { text } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, n.body);
-          next.body = checkBody(text);
+          const chart = await ctx.chart();
+          const got = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, n.body, () => preflightWrite(chart));
+          next.body = checkBody(got.text);
+          edited = got.edited;
         }
         if (JSON.stringify(recordJson(next)) === JSON.stringify(recordJson(n))) {
           ctx.out.info("no changes; nothing written");
@@ -233,7 +281,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           return;
         }
         next.updated = stamp(ctx.deps.now());
-        await commitRecords(await ctx.chart(), [next], "chart: edit note");
+        await commitKeeping(ctx, [next], "chart: edit note", edited);
         if (ctx.out.json) ctx.out.data({ id: n.id, changed: true });
         else ctx.out.info(`updated ${shortId(n.id)}`);
       }),
@@ -263,7 +311,8 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "addenda attach to the original note", `amend ${shortId(n.addendumTo ?? "")} instead`);
         if (n.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(n.id)} is a draft: edit it instead`, `chart note edit ${shortId(n.id)}`);
         const date = ctx.date(opts.date, "date");
-        const { text } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, "");
+        const chart = await ctx.chart();
+        const { text, edited } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, "", () => preflightWrite(chart));
         const body = checkBody(text);
         const add: NoteRecord = {
           chart: 1,
@@ -280,9 +329,49 @@ export function registerNote(program: Command, reg: Registrar): void {
         };
         if (n.labels) add.labels = n.labels;
         const signedAdd = await sign(ctx, add);
-        await commitRecords(await ctx.chart(), [signedAdd], "chart: amend note");
+        await commitKeeping(ctx, [signedAdd], "chart: amend note", edited);
         if (ctx.out.json) ctx.out.data({ id: signedAdd.id, addendumTo: n.id });
         else ctx.out.line(signedAdd.id);
+      }),
+    );
+
+  note
+    .command("recover")
+    .description("list notes kept (encrypted to this device) when a write failed after the editor closed; write one back")
+    .argument("[draft]", "the draft to write (dr_...)")
+    .option("--discard", "delete the draft instead of writing it")
+    .action(
+      reg.action(async (ctx, [which], opts) => {
+        const chart = await ctx.chart();
+        const { drafts, unreadable } = await listDrafts(chart, draftFallback(ctx));
+        for (const u of unreadable) ctx.out.warn(`draft ${u} cannot be decrypted with this identity (skipped)`);
+        if (which === undefined) {
+          if (ctx.out.json) return ctx.out.data(drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((r) => recordJson(r)) })));
+          if (drafts.length === 0) return ctx.out.info("no drafts");
+          ctx.out.table(
+            drafts.map((d) => {
+              const n = d.records[0] as NoteRecord | undefined;
+              return [d.id, d.saved, n ? shortId(n.client) : "", n?.type ?? "", n ? firstLine(n.body) : ""];
+            }),
+            ["DRAFT", "SAVED", "CLIENT", "KIND", "FIRST LINE"],
+          );
+          return;
+        }
+        const d = drafts.find((x) => x.id === which);
+        if (!d) throw notFound("E_NO_DRAFT", `no draft ${String(which)}`, "list them with: chart note recover");
+        if (opts.discard) {
+          await removeDraft(chart, d.id, draftFallback(ctx));
+          return ctx.out.info(`discarded ${d.id}`);
+        }
+        // A draft replacing a note (an edit) is written only while that note is still a draft.
+        for (const r of d.records as NoteRecord[]) {
+          const current = await readRecord<NoteRecord>(chart, "note", r.client, r.id).catch(() => undefined);
+          if (current) assertEditable(current);
+        }
+        await commitRecords(chart, d.records, d.message);
+        await removeDraft(chart, d.id, draftFallback(ctx));
+        if (ctx.out.json) ctx.out.data({ draft: d.id, written: d.records.map((r) => r.id) });
+        else for (const r of d.records) ctx.out.line(r.id);
       }),
     );
 

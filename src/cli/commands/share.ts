@@ -1,10 +1,12 @@
 /**
- * chart share CLIENT --consent ID: build the bundle an authorization allows (DESIGN.md section 7)
- * and record the disclosure. Refusals and --dry-run write nothing; a share that writes output
- * commits exactly one disclosure record ("chart: record disclosure") before the files appear
- * under their names.
+ * chart share CLIENT --consent ID: build the bundle an authorization allows (docs/sharing.md)
+ * and record the disclosure. Refusals and --dry-run write nothing. A share that writes output
+ * publishes the whole bundle in one rename (nothing visible before it is complete), then commits
+ * exactly one disclosure record ("chart: record disclosure"); a killed run is finished by the
+ * next command (src/store/pending-shares.ts).
  */
-import { resolve } from "node:path";
+import { rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
@@ -15,19 +17,9 @@ import type { MedEventRecord } from "../../domain/med.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { describeShare, explainShare, type Selection } from "../../domain/selection.js";
 import type { ShareView } from "../../domain/share-view.js";
-import {
-  AGE_SUFFIX,
-  bundleHash,
-  checkFormats,
-  checkOutDir,
-  encryptBundle,
-  existingFiles,
-  FILE_NAMES,
-  MANIFEST_FILE,
-  renderBundle,
-  stageBundle,
-  type Encryption,
-} from "../../export/bundle.js";
+import { bundleHash, checkFormats, checkOutDir, encryptBundle, MANIFEST_FILE, renderBundle, type Encryption } from "../../export/bundle.js";
+import { destinationState, discard, planPublish, publish, stage } from "../../export/publish.js";
+import { recoverPendingShares, removePending, writePending } from "../../store/pending-shares.js";
 import { checkRecipient } from "../../store/age.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
@@ -113,7 +105,8 @@ export function registerShare(program: Command, reg: Registrar): void {
     .option("--passphrase", "encrypt the files with a passphrase ($CHART_SHARE_PASSPHRASE, or asked on the terminal)")
     .option("--plaintext", "write unencrypted files even when the authorization carries the recipient's key")
     .option("--dry-run", "show what would be shared and what withheld; write nothing")
-    .option("-y, --yes", "replace bundle files already in the output directory")
+    .option("-f, --force", "replace an output directory that already holds files, entirely")
+    .option("-y, --yes", "the same as --force (answers the question on a terminal)")
     .action(
       reg.action(async (ctx, [q], opts) => {
         const { deps } = ctx;
@@ -158,21 +151,18 @@ export function registerShare(program: Command, reg: Registrar): void {
           encryption = { recipients: [await checkRecipient(consent.grant.recipient.ageRecipient)] };
           how = "recipient";
         }
-        const suffix = encryption ? AGE_SUFFIX : "";
-        const names = [...formats.map((f) => FILE_NAMES[f]), MANIFEST_FILE].map((n) => n + suffix);
-        const present = await existingFiles(dir, names);
-        if (present.length && !(await confirm(deps, !!opts.yes, `Replace ${present.join(", ")} in ${dir}?`))) {
-          throw conflict("E_SHARE_EXISTS", `${present.join(", ")} already in ${dir}; nothing was written`, "pass --yes to replace them, or choose another --out");
-        }
-
-        if (encryption) {
-          const stale = await existingFiles(dir, [...formats.map((f) => FILE_NAMES[f]), MANIFEST_FILE]);
-          if (stale.length) ctx.out.warn(`plaintext files from an earlier bundle remain in ${dir}: ${stale.join(", ")}`);
+        // The destination: absent or empty, or replaced entirely when asked (src/export/publish.ts).
+        const replace = !!(opts.force || opts.yes);
+        const state = await destinationState(dir);
+        if (state.entries.length && !replace) {
+          const shown = state.entries.slice(0, 5).join(", ") + (state.entries.length > 5 ? ", ..." : "");
+          if (!canPrompt(deps) || !(await confirm(deps, false, `${dir} already holds ${shown}. Replace the whole folder with the new bundle?`))) {
+            throw conflict("E_SHARE_EXISTS", `${dir} already holds files (${shown}); nothing was written`, "choose a new or empty --out folder, or pass --force (or --yes) to replace the folder entirely");
+          }
         }
         const { files, manifest } = await renderBundle(view, formats);
         const plain = [...files, manifest];
         const written = encryption ? await encryptBundle(plain, encryption) : plain;
-        const staged = await stageBundle(dir, written);
         const now = deps.now();
         const disclosure: DisclosureRecord = {
           chart: 1,
@@ -196,13 +186,31 @@ export function registerShare(program: Command, reg: Registrar): void {
           disclosure.encryptedFiles = written.map((f) => ({ name: f.name, sha256: f.sha256 }));
           disclosure.encryption = how;
         }
+        // Journal, stage beside the destination, publish in one rename, then record the
+        // disclosure: a run killed anywhere is finished by the next command (no plaintext left,
+        // and a disclosure exactly when the whole bundle was published).
+        await recoverPendingShares(chart);
+        const tag = `${process.pid}-${Buffer.from(deps.random(6)).toString("hex")}`;
+        const plan = planPublish(dir, tag);
+        await writePending(chart, { tag, pid: process.pid, ...plan, disclosure, files: written.map((f) => ({ name: f.name, sha256: f.sha256 })) });
+        try {
+          await stage(plan, written);
+          await publish(plan, replace);
+        } catch (e) {
+          await discard(plan);
+          await removePending(chart, tag);
+          throw e;
+        }
         try {
           await commitRecords(chart, [disclosure], "chart: record disclosure");
         } catch (e) {
-          await staged.abort();
+          // No bundle without its disclosure: take it back, and say so.
+          await rm(dir, { recursive: true, force: true });
+          await removePending(chart, tag);
           throw e;
         }
-        const paths = await staged.publish();
+        await removePending(chart, tag);
+        const paths = written.map((f) => join(dir, f.name));
         if (!encryption) ctx.out.warn(`the bundle in ${dir} is plaintext: keep it safe, send it over a secure channel, and delete it once delivered`);
         if (ctx.out.json) {
           ctx.out.data({ disclosure: disclosure.id, consent: consent.grant.id, bundleHash: disclosure.bundleHash, out: dir, files: paths, encrypted: !!encryption, items: view.items.length, withheld: view.withheld });

@@ -1,7 +1,8 @@
 /** chart textconv FILE: git's diff driver; prints a record's decrypted text (hidden). */
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
+import { KIND_DIR, recordPath, type RecordKind } from "../../domain/record.js";
 import { keyError } from "../../domain/errors.js";
 import type { Registrar } from "../program.js";
 
@@ -21,7 +22,15 @@ export function registerTextconv(program: Command, reg: Registrar): void {
         } catch {
           throw keyError("E_DECRYPT", `${file as string} cannot be decrypted (corrupted, or not encrypted to this identity)`, "see chart fsck");
         }
-        ctx.deps.stdout.write(plain.replace(/[ \n]+$/, "\n"));
+        // git hands the driver a temporary copy of each blob: the record is named from its own
+        // content, so `git log -p` leaves its reads in the access log like any other command.
+        const field = (k: string) => new RegExp(`^${k}: ([a-z0-9_]+)$`, "m").exec(plain)?.[1];
+        const kind = field("kind");
+        const id = field("id");
+        const client = field("client") ?? (kind === "client" ? id : undefined);
+        if (kind && id && client && kind in KIND_DIR) chart.touched.read.add(recordPath(kind as RecordKind, client, id));
+        else chart.touched.read.add(`unknown/${basename(file as string)}`);
+        ctx.out.text(plain.replace(/[ \n]+$/, "\n"));
       }),
     );
 }
