@@ -8,9 +8,16 @@
  * addendum (addenda point at their note with relatesTo "appends"), the Consent, and a Provenance
  * over everything.
  *
- * Deterministic: fullUrls are name-based UUIDs (RFC 4122 version 5) of record ids, so the same
- * view gives the same JSON, and the same note keeps its UUID across bundles.
+ * Identity: the Bundle, Composition and Provenance take name-based UUIDs (RFC 4122 version 5)
+ * of the document id (the disclosure's id, set by `chart share`), so every share is its own
+ * document; clinical resources take UUIDs of their record ids, so the same note keeps its UUID
+ * across bundles. The same view gives the same JSON.
  * Only what the view carries is written: no field is guessed or filled in.
+ *
+ * Security labels follow the HL7 FHIR DS4P IG (docs/bundle-format.md quotes the rules): one
+ * confidentiality code per labelled resource, sensitivity codes, the `42CFRPart2` policy on
+ * Part 2 material, and the `NORDSCLCD` refrain on the labelled clinical resources, never in
+ * the high-water-mark labels of the Bundle or of a DocumentReference.
  */
 import { createHash } from "node:crypto";
 import { CATEGORY_LABELS, type ShareCategory } from "../domain/consent.js";
@@ -18,7 +25,7 @@ import { LABELS, PART2_LABELS, type Label } from "../domain/labels.js";
 import { LABEL_SYSTEM } from "../domain/labels.js";
 import type { NoteType } from "../domain/note.js";
 import type { ShareAddendum, ShareDiagnosis, ShareMedication, ShareNote, ShareView } from "../domain/share-view.js";
-import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../domain/share-view.js";
+import { CONFIDENTIALITY_NOTICE, PART2_NOTICE, WITHHELD_NOTICE } from "../domain/share-view.js";
 
 export type FhirResource = { resourceType: string } & Record<string, unknown>;
 type Json = Record<string, unknown>;
@@ -66,12 +73,14 @@ const PURPOSE_CODES: Record<string, [string, string]> = {
 
 export function renderFhir(view: ShareView): FhirResource {
   const c = view.consent;
+  const doc = documentKey(view);
   const ids = {
-    bundle: uuid(`bundle:${c.id}:${view.generatedAt}`),
-    composition: uuid(`composition:${c.id}:${view.generatedAt}`),
-    provenance: uuid(`provenance:${c.id}:${view.generatedAt}`),
+    bundle: uuid(`bundle:${doc}`),
+    composition: uuid(`composition:${doc}`),
+    provenance: uuid(`provenance:${doc}`),
     patient: uuid(`patient:${view.clientId}`),
-    practitioner: uuid(`practitioner:${c.discloser}`),
+    // Not the name alone (two clinicians share names): the discloser within this document.
+    practitioner: uuid(`practitioner:${doc}:${c.discloser}`),
     consent: uuid(`consent:${c.id}`),
   };
   const ref = (id: string): Json => ({ reference: `urn:uuid:${id}` });
@@ -114,14 +123,17 @@ export function renderFhir(view: ShareView): FhirResource {
     sections.push(section("Psychotherapy notes", undefined, psychotherapy.map((x) => ref(x.id)), noteLines(view.psychotherapyNotes)));
   }
   sections.push(section("Authorization", undefined, [ref(ids.consent)], consentLines(view)));
-  sections.push(textSection("Withheld from this disclosure", withheldLines(view)));
+  sections.push(textSection("Withheld from this disclosure", [WITHHELD_NOTICE]));
   sections.push(textSection("Notices", view.part2 ? [CONFIDENTIALITY_NOTICE, PART2_NOTICE] : [CONFIDENTIALITY_NOTICE]));
 
-  const documentSecurity = [confidentialityR(), ...view.labels.map(labelCoding), ...(view.part2 ? [nordslcd()] : [])];
+  // High-water mark of the whole document: confidentiality, sensitivity, policy; no refrain.
+  const bundleSecurity = [confidentialityR(), ...view.labels.map(labelCoding), ...(view.part2 ? [part2Policy()] : [])];
+  // The Composition carries the document's handling caveats, the Part 2 refrain included.
+  const compositionSecurity = [...bundleSecurity, ...(view.part2 ? [nordscld()] : [])];
   const composition: FhirResource = {
     resourceType: "Composition",
     id: ids.composition,
-    meta: { security: documentSecurity },
+    meta: { security: compositionSecurity },
     identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${ids.composition}` },
     status: "final",
     type: { coding: [{ system: LOINC, code: "34133-9", display: "Summary of episode note" }] },
@@ -163,7 +175,7 @@ export function renderFhir(view: ShareView): FhirResource {
   const bundle: FhirResource = {
     resourceType: "Bundle",
     id: ids.bundle,
-    meta: { security: documentSecurity },
+    meta: { security: bundleSecurity },
     identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${ids.bundle}` },
     type: "document",
     timestamp: view.generatedAt,
@@ -265,7 +277,7 @@ function noteResource(n: ShareNote, id: string, subject: Json): FhirResource {
   return {
     resourceType: "DocumentReference",
     id,
-    meta: security(n.labels),
+    meta: security(n.labels, false),
     identifier: [{ system: CHART_ID_SYSTEM, value: n.id }],
     status: "current",
     docStatus: n.status === "signed" ? "final" : "preliminary",
@@ -274,7 +286,7 @@ function noteResource(n: ShareNote, id: string, subject: Json): FhirResource {
     date: n.signedAt,
     authenticator: n.signedBy ? { display: n.signedBy } : undefined,
     description: `${t.text} of ${n.date} (${detail})`,
-    securityLabel: n.labels.length > 0 ? n.labels.map((l) => ({ coding: [labelCoding(l)] })) : undefined,
+    securityLabel: documentLabels(n.labels),
     content: [{ attachment: attachment(n.text, `${t.text} ${n.date}`, n.date) }],
     context: {
       event: n.cpt ? [{ coding: [{ system: "http://www.ama-assn.org/go/cpt", code: n.cpt }] }] : undefined,
@@ -287,7 +299,7 @@ function addendumResource(a: ShareAddendum, note: ShareNote, id: string, subject
   return {
     resourceType: "DocumentReference",
     id,
-    meta: security(note.labels), // an addendum carries its note's sensitivity
+    meta: security(note.labels, false), // an addendum carries its note's sensitivity
     identifier: [{ system: CHART_ID_SYSTEM, value: a.id }],
     status: "current",
     docStatus: a.signedBy || a.signedAt ? "final" : "preliminary",
@@ -297,7 +309,7 @@ function addendumResource(a: ShareAddendum, note: ShareNote, id: string, subject
     authenticator: a.signedBy ? { display: a.signedBy } : undefined,
     description: `Addendum of ${a.date} to the ${NOTE_TYPE[note.type].text.toLowerCase()} of ${note.date}`,
     relatesTo: [{ code: "appends", target: noteRef }],
-    securityLabel: note.labels.length > 0 ? note.labels.map((l) => ({ coding: [labelCoding(l)] })) : undefined,
+    securityLabel: documentLabels(note.labels),
     content: [{ attachment: attachment(a.text, `Addendum ${a.date}`, a.date) }],
     context: { period: { start: a.date } },
   };
@@ -427,25 +439,41 @@ function consentLines(view: ShareView): string[] {
   return lines;
 }
 
-function withheldLines(view: ShareView): string[] {
-  const rows = view.withheld.filter((w) => w.count > 0);
-  if (rows.length === 0) return ["Nothing was withheld from the categories and dates this authorization covers."];
-  return rows.map((w) => `${w.category}: ${w.count} (${w.reason})`);
-}
-
 // --- security labels ------------------------------------------------------------------------
 
 const labelCoding = (l: Label): Json => ({ system: LABEL_SYSTEM, code: l, display: LABELS[l] });
-const nordslcd = (): Json => ({ system: LABEL_SYSTEM, code: "NORDSLCD", display: "no redisclosure without consent directive" });
+/** v3 RefrainPolicy NORDSCLCD: "no redisclosure without consent directive". */
+const nordscld = (): Json => ({ system: LABEL_SYSTEM, code: "NORDSCLCD", display: "no redisclosure without consent directive" });
+/** v3 ActPrivacyLaw 42CFRPart2: the policy under which Part 2 material is labelled. */
+const part2Policy = (): Json => ({ system: LABEL_SYSTEM, code: "42CFRPart2", display: "42 CFR Part2" });
 const confidentialityR = (): Json => ({ system: CONFIDENTIALITY_SYSTEM, code: "R", display: "restricted" });
 
-/** meta.security for an item: its labels, and the Part 2 refrain when it is SUD or ETH material. */
-function security(labels: readonly Label[]): Json | undefined {
-  if (labels.length === 0) return undefined;
-  const codings = labels.map(labelCoding);
-  if (labels.some((l) => PART2_LABELS.includes(l))) codings.push(nordslcd());
-  return { security: codings };
+const isPart2 = (labels: readonly Label[]): boolean => labels.some((l) => PART2_LABELS.includes(l));
+
+/**
+ * Security labels of a labelled item: exactly one confidentiality code (R), its sensitivity
+ * codes, and for Part 2 material (SUD, ETH) the 42CFRPart2 policy and, where the IG allows a
+ * refrain (`refrain`), NORDSCLCD. Unlabelled items carry none.
+ */
+export function securityCodings(labels: readonly Label[], refrain: boolean): Json[] {
+  if (labels.length === 0) return [];
+  const part2 = isPart2(labels);
+  return [confidentialityR(), ...labels.map(labelCoding), ...(part2 ? [part2Policy()] : []), ...(part2 && refrain ? [nordscld()] : [])];
 }
+
+function security(labels: readonly Label[], refrain = true): Json | undefined {
+  const codings = securityCodings(labels, refrain);
+  return codings.length > 0 ? { security: codings } : undefined;
+}
+
+/** DocumentReference.securityLabel: the labels of the document itself, its refrain included. */
+function documentLabels(labels: readonly Label[]): Json[] | undefined {
+  const codings = securityCodings(labels, true);
+  return codings.length > 0 ? codings.map((coding) => ({ coding: [coding] })) : undefined;
+}
+
+/** What names this document: the disclosure id, else (a dry run, a test view) authorization and instant. */
+const documentKey = (view: ShareView): string => view.documentId ?? `${view.consent.id}:${view.generatedAt}`;
 
 // --- deterministic UUIDs --------------------------------------------------------------------
 

@@ -7,7 +7,7 @@
  * or a field of the view.
  */
 import type { ShareDiagnosis, ShareMedication, ShareNote, ShareView } from "../domain/share-view.js";
-import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../domain/share-view.js";
+import { CONFIDENTIALITY_NOTICE, PART2_NOTICE, WITHHELD_NOTICE } from "../domain/share-view.js";
 import type { NoteType } from "../domain/note.js";
 import { isCurrentDx } from "../domain/dx.js";
 
@@ -65,7 +65,7 @@ export function pdfModel(view: ShareView): PdfBlock[] {
   if (view.medications) blocks.push(...medicationBlocks(view.medications));
   if (view.notes) blocks.push(...noteBlocks("Notes", view.notes));
   if (view.psychotherapyNotes) blocks.push(...noteBlocks("Psychotherapy notes", view.psychotherapyNotes));
-  blocks.push(...withheldBlocks(view));
+  blocks.push(...withheldBlocks());
   return blocks;
 }
 
@@ -259,27 +259,12 @@ export function markdownLines(text: string): PdfLine[] {
   return out;
 }
 
-function withheldBlocks(view: ShareView): PdfBlock[] {
-  const out: PdfBlock[] = [{ kind: "heading", level: 1, text: "Withheld from this disclosure" }];
-  const rows = view.withheld.filter((w) => w.count > 0);
-  if (rows.length === 0) {
-    out.push({ kind: "paragraph", text: "Nothing was withheld from the categories and dates this authorization covers." });
-    return out;
-  }
-  out.push({
-    kind: "paragraph",
-    text: "Only what the authorization covers is included. The following were left out; passages removed from notes are marked [withheld] where they stood.",
-  });
-  out.push({
-    kind: "table",
-    columns: cols([
-      ["What", 0.3],
-      ["Why", 0.55],
-      ["Count", 0.15],
-    ]),
-    rows: rows.map((w) => [w.category, w.reason, String(w.count)]),
-  });
-  return out;
+/** One fixed sentence, whatever was withheld: counts by category would hint at what exists. */
+function withheldBlocks(): PdfBlock[] {
+  return [
+    { kind: "heading", level: 1, text: "Withheld from this disclosure" },
+    { kind: "paragraph", text: WITHHELD_NOTICE },
+  ];
 }
 
 const cols = (spec: [string, number][]): PdfColumn[] => spec.map(([title, width]) => ({ title, width }));

@@ -78,7 +78,8 @@ describe("chart share", () => {
     );
     const human = sb.run(["share", cid, "--consent", consent.slice(0, 8), "--dry-run"]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain("RECIPIENT SEES");
+    expect(human.stdout).toContain("the recipient sees only: Some information may have been withheld");
+    expect(human.stdout).toContain("WHY (for you only)");
     expect(human.stderr).toContain("nothing was written");
     expect(commits(sb)).toBe(before);
     expect(existsSync(dir)).toBe(false);
@@ -115,13 +116,27 @@ describe("chart share", () => {
     expect(table).toContain(out.disclosure.slice(0, 11));
   });
 
-  it("gives the same bundle hash for the same chart, authorization and day", () => {
-    const a = JSON.parse(sb.ok(["share", cid, "--consent", consent, "--out", outside(), "--json"]));
-    const b = JSON.parse(sb.ok(["share", cid, "--consent", consent, "--out", outside(), "--json"]));
-    expect(a.bundleHash).toBe(b.bundleHash);
+  it("each share is its own document, dated with the real instant, and its hash is the one recorded", () => {
+    const da = outside();
+    const db = outside();
+    const a = JSON.parse(sb.ok(["share", cid, "--consent", consent, "--out", da, "--format", "fhir,json", "--json"]));
+    const b = JSON.parse(sb.ok(["share", cid, "--consent", consent, "--out", db, "--format", "fhir,json", "--json"]));
+    expect(a.bundleHash).not.toBe(b.bundleHash);
+    const fa = JSON.parse(readFileSync(join(da, "record.fhir.json"), "utf8"));
+    const fb = JSON.parse(readFileSync(join(db, "record.fhir.json"), "utf8"));
+    expect(fa.identifier.value).not.toBe(fb.identifier.value);
+    expect(fa.entry[0].resource.id).not.toBe(fb.entry[0].resource.id);
+    expect(fa.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const log = JSON.parse(sb.ok(["disclosures", cid, "--json"]));
-    const files = (id: string) => log.find((x: { id: string }) => x.id === id).files;
-    expect(files(a.disclosure)).toEqual(files(b.disclosure)); // the PDF and FHIR bytes too
+    for (const [out, dir] of [[a, da], [b, db]] as const) {
+      const d = log.find((x: { id: string }) => x.id === out.disclosure);
+      expect(d.bundleHash).toBe(`sha256:${sha256(readFileSync(join(dir, "manifest.json")))}`);
+      expect(d.at).toBe(JSON.parse(readFileSync(join(dir, "record.fhir.json"), "utf8")).timestamp);
+      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+      expect(manifest.document).toBe(out.disclosure);
+      expect(manifest.withheld).not.toMatch(/\d/);
+      for (const f of manifest.files) expect(d.files.find((x: { name: string }) => x.name === f.name).sha256).toBe(f.sha256);
+    }
   });
 
   it("includes Part 2 material, with its notice, only under a substance-use authorization", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ShareView } from "../../src/domain/share-view.js";
+import { WITHHELD_NOTICE, type ShareView } from "../../src/domain/share-view.js";
 import { CHART_ID_SYSTEM, renderFhir, uuid, type FhirResource } from "../../src/export/fhir.js";
 import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
@@ -155,33 +155,98 @@ describe("renderFhir: content", () => {
   });
 });
 
-describe("renderFhir: security labels", () => {
-  it("labels the bundle restricted with the union of item labels, and each labelled resource", () => {
+describe("renderFhir: security labels (DS4P)", () => {
+  const confidentiality = (r: Res | FhirResource): string[] =>
+    ((r.meta as Res["meta"])?.security ?? []).filter((s) => s.system === "http://terminology.hl7.org/CodeSystem/v3-Confidentiality").map((s) => s.code);
+
+  it("labels the bundle restricted with the union of item labels, and each labelled resource with one confidentiality code", () => {
     const b = renderFhir(loadView("full"));
     expect(codes(b)).toEqual(["R", "SDV"]);
     const ptsd = find(ofType(b, "Condition"), (r) => JSON.stringify(r.code).includes("F43.10"));
-    expect(codes(ptsd)).toEqual(["SDV"]);
+    expect(codes(ptsd)).toEqual(["R", "SDV"]);
     const intake = ofType(b, "DocumentReference")[0] as Res;
-    expect(codes(intake)).toEqual(["SDV"]);
+    expect(codes(intake)).toEqual(["R", "SDV"]);
     expect(codes(ofType(b, "MedicationStatement")[0] as Res)).toEqual([]);
     expect((b.meta as Res["meta"])?.security?.[0]?.system).toBe("http://terminology.hl7.org/CodeSystem/v3-Confidentiality");
     expect((b.meta as Res["meta"])?.security?.[1]?.system).toBe("http://terminology.hl7.org/CodeSystem/v3-ActCode");
   });
 
-  it("adds the NORDSLCD refrain to Part 2 material and to the bundle", () => {
+  it("Part 2 material: 42CFRPart2 policy, the NORDSCLCD refrain on the clinical resources, never on the Bundle or a DocumentReference", () => {
     const b = renderFhir(loadView("part2"));
-    expect(codes(b)).toEqual(["R", "SUD", "NORDSLCD"]);
-    for (const r of [...ofType(b, "Condition"), ...ofType(b, "MedicationStatement"), ...ofType(b, "DocumentReference")]) {
-      expect(codes(r)).toEqual(["SUD", "NORDSLCD"]);
+    expect(codes(b)).toEqual(["R", "SUD", "42CFRPart2"]);
+    expect(codes(ofType(b, "Composition")[0] as Res)).toEqual(["R", "SUD", "42CFRPart2", "NORDSCLCD"]);
+    for (const r of [...ofType(b, "Condition"), ...ofType(b, "MedicationStatement")]) {
+      expect(codes(r)).toEqual(["R", "SUD", "42CFRPart2", "NORDSCLCD"]);
+    }
+    const docs = ofType(b, "DocumentReference");
+    expect(docs.length).toBeGreaterThan(0);
+    for (const r of docs) {
+      expect(codes(r)).toEqual(["R", "SUD", "42CFRPart2"]);
+      // the refrain travels with the document's own labels
+      expect((r.securityLabel as { coding: { code: string }[] }[]).map((l) => l.coding[0]?.code)).toEqual(["R", "SUD", "42CFRPart2", "NORDSCLCD"]);
     }
     expect(JSON.stringify(b)).toContain("42 CFR part 2 prohibits unauthorized use or disclosure of these records.");
-    expect(codes(renderFhir(loadView("full")))).not.toContain("NORDSLCD");
+    expect(JSON.stringify(renderFhir(loadView("full")))).not.toContain("NORDSCLCD");
+    expect(JSON.stringify(b)).not.toContain("NORDSLCD"); // a code that does not exist in v3 ActCode
+  });
+
+  it("any view: exactly one confidentiality code on every labelled resource, no refrain on the Bundle or a DocumentReference", () => {
+    fc.assert(
+      fc.property(arbView, (view) => {
+        const b = renderFhir(view);
+        expect(codes(b)).not.toContain("NORDSCLCD");
+        expect(confidentiality(b)).toEqual(["R"]);
+        for (const r of resources(b)) {
+          const cs = codes(r);
+          if (cs.length > 0) expect(confidentiality(r)).toEqual(["R"]);
+          if (r.resourceType === "DocumentReference") expect(cs).not.toContain("NORDSCLCD");
+          if (cs.includes("SUD") || cs.includes("ETH")) expect(cs).toContain("42CFRPart2");
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("labels psychotherapy notes PSYTHPN", () => {
     const b = renderFhir(loadView("psychotherapy"));
     expect(codes(b)).toEqual(["R", "PSYTHPN"]);
-    expect(ofType(b, "DocumentReference").map(codes)).toEqual([["PSYTHPN"], ["PSYTHPN"]]);
+    expect(ofType(b, "DocumentReference").map(codes)).toEqual([["R", "PSYTHPN"], ["R", "PSYTHPN"]]);
+  });
+});
+
+describe("renderFhir: document identity", () => {
+  it("each share is its own document: Bundle.identifier, Composition and Provenance ids follow the document id", () => {
+    const v = loadView("full");
+    const a = renderFhir({ ...v, documentId: "ds_aaaa", generatedAt: "2024-06-14T15:30:00Z" });
+    const b = renderFhir({ ...v, documentId: "ds_bbbb", generatedAt: "2024-06-14T15:30:00Z" });
+    expect(a.identifier).not.toEqual(b.identifier);
+    expect(a.id).not.toBe(b.id);
+    expect((ofType(a, "Composition")[0] as Res).id).not.toBe((ofType(b, "Composition")[0] as Res).id);
+    expect((ofType(a, "Provenance")[0] as Res).id).not.toBe((ofType(b, "Provenance")[0] as Res).id);
+    // clinical resources keep their ids across documents
+    expect(ofType(a, "Condition").map((r) => r.id)).toEqual(ofType(b, "Condition").map((r) => r.id));
+  });
+
+  it("the instants are the view's generatedAt", () => {
+    const b = renderFhir({ ...loadView("full"), documentId: "ds_x", generatedAt: "2024-06-14T15:31:07Z" });
+    expect(b.timestamp).toBe("2024-06-14T15:31:07Z");
+    expect((ofType(b, "Composition")[0] as Res).date).toBe("2024-06-14T15:31:07Z");
+    expect((ofType(b, "Provenance")[0] as Res).recorded).toBe("2024-06-14T15:31:07Z");
+  });
+
+  it("the practitioner id is not derived from the name alone", () => {
+    const v = loadView("full");
+    const p = (id: string) => (ofType(renderFhir({ ...v, documentId: id }), "Practitioner")[0] as Res).id;
+    expect(p("ds_1")).not.toBe(p("ds_2"));
+    expect(p("ds_1")).not.toBe(uuid(`practitioner:${v.consent.discloser}`));
+  });
+
+  it("withheld counts never reach the bundle", () => {
+    const v = loadView("full");
+    const json = JSON.stringify(renderFhir(v));
+    expect(json).toContain(WITHHELD_NOTICE);
+    for (const w of v.withheld) if (w.reason !== "marked private by the clinician") expect(json).not.toContain(w.reason);
+    expect(renderFhir({ ...v, withheld: [] })).toEqual(renderFhir(v));
   });
 });
 

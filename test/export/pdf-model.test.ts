@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../../src/domain/share-view.js";
+import { CONFIDENTIALITY_NOTICE, PART2_NOTICE, WITHHELD_NOTICE } from "../../src/domain/share-view.js";
 import { markdownLines, pdfModel, type PdfBlock } from "../../src/export/pdf-model.js";
 import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
@@ -62,7 +62,7 @@ describe("pdfModel", () => {
     const blocks = pdfModel(loadView("full"));
     const tables = blocks.filter((b): b is Extract<PdfBlock, { kind: "table" }> => b.kind === "table");
     const firstCells = tables.map((t) => t.rows.map((r) => r[0]));
-    expect(firstCells).toEqual([["F43.10", "F41.1"], ["F32.0", "F60.3"], ["Sertraline"], ["Hydroxyzine"], ["notes", "private passages", "medications"]]);
+    expect(firstCells).toEqual([["F43.10", "F41.1"], ["F32.0", "F60.3"], ["Sertraline"], ["Hydroxyzine"]]);
   });
 
   it("keeps notes in view order with their addenda after them", () => {
@@ -73,6 +73,19 @@ describe("pdfModel", () => {
       "Addendum of 2024-03-07 — signed by Jordan Ellis, LCSW at 2024-03-07T14:00:00Z",
       "2024-05-20 — Treatment plan",
     ]);
+  });
+
+  it("says only the one fixed sentence about what was withheld, whatever the view withheld", () => {
+    for (const name of ["full", "minimal", "psychotherapy", "part2"]) {
+      const blocks = pdfModel(loadView(name));
+      const i = blocks.findIndex((b) => b.kind === "heading" && b.text === "Withheld from this disclosure");
+      expect(blocks.slice(i + 1)).toEqual([{ kind: "paragraph", text: WITHHELD_NOTICE }]);
+      const text = JSON.stringify(blocks);
+      for (const w of loadView(name).withheld) expect(text).not.toContain(w.reason === "marked private by the clinician" ? "marked private by the clinician" : w.reason);
+    }
+    // Two views that differ only in what was withheld give the same model.
+    const full = loadView("full");
+    expect(pdfModel({ ...full, withheld: [] })).toEqual(pdfModel(full));
   });
 
   it("has no section for a category the view does not carry", () => {

@@ -14,7 +14,7 @@ import { shortId } from "../../domain/ids.js";
 import type { MedEventRecord } from "../../domain/med.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { describeShare, explainShare, type Selection } from "../../domain/selection.js";
-import type { ShareView } from "../../domain/share-view.js";
+import { WITHHELD_NOTICE, type ShareView } from "../../domain/share-view.js";
 import {
   AGE_SUFFIX,
   bundleHash,
@@ -76,13 +76,11 @@ function printDryRun(ctx: Ctx, sel: Selection): void {
     out.line("");
     out.table(
       withheld.map((w) => [String(w.count), w.category, w.reason]),
-      ["WITHHELD", "CATEGORY", "WHY (for you; the recipient sees only the counts below)"],
+      ["WITHHELD", "CATEGORY", "WHY (for you only)"],
     );
   }
-  if (view.withheld.length) {
-    out.line("");
-    out.table(view.withheld.map((w) => [String(w.count), w.category, w.reason]), ["RECIPIENT SEES", "CATEGORY", "WHY"]);
-  }
+  out.line("");
+  out.line(`the recipient sees only: ${WITHHELD_NOTICE}`);
   if (view.part2) out.line("\nThe bundle carries the 42 CFR Part 2 redisclosure notice.");
   out.info("dry run: nothing was written");
 }
@@ -143,7 +141,11 @@ export function registerShare(program: Command, reg: Registrar): void {
         const today = ctx.today();
         const sel = explainShare({ profile: client, notes: notes.records, meds: meds.records, dx: dx.records }, consent, today);
         if (opts.dryRun) return printDryRun(ctx, sel);
-        const { view } = sel;
+        // Each share is its own document, dated with the real instant: the disclosure's id and
+        // the clock name and date it (Bundle.identifier, Composition id and date, PDF CreationDate).
+        const now = deps.now();
+        const disclosureId = ctx.newId("disclosure");
+        const view: ShareView = { ...sel.view, generatedAt: stamp(now), documentId: disclosureId };
         const dir = outDir as string;
 
         let encryption: Encryption | undefined;
@@ -173,11 +175,10 @@ export function registerShare(program: Command, reg: Registrar): void {
         const plain = [...files, manifest];
         const written = encryption ? await encryptBundle(plain, encryption) : plain;
         const staged = await stageBundle(dir, written);
-        const now = deps.now();
         const disclosure: DisclosureRecord = {
           chart: 1,
           kind: "disclosure",
-          id: ctx.newId("disclosure"),
+          id: disclosureId,
           client: client.id,
           created: stamp(now),
           date: today,
