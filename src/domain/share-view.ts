@@ -8,6 +8,7 @@ import type { ConsentRecipient, ShareCategory } from "./consent.js";
 import type { DxStatus } from "./dx.js";
 import type { Label } from "./labels.js";
 import type { NoteType } from "./note.js";
+import type { Practice } from "./practice.js";
 
 export interface SharePatient {
   id: string;
@@ -43,8 +44,19 @@ export interface ShareMedication {
   stopped?: IsoDate;
   stopReason?: string;
   active: boolean;
+  /** Changes after the start, oldest first: what changed to what, and why (the start reason never leaves). */
+  changes?: ShareMedChange[];
   labels: Label[];
   items: string[]; // event ids
+}
+
+export interface ShareMedChange {
+  date: IsoDate;
+  dose?: string;
+  route?: string;
+  frequency?: string;
+  prescriber?: string;
+  reason?: string;
 }
 
 export interface ShareAddendum {
@@ -70,6 +82,11 @@ export interface ShareNote {
   addenda: ShareAddendum[];
 }
 
+export interface ShareLetter {
+  question?: string;
+  text?: string;
+}
+
 export interface WithheldCount {
   category: string; // e.g. "notes", "medications", "private passages"
   reason: string; // e.g. "outside the consent's date range", "labelled SUD, not authorised"
@@ -87,6 +104,10 @@ export interface ShareView {
   generatedAt: string;
   /** This document's identity: the disclosure record's id when written by `chart share`. */
   documentId?: string;
+  /** The practice profile (chart practice set): letterhead, signature block, NPI, time zone. */
+  practice?: Practice;
+  /** A referral letter that opens the PDF (chart share --letter/-m, --question). */
+  letter?: ShareLetter;
   consent: {
     id: string;
     recipient: ConsentRecipient;

@@ -26,6 +26,7 @@ import { LABEL_SYSTEM } from "../domain/labels.js";
 import type { NoteType } from "../domain/note.js";
 import type { ShareAddendum, ShareDiagnosis, ShareMedication, ShareNote, ShareView } from "../domain/share-view.js";
 import { CONFIDENTIALITY_NOTICE, PART2_NOTICE, WITHHELD_NOTICE } from "../domain/share-view.js";
+import { rxnormFor, RXNORM_SYSTEM } from "./rxnorm.js";
 
 export type FhirResource = { resourceType: string } & Record<string, unknown>;
 type Json = Record<string, unknown>;
@@ -47,14 +48,17 @@ const CATEGORY_CLASS: Partial<Record<ShareCategory, string>> = {
   "psychotherapy-notes": "DocumentReference",
 };
 
-/** LOINC document types where the mapping is exact; other note types carry text only. */
-const NOTE_TYPE: Record<NoteType, { text: string; loinc?: [string, string] }> = {
+/**
+ * LOINC document types (Document Ontology) for every note kind: the exact kind where LOINC
+ * has one, otherwise the generic "Note" (34109-9); the text keeps chart's own name.
+ */
+const NOTE_TYPE: Record<NoteType, { text: string; loinc: [string, string] }> = {
   progress: { text: "Progress note", loinc: ["11506-3", "Progress note"] },
   "treatment-plan": { text: "Treatment plan", loinc: ["18776-5", "Plan of care note"] },
-  intake: { text: "Intake" },
-  contact: { text: "Contact note" },
-  psychotherapy: { text: "Psychotherapy note" },
-  addendum: { text: "Addendum" },
+  intake: { text: "Intake", loinc: ["34117-2", "History and physical note"] },
+  contact: { text: "Contact note", loinc: ["34109-9", "Note"] },
+  psychotherapy: { text: "Psychotherapy note", loinc: ["34109-9", "Note"] },
+  addendum: { text: "Addendum", loinc: ["55107-7", "Addendum Document"] },
 };
 
 /** v3 PurposeOfUse codes for purposes stated in these exact words; others are sent as text. */
@@ -79,8 +83,9 @@ export function renderFhir(view: ShareView): FhirResource {
     composition: uuid(`composition:${doc}`),
     provenance: uuid(`provenance:${doc}`),
     patient: uuid(`patient:${view.clientId}`),
-    // Not the name alone (two clinicians share names): the discloser within this document.
-    practitioner: uuid(`practitioner:${doc}:${c.discloser}`),
+    // Not the name alone (two clinicians share names): the NPI when the practice has one, else
+    // the discloser within this document.
+    practitioner: view.practice?.npi ? uuid(`practitioner:npi:${view.practice.npi}`) : uuid(`practitioner:${doc}:${c.discloser}`),
     consent: uuid(`consent:${c.id}`),
   };
   const ref = (id: string): Json => ({ reference: `urn:uuid:${id}` });
@@ -142,13 +147,15 @@ export function renderFhir(view: ShareView): FhirResource {
     author: [ref(ids.practitioner)],
     title: `Disclosure under authorization ${c.id}`,
     confidentiality: "R",
+    // The clinician named in the practice profile attests the document (legal authenticator).
+    attester: view.practice?.clinician ? [{ mode: "legal", time: view.generatedAt, party: ref(ids.practitioner) }] : undefined,
     section: sections,
   };
 
   const entries: { id: string; resource: FhirResource }[] = [
     { id: ids.composition, resource: composition },
     { id: ids.patient, resource: patientResource(view, ids.patient) },
-    { id: ids.practitioner, resource: { resourceType: "Practitioner", id: ids.practitioner, name: [{ text: c.discloser }] } },
+    { id: ids.practitioner, resource: practitionerResource(view, ids.practitioner) },
     ...conditions.map((x) => ({ id: x.id, resource: conditionResource(x.d, x.id, patientRef) })),
     ...medications.map((x) => ({ id: x.id, resource: medicationResource(x.m, x.id, patientRef) })),
     ...notes,
@@ -182,6 +189,27 @@ export function renderFhir(view: ShareView): FhirResource {
     entry: entries.map((e) => ({ fullUrl: `urn:uuid:${e.id}`, resource: e.resource })),
   };
   return JSON.parse(JSON.stringify(bundle)) as FhirResource; // drops undefined fields
+}
+
+const NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi";
+
+/** The discloser: from the practice profile when there is one (name, NPI, licence), else the authorization's words. */
+function practitionerResource(view: ShareView, id: string): FhirResource {
+  const p = view.practice;
+  const r: FhirResource = { resourceType: "Practitioner", id };
+  if (p?.npi) r.identifier = [{ system: NPI_SYSTEM, value: p.npi }];
+  r.name = [{ text: p?.clinician ? (p.credentials ? `${p.clinician}, ${p.credentials}` : p.clinician) : view.consent.discloser }];
+  const telecom = [...(p?.phone ? [{ system: "phone", value: p.phone }] : []), ...(p?.email ? [{ system: "email", value: p.email }] : [])];
+  if (telecom.length) r.telecom = telecom;
+  if (p?.license || p?.credentials) {
+    r.qualification = [
+      {
+        identifier: p.license ? [{ value: p.license, ...(p.licenseState ? { assigner: { display: `State of ${p.licenseState}` } } : {}) }] : undefined,
+        code: { text: [p.credentials, p.licenseState ? `licensed in ${p.licenseState}` : ""].filter(Boolean).join(", ") || "licensed" },
+      },
+    ];
+  }
+  return r;
 }
 
 function patientResource(view: ShareView, id: string): FhirResource {
@@ -247,6 +275,15 @@ function conditionResource(d: ShareDiagnosis, id: string, subject: Json): FhirRe
 
 function medicationResource(m: ShareMedication, id: string, subject: Json): FhirResource {
   const dosageText = [m.dose, m.route, m.frequency].filter((x) => x).join(", ");
+  const rx = rxnormFor(m.name);
+  const notes: Json[] = [
+    ...(m.prescriber ? [{ text: `Prescriber: ${m.prescriber}` }] : []),
+    ...(m.changes ?? []).map((c) => {
+      const what = [c.dose, c.route, c.frequency].filter((x) => x).join(", ");
+      const by = c.prescriber ? `${what ? "; " : ""}prescriber ${c.prescriber}` : "";
+      return { time: c.date, text: `Changed on ${c.date}: ${what}${by || (what ? "" : "changed")}${c.reason ? ` (reason: ${c.reason})` : ""}` };
+    }),
+  ];
   return {
     resourceType: "MedicationStatement",
     id,
@@ -254,10 +291,11 @@ function medicationResource(m: ShareMedication, id: string, subject: Json): Fhir
     identifier: m.items.map((value) => ({ system: CHART_ID_SYSTEM, value })),
     status: m.active ? "active" : "stopped",
     statusReason: !m.active && m.stopReason ? [{ text: m.stopReason }] : undefined,
-    medicationCodeableConcept: { text: m.name },
+    medicationCodeableConcept: { coding: rx ? [{ system: RXNORM_SYSTEM, code: rx.code, display: rx.display }] : undefined, text: m.name },
     subject,
     effectivePeriod: { start: m.started, end: m.active ? undefined : m.stopped },
-    note: m.prescriber ? [{ text: `Prescriber: ${m.prescriber}` }] : undefined,
+    // The history travels with the statement: each change, with its date and reason.
+    note: notes.length > 0 ? notes : undefined,
     dosage:
       dosageText === ""
         ? undefined
@@ -281,7 +319,7 @@ function noteResource(n: ShareNote, id: string, subject: Json): FhirResource {
     identifier: [{ system: CHART_ID_SYSTEM, value: n.id }],
     status: "current",
     docStatus: n.status === "signed" ? "final" : "preliminary",
-    type: { coding: t.loinc ? [{ system: LOINC, code: t.loinc[0], display: t.loinc[1] }] : undefined, text: t.text },
+    type: { coding: [{ system: LOINC, code: t.loinc[0], display: t.loinc[1] }], text: t.text },
     subject,
     date: n.signedAt,
     authenticator: n.signedBy ? { display: n.signedBy } : undefined,
@@ -303,7 +341,7 @@ function addendumResource(a: ShareAddendum, note: ShareNote, id: string, subject
     identifier: [{ system: CHART_ID_SYSTEM, value: a.id }],
     status: "current",
     docStatus: a.signedBy || a.signedAt ? "final" : "preliminary",
-    type: { text: "Addendum" },
+    type: { coding: [{ system: LOINC, code: "55107-7", display: "Addendum Document" }], text: "Addendum" },
     subject,
     date: a.signedAt,
     authenticator: a.signedBy ? { display: a.signedBy } : undefined,

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -137,6 +137,32 @@ describe("chart share", () => {
       expect(manifest.withheld).not.toMatch(/\d/);
       for (const f of manifest.files) expect(d.files.find((x: { name: string }) => x.name === f.name).sha256).toBe(f.sha256);
     }
+  });
+
+  it.skipIf(!HAS_PDFTOTEXT)("a referral letter on the practice's letterhead opens the PDF; the practice signs the FHIR Composition", () => {
+    sb.ok(["practice", "set", "--name", "Ellis Counseling", "--clinician", "Jordan Ellis", "--credentials", "LCSW", "--npi", "1234567893", "--license", "012345", "--license-state", "NY", "--time-zone", "America/Chicago"]);
+    const dir = outside();
+    const letterFile = join(sb.tmp, "letter.txt");
+    writeFileSync(letterFile, "Dear Dr Psych,\n\nPlease see Ada for a medication review.\n");
+    const bad = sb.run(["share", cid, "--consent", consent, "--out", dir, "--letter", letterFile, "-m", "x"]);
+    expect(bad.code).toBe(2);
+    sb.ok(["share", cid, "--consent", consent, "--out", dir, "--letter", letterFile, "--question", "Is an SSRI change indicated?"]);
+    const pdf = execFileSync("pdftotext", ["-layout", join(dir, "record.pdf"), "-"], { encoding: "utf8" });
+    const pages = pdf.split("\f").filter((p) => p.trim() !== "");
+    const first = (pages[0] ?? "").replace(/\s+/g, " ");
+    expect(first).toContain("Ellis Counseling");
+    expect(first).toContain("Re Ada Example");
+    expect(first).toContain("Is an SSRI change indicated?");
+    expect(first).toContain("Please see Ada for a medication review.");
+    expect(first).toContain("Jordan Ellis, LCSW");
+    pages.forEach((p, i) => expect(p.replace(/\s+/g, " ")).toContain(`Page ${i + 1} of ${pages.length}`));
+    expect(pdf).not.toMatch(/\bnt_[a-z0-9]{10,}/);
+    const fhir = JSON.parse(readFileSync(join(dir, "record.fhir.json"), "utf8"));
+    const composition = fhir.entry[0].resource;
+    expect(composition.attester?.[0]?.mode).toBe("legal");
+    const practitioner = fhir.entry.find((e: { resource: { resourceType: string } }) => e.resource.resourceType === "Practitioner").resource;
+    expect(practitioner.identifier).toEqual([{ system: "http://hl7.org/fhir/sid/us-npi", value: "1234567893" }]);
+    sb.ok(["practice", "set", "--unset", "npi", "--unset", "license", "--unset", "license-state", "--unset", "name", "--unset", "clinician", "--unset", "credentials", "--unset", "time-zone"]);
   });
 
   it("includes Part 2 material, with its notice, only under a substance-use authorization", () => {

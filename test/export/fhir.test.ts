@@ -293,3 +293,53 @@ describe("renderFhir: nothing invented, nothing beyond the view", () => {
     );
   });
 });
+
+describe("renderFhir: practice, note types, medications", () => {
+  const practice = { name: "Ellis Counseling, PLLC", clinician: "Jordan Ellis", credentials: "LCSW", npi: "1234567893", license: "012345", licenseState: "NY", phone: "555-0100", timeZone: "America/Chicago" };
+  const withHistory = (v: ShareView): ShareView => ({
+    ...v,
+    practice,
+    medications: (v.medications ?? []).map((m, i) => (i === 0 ? { ...m, changes: [{ date: "2024-03-01", dose: "100 mg", reason: "partial response" }, { date: "2024-04-01", frequency: "twice daily" }] } : m)),
+  });
+
+  it("matches the golden file with a practice profile and a medication history, and is valid R4", () => {
+    const b = renderFhir(withHistory(loadView("full")));
+    expect(fhirErrors(b)).toEqual([]);
+    expectGolden("fhir-practice", b);
+  });
+
+  it("the practice's clinician attests the Composition; the Practitioner carries the NPI and licence", () => {
+    const b = renderFhir(withHistory(loadView("full")));
+    const comp = ofType(b, "Composition")[0] as Res;
+    const pr = ofType(b, "Practitioner")[0] as Res;
+    expect(comp.attester).toEqual([{ mode: "legal", time: b.timestamp, party: { reference: `urn:uuid:${pr.id}` } }]);
+    expect(pr.identifier).toEqual([{ system: "http://hl7.org/fhir/sid/us-npi", value: "1234567893" }]);
+    expect(pr.name).toEqual([{ text: "Jordan Ellis, LCSW" }]);
+    expect(JSON.stringify(pr.qualification)).toContain("012345");
+    expect(pr.id).toBe(uuid("practitioner:npi:1234567893"));
+    expect(ofType(renderFhir(loadView("full")), "Composition")[0]?.attester).toBeUndefined(); // no profile, no attester invented
+  });
+
+  it("every note kind is typed with LOINC", () => {
+    fc.assert(
+      fc.property(arbView, (view) => {
+        for (const d of ofType(renderFhir(view), "DocumentReference")) {
+          const coding = (d.type as { coding?: { system: string; code: string }[] }).coding ?? [];
+          expect(coding.length).toBe(1);
+          expect(coding[0]?.system).toBe("http://loinc.org");
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("medications: RxNorm ingredient codes for known names only; changes carried in the statement's notes", () => {
+    const b = renderFhir(withHistory(loadView("full")));
+    const ms = ofType(b, "MedicationStatement");
+    expect(JSON.stringify(ms[0]?.medicationCodeableConcept)).toContain("36437"); // sertraline
+    const notes = (ms[0]?.note as { time?: string; text: string }[]).map((n) => n.text);
+    expect(notes).toEqual(["Prescriber: Dr. Priya Raman", "Changed on 2024-03-01: 100 mg (reason: partial response)", "Changed on 2024-04-01: twice daily"]);
+    const unknown = renderFhir({ ...loadView("full"), medications: [{ ...(loadView("full").medications?.[0] as NonNullable<ShareView["medications"]>[number]), name: "Sertralinex" }] });
+    expect((ofType(unknown, "MedicationStatement")[0]?.medicationCodeableConcept as { coding?: unknown }).coding).toBeUndefined();
+  });
+});

@@ -10,7 +10,14 @@ import { expectGolden } from "./golden.js";
 function strings(blocks: PdfBlock[]): string[] {
   return blocks.flatMap((b): string[] => {
     switch (b.kind) {
-      case "footer":
+      case "running":
+        return [b.header, b.footer];
+      case "letterhead":
+        return [b.name, ...b.lines];
+      case "signature":
+        return b.lines;
+      case "pagebreak":
+        return [];
       case "heading":
       case "paragraph":
         return [b.text];
@@ -70,7 +77,7 @@ describe("pdfModel", () => {
     expect(headings.slice(4)).toEqual([
       "2024-01-16 — Intake",
       "2024-03-05 — Progress note",
-      "Addendum of 2024-03-07 — signed by Jordan Ellis, LCSW at 2024-03-07T14:00:00Z",
+      "Addendum of 2024-03-07 — signed by Jordan Ellis, LCSW, 2024-03-07 2:00 PM UTC",
       "2024-05-20 — Treatment plan",
     ]);
   });
@@ -108,12 +115,12 @@ describe("pdfModel", () => {
     );
   });
 
-  it("prints every note's text, every id and no client identifier without demographics", () => {
+  it("prints every note's text, no note id and no client identifier without demographics", () => {
     fc.assert(
       fc.property(arbView, (view) => {
         const text = strings(pdfModel(view)).join("\n");
         for (const n of [...(view.notes ?? []), ...(view.psychotherapyNotes ?? [])]) {
-          expect(text).toContain(n.id);
+          expect(text).not.toContain(n.id);
           for (const l of markdownLines(n.text)) expect(text).toContain(l.text);
         }
         for (const d of view.diagnoses ?? []) expect(text).toContain(d.code);
@@ -125,7 +132,53 @@ describe("pdfModel", () => {
   });
 });
 
+describe("pdfModel: letter, practice, local times", () => {
+  const practice = { name: "Ellis Counseling, PLLC", clinician: "Jordan Ellis", credentials: "LCSW", npi: "1234567893", license: "012345", licenseState: "NY", timeZone: "America/Chicago" };
+  it("matches the golden file for a referral letter with a practice profile", () => {
+    expectGolden("pdf-model-letter", pdfModel({ ...loadView("full"), practice, letter: { question: "Is a dose change indicated?", text: "Dear Dr. Okafor,\n\nThank you." } }));
+  });
+
+  it("the letter comes first, on the letterhead, then a page break, then the record", () => {
+    const blocks = pdfModel({ ...loadView("full"), practice, letter: { text: "Hello" } });
+    const kinds = blocks.map((b) => b.kind);
+    expect(kinds.slice(0, 3)).toEqual(["running", "letterhead", "fields"]);
+    expect(kinds.indexOf("pagebreak")).toBeLessThan(kinds.indexOf("title"));
+    expect(blocks.find((b) => b.kind === "signature")).toEqual({ kind: "signature", lines: ["Sincerely,", "", "Jordan Ellis, LCSW", "Ellis Counseling, PLLC", "NY licence 012345", "NPI 1234567893"] });
+    // Without demographics the letter names nobody.
+    const { patient: _p, ...anon } = loadView("full");
+    const text = strings(pdfModel({ ...anon, practice, letter: { text: "x" } })).join("\n");
+    expect(text).not.toContain("Zoë");
+    expect(text).toContain("identifying information is not authorized");
+  });
+
+  it("drops columns that are empty in every row", () => {
+    const v = loadView("full");
+    const meds = (v.medications ?? []).map((m) => ({ ...m, prescriber: undefined }));
+    const tables = pdfModel({ ...v, medications: JSON.parse(JSON.stringify(meds)) }).filter((b): b is Extract<PdfBlock, { kind: "table" }> => b.kind === "table");
+    for (const t of tables) expect(t.columns.map((c) => c.title)).not.toContain("Prescriber");
+    for (const t of tables) expect(t.columns.reduce((s, c) => s + c.width, 0)).toBeCloseTo(1, 2);
+  });
+
+  it("medication changes are listed with their dates and reasons", () => {
+    const v = loadView("full");
+    const meds = (v.medications ?? []).map((m, i) => (i === 0 ? { ...m, changes: [{ date: "2024-03-01", dose: "100 mg", reason: "partial response" }] } : m));
+    const text = strings(pdfModel({ ...v, medications: meds })).join("\n");
+    expect(text).toContain("2024-03-01: 100 mg (partial response)");
+  });
+});
+
 describe("markdownLines", () => {
+  it("drops template headings left empty", () => {
+    expect(markdownLines("## Subjective\nfine\n## Objective\n\n## Plan\n### Goals\n- a\n## Risk\n")).toEqual([
+      { text: "Subjective", bold: true },
+      { text: "fine" },
+      { text: "" },
+      { text: "Plan", bold: true },
+      { text: "Goals", bold: true },
+      { text: "- a" },
+    ]);
+  });
+
   it("turns ATX headings into bold lines and keeps the rest", () => {
     expect(markdownLines("## Plan ##\n- continue\n**bold** stays\n")).toEqual([
       { text: "Plan", bold: true },

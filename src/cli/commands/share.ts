@@ -29,6 +29,9 @@ import {
   type Encryption,
 } from "../../export/bundle.js";
 import { checkRecipient } from "../../store/age.js";
+import { readPractice } from "../../store/practice.js";
+import { PRACTICE_FIELDS } from "../../domain/practice.js";
+import { readLetter } from "./share-letter.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { collect, type Registrar } from "../program.js";
@@ -112,6 +115,9 @@ export function registerShare(program: Command, reg: Registrar): void {
     .option("--plaintext", "write unencrypted files even when the authorization carries the recipient's key")
     .option("-n, --dry-run", "show what would be shared and what withheld; write nothing")
     .option("-y, --yes", "replace bundle files already in the output directory")
+    .option("--letter <file>", "open the PDF with a referral letter: the text in FILE, on the practice's letterhead")
+    .option("-m, --message <text>", "the referral letter's text, given inline (instead of --letter)")
+    .option("--question <text>", "the referral question, printed in the letter")
     .action(
       reg.action(async (ctx, [q], opts) => {
         const { deps } = ctx;
@@ -127,6 +133,7 @@ export function registerShare(program: Command, reg: Registrar): void {
           outDir = await checkOutDir(resolve(deps.cwd, given), chart);
         }
         const recipients = await Promise.all(encryptTo.map((r) => checkRecipient(r.trim())));
+        const letter = await readLetter(deps.cwd, opts);
 
         const client = await ctx.client(q as string);
         const consent = await loadConsent(ctx, client, consentId);
@@ -145,7 +152,10 @@ export function registerShare(program: Command, reg: Registrar): void {
         // the clock name and date it (Bundle.identifier, Composition id and date, PDF CreationDate).
         const now = deps.now();
         const disclosureId = ctx.newId("disclosure");
+        const practice = await readPractice(chart);
         const view: ShareView = { ...sel.view, generatedAt: stamp(now), documentId: disclosureId };
+        if (PRACTICE_FIELDS.some((f) => practice[f] !== undefined)) view.practice = practice;
+        if (letter) view.letter = letter;
         const dir = outDir as string;
 
         let encryption: Encryption | undefined;
