@@ -411,6 +411,7 @@ function consentView(g: ConsentGrant, demographics: boolean): ShareView["consent
   if (g.expires !== undefined) c.expires = g.expires;
   if (g.expiresOn !== undefined) c.expiresOn = g.expiresOn;
   if (g.authority !== undefined) c.authority = g.authority;
+  if (g.statements !== undefined) c.statements = [...g.statements];
   return c;
 }
 

@@ -121,6 +121,8 @@ export interface ShareView {
     signed: IsoDate;
     signedBy: string;
     authority?: string;
+    /** The statements the signed authorization carries (164.508(c)(2); 42 CFR 2.31). */
+    statements?: string[];
   };
   /** The client's id is always present (it names whose record this is); the rest needs demographics. */
   clientId: string;

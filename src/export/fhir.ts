@@ -474,6 +474,7 @@ function consentLines(view: ShareView): string[] {
   if (c.expires) lines.push(`Expires: ${c.expires}`);
   if (c.expiresOn) lines.push(`Expires on: ${c.expiresOn}`);
   lines.push(`Disclosed by: ${c.discloser}`);
+  for (const st of c.statements ?? []) lines.push(`Statement: ${st}`);
   return lines;
 }
 

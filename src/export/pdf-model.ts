@@ -99,6 +99,7 @@ export function pdfModel(view: ShareView): PdfBlock[] {
     { kind: "notice", title: "Confidentiality", text: CONFIDENTIALITY_NOTICE },
   );
   if (view.part2) blocks.push({ kind: "notice", title: "42 CFR Part 2", text: PART2_NOTICE });
+  if (view.consent.statements?.length) blocks.push({ kind: "notice", title: "The authorization states", text: view.consent.statements.join("\n") });
   if (view.patient) blocks.push(...patientBlocks(view));
   if (view.diagnoses) blocks.push(...diagnosisBlocks(view.diagnoses));
   if (view.medications) blocks.push(...medicationBlocks(view.medications));

@@ -166,7 +166,7 @@ describe("chart share", () => {
   });
 
   it("includes Part 2 material, with its notice, only under a substance-use authorization", () => {
-    const sud = sb.ok(["consent", "add", cid, "--to", "Dr Addiction", "--purpose", "treatment", "--share", "notes,diagnoses,substance-use", "--expires-on", "end of treatment", "--signed", "today"]);
+    const sud = sb.ok(["consent", "add", cid, "--to", "Dr Addiction", "--purpose", "treatment", "--share", "notes,diagnoses,substance-use", "--expires-on", "end of treatment", "--signed", "today", "--nameless"]);
     const dir = outside();
     sb.ok(["share", cid, "--consent", sud, "--out", dir, "--format", "pdf,fhir"]);
     const text = bundleText(dir);
