@@ -11,6 +11,7 @@ import { registerDisclosures } from "./disclosures.js";
 import { registerFsck } from "./fsck.js";
 import { registerAccessLog } from "./access-log.js";
 import { registerPractice } from "./practice.js";
+import { registerSuperbill } from "./superbill.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -23,4 +24,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerFsck(program, reg);
   registerAccessLog(program, reg);
   registerPractice(program, reg);
+  registerSuperbill(program, reg);
 }
