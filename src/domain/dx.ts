@@ -31,6 +31,8 @@ export interface DxEventRecord extends BaseRecord {
   onset?: IsoDate;
   primary?: boolean;
   labels?: Label[];
+  /** Added with --force: the code is not in the installed ICD-10-CM code set (codeSet is its year). */
+  forced?: { codeSet: string };
 }
 
 export interface Diagnosis {

@@ -18,6 +18,7 @@ import {
 import { invalid, usageError } from "../../domain/errors.js";
 import { byEventOrder } from "../../domain/events.js";
 import { describeIcd10, icd10Category, impliedLabels, parseIcd10, siblingCodes } from "../../domain/icd10.js";
+import { checkAgainstCodeSet } from "./dx-codeset.js";
 import { shortId } from "../../domain/ids.js";
 import { checkLabels, LABELS, type Label } from "../../domain/labels.js";
 import { createdAfter } from "../../domain/med.js";
@@ -134,14 +135,16 @@ export function registerDx(program: Command, reg: Registrar): void {
     .option("-l, --label <label>", "sensitivity label (repeatable): SUD, HIV, SDV, PSY, ...", collect)
     .option("--no-auto-label", "do not add the labels the code implies (SUD for F10-F19 except F17, HIV for B20/Z21)")
     .option("--allow-future", "accept dates in the future")
+    .option("--force", "record a code that is not in the installed ICD-10-CM code set (the event says so)")
     .action(
       reg.action(async (ctx, [q, c], opts) => {
         const code = parseIcd10(c as string);
+        const codeSet = checkAgainstCodeSet(ctx, code, !!opts.force);
         const status = statusOpt(opts.status) ?? "active";
         const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
         const onset = ctx.optionalDate(opts.onset, "onset", { allowFuture: !!opts.allowFuture });
         const given = descriptionOpt(opts);
-        const description = given ?? describeIcd10(code);
+        const description = given ?? describeIcd10(code) ?? codeSet.description;
         const flagged = checkLabels(opts.label as string[] | undefined) ?? [];
         const implied = opts.autoLabel === false ? [] : impliedLabels(code).filter((x) => !flagged.includes(x));
         const labels = [...new Set([...flagged, ...implied])].sort() as Label[];
@@ -151,10 +154,11 @@ export function registerDx(program: Command, reg: Registrar): void {
         if (onset !== undefined) e.onset = onset;
         if (opts.primary) e.primary = true;
         if (labels.length) e.labels = labels;
+        if (codeSet.forced) e.forced = codeSet.forced;
         checkDxEvent(l.events, e);
         const demote = opts.primary ? demotions(ctx, l, code, date) : [];
         for (const d of demote) checkDxEvent([...l.events, e], d);
-        warnUnknown(ctx, code, description !== undefined);
+        if (!codeSet.installed) warnUnknown(ctx, code, description !== undefined);
         if (implied.length) {
           ctx.out.info(`labelled ${implied.join(", ")} (${implied.map((x) => LABELS[x]).join("; ")}); pass --no-auto-label to leave it off`);
         }
