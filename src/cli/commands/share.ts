@@ -156,6 +156,7 @@ export function registerShare(program: Command, reg: Registrar): void {
         const view: ShareView = { ...sel.view, generatedAt: stamp(now), documentId: disclosureId };
         if (PRACTICE_FIELDS.some((f) => practice[f] !== undefined)) view.practice = practice;
         if (letter) view.letter = letter;
+        if (view.part2 && !view.patient) ctx.out.warn("this bundle holds substance-use (42 CFR Part 2) information but names no one: the authorization does not cover demographics");
         const dir = outDir as string;
 
         let encryption: Encryption | undefined;
