@@ -168,7 +168,9 @@ describe("chart share", () => {
   it("includes Part 2 material, with its notice, only under a substance-use authorization", () => {
     const sud = sb.ok(["consent", "add", cid, "--to", "Dr Addiction", "--purpose", "treatment", "--share", "notes,diagnoses,substance-use", "--expires-on", "end of treatment", "--signed", "today", "--nameless"]);
     const dir = outside();
-    sb.ok(["share", cid, "--consent", sud, "--out", dir, "--format", "pdf,fhir"]);
+    const shared = sb.run(["share", cid, "--consent", sud, "--out", dir, "--format", "pdf,fhir"]);
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stderr).toContain("names no one"); // never silently
     const text = bundleText(dir);
     expect(text).toContain("SUDMARK");
     expect(text).toContain("F10.20");
