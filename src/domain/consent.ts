@@ -86,7 +86,67 @@ export interface ConsentGrant extends BaseRecord {
   signed: IsoDate;
   signedBy: string; // the client, or their representative
   authority?: string; // a representative's authority
+  /** The required statements the signed form carried (164.508(c)(2); Part 2 §2.31 for SUD records). */
+  statements?: string[];
+  /** The signed form itself, by hash (chart consent add --form FILE): the file stays where it is. */
+  form?: { sha256: string; bytes: number; type?: string };
+  /** Substance-use information may be shared without identifying information: acknowledged at consent add. */
+  nameless?: boolean;
 }
+
+/**
+ * Expiry events chart can observe and act on: the client's discharge (or the end of
+ * treatment, recorded the same way). Any other event would keep an authorization active
+ * forever, so none is accepted.
+ */
+export const EXPIRY_EVENTS = ["discharge", "end-of-treatment"] as const;
+export type ExpiryEvent = (typeof EXPIRY_EVENTS)[number];
+
+export function checkExpiryEvent(s: string): ExpiryEvent {
+  const k = s.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  if (k === "discharge" || k === "discharged" || k === "at-discharge") return "discharge";
+  if (k === "end-of-treatment" || k === "end-of-care" || k === "end-of-services") return "end-of-treatment";
+  throw invalid(
+    "E_CONSENT_EXPIRY_EVENT",
+    `"${s.trim().slice(0, 40)}" is not an expiry event chart can observe`,
+    "use --expires-on discharge or --expires-on end-of-treatment (both end the authorization when the client is discharged), or --expires DATE",
+  );
+}
+
+/**
+ * The statements 45 CFR 164.508(c)(2) requires an authorization to contain, in chart's default
+ * wording (a practice may record its own form's wording with --statements FILE).
+ */
+export const HIPAA_STATEMENTS: readonly string[] = [
+  "You may revoke this authorization at any time by writing to the practice, except to the extent that the practice has already acted on it (45 CFR 164.508(c)(2)(i)).",
+  "Treatment, payment, enrollment or eligibility for benefits will not be conditioned on whether you sign this authorization (45 CFR 164.508(c)(2)(ii)).",
+  "Information disclosed under this authorization may be redisclosed by the recipient and may no longer be protected by the federal privacy rule (45 CFR 164.508(c)(2)(iii)).",
+];
+
+/**
+ * Additional statements for substance use disorder records (42 CFR 2.31), in chart's default
+ * wording.
+ */
+export const PART2_STATEMENTS: readonly string[] = [
+  "This consent covers substance use disorder records protected by 42 CFR part 2; it is given for the purposes stated and may be revoked at any time, except to the extent the program has already acted on it (42 CFR 2.31).",
+  "Records disclosed under this consent may be redisclosed by the recipient as 42 CFR part 2 and the HIPAA regulations permit, and may then no longer be protected by part 2 (42 CFR 2.31, 2.32).",
+  "These records may not be used or disclosed in a civil, criminal, administrative or legislative proceeding against you without your specific consent or a court order meeting 42 CFR part 2, subpart E.",
+];
+
+/** The statements a new authorization records by default: HIPAA's, and Part 2's when it covers substance use. */
+export const defaultStatements = (categories: readonly ShareCategory[]): string[] => [
+  ...HIPAA_STATEMENTS,
+  ...(categories.includes("substance-use") ? PART2_STATEMENTS : []),
+];
+
+/** Whole years between a date of birth and a date. */
+export function ageOn(dob: IsoDate, date: IsoDate): number {
+  const years = Number(date.slice(0, 4)) - Number(dob.slice(0, 4));
+  return date.slice(5) < dob.slice(5) ? years - 1 : years;
+}
+
+/** The age of majority chart assumes (most US states; a minor's own consent under state law is stated with --authority). */
+export const AGE_OF_MAJORITY = 18;
 
 export interface ConsentRevocation extends BaseRecord {
   kind: "consent";
@@ -163,7 +223,7 @@ export function missingElements(d: ConsentDraft): (typeof REQUIRED_ELEMENTS)[num
  * `clientNames` are the client's own names: a signer who is someone else is a personal
  * representative, who must state their authority.
  */
-export function checkConsent(d: ConsentDraft, clientNames: readonly string[] = []): void {
+export function checkConsent(d: ConsentDraft, clientNames: readonly string[] = [], client: { dob?: IsoDate } = {}): void {
   const missing = missingElements(d);
   if (missing.length) {
     throw invalid(
@@ -193,6 +253,20 @@ export function checkConsent(d: ConsentDraft, clientNames: readonly string[] = [
   if (d.expires && d.signed && d.expires < d.signed) {
     throw invalid("E_CONSENT_EXPIRY", `the authorization expires (${d.expires}) before it is signed (${d.signed})`, "check --expires and --signed");
   }
+  if (client.dob && d.signed && ageOn(client.dob, d.signed) < AGE_OF_MAJORITY && blank(d.authority)) {
+    throw invalid(
+      "E_CONSENT_MINOR",
+      `the client was ${ageOn(client.dob, d.signed)} when this was signed: a minor's authorization is signed by a personal representative, whose authority is stated`,
+      'pass --signed-by NAME --authority "parent" (or "legal guardian"); if the minor consents under state law, say so: --authority "minor consenting under STATE law"',
+    );
+  }
+  if (cats.includes("substance-use") && !cats.includes("demographics") && !d.nameless) {
+    throw invalid(
+      "E_CONSENT_NAMELESS",
+      "this authorization shares substance-use information but not identifying information: its bundles would name nobody",
+      "add demographics to --share (42 CFR 2.31 consents name the patient), or pass --nameless if the recipient identifies the client otherwise",
+    );
+  }
   const signer = (d.signedBy ?? "").trim().toLowerCase();
   const isClient = clientNames.some((n) => n.trim().toLowerCase() === signer);
   if (clientNames.length && !isClient && blank(d.authority)) {
@@ -205,7 +279,7 @@ export function checkConsent(d: ConsentDraft, clientNames: readonly string[] = [
 }
 
 /** Expiry events chart can observe: the client's discharge. */
-const DISCHARGE_EVENT = /\b(discharge|discharged|end of (treatment|care|services))\b/i;
+const DISCHARGE_EVENT = /\b(discharge|discharged|end[ -]of[ -](treatment|care|services))\b/i;
 export const isDischargeEvent = (event: string | undefined): boolean => !!event && DISCHARGE_EVENT.test(event);
 
 export interface StatusContext {

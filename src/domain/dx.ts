@@ -34,6 +34,8 @@ export interface DxEventRecord extends BaseRecord {
   labels?: Label[];
   /** Labels the code implies that were explicitly left off (recorded; add events only). */
   withoutLabels?: Label[];
+  /** Added with --force: the code is not in the installed ICD-10-CM code set (codeSet is its year). */
+  forced?: { codeSet: string };
 }
 
 export interface Diagnosis {

@@ -41,24 +41,40 @@ export function parseIcd10(input: string): string {
 export const icd10Category = (code: string): string => code.slice(0, 3);
 
 /**
- * Sensitivity labels a code implies, applied on every path (dx add, import, shares; see
- * docs/decisions.md). SUD: substance-related disorders F10–F16, F18, F19 (F17, nicotine, is not:
- * 42 CFR 2.11 excludes tobacco and caffeine from "substance use disorder"); alcohol and drug
- * abuse counselling (Z71.41, Z71.51); alcohol and drug use complicating pregnancy (O99.31,
- * O99.32). HIV: HIV disease (B20), asymptomatic HIV status (Z21), HIV-2 as the cause of disease
- * (B97.35), inconclusive laboratory evidence of HIV (R75), HIV complicating pregnancy (O98.7),
- * contact with or exposure to HIV (Z20.6), HIV counselling (Z71.7) and screening (Z11.4). Codes
- * for abuse, neglect and violence listed in the table carry SDV.
+ * Codes (or code prefixes: every code below them) that identify substance use disorder
+ * information, besides the substance-related disorders F10-F19 (without F17, nicotine:
+ * 42 CFR 2.11 excludes tobacco and caffeine from "substance use disorder"):
+ * - Z71.41 alcohol abuse counseling and surveillance of alcoholic,
+ * - Z71.51 drug abuse counseling and surveillance of drug abuser,
+ * - O99.31- alcohol use and O99.32- drug use complicating pregnancy, childbirth and the puerperium,
+ * - O35.4- / O35.5- maternal care for (suspected) damage to fetus from alcohol / drugs.
+ * Counseling of a *family member* (Z71.42, Z71.52) is about someone else and is not labelled.
  */
-const SUD_PREFIXES = ["Z71.41", "Z71.51", "O99.31", "O99.32"];
-const HIV_PREFIXES = ["B20", "Z21", "B97.35", "R75", "O98.7", "Z20.6", "Z71.7", "Z11.4"];
+export const SUD_CODE_PREFIXES: readonly string[] = ["Z71.41", "Z71.51", "O99.31", "O99.32", "O35.4", "O35.5"];
+
+/**
+ * Codes (or prefixes) that reveal HIV status: B20 HIV disease, Z21 asymptomatic HIV infection
+ * status, B97.35 HIV-2 as the cause of disease, O98.7- HIV disease complicating pregnancy, R75 inconclusive laboratory evidence of
+ * HIV, Z20.6 contact with and (suspected) exposure to HIV, Z71.7 HIV counseling, Z11.4
+ * encounter for screening for HIV.
+ */
+export const HIV_CODE_PREFIXES: readonly string[] = ["B20", "Z21", "B97.35", "O98.7", "R75", "Z20.6", "Z71.7", "Z11.4"];
+
+/** Whether a normalised code is `prefix` or below it ("O99.310" is under "O99.31"; "F41.1" is not under "F41.10"). */
+const under = (code: string, prefix: string): boolean => code === prefix || (code.startsWith(prefix) && (prefix.length > 3 || code[3] === "."));
+
+/**
+ * Sensitivity labels a code implies: SUD for substance use disorder codes (F10-F19 except
+ * F17, and SUD_CODE_PREFIXES), HIV for HIV_CODE_PREFIXES, and the labels the table lists
+ * (abuse, neglect and violence codes carry SDV).
+ */
 export function impliedLabels(code: string): Label[] {
   const cat = icd10Category(code);
   const c = code.toUpperCase();
   const out = new Set<Label>();
   if (/^F1[0-9]$/.test(cat) && cat !== "F17") out.add("SUD");
-  if (SUD_PREFIXES.some((p) => c.startsWith(p))) out.add("SUD");
-  if (HIV_PREFIXES.some((p) => c.startsWith(p))) out.add("HIV");
+  if (SUD_CODE_PREFIXES.some((p) => under(c, p))) out.add("SUD");
+  if (HIV_CODE_PREFIXES.some((p) => under(c, p))) out.add("HIV");
   for (const l of ICD10_COMMON[code]?.labels ?? []) out.add(l);
   return [...out].sort();
 }

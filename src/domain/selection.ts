@@ -44,6 +44,7 @@ import { redactPrivate, type NoteRecord } from "./note.js";
 import type {
   ShareAddendum,
   ShareDiagnosis,
+  ShareMedChange,
   ShareMedication,
   ShareNote,
   SharePatient,
@@ -326,6 +327,18 @@ export function explainShare(input: ShareInput, consent: ShareConsent, today: Is
       const v = m[k];
       if (v !== undefined) sm[k] = v;
     }
+    const byId = new Map(cut.map((e) => [e.id, e]));
+    const changes = m.events
+      .flatMap((id) => {
+        const e = byId.get(id);
+        return e && e.event === "change" ? [e] : [];
+      })
+      .map((e) => {
+        const c: ShareMedChange = { date: e.date };
+        for (const k of ["dose", "route", "frequency", "prescriber", "reason"] as const) if (e[k] !== undefined) c[k] = e[k];
+        return c;
+      });
+    if (changes.length > 0) sm.changes = changes;
     medications.push(sm);
     for (const id of m.events) items.add(id);
     for (const l of all) labels.add(l);
@@ -400,6 +413,7 @@ function consentView(g: ConsentGrant, demographics: boolean): ShareView["consent
   if (g.expires !== undefined) c.expires = g.expires;
   if (g.expiresOn !== undefined) c.expiresOn = g.expiresOn;
   if (g.authority !== undefined) c.authority = g.authority;
+  if (g.statements !== undefined) c.statements = [...g.statements];
   return c;
 }
 

@@ -8,6 +8,7 @@ import type { ConsentRecipient, ShareCategory } from "./consent.js";
 import type { DxStatus } from "./dx.js";
 import type { Label } from "./labels.js";
 import type { NoteType } from "./note.js";
+import type { Practice } from "./practice.js";
 
 export interface SharePatient {
   id: string;
@@ -43,8 +44,19 @@ export interface ShareMedication {
   stopped?: IsoDate;
   stopReason?: string;
   active: boolean;
+  /** Changes after the start, oldest first: what changed to what, and why (the start reason never leaves). */
+  changes?: ShareMedChange[];
   labels: Label[];
   items: string[]; // event ids
+}
+
+export interface ShareMedChange {
+  date: IsoDate;
+  dose?: string;
+  route?: string;
+  frequency?: string;
+  prescriber?: string;
+  reason?: string;
 }
 
 export interface ShareAddendum {
@@ -70,6 +82,11 @@ export interface ShareNote {
   addenda: ShareAddendum[];
 }
 
+export interface ShareLetter {
+  question?: string;
+  text?: string;
+}
+
 export interface WithheldCount {
   category: string; // e.g. "notes", "medications", "private passages"
   reason: string; // e.g. "outside the consent's date range", "labelled SUD, not authorised"
@@ -77,9 +94,20 @@ export interface WithheldCount {
 }
 
 export interface ShareView {
-  /** The date the selection was made for, and the instant (from the injected clock). */
+  /**
+   * The date the selection was made for, and the instant the document was made. The pure
+   * selection sets midnight UTC of `date`; `chart share` replaces it with the real instant of
+   * the share (from the injected clock) and sets `documentId`, so each share is its own
+   * document (its own Bundle.identifier and Composition id).
+   */
   date: IsoDate;
   generatedAt: string;
+  /** This document's identity: the disclosure record's id when written by `chart share`. */
+  documentId?: string;
+  /** The practice profile (chart practice set): letterhead, signature block, NPI, time zone. */
+  practice?: Practice;
+  /** A referral letter that opens the PDF (chart share --letter/-m, --question). */
+  letter?: ShareLetter;
   consent: {
     id: string;
     recipient: ConsentRecipient;
@@ -93,6 +121,8 @@ export interface ShareView {
     signed: IsoDate;
     signedBy: string;
     authority?: string;
+    /** The statements the signed authorization carries (164.508(c)(2); 42 CFR 2.31). */
+    statements?: string[];
   };
   /** The client's id is always present (it names whose record this is); the rest needs demographics. */
   clientId: string;
@@ -109,10 +139,25 @@ export interface ShareView {
   items: string[];
 }
 
+/**
+ * The notice that accompanies every disclosure. It does not claim that HIPAA keeps protecting
+ * the information: 45 CFR 164.508(c)(2)(iii) requires the authorization itself to state "the
+ * potential for information disclosed pursuant to the authorization to be subject to
+ * redisclosure by the recipient and no longer be protected by this subpart".
+ */
 export const CONFIDENTIALITY_NOTICE =
-  "CONFIDENTIAL: This information has been disclosed to you from a mental health record under the client's written authorization. " +
-  "It is protected by federal and state privacy law (HIPAA, 45 CFR Parts 160 and 164). Any further disclosure without the client's " +
-  "written authorization, or as otherwise permitted by law, is prohibited.";
+  "CONFIDENTIAL: This information was disclosed from a mental health record under the client's written authorization. " +
+  "Once disclosed, it may be redisclosed by the recipient and may no longer be protected by the federal privacy rule " +
+  "(45 CFR 164.508(c)(2)(iii)); state law and professional duties may still protect it. Please do not disclose it further " +
+  "without the client's written authorization or as otherwise permitted by law.";
 
+/** 42 CFR 2.32(a)(2): one of the two statements that must accompany a disclosure under consent. */
 export const PART2_NOTICE =
   "42 CFR part 2 prohibits unauthorized use or disclosure of these records.";
+
+/**
+ * All a recipient learns about what was withheld (the clinician's dry run keeps the detail):
+ * the same words whatever was or was not withheld, so the sentence itself discloses nothing.
+ */
+export const WITHHELD_NOTICE =
+  "Some information may have been withheld under the authorization's terms: only what the authorization covers is included, and passages removed from notes are marked [withheld].";

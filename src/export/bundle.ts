@@ -5,8 +5,9 @@
  *
  * The manifest lists the SHA-256 of every other file as the recipient will read it (the
  * plaintext); the bundle hash is the SHA-256 of the manifest file itself. Both are functions of
- * the view alone, so the same chart, authorization and date give the same bundle hash, and a
- * recipient can check theirs against the accounting of disclosures. Encrypted files (.age) differ
+ * the view alone (which carries the share's instant and document id), so the hash recorded in
+ * the disclosure is the hash of the files written, and a recipient can check theirs against
+ * the chart's record of disclosures. Encrypted files (.age) differ
  * on every run (age is randomised); their hashes are recorded separately.
  */
 import { realpath, stat } from "node:fs/promises";
@@ -67,7 +68,8 @@ export async function renderBundle(view: ShareView, formats: readonly ShareForma
       const { renderFhir } = await import("./fhir.js");
       files.push(file(FILE_NAMES.fhir, jsonText(renderFhir(view))));
     } else {
-      files.push(file(FILE_NAMES.json, jsonText(view)));
+      const { recordJson } = await import("./record-json.js");
+      files.push(file(FILE_NAMES.json, jsonText(recordJson(view))));
     }
   }
   const manifest = file(MANIFEST_FILE, manifestText(buildManifest(view, files.map(({ name, sha256 }) => ({ name, sha256 })))));

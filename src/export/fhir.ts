@@ -8,9 +8,16 @@
  * addendum (addenda point at their note with relatesTo "appends"), the Consent, and a Provenance
  * over everything.
  *
- * Deterministic: fullUrls are name-based UUIDs (RFC 4122 version 5) of record ids, so the same
- * view gives the same JSON, and the same note keeps its UUID across bundles.
+ * Identity: the Bundle, Composition and Provenance take name-based UUIDs (RFC 4122 version 5)
+ * of the document id (the disclosure's id, set by `chart share`), so every share is its own
+ * document; clinical resources take UUIDs of their record ids, so the same note keeps its UUID
+ * across bundles. The same view gives the same JSON.
  * Only what the view carries is written: no field is guessed or filled in.
+ *
+ * Security labels follow the HL7 FHIR DS4P IG (docs/bundle-format.md quotes the rules): one
+ * confidentiality code per labelled resource, sensitivity codes, the `42CFRPart2` policy on
+ * Part 2 material, and the `NORDSCLCD` refrain on the labelled clinical resources, never in
+ * the high-water-mark labels of the Bundle or of a DocumentReference.
  */
 import { createHash } from "node:crypto";
 import { CATEGORY_LABELS, type ShareCategory } from "../domain/consent.js";
@@ -18,7 +25,8 @@ import { LABELS, PART2_LABELS, type Label } from "../domain/labels.js";
 import { LABEL_SYSTEM } from "../domain/labels.js";
 import type { NoteType } from "../domain/note.js";
 import type { ShareAddendum, ShareDiagnosis, ShareMedication, ShareNote, ShareView } from "../domain/share-view.js";
-import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../domain/share-view.js";
+import { CONFIDENTIALITY_NOTICE, PART2_NOTICE, WITHHELD_NOTICE } from "../domain/share-view.js";
+import { rxnormFor, RXNORM_SYSTEM } from "./rxnorm.js";
 
 export type FhirResource = { resourceType: string } & Record<string, unknown>;
 type Json = Record<string, unknown>;
@@ -40,14 +48,17 @@ const CATEGORY_CLASS: Partial<Record<ShareCategory, string>> = {
   "psychotherapy-notes": "DocumentReference",
 };
 
-/** LOINC document types where the mapping is exact; other note types carry text only. */
-const NOTE_TYPE: Record<NoteType, { text: string; loinc?: [string, string] }> = {
+/**
+ * LOINC document types (Document Ontology) for every note kind: the exact kind where LOINC
+ * has one, otherwise the generic "Note" (34109-9); the text keeps chart's own name.
+ */
+const NOTE_TYPE: Record<NoteType, { text: string; loinc: [string, string] }> = {
   progress: { text: "Progress note", loinc: ["11506-3", "Progress note"] },
   "treatment-plan": { text: "Treatment plan", loinc: ["18776-5", "Plan of care note"] },
-  intake: { text: "Intake" },
-  contact: { text: "Contact note" },
-  psychotherapy: { text: "Psychotherapy note" },
-  addendum: { text: "Addendum" },
+  intake: { text: "Intake", loinc: ["34117-2", "History and physical note"] },
+  contact: { text: "Contact note", loinc: ["34109-9", "Note"] },
+  psychotherapy: { text: "Psychotherapy note", loinc: ["34109-9", "Note"] },
+  addendum: { text: "Addendum", loinc: ["55107-7", "Addendum Document"] },
 };
 
 /** v3 PurposeOfUse codes for purposes stated in these exact words; others are sent as text. */
@@ -66,12 +77,15 @@ const PURPOSE_CODES: Record<string, [string, string]> = {
 
 export function renderFhir(view: ShareView): FhirResource {
   const c = view.consent;
+  const doc = documentKey(view);
   const ids = {
-    bundle: uuid(`bundle:${c.id}:${view.generatedAt}`),
-    composition: uuid(`composition:${c.id}:${view.generatedAt}`),
-    provenance: uuid(`provenance:${c.id}:${view.generatedAt}`),
+    bundle: uuid(`bundle:${doc}`),
+    composition: uuid(`composition:${doc}`),
+    provenance: uuid(`provenance:${doc}`),
     patient: uuid(`patient:${view.clientId}`),
-    practitioner: uuid(`practitioner:${c.discloser}`),
+    // Not the name alone (two clinicians share names): the NPI when the practice has one, else
+    // the discloser within this document.
+    practitioner: view.practice?.npi ? uuid(`practitioner:npi:${view.practice.npi}`) : uuid(`practitioner:${doc}:${c.discloser}`),
     consent: uuid(`consent:${c.id}`),
   };
   const ref = (id: string): Json => ({ reference: `urn:uuid:${id}` });
@@ -114,14 +128,17 @@ export function renderFhir(view: ShareView): FhirResource {
     sections.push(section("Psychotherapy notes", undefined, psychotherapy.map((x) => ref(x.id)), noteLines(view.psychotherapyNotes)));
   }
   sections.push(section("Authorization", undefined, [ref(ids.consent)], consentLines(view)));
-  sections.push(textSection("Withheld from this disclosure", withheldLines(view)));
+  sections.push(textSection("Withheld from this disclosure", [WITHHELD_NOTICE]));
   sections.push(textSection("Notices", view.part2 ? [CONFIDENTIALITY_NOTICE, PART2_NOTICE] : [CONFIDENTIALITY_NOTICE]));
 
-  const documentSecurity = [confidentialityR(), ...view.labels.map(labelCoding), ...(view.part2 ? [nordslcd()] : [])];
+  // High-water mark of the whole document: confidentiality, sensitivity, policy; no refrain.
+  const bundleSecurity = [confidentialityR(), ...view.labels.map(labelCoding), ...(view.part2 ? [part2Policy()] : [])];
+  // The Composition carries the document's handling caveats, the Part 2 refrain included.
+  const compositionSecurity = [...bundleSecurity, ...(view.part2 ? [nordscld()] : [])];
   const composition: FhirResource = {
     resourceType: "Composition",
     id: ids.composition,
-    meta: { security: documentSecurity },
+    meta: { security: compositionSecurity },
     identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${ids.composition}` },
     status: "final",
     type: { coding: [{ system: LOINC, code: "34133-9", display: "Summary of episode note" }] },
@@ -130,13 +147,15 @@ export function renderFhir(view: ShareView): FhirResource {
     author: [ref(ids.practitioner)],
     title: `Disclosure under authorization ${c.id}`,
     confidentiality: "R",
+    // The clinician named in the practice profile attests the document (legal authenticator).
+    attester: view.practice?.clinician ? [{ mode: "legal", time: view.generatedAt, party: ref(ids.practitioner) }] : undefined,
     section: sections,
   };
 
   const entries: { id: string; resource: FhirResource }[] = [
     { id: ids.composition, resource: composition },
     { id: ids.patient, resource: patientResource(view, ids.patient) },
-    { id: ids.practitioner, resource: { resourceType: "Practitioner", id: ids.practitioner, name: [{ text: c.discloser }] } },
+    { id: ids.practitioner, resource: practitionerResource(view, ids.practitioner) },
     ...conditions.map((x) => ({ id: x.id, resource: conditionResource(x.d, x.id, patientRef) })),
     ...medications.map((x) => ({ id: x.id, resource: medicationResource(x.m, x.id, patientRef) })),
     ...notes,
@@ -163,13 +182,34 @@ export function renderFhir(view: ShareView): FhirResource {
   const bundle: FhirResource = {
     resourceType: "Bundle",
     id: ids.bundle,
-    meta: { security: documentSecurity },
+    meta: { security: bundleSecurity },
     identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${ids.bundle}` },
     type: "document",
     timestamp: view.generatedAt,
     entry: entries.map((e) => ({ fullUrl: `urn:uuid:${e.id}`, resource: e.resource })),
   };
   return JSON.parse(JSON.stringify(bundle)) as FhirResource; // drops undefined fields
+}
+
+const NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi";
+
+/** The discloser: from the practice profile when there is one (name, NPI, licence), else the authorization's words. */
+function practitionerResource(view: ShareView, id: string): FhirResource {
+  const p = view.practice;
+  const r: FhirResource = { resourceType: "Practitioner", id };
+  if (p?.npi) r.identifier = [{ system: NPI_SYSTEM, value: p.npi }];
+  r.name = [{ text: p?.clinician ? (p.credentials ? `${p.clinician}, ${p.credentials}` : p.clinician) : view.consent.discloser }];
+  const telecom = [...(p?.phone ? [{ system: "phone", value: p.phone }] : []), ...(p?.email ? [{ system: "email", value: p.email }] : [])];
+  if (telecom.length) r.telecom = telecom;
+  if (p?.license || p?.credentials) {
+    r.qualification = [
+      {
+        identifier: p.license ? [{ value: p.license, ...(p.licenseState ? { assigner: { display: `State of ${p.licenseState}` } } : {}) }] : undefined,
+        code: { text: [p.credentials, p.licenseState ? `licensed in ${p.licenseState}` : ""].filter(Boolean).join(", ") || "licensed" },
+      },
+    ];
+  }
+  return r;
 }
 
 function patientResource(view: ShareView, id: string): FhirResource {
@@ -235,6 +275,15 @@ function conditionResource(d: ShareDiagnosis, id: string, subject: Json): FhirRe
 
 function medicationResource(m: ShareMedication, id: string, subject: Json): FhirResource {
   const dosageText = [m.dose, m.route, m.frequency].filter((x) => x).join(", ");
+  const rx = rxnormFor(m.name);
+  const notes: Json[] = [
+    ...(m.prescriber ? [{ text: `Prescriber: ${m.prescriber}` }] : []),
+    ...(m.changes ?? []).map((c) => {
+      const what = [c.dose, c.route, c.frequency].filter((x) => x).join(", ");
+      const by = c.prescriber ? `${what ? "; " : ""}prescriber ${c.prescriber}` : "";
+      return { time: c.date, text: `Changed on ${c.date}: ${what}${by || (what ? "" : "changed")}${c.reason ? ` (reason: ${c.reason})` : ""}` };
+    }),
+  ];
   return {
     resourceType: "MedicationStatement",
     id,
@@ -242,10 +291,11 @@ function medicationResource(m: ShareMedication, id: string, subject: Json): Fhir
     identifier: m.items.map((value) => ({ system: CHART_ID_SYSTEM, value })),
     status: m.active ? "active" : "stopped",
     statusReason: !m.active && m.stopReason ? [{ text: m.stopReason }] : undefined,
-    medicationCodeableConcept: { text: m.name },
+    medicationCodeableConcept: { coding: rx ? [{ system: RXNORM_SYSTEM, code: rx.code, display: rx.display }] : undefined, text: m.name },
     subject,
     effectivePeriod: { start: m.started, end: m.active ? undefined : m.stopped },
-    note: m.prescriber ? [{ text: `Prescriber: ${m.prescriber}` }] : undefined,
+    // The history travels with the statement: each change, with its date and reason.
+    note: notes.length > 0 ? notes : undefined,
     dosage:
       dosageText === ""
         ? undefined
@@ -265,16 +315,16 @@ function noteResource(n: ShareNote, id: string, subject: Json): FhirResource {
   return {
     resourceType: "DocumentReference",
     id,
-    meta: security(n.labels),
+    meta: security(n.labels, false),
     identifier: [{ system: CHART_ID_SYSTEM, value: n.id }],
     status: "current",
     docStatus: n.status === "signed" ? "final" : "preliminary",
-    type: { coding: t.loinc ? [{ system: LOINC, code: t.loinc[0], display: t.loinc[1] }] : undefined, text: t.text },
+    type: { coding: [{ system: LOINC, code: t.loinc[0], display: t.loinc[1] }], text: t.text },
     subject,
     date: n.signedAt,
     authenticator: n.signedBy ? { display: n.signedBy } : undefined,
     description: `${t.text} of ${n.date} (${detail})`,
-    securityLabel: n.labels.length > 0 ? n.labels.map((l) => ({ coding: [labelCoding(l)] })) : undefined,
+    securityLabel: documentLabels(n.labels),
     content: [{ attachment: attachment(n.text, `${t.text} ${n.date}`, n.date) }],
     context: {
       event: n.cpt ? [{ coding: [{ system: "http://www.ama-assn.org/go/cpt", code: n.cpt }] }] : undefined,
@@ -287,17 +337,17 @@ function addendumResource(a: ShareAddendum, note: ShareNote, id: string, subject
   return {
     resourceType: "DocumentReference",
     id,
-    meta: security(note.labels), // an addendum carries its note's sensitivity
+    meta: security(note.labels, false), // an addendum carries its note's sensitivity
     identifier: [{ system: CHART_ID_SYSTEM, value: a.id }],
     status: "current",
     docStatus: a.signedBy || a.signedAt ? "final" : "preliminary",
-    type: { text: "Addendum" },
+    type: { coding: [{ system: LOINC, code: "55107-7", display: "Addendum Document" }], text: "Addendum" },
     subject,
     date: a.signedAt,
     authenticator: a.signedBy ? { display: a.signedBy } : undefined,
     description: `Addendum of ${a.date} to the ${NOTE_TYPE[note.type].text.toLowerCase()} of ${note.date}`,
     relatesTo: [{ code: "appends", target: noteRef }],
-    securityLabel: note.labels.length > 0 ? note.labels.map((l) => ({ coding: [labelCoding(l)] })) : undefined,
+    securityLabel: documentLabels(note.labels),
     content: [{ attachment: attachment(a.text, `Addendum ${a.date}`, a.date) }],
     context: { period: { start: a.date } },
   };
@@ -424,28 +474,45 @@ function consentLines(view: ShareView): string[] {
   if (c.expires) lines.push(`Expires: ${c.expires}`);
   if (c.expiresOn) lines.push(`Expires on: ${c.expiresOn}`);
   lines.push(`Disclosed by: ${c.discloser}`);
+  for (const st of c.statements ?? []) lines.push(`Statement: ${st}`);
   return lines;
-}
-
-function withheldLines(view: ShareView): string[] {
-  const rows = view.withheld.filter((w) => w.count > 0);
-  if (rows.length === 0) return ["Nothing was withheld from the categories and dates this authorization covers."];
-  return rows.map((w) => `${w.category}: ${w.count} (${w.reason})`);
 }
 
 // --- security labels ------------------------------------------------------------------------
 
 const labelCoding = (l: Label): Json => ({ system: LABEL_SYSTEM, code: l, display: LABELS[l] });
-const nordslcd = (): Json => ({ system: LABEL_SYSTEM, code: "NORDSLCD", display: "no redisclosure without consent directive" });
+/** v3 RefrainPolicy NORDSCLCD: "no redisclosure without consent directive". */
+const nordscld = (): Json => ({ system: LABEL_SYSTEM, code: "NORDSCLCD", display: "no redisclosure without consent directive" });
+/** v3 ActPrivacyLaw 42CFRPart2: the policy under which Part 2 material is labelled. */
+const part2Policy = (): Json => ({ system: LABEL_SYSTEM, code: "42CFRPart2", display: "42 CFR Part2" });
 const confidentialityR = (): Json => ({ system: CONFIDENTIALITY_SYSTEM, code: "R", display: "restricted" });
 
-/** meta.security for an item: its labels, and the Part 2 refrain when it is SUD or ETH material. */
-function security(labels: readonly Label[]): Json | undefined {
-  if (labels.length === 0) return undefined;
-  const codings = labels.map(labelCoding);
-  if (labels.some((l) => PART2_LABELS.includes(l))) codings.push(nordslcd());
-  return { security: codings };
+const isPart2 = (labels: readonly Label[]): boolean => labels.some((l) => PART2_LABELS.includes(l));
+
+/**
+ * Security labels of a labelled item: exactly one confidentiality code (R), its sensitivity
+ * codes, and for Part 2 material (SUD, ETH) the 42CFRPart2 policy and, where the IG allows a
+ * refrain (`refrain`), NORDSCLCD. Unlabelled items carry none.
+ */
+export function securityCodings(labels: readonly Label[], refrain: boolean): Json[] {
+  if (labels.length === 0) return [];
+  const part2 = isPart2(labels);
+  return [confidentialityR(), ...labels.map(labelCoding), ...(part2 ? [part2Policy()] : []), ...(part2 && refrain ? [nordscld()] : [])];
 }
+
+function security(labels: readonly Label[], refrain = true): Json | undefined {
+  const codings = securityCodings(labels, refrain);
+  return codings.length > 0 ? { security: codings } : undefined;
+}
+
+/** DocumentReference.securityLabel: the labels of the document itself, its refrain included. */
+function documentLabels(labels: readonly Label[]): Json[] | undefined {
+  const codings = securityCodings(labels, true);
+  return codings.length > 0 ? codings.map((coding) => ({ coding: [coding] })) : undefined;
+}
+
+/** What names this document: the disclosure id, else (a dry run, a test view) authorization and instant. */
+const documentKey = (view: ShareView): string => view.documentId ?? `${view.consent.id}:${view.generatedAt}`;
 
 // --- deterministic UUIDs --------------------------------------------------------------------
 

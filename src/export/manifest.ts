@@ -1,16 +1,17 @@
 /**
- * The manifest of a share bundle (manifest.json): what was included, by category and id; what
- * was withheld and why (counts only); the authorization it was made under; and the SHA-256 of
+ * The manifest of a share bundle (manifest.json): what was included, by category and id; the
+ * one fixed sentence about withheld information (no counts: a recipient learns nothing from
+ * what was withheld; the clinician's dry run keeps the detail); the authorization it was made under; and the SHA-256 of
  * every other file in the bundle, so a recipient can check what they received against the
  * disclosure the chart logged. Keys come out in a fixed order (the object is built in that
  * order), so the same view and files give the same bytes.
  */
 import type { ConsentRecipient, ShareCategory } from "../domain/consent.js";
 import type { Label } from "../domain/labels.js";
-import type { ShareNote, ShareView, WithheldCount } from "../domain/share-view.js";
+import { WITHHELD_NOTICE, type ShareNote, type ShareView } from "../domain/share-view.js";
 
 export const MANIFEST_NAME = "manifest.json";
-export const MANIFEST_FORMAT = "chart-share 1";
+export const MANIFEST_FORMAT = "chart-share 2";
 
 export interface ManifestFile {
   name: string;
@@ -19,6 +20,8 @@ export interface ManifestFile {
 
 export interface ShareManifest {
   format: typeof MANIFEST_FORMAT;
+  /** This document's id (the disclosure record's id), when written by chart share. */
+  document?: string;
   consent: string;
   client: string;
   recipient: ConsentRecipient;
@@ -35,7 +38,7 @@ export interface ShareManifest {
     notes?: string[];
     "psychotherapy-notes"?: string[];
   };
-  withheld: WithheldCount[];
+  withheld: typeof WITHHELD_NOTICE;
   files: ManifestFile[];
 }
 
@@ -49,6 +52,7 @@ export function buildManifest(view: ShareView, files: { name: string; sha256: st
   if (view.psychotherapyNotes) included["psychotherapy-notes"] = noteIds(view.psychotherapyNotes);
   return {
     format: MANIFEST_FORMAT,
+    ...(view.documentId !== undefined ? { document: view.documentId } : {}),
     consent: c.id,
     client: view.clientId,
     recipient: recipientOf(c.recipient),
@@ -59,7 +63,7 @@ export function buildManifest(view: ShareView, files: { name: string; sha256: st
     labels: [...view.labels],
     part2: view.part2,
     included,
-    withheld: view.withheld.map((w) => ({ category: w.category, reason: w.reason, count: w.count })),
+    withheld: WITHHELD_NOTICE,
     files: [...files]
       .map((f) => ({ name: f.name, sha256: f.sha256.toLowerCase() }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

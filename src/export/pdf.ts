@@ -1,78 +1,120 @@
 /**
  * Render a ShareView as a PDF with pdfkit (imported lazily: it costs ~165 ms to load).
  *
- * Deterministic: the same view gives the same bytes. pdfkit's only varying inputs are the
- * info dictionary's dates (taken from view.generatedAt) and the trailer /ID (pdfkit derives it
- * from the info dictionary; we set it from a hash of the view so two different views never
- * share one). Deflate output is a pure function of its input.
+ * Accessible: PDF 1.7, tagged (a structure tree of headings, paragraphs, tables and lists;
+ * page furniture such as rules, shading, the running header and footer marked as artifacts),
+ * declared PDF/UA-1 in its XMP metadata, with a title shown in the window bar and a document
+ * language. Fonts are embedded subsets of DejaVu Sans (the dejavu-fonts-ttf package), which
+ * covers Latin, Greek and Cyrillic names; a character the font lacks is transliterated where a
+ * plain equivalent exists and otherwise printed as "?" (the FHIR and JSON files carry the
+ * exact text).
  *
- * Text uses the 14 standard fonts (WinAnsi encoding, nothing embedded): characters those fonts
- * cannot show are transliterated where a plain equivalent exists (é stays, ł -> l, − -> -) and
- * replaced by "?" otherwise.
+ * Deterministic: the same view gives the same bytes. pdfkit's only varying inputs are the
+ * info dictionary's dates (taken from view.generatedAt, the real instant of the share) and the
+ * trailer /ID (set from a hash of the view so two different views never share one).
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { invalid } from "../domain/errors.js";
 import type { ShareView } from "../domain/share-view.js";
 import { PDF_TITLE, pdfModel, type PdfBlock, type PdfColumn, type PdfLine } from "./pdf-model.js";
 
 type Doc = PDFKit.PDFDocument;
+type Struct = PDFKit.PDFStructureElement;
 
-const FONT = "Helvetica";
-const BOLD = "Helvetica-Bold";
-const ITALIC = "Helvetica-Oblique";
+const FONT = "Body";
+const BOLD = "Body-Bold";
+const ITALIC = "Body-Italic";
+const FONT_FILES: Record<string, string> = {
+  [FONT]: "dejavu-fonts-ttf/ttf/DejaVuSans.ttf",
+  [BOLD]: "dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf",
+  [ITALIC]: "dejavu-fonts-ttf/ttf/DejaVuSans-Oblique.ttf",
+};
 const MARGIN = 56; // 0.78 in
-const FOOTER_GAP = 34; // footer baseline area below the text block
+const HEADER_GAP = 20; // running header above the text block
+const FOOTER_GAP = 34; // footer area below the text block
 const INK = "#111111";
 const MUTED = "#555555";
 const RULE = "#999999";
 const SHADE = "#eeeeee";
 
-export async function renderPdf(view: ShareView): Promise<Uint8Array> {
-  const created = new Date(view.generatedAt);
+export interface PdfOptions {
+  title?: string;
+  subject?: string;
+}
+
+let fontData: Record<string, Buffer> | undefined;
+
+/** The font files, resolved from the installed package (works from src/ and from the bundle), read once. */
+function fonts(): Record<string, Buffer> {
+  if (fontData) return fontData;
+  const require = createRequire(import.meta.url);
+  fontData = Object.fromEntries(Object.entries(FONT_FILES).map(([name, spec]) => [name, readFileSync(require.resolve(spec))]));
+  return fontData;
+}
+
+/** A new tagged, PDF/UA-declared document with the fonts registered. */
+export async function newDocument(created: Date, info: { title: string; subject: string }): Promise<{ doc: Doc; root: Struct }> {
   if (Number.isNaN(created.getTime())) {
-    throw invalid("E_BAD_VIEW", "the share view has no valid generation time", "this is a bug in the selection; please report it");
+    throw invalid("E_BAD_VIEW", "the document has no valid creation time", "this is a bug; please report it");
   }
   const { default: PDFDocument } = await import("pdfkit");
-  const blocks = pdfModel(view);
   const doc = new PDFDocument({
     size: "LETTER",
-    margins: { top: MARGIN, bottom: MARGIN + FOOTER_GAP, left: MARGIN, right: MARGIN },
+    margins: { top: MARGIN + HEADER_GAP, bottom: MARGIN + FOOTER_GAP, left: MARGIN, right: MARGIN },
     bufferPages: true,
     compress: true,
+    pdfVersion: "1.7",
+    tagged: true,
+    subset: "PDF/UA",
     lang: "en-US",
     displayTitle: true,
     info: {
-      Title: pdfText(`${PDF_TITLE} (${view.consent.id})`),
-      Subject: pdfText(`Disclosed under authorization ${view.consent.id}`),
+      Title: info.title,
+      Subject: info.subject,
       Creator: "chart",
       Producer: "chart (PDFKit)",
       CreationDate: created,
       ModDate: created,
     },
+  } as unknown as PDFKit.PDFDocumentOptions);
+  for (const [name, data] of Object.entries(fonts())) doc.registerFont(name, data);
+  doc.font(FONT).fontSize(10).fillColor(INK);
+  const root = doc.struct("Document");
+  doc.addStructure(root);
+  return { doc, root };
+}
+
+export async function renderPdf(view: ShareView): Promise<Uint8Array> {
+  const blocks = pdfModel(view);
+  const { doc, root } = await newDocument(new Date(view.generatedAt), {
+    title: `${PDF_TITLE}${view.patient ? ` — ${view.patient.name}` : ""}`,
+    subject: "Disclosed under the client's written authorization",
   });
   setFileId(doc, view);
   const done = collect(doc);
-
-  const page = makePage(doc);
-  let footer = "";
+  const page = makePage(doc, root);
+  let running = { header: "", footer: "" };
   for (const b of blocks) {
-    if (b.kind === "footer") footer = b.text;
+    if (b.kind === "running") running = { header: b.header, footer: b.footer };
     else drawBlock(page, b);
   }
-  drawFooters(page, footer);
+  root.end();
+  drawRunning(page, running.header, running.footer);
   doc.end();
   return done;
 }
 
 /** The trailer /ID: 16 bytes of SHA-256 over the view (pdfkit's default hashes only the info dictionary). */
-function setFileId(doc: Doc, view: ShareView): void {
+function setFileId(doc: Doc, view: unknown): void {
   const holder = doc as unknown as { _id?: unknown };
   if (holder._id instanceof Uint8Array) {
     holder._id = new Uint8Array(createHash("sha256").update(JSON.stringify(view)).digest().subarray(0, 16));
   }
 }
 
-function collect(doc: Doc): Promise<Uint8Array> {
+export function collect(doc: Doc): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     doc.on("data", (c: Buffer) => chunks.push(c));
@@ -81,15 +123,19 @@ function collect(doc: Doc): Promise<Uint8Array> {
   });
 }
 
-interface Page {
+export interface Page {
   doc: Doc;
+  root: Struct;
   left: number;
   width: number;
+  has: (cp: number) => boolean;
 }
 
-function makePage(doc: Doc): Page {
+export function makePage(doc: Doc, root: Struct): Page {
   doc.font(FONT).fontSize(10).fillColor(INK);
-  return { doc, left: doc.page.margins.left, width: doc.page.width - doc.page.margins.left - doc.page.margins.right };
+  const font = (doc as unknown as { _font?: { font?: { hasGlyphForCodePoint?: (cp: number) => boolean } } })._font?.font;
+  const has = (cp: number): boolean => font?.hasGlyphForCodePoint?.(cp) ?? (cp >= 0x20 && cp < 0x7f);
+  return { doc, root, left: doc.page.margins.left, width: doc.page.width - doc.page.margins.left - doc.page.margins.right, has };
 }
 
 const bottomOf = (d: Doc): number => d.page.height - d.page.margins.bottom;
@@ -100,8 +146,25 @@ function ensure(p: Page, height: number): void {
   p.doc.x = p.left;
 }
 
-function drawBlock(p: Page, b: Exclude<PdfBlock, { kind: "footer" }>): void {
+/** Tagged content: a structure element of `type` under `parent`, its content drawn by `draw`. */
+export function tag(p: Page, type: string, draw: () => void, parent: Struct = p.root): void {
+  const el = p.doc.struct(type);
+  parent.add(el);
+  el.add(draw);
+  el.end();
+}
+
+/** Page furniture (rules, shading): an artifact, outside the structure tree. */
+export function artifact(p: Page, draw: () => void, type: "Layout" | "Pagination" = "Layout"): void {
+  p.doc.markContent("Artifact", { type });
+  draw();
+  p.doc.endMarkedContent();
+}
+
+export function drawBlock(p: Page, b: Exclude<PdfBlock, { kind: "running" }>): void {
   switch (b.kind) {
+    case "letterhead":
+      return drawLetterhead(p, b.name, b.lines);
     case "title":
       return drawTitle(p, b.text, b.subtitle);
     case "heading":
@@ -116,13 +179,39 @@ function drawBlock(p: Page, b: Exclude<PdfBlock, { kind: "footer" }>): void {
       return drawTable(p, b.columns, b.rows);
     case "body":
       return drawBody(p, b.lines);
+    case "signature":
+      return drawSignature(p, b.lines);
+    case "pagebreak":
+      p.doc.addPage();
+      p.doc.x = p.left;
+      return;
   }
+}
+
+function drawLetterhead(p: Page, name: string, lines: string[]): void {
+  const d = p.doc;
+  tag(p, "H1", () => {
+    d.font(BOLD).fontSize(15).fillColor(INK).text(pdfText(name, p.has), p.left, d.y, { width: p.width });
+  });
+  if (lines.length) {
+    tag(p, "P", () => {
+      d.font(FONT).fontSize(9).fillColor(MUTED).text(lines.map((l) => pdfText(l, p.has)).join("\n"), p.left, d.y, { width: p.width });
+    });
+  }
+  const y = d.y + 4;
+  artifact(p, () => d.moveTo(p.left, y).lineTo(p.left + p.width, y).lineWidth(0.8).strokeColor(RULE).stroke());
+  d.y = y + 10;
+  d.fillColor(INK).font(FONT).fontSize(10);
 }
 
 function drawTitle(p: Page, text: string, subtitle: string): void {
   const d = p.doc;
-  d.font(BOLD).fontSize(18).fillColor(INK).text(pdfText(text), p.left, d.y, { width: p.width });
-  d.font(FONT).fontSize(10).fillColor(MUTED).text(pdfText(subtitle), { width: p.width });
+  tag(p, "H1", () => {
+    d.font(BOLD).fontSize(18).fillColor(INK).text(pdfText(text, p.has), p.left, d.y, { width: p.width });
+  });
+  tag(p, "P", () => {
+    d.font(FONT).fontSize(10).fillColor(MUTED).text(pdfText(subtitle, p.has), p.left, d.y, { width: p.width });
+  });
   d.fillColor(INK).moveDown(0.8);
 }
 
@@ -133,10 +222,12 @@ function drawHeading(p: Page, level: 1 | 2 | 3, text: string): void {
   // Keep a heading with what follows it: a section heading with the first item's heading and
   // a few of its lines, an item heading with a few lines.
   ensure(p, size * 1.4 + (level === 1 ? 100 : level === 2 ? 60 : 40));
-  d.font(level === 3 ? ITALIC : BOLD).fontSize(size).fillColor(INK).text(pdfText(text), p.left, d.y, { width: p.width });
+  tag(p, `H${level + 1}`, () => {
+    d.font(level === 3 ? ITALIC : BOLD).fontSize(size).fillColor(INK).text(pdfText(text, p.has), p.left, d.y, { width: p.width });
+  });
   if (level === 1) {
     const y = d.y + 1;
-    d.moveTo(p.left, y).lineTo(p.left + p.width, y).lineWidth(0.6).strokeColor(RULE).stroke();
+    artifact(p, () => d.moveTo(p.left, y).lineTo(p.left + p.width, y).lineWidth(0.6).strokeColor(RULE).stroke());
     d.y = y + 4;
   } else d.moveDown(0.2);
   d.font(FONT).fontSize(10);
@@ -147,19 +238,22 @@ function drawFields(p: Page, rows: { label: string; value: string }[]): void {
   const labelW = 110;
   const valueW = p.width - labelW;
   d.fontSize(10);
+  const table = d.struct("Table");
+  p.root.add(table);
   for (const row of rows) {
-    const label = pdfText(row.label);
-    const value = pdfText(row.value);
-    const h = Math.max(
-      d.font(BOLD).heightOfString(label, { width: labelW - 8 }),
-      d.font(FONT).heightOfString(value || " ", { width: valueW }),
-    );
+    const label = pdfText(row.label, p.has);
+    const value = pdfText(row.value, p.has);
+    const h = Math.max(d.font(BOLD).heightOfString(label, { width: labelW - 8 }), d.font(FONT).heightOfString(value || " ", { width: valueW }));
     ensure(p, h);
     const y = d.y;
-    d.font(BOLD).fillColor(MUTED).text(label, p.left, y, { width: labelW - 8 });
-    d.font(FONT).fillColor(INK).text(value, p.left + labelW, y, { width: valueW });
+    const tr = d.struct("TR");
+    table.add(tr);
+    tag(p, "TH", () => d.font(BOLD).fillColor(MUTED).text(label, p.left, y, { width: labelW - 8 }), tr);
+    tag(p, "TD", () => d.font(FONT).fillColor(INK).text(value, p.left + labelW, y, { width: valueW }), tr);
+    tr.end();
     d.y = y + h + 2;
   }
+  table.end();
   d.x = p.left;
   d.moveDown(0.4);
 }
@@ -168,19 +262,20 @@ function drawNotice(p: Page, title: string, text: string): void {
   const d = p.doc;
   const pad = 6;
   const inner = p.width - 2 * pad;
-  const t = pdfText(title);
-  const body = pdfText(text);
-  const h =
-    d.font(BOLD).fontSize(9).heightOfString(t, { width: inner }) +
-    d.font(FONT).fontSize(9).heightOfString(body, { width: inner }) +
-    2 * pad +
-    2;
+  const t = pdfText(title, p.has);
+  const body = pdfText(text, p.has);
+  const h = d.font(BOLD).fontSize(9).heightOfString(t, { width: inner }) + d.font(FONT).fontSize(9).heightOfString(body, { width: inner }) + 2 * pad + 2;
   ensure(p, h);
   const y = d.y;
-  d.rect(p.left, y, p.width, h).fillColor(SHADE).fill();
-  d.rect(p.left, y, 3, h).fillColor(MUTED).fill();
-  d.fillColor(INK).font(BOLD).fontSize(9).text(t, p.left + pad, y + pad, { width: inner });
-  d.font(FONT).fontSize(9).text(body, p.left + pad, d.y + 2, { width: inner });
+  artifact(p, () => {
+    d.rect(p.left, y, p.width, h).fillColor(SHADE).fill();
+    d.rect(p.left, y, 3, h).fillColor(MUTED).fill();
+  });
+  const sect = d.struct("Sect");
+  p.root.add(sect);
+  tag(p, "H3", () => d.fillColor(INK).font(BOLD).fontSize(9).text(t, p.left + pad, y + pad, { width: inner }), sect);
+  tag(p, "P", () => d.font(FONT).fontSize(9).text(body, p.left + pad, d.y + 2, { width: inner }), sect);
+  sect.end();
   d.y = y + h + 6;
   d.x = p.left;
   d.fontSize(10);
@@ -191,19 +286,20 @@ function drawParagraph(p: Page, text: string, style: "meta" | "muted" | undefine
   if (style === "meta") d.font(FONT).fontSize(8.5).fillColor(MUTED);
   else if (style === "muted") d.font(ITALIC).fontSize(10).fillColor(MUTED);
   else d.font(FONT).fontSize(10).fillColor(INK);
-  d.text(pdfText(text), p.left, d.y, { width: p.width });
+  tag(p, "P", () => d.text(pdfText(text, p.has), p.left, d.y, { width: p.width }));
   d.fillColor(INK).font(FONT).fontSize(10).moveDown(style === "meta" ? 0.3 : 0.5);
 }
 
 function drawBody(p: Page, lines: PdfLine[]): void {
   const d = p.doc;
   d.fontSize(10).fillColor(INK);
-  // Consecutive plain lines go out as one text run (pdfkit breaks at "\n"), much faster than a
-  // call per line; bold lines and blank lines separate the runs.
+  // Consecutive plain lines go out as one paragraph (pdfkit breaks at "\n"), much faster than a
+  // call per line; bold lines (headings in the note) and blank lines separate the paragraphs.
   let run: string[] = [];
   const flush = (): void => {
     if (run.length === 0) return;
-    d.font(FONT).text(run.map(pdfText).join("\n"), p.left, d.y, { width: p.width });
+    const text = run.map((l) => pdfText(l, p.has)).join("\n");
+    tag(p, "P", () => d.font(FONT).text(text, p.left, d.y, { width: p.width }));
     run = [];
   };
   for (const l of lines) {
@@ -211,7 +307,7 @@ function drawBody(p: Page, lines: PdfLine[]): void {
       flush();
       d.moveDown(0.2);
       ensure(p, 30);
-      d.font(BOLD).text(pdfText(l.text), p.left, d.y, { width: p.width });
+      tag(p, "H5", () => d.font(BOLD).text(pdfText(l.text, p.has), p.left, d.y, { width: p.width }));
     } else if (l.text === "") {
       flush();
       d.moveDown(0.4);
@@ -221,79 +317,88 @@ function drawBody(p: Page, lines: PdfLine[]): void {
   d.font(FONT).moveDown(0.6);
 }
 
+function drawSignature(p: Page, lines: string[]): void {
+  const d = p.doc;
+  d.moveDown(1);
+  ensure(p, 14 * lines.length + 10);
+  tag(p, "P", () => d.font(FONT).fontSize(10).fillColor(INK).text(lines.map((l) => pdfText(l, p.has)).join("\n"), p.left, d.y, { width: p.width }));
+  d.moveDown(1);
+}
+
 function drawTable(p: Page, columns: PdfColumn[], rows: string[][]): void {
   const d = p.doc;
   const pad = 3;
   const size = 8.5;
   const widths = columns.map((c) => c.width * p.width);
   const xs = widths.map((_, i) => p.left + widths.slice(0, i).reduce((a, b) => a + b, 0));
-  const titles = columns.map((c) => pdfText(c.title));
+  const titles = columns.map((c) => pdfText(c.title, p.has));
+  const table = d.struct("Table");
+  p.root.add(table);
   const heightOf = (cells: string[], font: string): number => {
     d.font(font).fontSize(size);
     return Math.max(...cells.map((c, i) => d.heightOfString(c || " ", { width: (widths[i] ?? 0) - 2 * pad }))) + 2 * pad;
   };
-  const draw = (cells: string[], header: boolean): void => {
+  const draw = (cells: string[], header: boolean, repeat = false): void => {
     const font = header ? BOLD : FONT;
     const h = heightOf(cells, font);
     if (d.y + h > bottomOf(d)) {
       d.addPage();
-      if (!header) draw(titles, true); // repeat the header row on the new page
+      if (!header) draw(titles, true, true); // repeat the header row on the new page
     }
     const y = d.y;
-    if (header) d.rect(p.left, y, p.width, h).fillColor(SHADE).fill();
+    if (header) artifact(p, () => d.rect(p.left, y, p.width, h).fillColor(SHADE).fill());
     d.fillColor(INK).font(font).fontSize(size);
-    cells.forEach((c, i) => d.text(c, (xs[i] ?? 0) + pad, y + pad, { width: (widths[i] ?? 0) - 2 * pad }));
-    d.moveTo(p.left, y + h).lineTo(p.left + p.width, y + h).lineWidth(header ? 0.8 : 0.4).strokeColor(RULE).stroke();
+    const paint = (): void => cells.forEach((c, i) => d.text(c, (xs[i] ?? 0) + pad, y + pad, { width: (widths[i] ?? 0) - 2 * pad }));
+    if (repeat) artifact(p, paint, "Pagination"); // a repeated header is furniture, not a new row
+    else {
+      const tr = d.struct("TR");
+      table.add(tr);
+      cells.forEach((c, i) => tag(p, header ? "TH" : "TD", () => d.text(c, (xs[i] ?? 0) + pad, y + pad, { width: (widths[i] ?? 0) - 2 * pad }), tr));
+      tr.end();
+    }
+    artifact(p, () => d.moveTo(p.left, y + h).lineTo(p.left + p.width, y + h).lineWidth(header ? 0.8 : 0.4).strokeColor(RULE).stroke());
     d.y = y + h;
   };
   ensure(p, heightOf(titles, BOLD) + 20);
   draw(titles, true);
-  for (const row of rows) draw(row.map(pdfText), false);
+  for (const row of rows) draw(row.map((c) => pdfText(c, p.has)), false);
+  table.end();
   d.x = p.left;
   d.font(FONT).fontSize(10).moveDown(0.6);
 }
 
-/** Footer and page numbers on every page, drawn once all pages exist. */
-function drawFooters(p: Page, text: string): void {
+/** Running header and footer with page numbers on every page, drawn once all pages exist (artifacts). */
+export function drawRunning(p: Page, header: string, footer: string): void {
   const d = p.doc;
   const range = d.bufferedPageRange();
-  const footer = pdfText(text);
   for (let i = range.start; i < range.start + range.count; i++) {
     d.switchToPage(i);
-    const bottomMargin = d.page.margins.bottom;
+    const { top, bottom } = d.page.margins;
     d.page.margins.bottom = 0; // writing below the margin must not start a new page
-    const y = d.page.height - MARGIN - 10;
-    d.moveTo(p.left, y - 6).lineTo(p.left + p.width, y - 6).lineWidth(0.4).strokeColor(RULE).stroke();
-    d.font(FONT).fontSize(8).fillColor(MUTED);
-    d.text(footer, p.left, y, { width: p.width * 0.75, lineBreak: false });
-    d.text(`Page ${i - range.start + 1} of ${range.count}`, p.left + p.width * 0.75, y, {
-      width: p.width * 0.25,
-      align: "right",
-      lineBreak: false,
-    });
-    d.page.margins.bottom = bottomMargin;
+    d.page.margins.top = 0;
+    artifact(
+      p,
+      () => {
+        const hy = MARGIN - 4;
+        d.font(FONT).fontSize(8).fillColor(MUTED);
+        if (header) d.text(pdfText(header, p.has), p.left, hy, { width: p.width, lineBreak: false });
+        d.moveTo(p.left, hy + 12).lineTo(p.left + p.width, hy + 12).lineWidth(0.4).strokeColor(RULE).stroke();
+        const y = d.page.height - MARGIN - 10;
+        d.moveTo(p.left, y - 6).lineTo(p.left + p.width, y - 6).lineWidth(0.4).strokeColor(RULE).stroke();
+        d.font(FONT).fontSize(8).fillColor(MUTED);
+        d.text(pdfText(footer, p.has), p.left, y, { width: p.width * 0.75, lineBreak: false });
+        d.text(`Page ${i - range.start + 1} of ${range.count}`, p.left + p.width * 0.75, y, { width: p.width * 0.25, align: "right", lineBreak: false });
+      },
+      "Pagination",
+    );
+    d.page.margins.bottom = bottom;
+    d.page.margins.top = top;
   }
   d.fillColor(INK);
 }
 
-/** Extra code points the standard fonts' WinAnsi encoding carries above Latin-1 (as pdfkit maps them). */
-const WIN_ANSI_EXTRA = new Set([
-  0x0152, 0x0153, 0x0160, 0x0161, 0x0178, 0x017d, 0x017e, 0x0192, 0x02c6, 0x02dc, 0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c,
-  0x201d, 0x201e, 0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2039, 0x203a, 0x20ac, 0x2122,
-]);
-
-/** Plain stand-ins for common characters the standard fonts lack. */
+/** Plain stand-ins for common characters a font may lack. */
 const STAND_IN: Record<string, string> = {
-  "\u0141": "L",
-  "\u0142": "l",
-  "\u0110": "D",
-  "\u0111": "d",
-  "\u0126": "H",
-  "\u0127": "h",
-  "\u0131": "i",
-  "\u0166": "T",
-  "\u0167": "t",
-  "\u017f": "s",
   "\u2010": "-",
   "\u2011": "-",
   "\u2012": "-",
@@ -309,43 +414,35 @@ const STAND_IN: Record<string, string> = {
   "\u2265": ">=",
   "\u2260": "!=",
   "\u2248": "~",
-  "\u2713": "v",
-  "\u2714": "v",
-  "\u2717": "x",
-  "\u25cf": "•",
-  "\u25e6": "•",
-  "\u2043": "•",
   "\u00a0": " ",
   "\u2002": " ",
   "\u2003": " ",
   "\u2009": " ",
   "\u200a": " ",
   "\u202f": " ",
-  "\u200b": "",
-  "\u200c": "",
-  "\u200d": "",
-  "\u2060": "",
-  "\ufeff": "",
 };
 
-const encodable = (cp: number): boolean => (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || WIN_ANSI_EXTRA.has(cp);
+/** Invisible or direction-changing characters that must not reach a page (they can reorder what a reader sees). */
+const DROP = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
 
 /**
- * Text the standard PDF fonts can show: tabs become spaces, other control characters go,
- * characters outside WinAnsi are transliterated (accents stripped) where possible, else "?".
- * Line breaks are kept.
+ * Text the embedded font can show: tabs become spaces, control and bidi-override characters go,
+ * characters the font lacks are transliterated (accents stripped) where possible, else "?".
+ * Line breaks are kept. `has` says whether the font has a glyph (DejaVu Sans covers Latin,
+ * Greek and Cyrillic); without it, only printable ASCII is assumed.
  */
-export function pdfText(s: string): string {
+export function pdfText(s: string, has: (cp: number) => boolean = (cp) => cp >= 0x20 && cp < 0x7f): string {
   let out = "";
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;
-    if (ch === "\n" || encodable(cp)) out += ch;
+    if (ch === "\n") out += ch;
     else if (ch === "\t") out += "    ";
-    else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) continue;
+    else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || DROP.test(ch)) continue;
+    else if (has(cp) && !(ch in STAND_IN && !has(cp))) out += ch;
     else if (ch in STAND_IN) out += STAND_IN[ch];
     else {
       const base = ch.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-      out += base !== "" && [...base].every((c) => encodable(c.codePointAt(0) ?? 0)) ? base : "?";
+      out += base !== "" && [...base].every((c) => has(c.codePointAt(0) ?? 0)) ? base : "?";
     }
   }
   return out;

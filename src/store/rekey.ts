@@ -5,7 +5,7 @@
  * whoever held a key at the time: re-encryption protects the future, not the past.
  */
 import { randomBytes } from "node:crypto";
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { conflict, keyError, storageError } from "../domain/errors.js";
 import { makeCipher } from "./age.js";
@@ -14,6 +14,7 @@ import { serialize } from "./envelope.js";
 import { commitPaths, gitOr } from "./git.js";
 import { formatRecipients, type RecipientEntry } from "./recipients.js";
 import { readRecordAt } from "./records.js";
+import { decryptPractice, PRACTICE_PATH, practiceText } from "./practice.js";
 import { writePin } from "./pin.js";
 import { recipientsHash, type Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
@@ -57,6 +58,9 @@ export async function rekey(
     const macText = `chart: 1\nkind: mac-key\nkey: ${Buffer.from(macKey).toString("hex")}\n`;
     const encrypted = await Promise.all(records.map(async ({ path, record }) => ({ path, data: await cipher.encrypt(serialize(record, path, macKey)) })));
     const macs = await cipher.encrypt(macText);
+    // The practice profile travels with the keys too (it is encrypted and MACed like a record).
+    const practiceData = await readFile(join(chart.root, PRACTICE_PATH)).catch(() => undefined);
+    const practice = practiceData ? await cipher.encrypt(practiceText(await decryptPractice(chart.cipher, practiceData, chart.macKey), macKey)) : undefined;
     // The new identity must open what was written before anything is committed.
     if (new TextDecoder().decode(await cipher.decrypt(macs)) !== macText) {
       throw storageError("E_REKEY_CHECK", "the re-encrypted chart did not open with the new key; nothing was changed");
@@ -64,6 +68,7 @@ export async function rekey(
     try {
       for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
       await writeFileAtomic(join(chart.root, ".chart", "macs.age"), macs, 0o600);
+      if (practice) await writeFileAtomic(join(chart.root, PRACTICE_PATH), practice, 0o600);
       await writeFile(join(chart.root, ".chart", "recipients"), formatRecipients(entries));
       await commitPaths(git, paths.length ? ["clients", ".chart"] : [".chart"], opts.message);
     } catch (e) {

@@ -103,6 +103,18 @@ describe("labels implied by a code", () => {
     expect(impliedLabels("F20.9")).toEqual([]);
   });
 
+  it("SUD beyond F10-F19: substance counseling, substance use complicating pregnancy", () => {
+    for (const c of ["Z71.41", "Z71.51", "O99.31", "O99.310", "O99.311", "O99.314", "O99.32", "O99.320", "O99.324", "O35.4XX0", "O35.5XX0"]) {
+      expect(impliedLabels(c), c).toContain("SUD");
+    }
+    for (const c of ["Z71.42", "Z71.52", "Z71.4", "O99.33", "O99.330", "F17.210", "F41.1", "Z71.89", "O99.3"]) expect(impliedLabels(c), c).not.toContain("SUD");
+  });
+
+  it("HIV beyond B20 and Z21: inconclusive evidence, exposure, counseling, screening, in pregnancy", () => {
+    for (const c of ["R75", "Z20.6", "Z71.7", "Z11.4", "O98.71", "O98.711", "O98.73", "B20", "Z21"]) expect(impliedLabels(c), c).toContain("HIV");
+    for (const c of ["R76.8", "Z20.5", "Z71.6", "Z11.3", "O98.6", "O98.611", "B21"]) expect(impliedLabels(c), c).not.toContain("HIV");
+  });
+
   it("any well-formed substance code F10-F16, F18, F19 is SUD", () => {
     const sud = fc
       .tuple(fc.constantFrom("0", "1", "2", "3", "4", "5", "6", "8", "9"), fc.array(alnum, { maxLength: 4 }))

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ShareView } from "../../src/domain/share-view.js";
+import { WITHHELD_NOTICE, type ShareView } from "../../src/domain/share-view.js";
 import { CHART_ID_SYSTEM, renderFhir, uuid, type FhirResource } from "../../src/export/fhir.js";
 import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
@@ -155,33 +155,98 @@ describe("renderFhir: content", () => {
   });
 });
 
-describe("renderFhir: security labels", () => {
-  it("labels the bundle restricted with the union of item labels, and each labelled resource", () => {
+describe("renderFhir: security labels (DS4P)", () => {
+  const confidentiality = (r: Res | FhirResource): string[] =>
+    ((r.meta as Res["meta"])?.security ?? []).filter((s) => s.system === "http://terminology.hl7.org/CodeSystem/v3-Confidentiality").map((s) => s.code);
+
+  it("labels the bundle restricted with the union of item labels, and each labelled resource with one confidentiality code", () => {
     const b = renderFhir(loadView("full"));
     expect(codes(b)).toEqual(["R", "SDV"]);
     const ptsd = find(ofType(b, "Condition"), (r) => JSON.stringify(r.code).includes("F43.10"));
-    expect(codes(ptsd)).toEqual(["SDV"]);
+    expect(codes(ptsd)).toEqual(["R", "SDV"]);
     const intake = ofType(b, "DocumentReference")[0] as Res;
-    expect(codes(intake)).toEqual(["SDV"]);
+    expect(codes(intake)).toEqual(["R", "SDV"]);
     expect(codes(ofType(b, "MedicationStatement")[0] as Res)).toEqual([]);
     expect((b.meta as Res["meta"])?.security?.[0]?.system).toBe("http://terminology.hl7.org/CodeSystem/v3-Confidentiality");
     expect((b.meta as Res["meta"])?.security?.[1]?.system).toBe("http://terminology.hl7.org/CodeSystem/v3-ActCode");
   });
 
-  it("adds the NORDSLCD refrain to Part 2 material and to the bundle", () => {
+  it("Part 2 material: 42CFRPart2 policy, the NORDSCLCD refrain on the clinical resources, never on the Bundle or a DocumentReference", () => {
     const b = renderFhir(loadView("part2"));
-    expect(codes(b)).toEqual(["R", "SUD", "NORDSLCD"]);
-    for (const r of [...ofType(b, "Condition"), ...ofType(b, "MedicationStatement"), ...ofType(b, "DocumentReference")]) {
-      expect(codes(r)).toEqual(["SUD", "NORDSLCD"]);
+    expect(codes(b)).toEqual(["R", "SUD", "42CFRPart2"]);
+    expect(codes(ofType(b, "Composition")[0] as Res)).toEqual(["R", "SUD", "42CFRPart2", "NORDSCLCD"]);
+    for (const r of [...ofType(b, "Condition"), ...ofType(b, "MedicationStatement")]) {
+      expect(codes(r)).toEqual(["R", "SUD", "42CFRPart2", "NORDSCLCD"]);
+    }
+    const docs = ofType(b, "DocumentReference");
+    expect(docs.length).toBeGreaterThan(0);
+    for (const r of docs) {
+      expect(codes(r)).toEqual(["R", "SUD", "42CFRPart2"]);
+      // the refrain travels with the document's own labels
+      expect((r.securityLabel as { coding: { code: string }[] }[]).map((l) => l.coding[0]?.code)).toEqual(["R", "SUD", "42CFRPart2", "NORDSCLCD"]);
     }
     expect(JSON.stringify(b)).toContain("42 CFR part 2 prohibits unauthorized use or disclosure of these records.");
-    expect(codes(renderFhir(loadView("full")))).not.toContain("NORDSLCD");
+    expect(JSON.stringify(renderFhir(loadView("full")))).not.toContain("NORDSCLCD");
+    expect(JSON.stringify(b)).not.toContain("NORDSLCD"); // a code that does not exist in v3 ActCode
+  });
+
+  it("any view: exactly one confidentiality code on every labelled resource, no refrain on the Bundle or a DocumentReference", () => {
+    fc.assert(
+      fc.property(arbView, (view) => {
+        const b = renderFhir(view);
+        expect(codes(b)).not.toContain("NORDSCLCD");
+        expect(confidentiality(b)).toEqual(["R"]);
+        for (const r of resources(b)) {
+          const cs = codes(r);
+          if (cs.length > 0) expect(confidentiality(r)).toEqual(["R"]);
+          if (r.resourceType === "DocumentReference") expect(cs).not.toContain("NORDSCLCD");
+          if (cs.includes("SUD") || cs.includes("ETH")) expect(cs).toContain("42CFRPart2");
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("labels psychotherapy notes PSYTHPN", () => {
     const b = renderFhir(loadView("psychotherapy"));
     expect(codes(b)).toEqual(["R", "PSYTHPN"]);
-    expect(ofType(b, "DocumentReference").map(codes)).toEqual([["PSYTHPN"], ["PSYTHPN"]]);
+    expect(ofType(b, "DocumentReference").map(codes)).toEqual([["R", "PSYTHPN"], ["R", "PSYTHPN"]]);
+  });
+});
+
+describe("renderFhir: document identity", () => {
+  it("each share is its own document: Bundle.identifier, Composition and Provenance ids follow the document id", () => {
+    const v = loadView("full");
+    const a = renderFhir({ ...v, documentId: "ds_aaaa", generatedAt: "2024-06-14T15:30:00Z" });
+    const b = renderFhir({ ...v, documentId: "ds_bbbb", generatedAt: "2024-06-14T15:30:00Z" });
+    expect(a.identifier).not.toEqual(b.identifier);
+    expect(a.id).not.toBe(b.id);
+    expect((ofType(a, "Composition")[0] as Res).id).not.toBe((ofType(b, "Composition")[0] as Res).id);
+    expect((ofType(a, "Provenance")[0] as Res).id).not.toBe((ofType(b, "Provenance")[0] as Res).id);
+    // clinical resources keep their ids across documents
+    expect(ofType(a, "Condition").map((r) => r.id)).toEqual(ofType(b, "Condition").map((r) => r.id));
+  });
+
+  it("the instants are the view's generatedAt", () => {
+    const b = renderFhir({ ...loadView("full"), documentId: "ds_x", generatedAt: "2024-06-14T15:31:07Z" });
+    expect(b.timestamp).toBe("2024-06-14T15:31:07Z");
+    expect((ofType(b, "Composition")[0] as Res).date).toBe("2024-06-14T15:31:07Z");
+    expect((ofType(b, "Provenance")[0] as Res).recorded).toBe("2024-06-14T15:31:07Z");
+  });
+
+  it("the practitioner id is not derived from the name alone", () => {
+    const v = loadView("full");
+    const p = (id: string) => (ofType(renderFhir({ ...v, documentId: id }), "Practitioner")[0] as Res).id;
+    expect(p("ds_1")).not.toBe(p("ds_2"));
+    expect(p("ds_1")).not.toBe(uuid(`practitioner:${v.consent.discloser}`));
+  });
+
+  it("withheld counts never reach the bundle", () => {
+    const v = loadView("full");
+    const json = JSON.stringify(renderFhir(v));
+    expect(json).toContain(WITHHELD_NOTICE);
+    for (const w of v.withheld) if (w.reason !== "marked private by the clinician") expect(json).not.toContain(w.reason);
+    expect(renderFhir({ ...v, withheld: [] })).toEqual(renderFhir(v));
   });
 });
 
@@ -226,5 +291,55 @@ describe("renderFhir: nothing invented, nothing beyond the view", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("renderFhir: practice, note types, medications", () => {
+  const practice = { name: "Ellis Counseling, PLLC", clinician: "Jordan Ellis", credentials: "LCSW", npi: "1234567893", license: "012345", licenseState: "NY", phone: "555-0100", timeZone: "America/Chicago" };
+  const withHistory = (v: ShareView): ShareView => ({
+    ...v,
+    practice,
+    medications: (v.medications ?? []).map((m, i) => (i === 0 ? { ...m, changes: [{ date: "2024-03-01", dose: "100 mg", reason: "partial response" }, { date: "2024-04-01", frequency: "twice daily" }] } : m)),
+  });
+
+  it("matches the golden file with a practice profile and a medication history, and is valid R4", () => {
+    const b = renderFhir(withHistory(loadView("full")));
+    expect(fhirErrors(b)).toEqual([]);
+    expectGolden("fhir-practice", b);
+  });
+
+  it("the practice's clinician attests the Composition; the Practitioner carries the NPI and licence", () => {
+    const b = renderFhir(withHistory(loadView("full")));
+    const comp = ofType(b, "Composition")[0] as Res;
+    const pr = ofType(b, "Practitioner")[0] as Res;
+    expect(comp.attester).toEqual([{ mode: "legal", time: b.timestamp, party: { reference: `urn:uuid:${pr.id}` } }]);
+    expect(pr.identifier).toEqual([{ system: "http://hl7.org/fhir/sid/us-npi", value: "1234567893" }]);
+    expect(pr.name).toEqual([{ text: "Jordan Ellis, LCSW" }]);
+    expect(JSON.stringify(pr.qualification)).toContain("012345");
+    expect(pr.id).toBe(uuid("practitioner:npi:1234567893"));
+    expect(ofType(renderFhir(loadView("full")), "Composition")[0]?.attester).toBeUndefined(); // no profile, no attester invented
+  });
+
+  it("every note kind is typed with LOINC", () => {
+    fc.assert(
+      fc.property(arbView, (view) => {
+        for (const d of ofType(renderFhir(view), "DocumentReference")) {
+          const coding = (d.type as { coding?: { system: string; code: string }[] }).coding ?? [];
+          expect(coding.length).toBe(1);
+          expect(coding[0]?.system).toBe("http://loinc.org");
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("medications: RxNorm ingredient codes for known names only; changes carried in the statement's notes", () => {
+    const b = renderFhir(withHistory(loadView("full")));
+    const ms = ofType(b, "MedicationStatement");
+    expect(JSON.stringify(ms[0]?.medicationCodeableConcept)).toContain("36437"); // sertraline
+    const notes = (ms[0]?.note as { time?: string; text: string }[]).map((n) => n.text);
+    expect(notes).toEqual(["Prescriber: Dr. Priya Raman", "Changed on 2024-03-01: 100 mg (reason: partial response)", "Changed on 2024-04-01: twice daily"]);
+    const unknown = renderFhir({ ...loadView("full"), medications: [{ ...(loadView("full").medications?.[0] as NonNullable<ShareView["medications"]>[number]), name: "Sertralinex" }] });
+    expect((ofType(unknown, "MedicationStatement")[0]?.medicationCodeableConcept as { coding?: unknown }).coding).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { WITHHELD_NOTICE } from "../../src/domain/share-view.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildManifest, MANIFEST_FORMAT, MANIFEST_NAME, manifestText } from "../../src/export/manifest.js";
@@ -74,8 +75,18 @@ describe("buildManifest", () => {
     });
   });
 
-  it("carries the withheld counts and reasons as the view states them", () => {
-    expect(buildManifest(loadView("psychotherapy"), []).withheld).toEqual(loadView("psychotherapy").withheld);
+  it("carries no withheld counts or reasons: only the fixed sentence", () => {
+    for (const name of ["full", "minimal", "psychotherapy", "part2"]) {
+      const m = buildManifest(loadView(name), []);
+      expect(m.withheld).toBe(WITHHELD_NOTICE);
+      expect(JSON.stringify(m)).not.toMatch(/not covered|date range|unsigned draft|"count"/);
+    }
+    expect(buildManifest({ ...loadView("full"), withheld: [] }, [])).toEqual(buildManifest(loadView("full"), []));
+  });
+
+  it("names the document when the view carries its id", () => {
+    expect(buildManifest(loadView("full"), []).document).toBeUndefined();
+    expect(buildManifest({ ...loadView("full"), documentId: "ds_x" }, []).document).toBe("ds_x");
   });
 
   it("includes exactly the view's items, for the fixtures and any view", () => {

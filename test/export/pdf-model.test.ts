@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CONFIDENTIALITY_NOTICE, PART2_NOTICE } from "../../src/domain/share-view.js";
+import { CONFIDENTIALITY_NOTICE, PART2_NOTICE, WITHHELD_NOTICE } from "../../src/domain/share-view.js";
 import { markdownLines, pdfModel, type PdfBlock } from "../../src/export/pdf-model.js";
 import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
@@ -10,7 +10,14 @@ import { expectGolden } from "./golden.js";
 function strings(blocks: PdfBlock[]): string[] {
   return blocks.flatMap((b): string[] => {
     switch (b.kind) {
-      case "footer":
+      case "running":
+        return [b.header, b.footer];
+      case "letterhead":
+        return [b.name, ...b.lines];
+      case "signature":
+        return b.lines;
+      case "pagebreak":
+        return [];
       case "heading":
       case "paragraph":
         return [b.text];
@@ -62,7 +69,7 @@ describe("pdfModel", () => {
     const blocks = pdfModel(loadView("full"));
     const tables = blocks.filter((b): b is Extract<PdfBlock, { kind: "table" }> => b.kind === "table");
     const firstCells = tables.map((t) => t.rows.map((r) => r[0]));
-    expect(firstCells).toEqual([["F43.10", "F41.1"], ["F32.0", "F60.3"], ["Sertraline"], ["Hydroxyzine"], ["notes", "private passages", "medications"]]);
+    expect(firstCells).toEqual([["F43.10", "F41.1"], ["F32.0", "F60.3"], ["Sertraline"], ["Hydroxyzine"]]);
   });
 
   it("keeps notes in view order with their addenda after them", () => {
@@ -70,9 +77,22 @@ describe("pdfModel", () => {
     expect(headings.slice(4)).toEqual([
       "2024-01-16 — Intake",
       "2024-03-05 — Progress note",
-      "Addendum of 2024-03-07 — signed by Jordan Ellis, LCSW at 2024-03-07T14:00:00Z",
+      "Addendum of 2024-03-07 — signed by Jordan Ellis, LCSW, 2024-03-07 2:00 PM UTC",
       "2024-05-20 — Treatment plan",
     ]);
+  });
+
+  it("says only the one fixed sentence about what was withheld, whatever the view withheld", () => {
+    for (const name of ["full", "minimal", "psychotherapy", "part2"]) {
+      const blocks = pdfModel(loadView(name));
+      const i = blocks.findIndex((b) => b.kind === "heading" && b.text === "Withheld from this disclosure");
+      expect(blocks.slice(i + 1)).toEqual([{ kind: "paragraph", text: WITHHELD_NOTICE }]);
+      const text = JSON.stringify(blocks);
+      for (const w of loadView(name).withheld) expect(text).not.toContain(w.reason === "marked private by the clinician" ? "marked private by the clinician" : w.reason);
+    }
+    // Two views that differ only in what was withheld give the same model.
+    const full = loadView("full");
+    expect(pdfModel({ ...full, withheld: [] })).toEqual(pdfModel(full));
   });
 
   it("has no section for a category the view does not carry", () => {
@@ -95,12 +115,12 @@ describe("pdfModel", () => {
     );
   });
 
-  it("prints every note's text, every id and no client identifier without demographics", () => {
+  it("prints every note's text, no note id and no client identifier without demographics", () => {
     fc.assert(
       fc.property(arbView, (view) => {
         const text = strings(pdfModel(view)).join("\n");
         for (const n of [...(view.notes ?? []), ...(view.psychotherapyNotes ?? [])]) {
-          expect(text).toContain(n.id);
+          expect(text).not.toContain(n.id);
           for (const l of markdownLines(n.text)) expect(text).toContain(l.text);
         }
         for (const d of view.diagnoses ?? []) expect(text).toContain(d.code);
@@ -112,7 +132,53 @@ describe("pdfModel", () => {
   });
 });
 
+describe("pdfModel: letter, practice, local times", () => {
+  const practice = { name: "Ellis Counseling, PLLC", clinician: "Jordan Ellis", credentials: "LCSW", npi: "1234567893", license: "012345", licenseState: "NY", timeZone: "America/Chicago" };
+  it("matches the golden file for a referral letter with a practice profile", () => {
+    expectGolden("pdf-model-letter", pdfModel({ ...loadView("full"), practice, letter: { question: "Is a dose change indicated?", text: "Dear Dr. Okafor,\n\nThank you." } }));
+  });
+
+  it("the letter comes first, on the letterhead, then a page break, then the record", () => {
+    const blocks = pdfModel({ ...loadView("full"), practice, letter: { text: "Hello" } });
+    const kinds = blocks.map((b) => b.kind);
+    expect(kinds.slice(0, 3)).toEqual(["running", "letterhead", "fields"]);
+    expect(kinds.indexOf("pagebreak")).toBeLessThan(kinds.indexOf("title"));
+    expect(blocks.find((b) => b.kind === "signature")).toEqual({ kind: "signature", lines: ["Sincerely,", "", "Jordan Ellis, LCSW", "Ellis Counseling, PLLC", "NY licence 012345", "NPI 1234567893"] });
+    // Without demographics the letter names nobody.
+    const { patient: _p, ...anon } = loadView("full");
+    const text = strings(pdfModel({ ...anon, practice, letter: { text: "x" } })).join("\n");
+    expect(text).not.toContain("Zoë");
+    expect(text).toContain("identifying information is not authorized");
+  });
+
+  it("drops columns that are empty in every row", () => {
+    const v = loadView("full");
+    const meds = (v.medications ?? []).map((m) => ({ ...m, prescriber: undefined }));
+    const tables = pdfModel({ ...v, medications: JSON.parse(JSON.stringify(meds)) }).filter((b): b is Extract<PdfBlock, { kind: "table" }> => b.kind === "table");
+    for (const t of tables) expect(t.columns.map((c) => c.title)).not.toContain("Prescriber");
+    for (const t of tables) expect(t.columns.reduce((s, c) => s + c.width, 0)).toBeCloseTo(1, 2);
+  });
+
+  it("medication changes are listed with their dates and reasons", () => {
+    const v = loadView("full");
+    const meds = (v.medications ?? []).map((m, i) => (i === 0 ? { ...m, changes: [{ date: "2024-03-01", dose: "100 mg", reason: "partial response" }] } : m));
+    const text = strings(pdfModel({ ...v, medications: meds })).join("\n");
+    expect(text).toContain("2024-03-01: 100 mg (partial response)");
+  });
+});
+
 describe("markdownLines", () => {
+  it("drops template headings left empty", () => {
+    expect(markdownLines("## Subjective\nfine\n## Objective\n\n## Plan\n### Goals\n- a\n## Risk\n")).toEqual([
+      { text: "Subjective", bold: true },
+      { text: "fine" },
+      { text: "" },
+      { text: "Plan", bold: true },
+      { text: "Goals", bold: true },
+      { text: "- a" },
+    ]);
+  });
+
   it("turns ATX headings into bold lines and keeps the rest", () => {
     expect(markdownLines("## Plan ##\n- continue\n**bold** stays\n")).toEqual([
       { text: "Plan", bold: true },

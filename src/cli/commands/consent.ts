@@ -1,10 +1,15 @@
 /** chart consent add|list|show|revoke: authorizations to disclose (HIPAA 164.508). */
+import { readFile } from "node:fs/promises";
+import { extname, resolve } from "node:path";
 import type { Command } from "commander";
+import { sha256Hex } from "../../store/hash.js";
 import type { ClientRecord } from "../../domain/client.js";
 import {
   checkCategories,
   checkConsent,
+  checkExpiryEvent,
   checkRevocation,
+  defaultStatements,
   consentStatus,
   isGrant,
   isRevocation,
@@ -78,6 +83,28 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
   return { grant: found, revocations: records.filter(isRevocation) };
 }
 
+/** The signed form's SHA-256 and size; only the extension of its name is kept (names can identify). */
+async function hashForm(ctx: Ctx, file: string): Promise<NonNullable<ConsentGrant["form"]>> {
+  const path = resolve(ctx.deps.cwd, file);
+  const data = await readFile(path).catch(() => {
+    throw invalid("E_CONSENT_FORM", `--form: cannot read ${file}`, "name the signed form's file (a scan or PDF)");
+  });
+  if (data.length === 0) throw invalid("E_CONSENT_FORM", `--form: ${file} is empty`);
+  const ext = extname(file).slice(1).toLowerCase();
+  return { sha256: sha256Hex(data), bytes: data.length, ...(/^[a-z0-9]{1,5}$/.test(ext) ? { type: ext } : {}) };
+}
+
+/** The form's wording of the statements: paragraphs separated by blank lines. */
+async function readStatements(ctx: Ctx, file: string): Promise<string[]> {
+  const raw = await readFile(resolve(ctx.deps.cwd, file), "utf8").catch(() => {
+    throw invalid("E_CONSENT_STATEMENTS", `--statements: cannot read ${file}`);
+  });
+  const paras = raw.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter(Boolean);
+  if (paras.length === 0) throw invalid("E_CONSENT_STATEMENTS", `--statements: ${file} is empty`);
+  if (paras.some((p) => /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(p))) throw invalid("E_CONSENT_STATEMENTS", "--statements holds control characters");
+  return paras;
+}
+
 const scopeText = (g: ConsentGrant): string => (g.from || g.until ? `${g.from ?? "…"} to ${g.until ?? "…"}` : "all dates");
 const expiryText = (g: ConsentGrant): string => [g.expires, g.expiresOn].filter(Boolean).join(" or ") || "";
 const recipientText = (g: ConsentGrant): string => [g.recipient.name, g.recipient.organization].filter(Boolean).join(", ");
@@ -122,9 +149,17 @@ async function promptMissing(ctx: Ctx, d: ConsentDraft, today: IsoDate): Promise
     );
   }
   if (missing.includes("expiry date or event")) {
-    const v = await ask("Expires on (YYYY-MM-DD, or an event such as \"end of treatment\")?");
+    const v = await ask("Expires on (YYYY-MM-DD, or discharge, or end-of-treatment)?", (x) => {
+      if (isIsoDate(x.trim())) return true;
+      try {
+        checkExpiryEvent(x);
+        return true;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
     if (isIsoDate(v)) d.expires = v;
-    else d.expiresOn = v;
+    else d.expiresOn = checkExpiryEvent(v);
   }
   if (missing.includes("signature date")) {
     d.signed = parseDate(await ask("Date signed (YYYY-MM-DD or today)?", (v) => (isIsoDate(v.trim()) || ["today", "yesterday"].includes(v.trim().toLowerCase()) ? true : "YYYY-MM-DD")), "signed", today, { allowFuture: true });
@@ -146,11 +181,14 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .option("--from <date>", "share information dated from this day")
     .option("--until <date>", "share information dated up to this day")
     .option("--expires <date>", "the authorization's expiry date (valid through that day)")
-    .option("--expires-on <event>", 'an expiry event, e.g. "end of treatment" (expires at discharge)')
+    .option("--expires-on <event>", "an expiry event chart can observe: discharge or end-of-treatment (both expire at discharge)")
     .option("--signed <date>", "the date it was signed")
     .option("--signed-by <name>", "who signed it (default: the client)")
     .option("--authority <text>", "a personal representative's authority, e.g. \"parent of a minor\"")
     .option("--recipient-key <age1...>", "the recipient's age recipient: bundles for them are encrypted to it")
+    .option("--form <file>", "the signed form (scan or PDF): its SHA-256 is recorded (the file stays where it is)")
+    .option("--statements <file>", "the form's own wording of the required statements (one per paragraph); default: chart's standard wording of 45 CFR 164.508(c)(2) and, for substance use, 42 CFR 2.31")
+    .option("--nameless", "share substance-use information without identifying information (the recipient identifies the client otherwise)")
     .action(
       reg.action(async (ctx, [q], opts) => {
         const today = ctx.today();
@@ -171,7 +209,8 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const from = date("from", "from");
         const until = date("until", "until");
         const expires = date("expires", "expires");
-        const expiresOn = optText(opts, "expiresOn", "--expires-on");
+        const expiresOnRaw = optText(opts, "expiresOn", "--expires-on");
+        const expiresOn = expiresOnRaw === undefined ? undefined : checkExpiryEvent(expiresOnRaw);
         const signed = date("signed", "signed");
         const authority = optText(opts, "authority", "--authority");
         if (from) d.from = from;
@@ -180,11 +219,14 @@ export function registerConsent(program: Command, reg: Registrar): void {
         if (expiresOn) d.expiresOn = expiresOn;
         if (signed) d.signed = signed;
         if (authority) d.authority = authority;
+        if (opts.nameless) d.nameless = true;
+        const form = opts.form !== undefined ? await hashForm(ctx, String(opts.form)) : undefined;
+        const statements = opts.statements !== undefined ? await readStatements(ctx, String(opts.statements)) : undefined;
         const recipientKey = key ? await checkRecipient(key) : undefined;
         const client = await ctx.client(q as string);
         d.signedBy = optText(opts, "signedBy", "--signed-by") ?? client.name;
         await promptMissing(ctx, d, today);
-        checkConsent(d, [client.name, client.preferredName ?? ""].filter(Boolean));
+        checkConsent(d, [client.name, client.preferredName ?? ""].filter(Boolean), client.dob ? { dob: client.dob } : {});
         const chart = await ctx.chart();
         const g: ConsentGrant = {
           chart: 1,
@@ -204,6 +246,9 @@ export function registerConsent(program: Command, reg: Registrar): void {
         if (contact) g.recipient.contact = contact;
         if (recipientKey) g.recipient.ageRecipient = recipientKey;
         for (const k of ["from", "until", "expires", "expiresOn", "authority"] as const) if (d[k] !== undefined) g[k] = d[k];
+        g.statements = statements ?? defaultStatements(g.categories);
+        if (form) g.form = form;
+        if (d.nameless) g.nameless = true;
         const status = consentStatus(g, [], today, statusContext(client));
         if (status === "expired") ctx.out.warn(`authorization ${shortId(g.id)} has already expired; it is recorded but cannot be used to share`);
         if (status === "not-yet-signed") ctx.out.warn(`authorization ${shortId(g.id)} takes effect when signed, on ${g.signed}`);

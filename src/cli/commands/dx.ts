@@ -19,6 +19,7 @@ import { invalid, usageError } from "../../domain/errors.js";
 import { byEventOrder } from "../../domain/events.js";
 import { labelsForNewDx } from "../../domain/dx-labels.js";
 import { describeIcd10, icd10Category, impliedLabels, parseIcd10, siblingCodes } from "../../domain/icd10.js";
+import { checkAgainstCodeSet } from "./dx-codeset.js";
 import { shortId } from "../../domain/ids.js";
 import { checkLabels, LABELS } from "../../domain/labels.js";
 import { createdAfter } from "../../domain/med.js";
@@ -136,14 +137,16 @@ export function registerDx(program: Command, reg: Registrar): void {
     .option("--without-label <label>", "leave off a label the code implies (SUD for F10-F16/F18/F19 and SUD Z codes, HIV for B20/Z21/...); recorded in the chart", collect)
     .option("--no-auto-label", "refused: implied labels are always applied (use --without-label LABEL)")
     .option("--allow-future", "accept dates in the future")
+    .option("--force", "record a code that is not in the installed ICD-10-CM code set (the event says so)")
     .action(
       reg.action(async (ctx, [q, c], opts) => {
         const code = parseIcd10(c as string);
+        const codeSet = checkAgainstCodeSet(ctx, code, !!opts.force);
         const status = statusOpt(opts.status) ?? "active";
         const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
         const onset = ctx.optionalDate(opts.onset, "onset", { allowFuture: !!opts.allowFuture });
         const given = descriptionOpt(opts);
-        const description = given ?? describeIcd10(code);
+        const description = given ?? describeIcd10(code) ?? codeSet.description;
         if (opts.autoLabel === false) {
           throw usageError(
             "E_AUTO_LABEL_ALWAYS",
@@ -161,10 +164,11 @@ export function registerDx(program: Command, reg: Registrar): void {
         if (opts.primary) e.primary = true;
         if (labels.length) e.labels = labels;
         if (without.length) e.withoutLabels = without;
+        if (codeSet.forced) e.forced = codeSet.forced;
         checkDxEvent(l.events, e);
         const demote = opts.primary ? demotions(ctx, l, code, date) : [];
         for (const d of demote) checkDxEvent([...l.events, e], d);
-        warnUnknown(ctx, code, description !== undefined);
+        if (!codeSet.installed) warnUnknown(ctx, code, description !== undefined);
         if (implied.length) {
           ctx.out.info(`labelled ${implied.join(", ")} (${implied.map((x) => LABELS[x]).join("; ")}), as ${code} implies`);
         }

@@ -10,6 +10,8 @@ import { registerShare } from "./share.js";
 import { registerDisclosures } from "./disclosures.js";
 import { registerFsck } from "./fsck.js";
 import { registerAccessLog } from "./access-log.js";
+import { registerPractice } from "./practice.js";
+import { registerSuperbill } from "./superbill.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -21,4 +23,6 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerDisclosures(program, reg);
   registerFsck(program, reg);
   registerAccessLog(program, reg);
+  registerPractice(program, reg);
+  registerSuperbill(program, reg);
 }

@@ -16,11 +16,14 @@ import { shortId } from "../../domain/ids.js";
 import type { MedEventRecord } from "../../domain/med.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { describeShare, explainShare, type Selection } from "../../domain/selection.js";
-import type { ShareView } from "../../domain/share-view.js";
+import { WITHHELD_NOTICE, type ShareView } from "../../domain/share-view.js";
 import { bundleHash, checkFormats, checkOutDir, encryptBundle, MANIFEST_FILE, renderBundle, type Encryption } from "../../export/bundle.js";
 import { destinationState, discard, planPublish, publish, stage } from "../../export/publish.js";
 import { recoverPendingShares, removePending, writePending } from "../../store/pending-shares.js";
 import { checkRecipient } from "../../store/age.js";
+import { readPractice } from "../../store/practice.js";
+import { PRACTICE_FIELDS } from "../../domain/practice.js";
+import { readLetter } from "./share-letter.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { collect, type Registrar } from "../program.js";
@@ -68,13 +71,11 @@ function printDryRun(ctx: Ctx, sel: Selection): void {
     out.line("");
     out.table(
       withheld.map((w) => [String(w.count), w.category, w.reason]),
-      ["WITHHELD", "CATEGORY", "WHY (for you; the recipient sees only the counts below)"],
+      ["WITHHELD", "CATEGORY", "WHY (for you only)"],
     );
   }
-  if (view.withheld.length) {
-    out.line("");
-    out.table(view.withheld.map((w) => [String(w.count), w.category, w.reason]), ["RECIPIENT SEES", "CATEGORY", "WHY"]);
-  }
+  out.line("");
+  out.line(`the recipient sees only: ${WITHHELD_NOTICE}`);
   if (view.part2) out.line("\nThe bundle carries the 42 CFR Part 2 redisclosure notice.");
   out.info("dry run: nothing was written");
 }
@@ -107,6 +108,9 @@ export function registerShare(program: Command, reg: Registrar): void {
     .option("--dry-run", "show what would be shared and what withheld; write nothing")
     .option("-f, --force", "replace an output directory that already holds files, entirely")
     .option("-y, --yes", "the same as --force (answers the question on a terminal)")
+    .option("--letter <file>", "open the PDF with a referral letter: the text in FILE, on the practice's letterhead")
+    .option("-m, --message <text>", "the referral letter's text, given inline (instead of --letter)")
+    .option("--question <text>", "the referral question, printed in the letter")
     .action(
       reg.action(async (ctx, [q], opts) => {
         const { deps } = ctx;
@@ -122,6 +126,7 @@ export function registerShare(program: Command, reg: Registrar): void {
           outDir = await checkOutDir(resolve(deps.cwd, given), chart);
         }
         const recipients = await Promise.all(encryptTo.map((r) => checkRecipient(r.trim())));
+        const letter = await readLetter(deps.cwd, opts);
 
         const client = await ctx.client(q as string);
         const consent = await loadConsent(ctx, client, consentId);
@@ -136,7 +141,15 @@ export function registerShare(program: Command, reg: Registrar): void {
         const today = ctx.today();
         const sel = explainShare({ profile: client, notes: notes.records, meds: meds.records, dx: dx.records }, consent, today);
         if (opts.dryRun) return printDryRun(ctx, sel);
-        const { view } = sel;
+        // Each share is its own document, dated with the real instant: the disclosure's id and
+        // the clock name and date it (Bundle.identifier, Composition id and date, PDF CreationDate).
+        const now = deps.now();
+        const disclosureId = ctx.newId("disclosure");
+        const practice = await readPractice(chart);
+        const view: ShareView = { ...sel.view, generatedAt: stamp(now), documentId: disclosureId };
+        if (PRACTICE_FIELDS.some((f) => practice[f] !== undefined)) view.practice = practice;
+        if (letter) view.letter = letter;
+        if (view.part2 && !view.patient) ctx.out.warn("this bundle holds substance-use (42 CFR Part 2) information but names no one: the authorization does not cover demographics");
         const dir = outDir as string;
 
         let encryption: Encryption | undefined;
@@ -163,11 +176,10 @@ export function registerShare(program: Command, reg: Registrar): void {
         const { files, manifest } = await renderBundle(view, formats);
         const plain = [...files, manifest];
         const written = encryption ? await encryptBundle(plain, encryption) : plain;
-        const now = deps.now();
         const disclosure: DisclosureRecord = {
           chart: 1,
           kind: "disclosure",
-          id: ctx.newId("disclosure"),
+          id: disclosureId,
           client: client.id,
           created: stamp(now),
           date: today,

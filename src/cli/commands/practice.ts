@@ -1,0 +1,92 @@
+/**
+ * chart practice set|show: the practice profile used by every document (letterhead, signature
+ * block, licence and NPI, time zone). Stored encrypted and committed: .chart/practice.age.
+ */
+import type { Command } from "commander";
+import { usageError } from "../../domain/errors.js";
+import { flagName, mergePractice, PRACTICE_FIELDS, type Practice, type PracticeField } from "../../domain/practice.js";
+import { readPractice, writePractice } from "../../store/practice.js";
+import type { Ctx } from "../context.js";
+import { collect, type Registrar } from "../program.js";
+
+const LABEL: Record<PracticeField, string> = {
+  name: "practice",
+  address: "address",
+  phone: "phone",
+  fax: "fax",
+  email: "email",
+  clinician: "clinician",
+  credentials: "credentials",
+  license: "licence",
+  licenseState: "licence state",
+  npi: "NPI",
+  timeZone: "time zone",
+};
+
+const HELP: Record<PracticeField, string> = {
+  name: "the practice's name (letterhead)",
+  address: "postal address (use \\n or commas between lines)",
+  phone: "phone number",
+  fax: "fax number",
+  email: "email address",
+  clinician: "the clinician's name, as signed",
+  credentials: "credentials after the name, e.g. LCSW, PhD",
+  license: "licence number",
+  licenseState: "the licensing state, two letters (e.g. NY)",
+  npi: "10-digit National Provider Identifier (check digit verified)",
+  timeZone: "IANA time zone, e.g. America/Chicago (times in documents are shown in it)",
+};
+
+function show(ctx: Ctx, p: Practice): void {
+  if (ctx.out.json) return ctx.out.data(p);
+  const set = PRACTICE_FIELDS.filter((f) => p[f] !== undefined);
+  if (set.length === 0) {
+    ctx.out.info("no practice profile yet: set one with chart practice set --name ... --clinician ... --npi ...");
+    return;
+  }
+  const width = Math.max(...set.map((f) => LABEL[f].length));
+  for (const f of set) ctx.out.line(`${LABEL[f].padEnd(width)}  ${(p[f] ?? "").replace(/\n/g, `\n${" ".repeat(width + 2)}`)}`);
+}
+
+export function registerPractice(program: Command, reg: Registrar): void {
+  const practice = program.command("practice").description("the practice profile used on every document (letterhead, signature, licence, NPI, time zone)");
+
+  const set = practice
+    .command("set")
+    .description("set fields of the practice profile (others are kept); commits .chart/practice.age");
+  for (const f of PRACTICE_FIELDS) set.option(`--${flagName(f)} <text>`, HELP[f]);
+  set
+    .option("--unset <field>", `remove a field (repeatable): ${PRACTICE_FIELDS.map(flagName).join(", ")}`, collect)
+    .action(
+      reg.action(async (ctx, _args, opts) => {
+        const given: Partial<Record<PracticeField, string>> = {};
+        for (const f of PRACTICE_FIELDS) {
+          const v = opts[f];
+          if (typeof v === "string") given[f] = v.replace(/\\n/g, "\n");
+        }
+        const unset = ((opts.unset as string[] | undefined) ?? []).map((u) => {
+          const f = PRACTICE_FIELDS.find((x) => flagName(x) === u.trim() || x === u.trim());
+          if (!f) throw usageError("E_USAGE", `--unset: unknown field "${u.slice(0, 30)}"`, `one of: ${PRACTICE_FIELDS.map(flagName).join(", ")}`);
+          return f;
+        });
+        if (Object.keys(given).length === 0 && unset.length === 0) {
+          throw usageError("E_USAGE", "nothing to set", `give one or more of: ${PRACTICE_FIELDS.map((f) => `--${flagName(f)}`).join(", ")}`);
+        }
+        const both = unset.filter((f) => given[f] !== undefined);
+        if (both.length) throw usageError("E_USAGE", `--${flagName(both[0] as PracticeField)} is both set and unset`);
+        const chart = await ctx.chart();
+        const next = mergePractice(await readPractice(chart), given, unset);
+        await writePractice(chart, next);
+        show(ctx, next);
+      }),
+    );
+
+  practice
+    .command("show")
+    .description("show the practice profile")
+    .action(
+      reg.action(async (ctx) => {
+        show(ctx, await readPractice(await ctx.chart()));
+      }),
+    );
+}
