@@ -13,6 +13,11 @@ export function registerFsck(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
+        const { clearStaleIndexLock, staleIndexLock } = await import("../../store/index-lock.js");
+        if (opts.repair && (await clearStaleIndexLock(chart.root, chart.gitDir))) ctx.out.info("removed a stale .git/index.lock that a killed git left");
+        else if (!opts.repair && !ctx.out.json && (await staleIndexLock(chart.root, chart.gitDir)) === "stale") {
+          ctx.out.line(".git/index.lock: left by a git that was killed; git commands fail until it is removed (run chart fsck --repair)");
+        }
         const decrypt = !!opts.decrypt || !!opts.repair;
         const report = await fsck(chart, { decrypt });
         if (opts.repair && (report.uncommitted.length || report.tempFiles.length)) {

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { createIdentity, identityExists, identityPath, loadIdentity } from "../../store/identity.js";
 import { initChart } from "../../store/repo.js";
 import type { Registrar } from "../program.js";
+import { ChartError } from "../../domain/errors.js";
 
 export function registerInit(program: Command, reg: Registrar): void {
   program
@@ -20,7 +21,22 @@ export function registerInit(program: Command, reg: Registrar): void {
         const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now());
         const root = resolve(deps.cwd, dir ?? ".");
         const label = (opts.label as string) || `${deps.env.USER ?? "clinician"}@${hostname()}`;
-        const res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label);
+        let res;
+        try {
+          res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label);
+        } catch (e) {
+          // A chart cloned onto a new device: its key has not been added yet. Say what to run.
+          if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
+          if (out.json) {
+            out.data({ root, created: false, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient, readable: false });
+            return;
+          }
+          if (!hadIdentity) out.info(`created identity ${idPath} (mode 0600); back it up`);
+          out.info("this device cannot open the chart yet. On a device that can, run this line, then chart sync there; then chart sync here:");
+          out.info(`  chart key add ${identity.recipient} --label ${label.replace(/\s+/g, "-")}`);
+          out.line(identity.recipient);
+          return;
+        }
         if (out.json) {
           out.data({ root, created: res.created, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient });
           return;

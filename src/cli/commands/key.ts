@@ -3,9 +3,11 @@ import type { Command } from "commander";
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { stamp } from "../../domain/dates.js";
-import { invalid, notFound, usageError } from "../../domain/errors.js";
+import { ChartError, invalid, notFound, usageError } from "../../domain/errors.js";
 import { checkRecipient } from "../../store/age.js";
-import { createIdentity } from "../../store/identity.js";
+import { createIdentity, identityPath, loadIdentity } from "../../store/identity.js";
+import { findRoot } from "../../store/repo.js";
+import { hostname } from "node:os";
 import { readPin, writePin } from "../../store/pin.js";
 import { parseRecipients, type RecipientEntry } from "../../store/recipients.js";
 import { rekey } from "../../store/rekey.js";
@@ -31,6 +33,34 @@ function report(ctx: Ctx, what: string, files: number, extra: Record<string, unk
   else ctx.out.info(`${what}; re-encrypted ${files} record file(s) in one commit`);
 }
 
+/**
+ * A device that joined but whose key has not been added yet (docs/sync.md): show the chart's
+ * keys and this device's recipient, with the line to run elsewhere, instead of failing.
+ */
+async function waitingDevice(ctx: Ctx): Promise<boolean> {
+  try {
+    await ctx.chart();
+    return false;
+  } catch (e) {
+    if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
+  }
+  const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+  const identity = await loadIdentity(identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity));
+  const entries = parseRecipients(await readFile(join(root, ".chart", "recipients"), "utf8"));
+  const line = `chart key add ${identity.recipient} --label ${`${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-")}`;
+  if (ctx.out.json) {
+    ctx.out.data({ identity: { path: identity.path, recipient: identity.recipient }, recipients: entries.map((e) => ({ ...e, yours: e.recipient === identity.recipient })), readable: false, run: line });
+    return true;
+  }
+  ctx.out.line(`your identity: ${identity.path}`);
+  ctx.out.line(`your recipient: ${identity.recipient}`);
+  ctx.out.line("this device cannot open the chart yet; on a device that can, run (then chart sync there, and chart sync here):");
+  ctx.out.line(`  ${line}`);
+  ctx.out.line("");
+  ctx.out.table(entries.map((e) => [e.recipient, e.label, e.recipient === identity.recipient ? "(you)" : ""]), ["RECIPIENT", "LABEL", ""]);
+  return true;
+}
+
 export function registerKey(program: Command, reg: Registrar): void {
   const key = program.command("key").description("the keys that can open this chart: show, trust, add, remove, rotate");
   key
@@ -38,6 +68,8 @@ export function registerKey(program: Command, reg: Registrar): void {
     .description("list the chart's recipients and your identity's recipient")
     .action(
       reg.action(async (ctx) => {
+        const waiting = await waitingDevice(ctx);
+        if (waiting) return;
         const chart = await ctx.chart();
         const entries = await recipientsOf(chart);
         const mine = chart.identity.recipient;
