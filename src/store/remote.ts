@@ -5,6 +5,7 @@
  * that sends nothing for `timeoutMs` is killed.
  */
 import { storageError, withCause } from "../domain/errors.js";
+import { dirname } from "node:path";
 import type { Env } from "./env.js";
 import { AUTHOR } from "./git.js";
 
@@ -27,7 +28,7 @@ export function timeoutFrom(env: Env): number {
 
 function childEnv(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "SSH_AUTH_SOCK"]) {
+  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "SSH_AUTH_SOCK", "CHART_GIT_TASK"]) {
     const v = env[k];
     if (v !== undefined) out[k] = v;
   }
@@ -41,11 +42,46 @@ function childEnv(env: Env): Record<string, string> {
   };
 }
 
+/**
+ * Every network git carries a random token in its environment, which its children (ssh, a
+ * remote helper, upload-pack) inherit. When simple-git kills a hung git, those children may live
+ * on, holding chart's pipes open; they are found by the token (Linux /proc) and ended too.
+ */
+async function killTask(token: string): Promise<void> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const pids = await readdir("/proc").catch(() => [] as string[]);
+  for (const pid of pids.filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
+    const environ = await readFile(`/proc/${pid}/environ`, "latin1").catch(() => "");
+    if (environ.split("\0").includes(`CHART_GIT_TASK=${token}`)) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+async function withTask<T>(env: Env, opts: RemoteOptions, fn: (g: Awaited<ReturnType<typeof client>>) => Promise<T>, baseDir: string): Promise<T> {
+  const { randomBytes } = await import("node:crypto");
+  const token = randomBytes(12).toString("hex");
+  const g = await client(baseDir, { ...env, CHART_GIT_TASK: token }, opts);
+  try {
+    return await fn(g);
+  } catch (e) {
+    if (isTimeout(e)) await killTask(token);
+    throw e;
+  }
+}
+
 async function client(baseDir: string, env: Env, opts: RemoteOptions) {
   const { simpleGit } = await import("simple-git");
   const g = simpleGit({
     baseDir,
     timeout: { block: opts.timeoutMs },
+    // A killed git may leave a child (ssh, a hung upload-pack) holding its pipes open: count the
+    // task done when git itself exits.
+    completion: { onClose: true, onExit: 50 },
     progress: opts.progress ? (e) => opts.progress?.(`${e.method} ${e.stage}`, e.progress) : undefined,
     config: [`user.name=${AUTHOR.name}`, `user.email=${AUTHOR.email}`],
     // simple-git strips or refuses GIT_* variables it is not told about; these are chart's own.
@@ -74,9 +110,8 @@ export function networkError(what: string, remote: string, e: unknown) {
 }
 
 export async function fetchRemote(root: string, env: Env, remote: string, opts: RemoteOptions): Promise<void> {
-  const g = await client(root, env, opts);
   try {
-    await g.fetch([remote, `+refs/heads/*:refs/remotes/${remote}/*`, "--prune", "--no-tags"]);
+    await withTask(env, opts, (g) => g.fetch([remote, `+refs/heads/*:refs/remotes/${remote}/*`, "--prune", "--no-tags"]), root);
   } catch (e) {
     throw withCause(networkError("fetch from", remote, e), e);
   }
@@ -85,9 +120,8 @@ export async function fetchRemote(root: string, env: Env, remote: string, opts: 
 export type PushOutcome = "pushed" | "rejected";
 
 export async function pushRemote(root: string, env: Env, remote: string, branch: string, opts: RemoteOptions): Promise<PushOutcome> {
-  const g = await client(root, env, opts);
   try {
-    await g.push([remote, `HEAD:refs/heads/${branch}`, "--no-verify"]);
+    await withTask(env, opts, (g) => g.push([remote, `HEAD:refs/heads/${branch}`, "--no-verify"]), root);
     return "pushed";
   } catch (e) {
     const text = String((e as Error)?.message ?? e);
@@ -97,9 +131,10 @@ export async function pushRemote(root: string, env: Env, remote: string, branch:
 }
 
 export async function cloneRemote(url: string, dir: string, env: Env, opts: RemoteOptions): Promise<void> {
-  const g = await client(process.cwd(), env, opts);
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(dirname(dir), { recursive: true });
   try {
-    await g.clone(url, dir, ["--no-checkout", "--origin", "origin"]);
+    await withTask(env, opts, (g) => g.clone(url, dir, ["--no-checkout", "--origin", "origin"]), dirname(dir));
   } catch (e) {
     throw withCause(networkError("clone of", url, e), e);
   }
