@@ -12,6 +12,7 @@ import { registerNote } from "./commands/note.js";
 import { registerTextconv } from "./commands/textconv.js";
 import { registerExtensions } from "./commands/extensions.js";
 import { registerSync } from "./commands/sync.js";
+import { registerTemplate } from "./commands/template.js";
 
 export type Opts = Record<string, unknown>;
 export type Handler = (ctx: Ctx, args: string[], opts: Opts) => Promise<number | void>;
@@ -66,6 +67,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
   registerNote(program, reg);
   registerExtensions(program, reg);
   registerSync(program, reg);
+  registerTemplate(program, reg);
   registerCompletion(program, reg);
   registerTextconv(program, reg);
 

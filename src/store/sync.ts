@@ -234,6 +234,15 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
       const where = parseRecordPath(path);
       if (!where) {
         if (path === ".chart/format") throw storageError("E_FORMAT", "the remote's chart has another format version; nothing was integrated", "upgrade chart on every device");
+        if (path.startsWith(".chart/templates/") && path.endsWith(".md") && stages.get(2) && stages.get(3)) {
+          // A template both devices changed: this device's stays, the other's is kept beside it.
+          const other = path.replace(/\.md$/, "-other.md");
+          await write(path, await git.bytes(["cat-file", "blob", stages.get(2) as string]));
+          await write(other, await git.bytes(["cat-file", "blob", stages.get(3) as string]));
+          resolvedPaths.add(path);
+          merged.push({ path, conflicts: [`the other device's version is ${other}`] });
+          return;
+        }
         // Plain text chart files (.gitignore, .gitattributes): keep both sides' lines.
         const b = stages.get(1);
         const o = stages.get(2);

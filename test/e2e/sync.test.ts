@@ -6,7 +6,7 @@
  * conflict markers, every commit is chart's generic author and committer, fsck --decrypt passes.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -248,5 +248,31 @@ describe("sync across devices", () => {
     expect(run(C, ["sync"]).code).toBe(5);
     gitIn(C.repo, ["checkout", "--", ".gitignore"]);
     ok(C, ["sync"]);
+  });
+
+  it("templates are committed records: checked, synced to every device, edits on two devices both kept", () => {
+    const tpl = "---\ndescription: Couples session\ntype: progress\n---\n## Each partner\n\n## Together\n";
+    expect(A.run(["template", "add", "couples", "-F", "-"], { cwd: A.repo, input: tpl }).code).toBe(0);
+    expect(A.run(["template", "add", "broken", "-F", "-"], { cwd: A.repo, input: "---\ntype: progress\n---\nx\n" }).code).toBe(3);
+    expect(A.run(["template", "add", "Bad Name", "-F", "-"], { cwd: A.repo, input: tpl }).code).toBe(3);
+    ok(A, ["sync"]);
+    ok(B, ["sync"]);
+    expect(ok(B, ["template", "list"])).toMatch(/couples +progress +chart +Couples session/);
+    ok(B, ["note", "add", client, "--template", "couples", "-m", "with the couples template"]);
+    // A template placed by hand: fsck names it, --repair commits it, and key changes work.
+    mkdirSync(join(C.repo, ".chart", "templates"), { recursive: true });
+    writeFileSync(join(C.repo, ".chart", "templates", "hand.md"), "---\ndescription: By hand\n---\n## Notes\n");
+    expect(ok(C, ["fsck"])).toContain("hand.md: not committed");
+    ok(C, ["fsck", "--repair"]);
+    expect(gitIn(C.repo, ["status", "--porcelain"]).trim()).toBe("");
+    // Both devices edit the same template: both versions are kept.
+    expect(A.run(["template", "edit", "couples", "-F", "-"], { cwd: A.repo, input: tpl.replace("Together", "Together (A)") }).code).toBe(0);
+    expect(B.run(["template", "edit", "couples", "-F", "-"], { cwd: B.repo, input: tpl.replace("Together", "Together (B)") }).code).toBe(0);
+    for (const d of [A, B, C, A, B]) ok(d, ["sync"]);
+    const names = JSON.parse(ok(C, ["template", "list", "--json"])).map((t: { name: string }) => t.name);
+    expect(names).toEqual(expect.arrayContaining(["couples", "couples-other", "hand"]));
+    const both = readFileSync(join(C.repo, ".chart", "templates", "couples.md"), "utf8") + readFileSync(join(C.repo, ".chart", "templates", "couples-other.md"), "utf8");
+    expect(both).toContain("Together (A)");
+    expect(both).toContain("Together (B)");
   });
 });

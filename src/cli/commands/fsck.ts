@@ -18,6 +18,18 @@ export function registerFsck(program: Command, reg: Registrar): void {
         else if (!opts.repair && !ctx.out.json && (await staleIndexLock(chart.root, chart.gitDir)) === "stale") {
           ctx.out.line(".git/index.lock: left by a git that was killed; git commands fail until it is removed (run chart fsck --repair)");
         }
+        // Templates placed in .chart/templates/ by hand: committed when valid (so they sync and no
+        // longer block key changes), named when not.
+        const { saveTemplate, templatePath, uncommittedTemplates } = await import("../../store/template-records.js");
+        const { readFile } = await import("node:fs/promises");
+        for (const t of await uncommittedTemplates(chart)) {
+          if (t.valid && opts.repair) {
+            await saveTemplate(chart, t.name, await readFile(`${chart.root}/${templatePath(t.name)}`, "utf8"), "chart: add template");
+            ctx.out.info(`committed the template ${t.name}`);
+          } else if (!ctx.out.json) {
+            ctx.out.line(`${templatePath(t.name)}: ${t.valid ? "not committed (run chart fsck --repair)" : "not a valid template, not committed (fix it, then chart template edit, or remove it)"}`);
+          }
+        }
         const decrypt = !!opts.decrypt || !!opts.repair;
         const report = await fsck(chart, { decrypt });
         if (opts.repair && (report.uncommitted.length || report.tempFiles.length)) {
