@@ -2,10 +2,10 @@
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { createIdentity, identityExists, identityPath, loadIdentity } from "../../store/identity.js";
+import { createIdentity, identityExists, identityPath, isHybridSecret, loadIdentity } from "../../store/identity.js";
 import { initChart } from "../../store/repo.js";
 import type { Registrar } from "../program.js";
-import { ChartError } from "../../domain/errors.js";
+import { ChartError, invalid } from "../../domain/errors.js";
 
 export function registerInit(program: Command, reg: Registrar): void {
   program
@@ -13,12 +13,16 @@ export function registerInit(program: Command, reg: Registrar): void {
     .description("create a chart repository (and your identity if you have none); safe to run again")
     .argument("[dir]", "folder for the chart", ".")
     .option("--label <label>", "label for your key in .chart/recipients", "")
+    .option("--post-quantum", "create a post-quantum hybrid identity (ML-KEM-768 + X25519; stock age 1.3+ reads the files)")
     .action(
       reg.action(async (ctx, [dir], opts) => {
         const { deps, out } = ctx;
         const idPath = identityPath(deps.env, deps.cwd, ctx.opts.identity);
         const hadIdentity = await identityExists(idPath);
-        const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now());
+        const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now(), { postQuantum: !!opts.postQuantum });
+        if (opts.postQuantum && !isHybridSecret(identity.secret)) {
+          throw invalid("E_NOT_POST_QUANTUM", `your identity ${idPath} is an X25519 one, not post-quantum; nothing was created`, "init the chart without --post-quantum, then move it with chart key rotate --post-quantum (or use --identity NEW_FILE)");
+        }
         const root = resolve(deps.cwd, dir ?? ".");
         const label = (opts.label as string) || `${deps.env.USER ?? "clinician"}@${hostname()}`;
         let res;

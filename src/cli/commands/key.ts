@@ -4,7 +4,7 @@ import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, invalid, notFound, usageError } from "../../domain/errors.js";
-import { checkRecipient } from "../../store/age.js";
+import { checkRecipient, isHybridRecipient } from "../../store/age.js";
 import { createIdentity, identityPath, loadIdentity } from "../../store/identity.js";
 import { findRoot } from "../../store/repo.js";
 import { hostname } from "node:os";
@@ -59,6 +59,14 @@ async function waitingDevice(ctx: Ctx): Promise<boolean> {
   ctx.out.line("");
   ctx.out.table(entries.map((e) => [e.recipient, e.label, e.recipient === identity.recipient ? "(you)" : ""]), ["RECIPIENT", "LABEL", ""]);
   return true;
+}
+
+/** A chart is post-quantum only when every key is: one X25519 key opens every file classically. */
+function warnMixed(ctx: Ctx, recipients: readonly string[]): void {
+  const hybrid = recipients.filter(isHybridRecipient).length;
+  if (hybrid > 0 && hybrid < recipients.length) {
+    ctx.out.warn(`the chart now mixes post-quantum and X25519 keys: every file is also encrypted to the X25519 key(s), so it is only post-quantum once every device has rotated (chart key rotate --post-quantum on each)`);
+  }
 }
 
 export function registerKey(program: Command, reg: Registrar): void {
@@ -132,6 +140,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (entries.some((e) => e.label === label)) throw invalid("E_KEY_LABEL", `a key is already labelled "${label}"`, "choose another label");
         const res = await rekey(chart, [...entries, { recipient: r, label }], { secret: chart.identity.secret, rotateMac: false, message: "chart: add key" });
         report(ctx, `added key "${label}"`, res.files, { added: r, label });
+        warnMixed(ctx, [...entries.map((e) => e.recipient), r]);
       }),
     );
 
@@ -161,6 +170,7 @@ export function registerKey(program: Command, reg: Registrar): void {
     .command("rotate")
     .description("replace your identity with a new one (and the MAC key); re-encrypts every record")
     .option("--yes", "do not ask for confirmation")
+    .option("--post-quantum", "make the new identity a post-quantum hybrid one (ML-KEM-768 + X25519)")
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
@@ -174,7 +184,7 @@ export function registerKey(program: Command, reg: Registrar): void {
           throw invalid("E_ROTATE_PENDING", `${fresh} exists (an earlier rotation did not finish)`, "check which identity opens the chart, keep that one, and remove the other");
         }
         // The new identity is on disk before the chart depends on it.
-        const next = await createIdentity(fresh, ctx.deps.now());
+        const next = await createIdentity(fresh, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
         const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), { secret: next.secret, rotateMac: true, message: "chart: rotate key" }).catch(async (e: unknown) => {
           await rm(fresh, { force: true }); // nothing was changed: the new identity opens nothing
           throw e;
@@ -184,6 +194,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         await rename(fresh, path);
         report(ctx, `new identity in ${path} (recipient ${next.recipient})`, res.files, { identity: path, recipient: next.recipient, previous: old });
         ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
+        warnMixed(ctx, entries.map((e) => (e === mine ? next.recipient : e.recipient)));
       }),
     );
 }

@@ -142,6 +142,7 @@ export function registerSync(program: Command, reg: Registrar): void {
     .argument("<url>", "the chart's remote (a path, ssh or https URL)")
     .argument("[dir]", "where to put it (default: the remote's name)")
     .option("--label <label>", "a name for this device's key (default: user@host)")
+    .option("--post-quantum", "create this device's identity as a post-quantum hybrid one (if it has none)")
     .action(
       reg.action(async (ctx, [url, dir], opts) => {
         const u = String(url);
@@ -164,7 +165,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         await configureLocalGit(git, `${ctx.deps.selfCommand} textconv`);
         const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
         const had = await identityExists(idPath);
-        const identity = had ? await loadIdentity(idPath) : await createIdentity(idPath, ctx.deps.now());
+        const identity = had ? await loadIdentity(idPath) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
         const label = String(opts.label ?? defaultLabel(ctx));
         const { error } = await tryOpen(target, identity, ctx);
         const line = addKeyLine(identity, label);
