@@ -275,4 +275,46 @@ describe("sync across devices", () => {
     expect(both).toContain("Together (A)");
     expect(both).toContain("Together (B)");
   });
+
+  it("keys changed on two devices at once: merged three-way, after the device accepts them; a removed device is told", async () => {
+    const age = await import("age-encryption");
+    const xs = await age.generateX25519Identity();
+    const x = await age.identityToRecipient(xs);
+    const y = await age.identityToRecipient(await age.generateX25519Identity());
+    for (const d of [A, B, C, A]) ok(d, ["sync"]);
+    ok(A, ["key", "add", x, "--label", "recovery-x"]);
+    ok(B, ["key", "add", y, "--label", "recovery-y"]);
+    ok(B, ["note", "add", client, "-m", "B while keys changed"]);
+    ok(A, ["sync"]);
+    const refused = run(B, ["sync"]);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toContain("--trust-keys");
+    ok(B, ["sync", "--trust-keys"]);
+    ok(A, ["sync"]);
+    ok(A, ["key", "trust", "--yes"]);
+    const keys = readFileSync(join(A.repo, ".chart", "recipients"), "utf8");
+    expect(keys).toContain(x);
+    expect(keys).toContain(y);
+    // The new key X reads what B wrote before it knew of X.
+    const xFile = join(A.home, "x-identity");
+    writeFileSync(xFile, `${xs}\n`, { mode: 0o600 });
+    expect(ok(A, ["note", "list", client, "--identity", xFile])).toContain("B while keys changed");
+    for (const d of [A, B]) expect(run(d, ["fsck", "--decrypt"]).code).toBe(0);
+    // B removes C's key while A writes; the merge re-encrypts A's note without C.
+    ok(C, ["sync"]);
+    const cRecipient = JSON.parse(ok(C, ["status", "--json"])).device.recipient as string;
+    ok(B, ["key", "remove", cRecipient, "--yes"]);
+    ok(A, ["note", "add", client, "-m", "A while C was removed"]);
+    ok(A, ["sync"]);
+    ok(B, ["sync"]);
+    ok(A, ["sync"]);
+    expect(ok(B, ["note", "list", client])).toContain("A while C was removed");
+    for (const d of [A, B]) expect(run(d, ["fsck", "--decrypt"]).code).toBe(0);
+    const newest = gitIn(A.repo, ["ls-files", `clients/${client}/notes`]).trim().split("\n");
+    void newest;
+    const gone = run(C, ["sync"]);
+    expect(gone.code).toBe(6);
+    expect(gone.stderr).toMatch(/removed/);
+    expect(gitIn(C.repo, ["status", "--porcelain"]).trim()).toBe("");
+  });
 });
