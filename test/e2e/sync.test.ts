@@ -276,6 +276,31 @@ describe("sync across devices", () => {
     expect(both).toContain("Together (B)");
   });
 
+  it("a forged or swapped record arriving from the remote stops the sync: nothing integrated", () => {
+    for (const d of [A, B]) ok(d, ["sync"]);
+    const raw = join(remotes, "raw");
+    gitIn(remotes, ["clone", "--quiet", "--branch", "main", origin, raw]);
+    const notes = gitIn(raw, ["ls-files", `clients/${client}/notes`]).trim().split("\n");
+    // Swap two notes' files: each still decrypts, but its MAC names the other path.
+    const [n1, n2] = notes as [string, string];
+    const one = readFileSync(join(raw, n1));
+    writeFileSync(join(raw, n1), readFileSync(join(raw, n2)));
+    writeFileSync(join(raw, n2), one);
+    gitIn(raw, ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "--quiet", "-am", "swap"]);
+    gitIn(raw, ["push", "--quiet", "origin", "main"]);
+    const head = gitIn(B.repo, ["rev-parse", "HEAD"]).trim();
+    const r = run(B, ["sync"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("do not decrypt or verify");
+    expect(gitIn(B.repo, ["rev-parse", "HEAD"]).trim()).toBe(head);
+    expect(gitIn(B.repo, ["status", "--porcelain"]).trim()).toBe("");
+    gitIn(raw, ["-c", "user.name=x", "-c", "user.email=x@x", "revert", "--no-edit", "HEAD"]);
+    gitIn(raw, ["push", "--quiet", "origin", "main"]);
+    rmSync(raw, { recursive: true, force: true });
+    ok(B, ["sync"]);
+    ok(A, ["sync"]);
+  });
+
   it("keys changed on two devices at once: merged three-way, after the device accepts them; a removed device is told", async () => {
     const age = await import("age-encryption");
     const xs = await age.generateX25519Identity();
