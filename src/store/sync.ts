@@ -6,7 +6,7 @@
  * and no git text reaches the user. A failure at any step leaves the repository as it was.
  */
 import { randomBytes } from "node:crypto";
-import { access, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ChartError, conflict, keyError, storageError, withCause } from "../domain/errors.js";
 import { mergeKeySets, mergeRecord } from "../domain/merge.js";
@@ -171,11 +171,44 @@ async function verifyArrived(git: Git, cipher: Cipher, from: string, to: Side): 
   return { verified: paths.length, unverified: 0 };
 }
 
+/**
+ * chart changes the MAC key only together with the set of keys (key remove, key rotate). A
+ * commit that arrives with a new MAC key and the same keys as its parent was written by
+ * something else: anyone can encrypt a new MAC key to the chart's recipients and forge records
+ * under it. (A changed key set is caught by the recipient pin; signed history closes the rest.)
+ */
+async function assertMacChangesExplained(git: Git, cipher: Cipher, from: string, to: string): Promise<void> {
+  const out = await git.raw(["log", "--full-history", "--format=%H %P", `${from}..${to}`, "--", ".chart/macs.age"]).catch(() => "");
+  const sides = new Map<string, Promise<Side>>();
+  const side = (c: string) => {
+    let p = sides.get(c);
+    if (!p) sides.set(c, (p = sideAt(git, cipher, c)));
+    return p;
+  };
+  for (const line of out.split("\n").filter((l) => l.trim() !== "")) {
+    const [commit, ...parents] = line.trim().split(" ") as [string, ...string[]];
+    const at = await side(commit);
+    if (!at.macKey) continue;
+    for (const parent of parents) {
+      const before = await side(parent);
+      if (before.macKey && !sameMac(before.macKey, at.macKey) && sameKeys(before.recipients, at.recipients)) {
+        throw new ChartError(
+          "invalid",
+          "E_SYNC_UNVERIFIED",
+          `a commit from the remote (${commit.slice(0, 12)}) replaced the chart's MAC key without changing its keys, which chart never does; nothing was integrated`,
+          "check the remote's history (git log -p REMOTE/BRANCH -- .chart) with the devices that write to it",
+        );
+      }
+    }
+  }
+}
+
 /** Merge `theirs` into HEAD, settling every conflict in chart code, and commit. */
 async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side, opts: SyncOptions): Promise<{ merged: MergedRecord[]; reencrypted: number; keys: RecipientEntry[] }> {
   const { git, root } = t;
   const baseCommit = (await git.raw(["merge-base", ours.commit, theirs.commit]).catch(() => "")).trim();
   const base = baseCommit ? await sideAt(git, cipher, baseCommit) : undefined;
+  await assertMacChangesExplained(git, cipher, baseCommit || ours.commit, theirs.commit);
   if (!ours.macKey) throw keyError("E_WRONG_IDENTITY", "this device cannot open its own copy of the chart", "see chart status");
 
   const keys = mergeKeySets(base?.recipients, ours.recipients, theirs.recipients);
@@ -217,7 +250,6 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
       unmerged.get(path)?.set(Number(stage), sha);
     }
     const written: string[] = [];
-    const removed: string[] = [];
     const write = async (path: string, data: Uint8Array | string) => {
       await mkdir(dirname(join(root, path)), { recursive: true });
       await writeFileAtomic(join(root, path), data, 0o600);
@@ -244,12 +276,10 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
           return;
         }
         // Plain text chart files (.gitignore, .gitattributes): keep both sides' lines.
-        const b = stages.get(1);
         const o = stages.get(2);
         const th = stages.get(3);
         const text = async (sha?: string) => (sha ? (await git.bytes(["cat-file", "blob", sha])).toString("utf8") : "");
         const lines = [...new Set([...(await text(o)).split("\n"), ...(await text(th)).split("\n")])].filter((l) => l !== "");
-        void b;
         await write(path, `${lines.join("\n")}\n`);
         resolvedPaths.add(path);
         return;
@@ -291,7 +321,6 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
       await write(path, await target.encrypt(serialize(record, path, macKey)));
       reencrypted += 1;
     });
-    for (const p of removed) await rm(join(root, p), { force: true });
 
     // The key files.
     const recipientsText = formatRecipients(keys);
@@ -356,6 +385,7 @@ export async function sync(t: SyncTarget, remote: string, opts: SyncOptions): Pr
       const theirs = await sideAt(git, cipher, tip);
       const ours = await sideAt(git, cipher, headNow);
       if (await isAncestor(git, headNow, tip)) {
+        await assertMacChangesExplained(git, cipher, headNow, tip);
         const v = await verifyArrived(git, cipher, headNow, theirs);
         if (v.unverified && ours.macKey) {
           throw keyError("E_SYNC_KEY_REMOVED", "this device cannot open the remote's chart (its key was removed there?); nothing was integrated", "see chart status on a device that can read the chart");

@@ -276,7 +276,7 @@ describe("sync across devices", () => {
     expect(both).toContain("Together (B)");
   });
 
-  it("a forged or swapped record arriving from the remote stops the sync: nothing integrated", () => {
+  it("a forged or swapped record, or a replaced MAC key, arriving from the remote stops the sync: nothing integrated", async () => {
     for (const d of [A, B]) ok(d, ["sync"]);
     const raw = join(remotes, "raw");
     gitIn(remotes, ["clone", "--quiet", "--branch", "main", origin, raw]);
@@ -296,6 +296,19 @@ describe("sync across devices", () => {
     expect(gitIn(B.repo, ["status", "--porcelain"]).trim()).toBe("");
     gitIn(raw, ["-c", "user.name=x", "-c", "user.email=x@x", "revert", "--no-edit", "HEAD"]);
     gitIn(raw, ["push", "--quiet", "origin", "main"]);
+    // A new MAC key encrypted to the chart's own keys (anyone can), then a record forged under it.
+    const age = await import("age-encryption");
+    const e = new age.Encrypter();
+    for (const line of readFileSync(join(raw, ".chart", "recipients"), "utf8").split("\n")) if (line.startsWith("age1")) e.addRecipient(line);
+    writeFileSync(join(raw, ".chart", "macs.age"), await e.encrypt(`chart: 1\nkind: mac-key\nkey: ${"ab".repeat(32)}\n`));
+    gitIn(raw, ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "--quiet", "-am", "new mac key"]);
+    gitIn(raw, ["push", "--quiet", "origin", "main"]);
+    const r2 = run(B, ["sync"]);
+    expect(r2.code).toBe(3);
+    expect(r2.stderr).toContain("replaced the chart's MAC key");
+    expect(gitIn(B.repo, ["rev-parse", "HEAD"]).trim()).toBe(head);
+    // A revert does not help (the forged commit stays in the history): the remote is put back.
+    gitIn(raw, ["push", "--quiet", "--force", "origin", "HEAD~1:main"]);
     rmSync(raw, { recursive: true, force: true });
     ok(B, ["sync"]);
     ok(A, ["sync"]);
@@ -335,8 +348,6 @@ describe("sync across devices", () => {
     ok(A, ["sync"]);
     expect(ok(B, ["note", "list", client])).toContain("A while C was removed");
     for (const d of [A, B]) expect(run(d, ["fsck", "--decrypt"]).code).toBe(0);
-    const newest = gitIn(A.repo, ["ls-files", `clients/${client}/notes`]).trim().split("\n");
-    void newest;
     const gone = run(C, ["sync"]);
     expect(gone.code).toBe(6);
     expect(gone.stderr).toMatch(/removed/);
