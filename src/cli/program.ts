@@ -14,6 +14,8 @@ import { registerKey } from "./commands/key.js";
 import { registerNote } from "./commands/note.js";
 import { registerTextconv } from "./commands/textconv.js";
 import { registerExtensions } from "./commands/extensions.js";
+import { registerSync } from "./commands/sync.js";
+import { registerTemplate } from "./commands/template.js";
 
 export type Opts = Record<string, unknown>;
 export type Handler = (ctx: Ctx, args: string[], opts: Opts) => Promise<number | void>;
@@ -82,6 +84,8 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
   registerClient(program, reg);
   registerNote(program, reg);
   registerExtensions(program, reg);
+  registerSync(program, reg);
+  registerTemplate(program, reg);
   registerCompletion(program, reg);
   registerTextconv(program, reg);
 

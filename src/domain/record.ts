@@ -35,6 +35,8 @@ export interface BaseRecord {
   created: string; // ISO instant, when recorded
   updated?: string;
   body?: string;
+  /** Values another device wrote, kept when a sync merged two edits (src/domain/merge.ts). */
+  alternatives?: unknown;
 }
 
 export type AnyRecord = BaseRecord & Record<string, unknown>;

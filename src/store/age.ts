@@ -36,6 +36,9 @@ const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex
 async function nativeIdentity(secret: string): Promise<Identity | string> {
   let priv: KeyObject;
   let ourPub: Buffer;
+  // Only a plain X25519 identity takes this path; any other kind (a post-quantum hybrid
+  // AGE-SECRET-KEY-PQ-1…) is the package's, which reads its own stanzas.
+  if (!/^AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}$/i.test(secret)) return secret;
   try {
     const { bech32 } = await import("@scure/base");
     const { prefix, words } = bech32.decode(secret.toLowerCase() as `${string}1${string}`, 1000);
@@ -230,6 +233,9 @@ export function isRecipient(s: string): boolean {
   return /^age1[02-9ac-hj-np-z]{58}$/.test(s);
 }
 
+/** A post-quantum hybrid recipient (age1pq1…, ML-KEM-768 + X25519; stock age 1.3 and later). */
+export const isHybridRecipient = (s: string): boolean => /^age1pq1[02-9ac-hj-np-z]{100,}$/.test(s);
+
 export async function checkRecipient(s: string): Promise<string> {
   const a = await age();
   try {
@@ -237,6 +243,6 @@ export async function checkRecipient(s: string): Promise<string> {
     if (!s.startsWith("age1")) throw new Error("not age1");
     return s;
   } catch {
-    throw keyError("E_BAD_RECIPIENT", `"${s.slice(0, 80)}" is not an age recipient`, "recipients look like age1... (see `age-keygen -y`)");
+    throw keyError("E_BAD_RECIPIENT", `"${s.slice(0, 80)}" is not an age recipient`, "recipients look like age1... or age1pq1... (see `age-keygen -y`)");
   }
 }

@@ -6,7 +6,7 @@
  * ~15 ms.)
  */
 import { execFile } from "node:child_process";
-import { storageError } from "../domain/errors.js";
+import { storageError, withCause } from "../domain/errors.js";
 import type { Env } from "./env.js";
 
 export const AUTHOR = { name: "chart", email: "chart@localhost" };
@@ -14,6 +14,8 @@ export const AUTHOR = { name: "chart", email: "chart@localhost" };
 export interface Git {
   /** Run git with these arguments in the chart; resolves with its standard output. */
   raw(args: readonly string[]): Promise<string>;
+  /** The same, standard output as bytes (blobs of encrypted files). */
+  bytes(args: readonly string[]): Promise<Buffer>;
 }
 
 export function openGit(root: string, env: Env): Git {
@@ -34,6 +36,13 @@ export function openGit(root: string, env: Env): Git {
           else resolve(String(stdout));
         }),
       ),
+    bytes: (args) =>
+      new Promise((resolve, reject) =>
+        execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 28, encoding: "buffer" }, (err, stdout, stderr) => {
+          if (err) reject(new Error(String(stderr).trim() || err.message));
+          else resolve(stdout);
+        }),
+      ),
   };
 }
 
@@ -52,6 +61,12 @@ export async function gitOr<T>(what: string, op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (e) {
     const first = String((e as Error).message ?? e).split("\n").find((l) => l.trim() !== "") ?? "";
+    if (/index\.lock': File exists/.test(String((e as Error).message ?? e))) {
+      throw withCause(
+        storageError("E_INDEX_LOCK", `git ${what} failed: git's lock file .git/index.lock exists (left by a git that was killed, or a git still running)`, "if no git is running in this chart, run chart fsck --repair to remove it"),
+        e,
+      );
+    }
     throw storageError("E_GIT", `git ${what} failed: ${first.slice(0, 200)}`, "check `git status` in the chart repository");
   }
 }
@@ -78,4 +93,13 @@ export async function retryIndexLock<T>(op: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/**
+ * Commit a merge git left staged (MERGE_HEAD present, every conflict resolved by chart): the
+ * merge commit carries the same fixed, generic author and committer as every chart commit,
+ * whatever user.name the machine's git config holds. The one place merge commits are made.
+ */
+export async function commitMerge(git: Git, message: string): Promise<void> {
+  await retryIndexLock(() => gitOr("commit", () => git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "--no-edit", "-m", message])));
 }

@@ -22,6 +22,10 @@ export function identityPath(env: Env, cwd: string, flag?: string): string {
 
 /** An X25519 age identity: the bech32 prefix AGE-SECRET-KEY-, its separator 1, 58 characters. */
 const SECRET_RE = /^AGE-SECRET-KEY-[1][QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}$/;
+/** A post-quantum hybrid identity (ML-KEM-768 + X25519, age 1.3+): AGE-SECRET-KEY-PQ-1… */
+const HYBRID_SECRET_RE = /^AGE-SECRET-KEY-PQ-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{50,120}$/;
+
+export const isHybridSecret = (secret: string): boolean => HYBRID_SECRET_RE.test(secret);
 
 export function parseIdentityFile(text: string, path: string): string {
   if (text.startsWith("age-encryption.org/v1")) {
@@ -35,11 +39,11 @@ export function parseIdentityFile(text: string, path: string): string {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== "" && !l.startsWith("#"));
-  const key = keys.find((k) => SECRET_RE.test(k));
+  const key = keys.find((k) => SECRET_RE.test(k) || HYBRID_SECRET_RE.test(k));
   if (!key) {
     throw keyError(
       "E_IDENTITY_INVALID",
-      `${path} holds no X25519 age identity (a line AGE-SECRET-KEY-…)`,
+      `${path} holds no age identity (a line AGE-SECRET-KEY-… or AGE-SECRET-KEY-PQ-…)`,
       "point --identity or CHART_IDENTITY at the file `chart init` or `age-keygen` made",
     );
   }
@@ -86,10 +90,13 @@ export async function loadIdentity(path: string): Promise<Identity> {
   return { path, secret, recipient };
 }
 
-/** Create an identity in the age-keygen file format, mode 0600. */
-export async function createIdentity(path: string, now: Date): Promise<Identity> {
-  const { generateX25519Identity, identityToRecipient } = await import("age-encryption");
-  const secret = await generateX25519Identity();
+/**
+ * Create an identity in the age-keygen file format, mode 0600: X25519, or with postQuantum the
+ * hybrid ML-KEM-768 + X25519 kind (`age-keygen -pq`, read by stock age 1.3 and later).
+ */
+export async function createIdentity(path: string, now: Date, opts: { postQuantum?: boolean } = {}): Promise<Identity> {
+  const { generateHybridIdentity, generateX25519Identity, identityToRecipient } = await import("age-encryption");
+  const secret = opts.postQuantum ? await generateHybridIdentity() : await generateX25519Identity();
   const recipient = await identityToRecipient(secret);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const text = `# created: ${now.toISOString()}\n# public key: ${recipient}\n${secret}\n`;

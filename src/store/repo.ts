@@ -162,9 +162,8 @@ export async function initChart(
   const isRepo = await exists(join(root, ".git"));
   if (!isRepo) await gitOr("init", () => git.raw(["init", "--quiet", "--initial-branch=main"]));
   if (await exists(join(root, ".chart", "format"))) {
-    const chart = await openChart(root, identity, env); // checks the identity can open it
     await configureLocalGit(git, textconv);
-    void chart;
+    await openChart(root, identity, env); // checks the identity can open it
     return { root, created: false };
   }
   const entries = (await readdir(root)).filter((e) => e !== ".git");

@@ -91,3 +91,32 @@ describe("age interop", () => {
     expect(new TextDecoder().decode(await cipher.decrypt(new Uint8Array(armored)))).toBe(msg);
   });
 });
+
+describe("post-quantum hybrid keys (age1pq1…)", () => {
+  it("a hybrid identity opens what is encrypted to it: the X25519 fast path does not take it", async () => {
+    const a = await import("age-encryption");
+    const hs = await a.generateHybridIdentity();
+    const hr = await a.identityToRecipient(hs);
+    const c = await makeCipher(hs, [hr]);
+    const ct = await c.encrypt("hybrid body");
+    expect(new TextDecoder().decode(ct.subarray(0, 60))).toContain("mlkem768x25519");
+    expect(new TextDecoder().decode(await c.decrypt(ct))).toBe("hybrid body");
+  });
+
+  it("a mixed set: the X25519 device and the hybrid device both open every file", async () => {
+    const a = await import("age-encryption");
+    const xs = await a.generateX25519Identity();
+    const xr = await a.identityToRecipient(xs);
+    const hs = await a.generateHybridIdentity();
+    const hr = await a.identityToRecipient(hs);
+    const fromX = await (await makeCipher(xs, [xr, hr])).encrypt("mixed");
+    const fromH = await (await makeCipher(hs, [xr, hr])).encrypt("mixed");
+    for (const s of [xs, hs]) {
+      const c = await makeCipher(s, [xr, hr]);
+      for (const ct of [fromX, fromH]) expect(new TextDecoder().decode(await c.decrypt(ct))).toBe("mixed");
+    }
+    // Another hybrid identity opens none of them.
+    const other = await makeCipher(await a.generateHybridIdentity(), [hr]);
+    await expect(other.decrypt(fromX)).rejects.toThrow();
+  });
+});

@@ -178,6 +178,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           ["phone", c.phone],
           ["emergency contact", c.emergencyContact],
           ["status", c.status === "active" ? `active since ${c.admitted}` : `discharged ${c.discharged ?? ""}${c.dischargeReason ? ` (${c.dischargeReason})` : ""}`],
+          ["other versions", Array.isArray(c.alternatives) && c.alternatives.length ? `${(c.alternatives as { field: string; value: unknown }[]).map((a) => `${a.field}: ${a.value === null ? "(cleared)" : String(a.value)}`).join("; ")} (from a sync of two devices' edits; keep one with chart client edit)` : undefined],
           ["last service", lastService],
           ["retain until", view.retainUntil],
           ["notes", `${view.notes}${view.psychotherapyNotes ? ` (+${view.psychotherapyNotes} psychotherapy notes, kept apart)` : ""}`],

@@ -14,6 +14,23 @@ export function registerFsck(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
+        const { clearStaleIndexLock, staleIndexLock } = await import("../../store/index-lock.js");
+        if (opts.repair && (await clearStaleIndexLock(chart.root, chart.gitDir))) ctx.out.info("removed a stale .git/index.lock that a killed git left");
+        else if (!opts.repair && !ctx.out.json && (await staleIndexLock(chart.root, chart.gitDir)) === "stale") {
+          ctx.out.line(".git/index.lock: left by a git that was killed; git commands fail until it is removed (run chart fsck --repair)");
+        }
+        // Templates placed in .chart/templates/ by hand: committed when valid (so they sync and no
+        // longer block key changes), named when not.
+        const { saveTemplate, templatePath, uncommittedTemplates } = await import("../../store/template-records.js");
+        const { readFile } = await import("node:fs/promises");
+        for (const t of await uncommittedTemplates(chart)) {
+          if (t.valid && opts.repair) {
+            await saveTemplate(chart, t.name, await readFile(`${chart.root}/${templatePath(t.name)}`, "utf8"), "chart: add template");
+            ctx.out.info(`committed the template ${t.name}`);
+          } else if (!ctx.out.json) {
+            ctx.out.line(`${templatePath(t.name)}: ${t.valid ? "not committed (run chart fsck --repair)" : "not a valid template, not committed (fix it, then chart template edit, or remove it)"}`);
+          }
+        }
         const decrypt = !!opts.decrypt || !!opts.repair;
         const report = await fsck(chart, { decrypt });
         if (opts.repair) {

@@ -2,9 +2,10 @@
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { createIdentity, identityExists, identityPath, loadIdentity } from "../../store/identity.js";
+import { createIdentity, identityExists, identityPath, isHybridSecret, loadIdentity } from "../../store/identity.js";
 import { initChart } from "../../store/repo.js";
 import type { Registrar } from "../program.js";
+import { ChartError, invalid } from "../../domain/errors.js";
 
 export function registerInit(program: Command, reg: Registrar): void {
   program
@@ -12,15 +13,34 @@ export function registerInit(program: Command, reg: Registrar): void {
     .description("create a chart repository (and your identity if you have none); safe to run again")
     .argument("[dir]", "folder for the chart", ".")
     .option("--label <label>", "label for your key in .chart/recipients", "")
+    .option("--post-quantum", "create a post-quantum hybrid identity (ML-KEM-768 + X25519; stock age 1.3+ reads the files)")
     .action(
       reg.action(async (ctx, [dir], opts) => {
         const { deps, out } = ctx;
         const idPath = identityPath(deps.env, deps.cwd, ctx.opts.identity);
         const hadIdentity = await identityExists(idPath);
-        const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now());
+        const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now(), { postQuantum: !!opts.postQuantum });
+        if (opts.postQuantum && !isHybridSecret(identity.secret)) {
+          throw invalid("E_NOT_POST_QUANTUM", `your identity ${idPath} is an X25519 one, not post-quantum; nothing was created`, "init the chart without --post-quantum, then move it with chart key rotate --post-quantum (or use --identity NEW_FILE)");
+        }
         const root = resolve(deps.cwd, dir ?? ".");
         const label = (opts.label as string) || `${deps.env.USER ?? "clinician"}@${hostname()}`;
-        const res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label);
+        let res;
+        try {
+          res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label);
+        } catch (e) {
+          // A chart cloned onto a new device: its key has not been added yet. Say what to run.
+          if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
+          if (out.json) {
+            out.data({ root, created: false, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient, readable: false });
+            return;
+          }
+          if (!hadIdentity) out.info(`created identity ${idPath} (mode 0600); back it up`);
+          out.info("this device cannot open the chart yet. On a device that can, run this line, then chart sync there; then chart sync here:");
+          out.info(`  chart key add ${identity.recipient} --label ${label.replace(/\s+/g, "-")}`);
+          out.line(identity.recipient);
+          return;
+        }
         if (out.json) {
           out.data({ root, created: res.created, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient });
           return;

@@ -3,9 +3,11 @@ import type { Command } from "commander";
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { stamp } from "../../domain/dates.js";
-import { invalid, notFound, usageError } from "../../domain/errors.js";
-import { checkRecipient } from "../../store/age.js";
-import { createIdentity } from "../../store/identity.js";
+import { ChartError, invalid, notFound, usageError } from "../../domain/errors.js";
+import { checkRecipient, isHybridRecipient } from "../../store/age.js";
+import { createIdentity, identityPath, loadIdentity } from "../../store/identity.js";
+import { findRoot } from "../../store/repo.js";
+import { hostname } from "node:os";
 import { readPin, writePin } from "../../store/pin.js";
 import { parseRecipients, type RecipientEntry } from "../../store/recipients.js";
 import { rekey } from "../../store/rekey.js";
@@ -31,6 +33,42 @@ function report(ctx: Ctx, what: string, files: number, extra: Record<string, unk
   else ctx.out.info(`${what}; re-encrypted ${files} record file(s) in one commit`);
 }
 
+/**
+ * A device that joined but whose key has not been added yet (docs/sync.md): show the chart's
+ * keys and this device's recipient, with the line to run elsewhere, instead of failing.
+ */
+async function waitingDevice(ctx: Ctx): Promise<boolean> {
+  try {
+    await ctx.chart();
+    return false;
+  } catch (e) {
+    if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
+  }
+  const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+  const identity = await loadIdentity(identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity));
+  const entries = parseRecipients(await readFile(join(root, ".chart", "recipients"), "utf8"));
+  const line = `chart key add ${identity.recipient} --label ${`${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-")}`;
+  if (ctx.out.json) {
+    ctx.out.data({ identity: { path: identity.path, recipient: identity.recipient }, recipients: entries.map((e) => ({ ...e, yours: e.recipient === identity.recipient })), readable: false, run: line });
+    return true;
+  }
+  ctx.out.line(`your identity: ${identity.path}`);
+  ctx.out.line(`your recipient: ${identity.recipient}`);
+  ctx.out.line("this device cannot open the chart yet; on a device that can, run (then chart sync there, and chart sync here):");
+  ctx.out.line(`  ${line}`);
+  ctx.out.line("");
+  ctx.out.table(entries.map((e) => [e.recipient, e.label, e.recipient === identity.recipient ? "(you)" : ""]), ["RECIPIENT", "LABEL", ""]);
+  return true;
+}
+
+/** A chart is post-quantum only when every key is: one X25519 key opens every file classically. */
+function warnMixed(ctx: Ctx, recipients: readonly string[]): void {
+  const hybrid = recipients.filter(isHybridRecipient).length;
+  if (hybrid > 0 && hybrid < recipients.length) {
+    ctx.out.warn(`the chart now mixes post-quantum and X25519 keys: every file is also encrypted to the X25519 key(s), so it is only post-quantum once every device has rotated (chart key rotate --post-quantum on each)`);
+  }
+}
+
 export function registerKey(program: Command, reg: Registrar): void {
   const key = program.command("key").description("the keys that can open this chart: show, trust, add, remove, rotate");
   key
@@ -38,6 +76,8 @@ export function registerKey(program: Command, reg: Registrar): void {
     .description("list the chart's recipients and your identity's recipient")
     .action(
       reg.action(async (ctx) => {
+        const waiting = await waitingDevice(ctx);
+        if (waiting) return;
         const chart = await ctx.chart();
         const entries = await recipientsOf(chart);
         const mine = chart.identity.recipient;
@@ -100,6 +140,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (entries.some((e) => e.label === label)) throw invalid("E_KEY_LABEL", `a key is already labelled "${label}"`, "choose another label");
         const res = await rekey(chart, [...entries, { recipient: r, label }], { secret: chart.identity.secret, rotateMac: false, message: "chart: add key" });
         report(ctx, `added key "${label}"`, res.files, { added: r, label });
+        warnMixed(ctx, [...entries.map((e) => e.recipient), r]);
       }),
     );
 
@@ -129,6 +170,7 @@ export function registerKey(program: Command, reg: Registrar): void {
     .command("rotate")
     .description("replace your identity with a new one (and the MAC key); re-encrypts every record")
     .option("-y, --yes", "do not ask for confirmation")
+    .option("--post-quantum", "make the new identity a post-quantum hybrid one (ML-KEM-768 + X25519)")
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
@@ -142,7 +184,7 @@ export function registerKey(program: Command, reg: Registrar): void {
           throw invalid("E_ROTATE_PENDING", `${fresh} exists (an earlier rotation did not finish)`, "check which identity opens the chart, keep that one, and remove the other");
         }
         // The new identity is on disk before the chart depends on it.
-        const next = await createIdentity(fresh, ctx.deps.now());
+        const next = await createIdentity(fresh, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
         const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), { secret: next.secret, rotateMac: true, message: "chart: rotate key" }).catch(async (e: unknown) => {
           await rm(fresh, { force: true }); // nothing was changed: the new identity opens nothing
           throw e;
@@ -152,6 +194,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         await rename(fresh, path);
         report(ctx, `new identity in ${path} (recipient ${next.recipient})`, res.files, { identity: path, recipient: next.recipient, previous: old });
         ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
+        warnMixed(ctx, entries.map((e) => (e === mine ? next.recipient : e.recipient)));
       }),
     );
 }

@@ -33,6 +33,7 @@ import { textFromFlagsOrEditor } from "../text-input.js";
 import { bufferBase } from "../editor.js";
 import { join } from "node:path";
 import { recordJson } from "../views.js";
+import { otherVersions, registerNoteResolve } from "./note-resolve.js";
 
 function textOptions(cmd: Command): Command {
   return cmd
@@ -108,7 +109,7 @@ function noteRow(n: NoteRecord, addenda: number): string[] {
     shortId(n.id),
     n.date,
     n.type,
-    n.status + (addenda ? ` +${addenda}` : ""),
+    n.status + (addenda ? ` +${addenda}` : "") + (otherVersions(n).length ? ` (${otherVersions(n).length + 1} versions)` : ""),
     n.labels?.join(",") ?? "",
     firstLine(n.body),
   ];
@@ -137,6 +138,7 @@ function printNote(ctx: Ctx, n: NoteRecord, addenda: NoteRecord[], clientName: s
 
 export function registerNote(program: Command, reg: Registrar): void {
   const note = program.command("note").description("progress notes, intakes, treatment plans, psychotherapy notes");
+  registerNoteResolve(note, reg);
 
   textOptions(note.command("add").description("write a note: -m TEXT, -F FILE, -F - (stdin), or $VISUAL/$EDITOR on a template"))
     .argument("<client>", "id, id prefix, or a unique part of the name")
@@ -248,6 +250,8 @@ export function registerNote(program: Command, reg: Registrar): void {
         const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
         if (ctx.out.json) return ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) });
         printNote(ctx, n, addenda, displayName(client));
+        const versions = otherVersions(n).length;
+        if (versions) ctx.out.warn(`this note was edited on two devices: ${versions + 1} versions are kept; see and settle them with chart note resolve ${shortId(n.id)}`);
       }),
     );
 
@@ -295,6 +299,7 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx, refs) => {
         const n = await findNote(ctx, refs);
         if (n.status === "signed") throw invalid("E_NOTE_SIGNED", `note ${shortId(n.id)} is already signed`, `add a correction with: chart note amend ${shortId(n.id)}`);
+        if (otherVersions(n).length) throw invalid("E_NOTE_VERSIONS", `note ${shortId(n.id)} has versions from two devices`, `pick or merge them first: chart note resolve ${shortId(n.id)}`);
         const s = await sign(ctx, n);
         await commitRecords(await ctx.chart(), [s], "chart: sign note");
         if (ctx.out.json) ctx.out.data({ id: n.id, status: "signed", signed: s.signed });

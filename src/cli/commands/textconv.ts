@@ -20,6 +20,13 @@ export function registerTextconv(program: Command, reg: Registrar): void {
         try {
           plain = new TextDecoder().decode(await chart.cipher.decrypt(data));
         } catch {
+          // History written before a key rotation: try the identities this device kept.
+          const { decryptWithOldIdentities } = await import("../../store/old-identities.js");
+          const old = await decryptWithOldIdentities(chart.identity.path, data);
+          if (old !== undefined) {
+            ctx.deps.stdout.write(new TextDecoder().decode(old).replace(/[ \n]+$/, "\n"));
+            return;
+          }
           throw keyError("E_DECRYPT", `${file as string} cannot be decrypted (corrupted, or not encrypted to this identity)`, "see chart fsck");
         }
         // git hands the driver a temporary copy of each blob: the record is named from its own

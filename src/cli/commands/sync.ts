@@ -1,0 +1,269 @@
+/**
+ * Many devices through git (docs/sync.md): chart remote add|list, chart sync [REMOTE],
+ * chart join URL [DIR], chart status.
+ */
+import type { Command } from "commander";
+import { hostname } from "node:os";
+import { access, readdir } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { ChartError, invalid, notFound, usageError } from "../../domain/errors.js";
+import { shortId } from "../../domain/ids.js";
+import { openGit, type Git } from "../../store/git.js";
+import { createIdentity, identityExists, identityPath, loadIdentity, type Identity } from "../../store/identity.js";
+import { readPin } from "../../store/pin.js";
+import { parseRecipients } from "../../store/recipients.js";
+import { addRemote, cloneRemote, listRemotes, timeoutFrom, type Progress } from "../../store/remote.js";
+import { configureLocalGit, findRoot, openChart, recipientsHash, type Chart } from "../../store/repo.js";
+import { currentBranch, sync } from "../../store/sync.js";
+import { readFile } from "node:fs/promises";
+import type { Ctx } from "../context.js";
+import type { Registrar } from "../program.js";
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+/** Progress on a TTY only: one rewritten line on stderr. */
+function progress(ctx: Ctx): Progress | undefined {
+  if (!ctx.deps.isTTY.stderr || ctx.out.json || ctx.out.quiet) return undefined;
+  let last = "";
+  return (stage, pct) => {
+    const line = `${stage} ${pct}%`;
+    if (line === last) return;
+    last = line;
+    ctx.deps.stderr.write(`\r\x1b[K${line}${pct >= 100 ? "\n" : ""}`);
+  };
+}
+
+async function gitDirOf(root: string): Promise<string> {
+  const text = await readFile(join(root, ".git"), "utf8").catch(() => undefined);
+  const m = text ? /^gitdir: (.+)$/m.exec(text) : null;
+  return m ? resolve(root, (m[1] as string).trim()) : join(root, ".git");
+}
+
+/** The chart if this device can open it, or why not (a device waiting to be added). */
+async function tryOpen(root: string, identity: Identity, ctx: Ctx): Promise<{ chart?: Chart; error?: ChartError }> {
+  try {
+    return { chart: await openChart(root, identity, ctx.deps.env) };
+  } catch (e) {
+    if (e instanceof ChartError && e.exit === 6) return { error: e };
+    throw e;
+  }
+}
+
+export const addKeyLine = (identity: Identity, label: string): string => `chart key add ${identity.recipient} --label ${label}`;
+
+const defaultLabel = (ctx: Ctx): string => `${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-");
+
+async function defaultRemote(git: Git): Promise<string> {
+  const names = (await git.raw(["remote"])).split("\n").filter((l) => l !== "");
+  if (names.length === 0) throw notFound("E_NO_REMOTE", "this chart has no remote to sync with", "add one with: chart remote add NAME URL");
+  if (names.includes("origin")) return "origin";
+  if (names.length === 1) return names[0] as string;
+  throw usageError("E_REMOTE_AMBIGUOUS", `this chart has ${names.length} remotes and none is called origin`, `name one: chart sync ${names[0]}`);
+}
+
+export function registerSync(program: Command, reg: Registrar): void {
+  const remote = program.command("remote").description("the git remotes this chart syncs with (backups, other devices)");
+  remote
+    .command("add")
+    .description("add a git remote (any URL git understands: a path, ssh, https)")
+    .argument("<name>", "a short name, e.g. backup or origin")
+    .argument("<url>", "where the remote repository is")
+    .action(
+      reg.action(async (ctx, [name, url]) => {
+        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(String(name))) throw invalid("E_REMOTE_NAME", `"${String(name).slice(0, 40)}" is not a usable remote name`, "letters, digits, . _ - (e.g. backup)");
+        if (String(url).startsWith("-") || String(url).trim() === "") throw invalid("E_REMOTE_URL", "that is not a remote address", "e.g. /mnt/backup/chart.git or git@host:chart.git");
+        const existing = await listRemotes(root, ctx.deps.env);
+        if (existing.some((r) => r.name === name)) throw invalid("E_REMOTE_EXISTS", `a remote called ${String(name)} already exists`, "see chart remote list");
+        await addRemote(root, ctx.deps.env, String(name), String(url));
+        if (ctx.out.json) ctx.out.data({ name, url });
+        else ctx.out.info(`added remote ${String(name)}; run chart sync ${String(name)} to send the chart there`);
+      }),
+    );
+  remote
+    .command("list")
+    .description("list the chart's remotes")
+    .action(
+      reg.action(async (ctx) => {
+        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+        const rs = await listRemotes(root, ctx.deps.env);
+        if (ctx.out.json) return ctx.out.data(rs);
+        if (rs.length === 0) return ctx.out.info("no remotes; add one with chart remote add NAME URL");
+        ctx.out.table(rs.map((r) => [r.name, r.url]), ["NAME", "URL"]);
+      }),
+    );
+
+  program
+    .command("sync")
+    .description("fetch from a remote, verify and merge what arrived (never a git conflict), push")
+    .argument("[remote]", "the remote (default: origin, or the only one)")
+    .option("--no-push", "fetch and merge only")
+    .option("--trust-keys", "accept a changed set of keys from the remote (after checking it)")
+    .action(
+      reg.action(async (ctx, [name], opts) => {
+        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+        const identity = await loadIdentity(identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity));
+        const git = openGit(root, ctx.deps.env);
+        const remoteName = name ?? (await defaultRemote(git));
+        const known = (await git.raw(["remote"])).split("\n");
+        if (!known.includes(remoteName)) throw notFound("E_NO_REMOTE", `no remote called ${remoteName}`, "see chart remote list, or add it with chart remote add NAME URL");
+        const res = await sync({ root, gitDir: await gitDirOf(root), git, identity, env: ctx.deps.env }, remoteName, {
+          push: opts.push !== false,
+          trustKeys: !!opts.trustKeys,
+          timeoutMs: timeoutFrom(ctx.deps.env),
+          progress: progress(ctx),
+        });
+        const readable = !(await tryOpen(root, identity, ctx)).error;
+        if (ctx.out.json) return ctx.out.data({ ...res, readable });
+        if (res.interruptedCleared) ctx.out.info("an interrupted sync had left a merge half done: undone, then synced again");
+        const what = {
+          "up-to-date": "already had everything",
+          "nothing-remote": `${remoteName} held no chart yet`,
+          "fast-forward": "took the remote's new work",
+          merge: "merged this device's work with the remote's",
+        }[res.integrated];
+        ctx.out.info(`${what}${res.verified ? `; ${res.verified} arriving record file(s) decrypted and verified` : ""}${res.pushed ? `; pushed to ${remoteName}` : ""}`);
+        for (const m of res.merged.filter((x) => x.conflicts.length)) {
+          ctx.out.warn(`${m.path}: both devices changed ${m.conflicts.join(", ")}; kept the later edit, the other is kept as an alternative (chart note resolve for notes)`);
+        }
+        if (res.reencrypted) ctx.out.info(`re-encrypted ${res.reencrypted} record file(s) for the merged keys`);
+        if (res.keysChanged) ctx.out.warn("the chart's keys changed; check them with chart key show, then accept them with chart key trust");
+        if (!readable) ctx.out.warn("this device cannot read the chart yet: see chart status");
+      }),
+    );
+
+  program
+    .command("join")
+    .description("start using an existing chart on this device: clone it, create this device's key, print the line to add it")
+    .argument("<url>", "the chart's remote (a path, ssh or https URL)")
+    .argument("[dir]", "where to put it (default: the remote's name)")
+    .option("--label <label>", "a name for this device's key (default: user@host)")
+    .option("--post-quantum", "create this device's identity as a post-quantum hybrid one (if it has none)")
+    .action(
+      reg.action(async (ctx, [url, dir], opts) => {
+        const u = String(url);
+        if (u.startsWith("-")) throw invalid("E_REMOTE_URL", "that is not a remote address");
+        const target = resolve(ctx.deps.cwd, dir ?? (basename(u.replace(/\/+$/, "")).replace(/\.git$/, "") || "chart"));
+        if ((await exists(target)) && (await readdir(target)).length > 0) {
+          throw invalid("E_JOIN_EXISTS", `${target} already exists and is not empty`, "name an empty or new folder: chart join URL DIR");
+        }
+        await cloneRemote(u, target, ctx.deps.env, { timeoutMs: timeoutFrom(ctx.deps.env), progress: progress(ctx) });
+        const git = openGit(target, ctx.deps.env);
+        const branches = (await git.raw(["for-each-ref", "--format=%(refname:strip=3)", "refs/remotes/origin/"])).split("\n").filter((b) => b !== "" && b !== "HEAD");
+        const branch = branches.includes("main") ? "main" : branches.length === 1 ? (branches[0] as string) : undefined;
+        if (!branch) {
+          throw notFound("E_JOIN_EMPTY", branches.length ? `${u} has several branches and no "main"` : `${u} holds no chart yet`, "on the device that has the chart: chart remote add NAME URL, then chart sync NAME");
+        }
+        await git.raw(["checkout", "--quiet", "-B", branch, "--track", `origin/${branch}`]);
+        if (!(await exists(join(target, ".chart", "format")))) {
+          throw notFound("E_NOT_A_CHART", `${u} is a git repository but not a chart`, "check the address");
+        }
+        await configureLocalGit(git, `${ctx.deps.selfCommand} textconv`);
+        const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
+        const had = await identityExists(idPath);
+        const identity = had ? await loadIdentity(idPath) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
+        const label = String(opts.label ?? defaultLabel(ctx));
+        const { error } = await tryOpen(target, identity, ctx);
+        const line = addKeyLine(identity, label);
+        if (ctx.out.json) {
+          return ctx.out.data({ root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, run: error ? line : undefined });
+        }
+        if (!had) ctx.out.info(`created identity ${idPath} (mode 0600); back it up`);
+        ctx.out.info(`cloned the chart into ${target}`);
+        if (!error) {
+          ctx.out.info("this device's key can already open the chart");
+          return;
+        }
+        ctx.out.info("this device cannot read the chart yet. On a device that can, run this line, then chart sync there:");
+        ctx.out.line(line);
+        ctx.out.info(`then here: chart sync (in ${target}); chart status explains what is waiting`);
+      }),
+    );
+
+  program
+    .command("status")
+    .description("this device, its key, the remotes (ahead/behind), uncommitted work, and what to do next")
+    .action(
+      reg.action(async (ctx) => {
+        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+        const gitDir = await gitDirOf(root);
+        const git = openGit(root, ctx.deps.env);
+        const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
+        const next: string[] = [];
+        let identity: Identity | undefined;
+        let identityProblem: string | undefined;
+        try {
+          identity = await loadIdentity(idPath);
+        } catch (e) {
+          if (!(e instanceof ChartError)) throw e;
+          identityProblem = e.message;
+          next.push(e.hint ?? "fix the identity");
+        }
+        const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch(() => "");
+        const entries = parseRecipients(recipientsText);
+        const mine = identity ? entries.find((e) => e.recipient === identity?.recipient) : undefined;
+        const opened = identity ? await tryOpen(root, identity, ctx) : { error: undefined };
+        const readable = !!identity && !opened.error;
+        if (identity && !readable) {
+          next.push(`on a device that can read the chart: ${addKeyLine(identity, defaultLabel(ctx))}, then chart sync there; then chart sync here`);
+        }
+        const pin = await readPin(gitDir);
+        const trusted = pin === undefined || pin === recipientsHash(recipientsText);
+        if (readable && !trusted) next.push("the chart's keys changed: check them with chart key show, then chart key trust");
+        const branch = await currentBranch(git);
+        const remotes = [];
+        for (const r of await listRemotes(root, ctx.deps.env)) {
+          const tip = (await git.raw(["rev-parse", "--verify", "--quiet", `refs/remotes/${r.name}/${branch}`]).catch(() => "")).trim();
+          let ahead: number | null = null;
+          let behind: number | null = null;
+          if (tip) {
+            const [a, b] = (await git.raw(["rev-list", "--left-right", "--count", `HEAD...${tip}`])).trim().split(/\s+/).map(Number);
+            ahead = a ?? 0;
+            behind = b ?? 0;
+            if (ahead || behind) next.push(`chart sync ${r.name}`);
+          } else next.push(`chart sync ${r.name} (never synced)`);
+          remotes.push({ name: r.name, url: r.url, ahead, behind, asOf: "the last sync or fetch" });
+        }
+        if (remotes.length === 0) next.push("add a backup or another device: chart remote add NAME URL, then chart sync NAME");
+        const porcelain = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "clients", ".chart", ".gitattributes", ".gitignore"]).catch(() => "");
+        const uncommitted = porcelain.split("\n").filter((l) => l.trim() !== "").length;
+        if (uncommitted) next.push("chart fsck --repair (commits what a killed command left)");
+        const mergeInProgress = await exists(join(gitDir, "MERGE_HEAD"));
+        if (mergeInProgress) next.push("chart sync (undoes the interrupted sync's half merge, then syncs)");
+        const { staleIndexLock } = await import("../../store/index-lock.js");
+        const lock = await staleIndexLock(root, gitDir);
+        if (lock === "stale") next.push("chart fsck --repair (removes the stale .git/index.lock a killed git left)");
+        const status = {
+          root,
+          branch,
+          device: { identity: idPath, recipient: identity?.recipient ?? null, label: mine?.label ?? null, problem: identityProblem ?? null },
+          readable,
+          keys: entries.map((e) => ({ ...e, thisDevice: e.recipient === identity?.recipient })),
+          keysTrusted: trusted,
+          remotes,
+          uncommitted,
+          mergeInProgress,
+          indexLock: lock,
+          next,
+        };
+        if (ctx.out.json) return ctx.out.data(status);
+        ctx.out.line(`chart:      ${root} (branch ${branch})`);
+        ctx.out.line(`this device: ${identity ? identity.recipient : `no usable identity (${identityProblem})`}${mine ? ` [${mine.label}]` : ""}`);
+        ctx.out.line(`identity:   ${idPath}`);
+        ctx.out.line(`can read:   ${readable ? "yes" : "no, this device's key has not been added yet (or was removed)"}`);
+        ctx.out.line(`keys:       ${entries.length} (${entries.map((e) => e.label || shortId(e.recipient)).join(", ")})${trusted ? "" : ", changed since this device last wrote"}`);
+        if (remotes.length === 0) ctx.out.line("remotes:    none");
+        for (const r of remotes) {
+          ctx.out.line(`remote:     ${r.name} ${r.url}: ${r.ahead === null ? "not synced yet" : `${r.ahead} commit(s) to push, ${r.behind} to take (as of the last sync)`}`);
+        }
+        ctx.out.line(`uncommitted: ${uncommitted} file(s)${mergeInProgress ? "; an interrupted sync left a half merge" : ""}${lock === "stale" ? "; a stale .git/index.lock" : ""}`);
+        ctx.out.line(next.length ? "next:" : "next:       nothing to do");
+        for (const n of [...new Set(next)]) ctx.out.line(`  ${n}`);
+      }),
+    );
+}
+
