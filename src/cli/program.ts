@@ -4,6 +4,8 @@ import { stamp } from "../domain/dates.js";
 import { accessName, appendAccess } from "../store/access-log.js";
 import { makeCtx, type Ctx, type GlobalOptions } from "./context.js";
 import type { Deps } from "./deps.js";
+import { incompleteError } from "./incomplete.js";
+import { reportError } from "./report.js";
 import { registerClient } from "./commands/client.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerInit } from "./commands/init.js";
@@ -53,6 +55,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
       try {
         const r = await fn(ctx, args, cmd.opts());
         code = typeof r === "number" ? r : 0;
+        if (code === 0 && ctx.unreadable.length > 0) code = reportError(incompleteError(ctx.unreadable), deps, !!g.json);
       } finally {
         await logAccess(ctx, commandPath(cmd));
       }

@@ -36,6 +36,8 @@ export interface ShareManifest {
     "psychotherapy-notes"?: string[];
   };
   withheld: WithheldCount[];
+  /** Present only when records in scope could not be read (chart share --allow-incomplete). */
+  incomplete?: { unreadable: { kind: string; id: string }[] };
   files: ManifestFile[];
 }
 
@@ -60,6 +62,7 @@ export function buildManifest(view: ShareView, files: { name: string; sha256: st
     part2: view.part2,
     included,
     withheld: view.withheld.map((w) => ({ category: w.category, reason: w.reason, count: w.count })),
+    ...(view.unreadable?.length ? { incomplete: { unreadable: view.unreadable.map((u) => ({ kind: u.kind, id: u.id })) } } : {}),
     files: [...files]
       .map((f) => ({ name: f.name, sha256: f.sha256.toLowerCase() }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

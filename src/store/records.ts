@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ChartError, invalid, keyError } from "../domain/errors.js";
+import { ChartError, invalid, keyError, withCause } from "../domain/errors.js";
 import { KIND_DIR, parseRecordPath, recordPath, type AnyRecord, type BaseRecord, type RecordKind } from "../domain/record.js";
 import { writeFileAtomic } from "./atomic.js";
 import { parseEnvelope, serialize } from "./envelope.js";
@@ -12,6 +12,8 @@ import { commitPaths } from "./git.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 import { cacheGroup, fileSig, loadCache, saveCache } from "./cache.js";
+import { eachLimit, mapLimit } from "./pool.js";
+import { readFailure } from "./read-error.js";
 
 export interface ReadFailure {
   path: string;
@@ -28,29 +30,40 @@ export async function readRecordAt(chart: Chart, path: string): Promise<AnyRecor
   let data: Uint8Array;
   try {
     data = await readFile(join(chart.root, path));
-  } catch {
-    throw new ChartError("notFound", "E_NO_RECORD", `${path} does not exist`);
+  } catch (e) {
+    throw readFailure(path, e);
   }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(await chart.cipher.decrypt(data));
-  } catch {
-    throw keyError("E_DECRYPT", `${path} cannot be decrypted (corrupted, or not encrypted to this identity)`, "restore it from git history (git checkout -- PATH), or run chart fsck");
+  } catch (e) {
+    throw withCause(keyError("E_DECRYPT", `${path} cannot be decrypted (corrupted, or not encrypted to this identity)`, "restore it from git history (git checkout -- PATH), or run chart fsck"), e);
   }
   const record = parseEnvelope(text, path, chart.macKey);
   chart.touched.read.add(path);
   return record;
 }
 
+/** A folder's entries; none when it does not exist, a named error when it cannot be read. */
+export async function listDir(chart: Pick<Chart, "root">, dir: string): Promise<string[]> {
+  try {
+    return await readdir(join(chart.root, dir));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw readFailure(dir, e);
+  }
+}
+
 /** Paths of one kind for one client (or client profiles when kind is "client"). */
 export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: string): Promise<string[]> {
   if (kind === "client") {
-    const ids = await readdir(join(chart.root, "clients")).catch(() => [] as string[]);
+    const ids = await listDir(chart, "clients");
     return ids.filter((d) => d.startsWith("cl_")).sort().map((d) => `clients/${d}/profile.age`);
   }
   if (!client) throw new Error("listRecordPaths needs a client for " + kind);
   const dir = `clients/${client}/${KIND_DIR[kind]}`;
-  const files = await readdir(join(chart.root, dir)).catch(() => [] as string[]);
+  const files = await listDir(chart, dir);
   return files.filter((f) => f.endsWith(".age") && !f.startsWith(".")).sort().map((f) => `${dir}/${f}`);
 }
 
@@ -63,53 +76,54 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   const groups = new Map<string, string[]>();
   for (const p of paths) {
     const g = cacheGroup(p);
-    groups.set(g, [...(groups.get(g) ?? []), p]);
+    const list = groups.get(g);
+    if (list) list.push(p);
+    else groups.set(g, [p]);
   }
+  const names = [...groups.keys()];
+  const caches = new Map(names.map((g, i) => [g, i]));
+  const loaded = await mapLimit(names, (g) => loadCache(chart, g));
+  const changed = new Set<string>();
+  // One pool over every path (never a pool per group inside a pool per group), so at most
+  // FILE_CONCURRENCY files are open at once whatever the number of clients.
+  const results = await mapLimit(paths, async (path): Promise<{ record: AnyRecord } | { failure: ReadFailure }> => {
+    const group = cacheGroup(path);
+    const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
+    const sig = await fileSig(join(chart.root, path));
+    const hit = sig !== undefined ? cache.entries[path] : undefined;
+    if (hit && hit.sig === sig) {
+      chart.touched.read.add(path);
+      return { record: hit.rec };
+    }
+    try {
+      const record = await readRecordAt(chart, path);
+      if (sig !== undefined && sig === (await fileSig(join(chart.root, path)))) {
+        cache.entries[path] = { sig, rec: record };
+        changed.add(group);
+      }
+      return { record };
+    } catch (e) {
+      if (e instanceof ChartError) return { failure: { path, error: e } };
+      throw e;
+    }
+  });
   const records: AnyRecord[] = [];
   const failures: ReadFailure[] = [];
-  await Promise.all(
-    [...groups].map(async ([group, list]) => {
-      const cache = await loadCache(chart, group);
-      let changed = false;
-      const results = await Promise.all(
-        list.map(async (path) => {
-          const sig = await fileSig(join(chart.root, path));
-          const hit = sig !== undefined ? cache.entries[path] : undefined;
-          if (hit && hit.sig === sig) {
-            chart.touched.read.add(path);
-            return { record: hit.rec };
-          }
-          try {
-            const record = await readRecordAt(chart, path);
-            if (sig !== undefined && sig === (await fileSig(join(chart.root, path)))) {
-              cache.entries[path] = { sig, rec: record };
-              changed = true;
-            }
-            return { record };
-          } catch (e) {
-            if (e instanceof ChartError) return { failure: { path, error: e } };
-            throw e;
-          }
-        }),
-      );
-      for (const r of results) {
-        if ("record" in r && r.record) records.push(r.record);
-        else if ("failure" in r && r.failure) failures.push(r.failure);
-      }
-      if (changed) {
-        // Forget entries for files that are gone, then save; a cache that cannot be written
-        // costs speed only.
-        if (group !== "_clients") {
-          const read = new Set(list);
-          for (const p of Object.keys(cache.entries)) if (!read.has(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
-        }
-        await saveCache(chart, group, cache).catch(() => undefined);
-      }
-    }),
-  );
-  const order = new Map(paths.map((p, i) => [p, i]));
-  const at = (r: AnyRecord) => order.get(recordPath(r.kind, r.client, r.id)) ?? 0;
-  records.sort((a, b) => at(a) - at(b));
+  for (const r of results) {
+    if ("record" in r) records.push(r.record);
+    else failures.push(r.failure);
+  }
+  await eachLimit([...changed], async (group) => {
+    const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
+    // Forget entries for files that are gone, then save; a cache that cannot be written
+    // costs speed only.
+    if (group !== "_clients") {
+      const read = new Set(groups.get(group));
+      for (const p of Object.keys(cache.entries)) if (!read.has(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
+    }
+    await saveCache(chart, group, cache).catch(() => undefined);
+  });
+  // `results` keeps the order of `paths`.
   return { records, failures };
 }
 
@@ -143,13 +157,14 @@ export async function commitRecords(
     if (!where) throw invalid("E_BAD_PATH", `cannot place a ${r.kind} record`);
     return { path, record: r };
   });
-  const encrypted = await Promise.all(
-    planned.map(async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) })),
-  );
+  const encrypted = await mapLimit(planned, async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) }));
   const git = await chart.git();
   return withWriteLock(chart, async () => {
     const paths = [...encrypted.map((e) => e.path), ...remove];
-    const before = await Promise.all(paths.map((p) => readFile(join(chart.root, p)).catch(() => undefined)));
+    const before = await mapLimit(paths, (p) => readFile(join(chart.root, p)).catch((e) => {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw readFailure(p, e);
+    }));
     try {
       for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
       for (const path of remove) await rm(join(chart.root, path), { force: true });

@@ -16,7 +16,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q], opts) => {
         const client = await ctx.client(q as string);
         const { records, failures } = await readKind<DisclosureRecord>(await ctx.chart(), "disclosure", client.id);
-        ctx.reportFailures(failures);
+        ctx.incomplete(failures);
         const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
         const shown = records
           .filter((d) => !since || d.date >= since)
