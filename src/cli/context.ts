@@ -7,6 +7,7 @@ import { localDate, parseDate, type IsoDate } from "../domain/dates.js";
 import { ChartError, notFound } from "../domain/errors.js";
 import { idMatches, makeId, type IdKind } from "../domain/ids.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
+import { settleImports } from "../store/import-journal.js";
 import { listDir, readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
 import type { Deps } from "./deps.js";
@@ -57,7 +58,12 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       (chart ??= (async () => {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
-        return openChart(root, identity, deps.env);
+        const opened = await openChart(root, identity, deps.env);
+        // No command ever sees half of a killed import: it is undone (or kept whole) first.
+        await settleImports(opened).catch((e: unknown) => {
+          out.warn(`an interrupted import could not be settled yet: ${e instanceof Error ? e.message : String(e)}`);
+        });
+        return opened;
       })()),
     openedChart: () => chart,
     today: () => localDate(deps.now()),
