@@ -54,6 +54,13 @@ async function journals(gitDir: string): Promise<string[]> {
 
 /** Remove what an import made (files, temporary files, folders) and unstage its paths. */
 export async function undoImport(chart: Pick<Chart, "root" | "gitDir">, git: Git, j: ImportJournal): Promise<void> {
+  // The files first, so they are gone even when git cannot be asked (its index locked).
+  await eachLimit(j.paths, async (p) => {
+    await rm(importTemp(chart.root, p, j.tag), { force: true });
+    await rm(join(chart.root, p), { force: true });
+  });
+  // Deepest first; a folder that is not empty (someone else's file) stays.
+  for (const d of [...j.dirs].sort((a, b) => b.length - a.length)) await rmdir(join(chart.root, d)).catch(() => undefined);
   const listFile = join(chart.gitDir, `chart-undo-${j.tag}.paths`);
   try {
     if (j.paths.length) {
@@ -63,12 +70,6 @@ export async function undoImport(chart: Pick<Chart, "root" | "gitDir">, git: Git
   } finally {
     await rm(listFile, { force: true });
   }
-  await eachLimit(j.paths, async (p) => {
-    await rm(importTemp(chart.root, p, j.tag), { force: true });
-    await rm(join(chart.root, p), { force: true });
-  });
-  // Deepest first; a folder that is not empty (someone else's file) stays.
-  for (const d of [...j.dirs].sort((a, b) => b.length - a.length)) await rmdir(join(chart.root, d)).catch(() => undefined);
 }
 
 /** Wait for git's index lock to go: git may still be finishing a commit a killed import began. */
