@@ -95,7 +95,6 @@ export async function commitNewRecords(
         if (done % every === 0 || done === paths.length) progress?.("write", done, paths.length);
       });
       await eachLimit(paths, (path) => rename(importTemp(chart.root, path, tag), join(chart.root, path)));
-      await writeFile(listFile, `${paths.join("\0")}\0`, { mode: 0o600 });
       progress?.("commit", 0, paths.length);
       // With nothing else staged, the index after `git add` holds exactly these paths' changes,
       // and a plain commit is ten times faster than one limited by 10,000 pathspecs.
@@ -103,7 +102,10 @@ export async function commitNewRecords(
         (out) => out === "",
         () => false,
       );
-      await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--pathspec-from-file", listFile, "--pathspec-file-nul"])));
+      // Staged by name on standard input: `git add` with one pathspec per file is quadratic
+      // (10,000 files 2.3 s of git CPU, 20,000 files 8.6 s); update-index is linear (0.16 s).
+      await retryIndexLock(() => gitOr("add", () => git.raw(["update-index", "--add", "-z", "--stdin"], `${paths.join("\0")}\0`)));
+      if (!cleanIndex) await writeFile(listFile, `${paths.join("\0")}\0`, { mode: 0o600 });
       const limit = cleanIndex ? [] : ["--pathspec-from-file", listFile, "--pathspec-file-nul"];
       await retryIndexLock(() => gitOr("commit", () => git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, ...limit])));
       await removeJournal(chart.gitDir, tag);

@@ -11,7 +11,7 @@
  * the generic "commit what a dead writer left" recovery, which must never commit half an import.
  */
 import { execFile } from "node:child_process";
-import { readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { storageError } from "../domain/errors.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -61,14 +61,10 @@ export async function undoImport(chart: Pick<Chart, "root" | "gitDir">, git: Git
   });
   // Deepest first; a folder that is not empty (someone else's file) stays.
   for (const d of [...j.dirs].sort((a, b) => b.length - a.length)) await rmdir(join(chart.root, d)).catch(() => undefined);
-  const listFile = join(chart.gitDir, `chart-undo-${j.tag}.paths`);
-  try {
-    if (j.paths.length) {
-      await writeFile(listFile, `${j.paths.join("\0")}\0`, { mode: 0o600 });
-      await retryIndexLock(() => gitOr("reset", () => git.raw(["reset", "--quiet", "--pathspec-from-file", listFile, "--pathspec-file-nul"])));
-    }
-  } finally {
-    await rm(listFile, { force: true });
+  // Out of the index again: the paths are new (the import's commit did not land), so removing
+  // their entries is exactly an unstage; by name on standard input, linear in the import.
+  if (j.paths.length) {
+    await retryIndexLock(() => gitOr("reset", () => git.raw(["update-index", "--force-remove", "-z", "--stdin"], `${j.paths.join("\0")}\0`)));
   }
 }
 
