@@ -10,6 +10,7 @@ import { registerShare } from "./share.js";
 import { registerDisclosures } from "./disclosures.js";
 import { registerFsck } from "./fsck.js";
 import { registerAccessLog } from "./access-log.js";
+import { registerSearch } from "./search.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -21,4 +22,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerDisclosures(program, reg);
   registerFsck(program, reg);
   registerAccessLog(program, reg);
+  registerSearch(program, reg);
 }
