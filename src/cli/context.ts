@@ -8,6 +8,8 @@ import { ChartError, notFound } from "../domain/errors.js";
 import { idMatches, makeId, type IdKind } from "../domain/ids.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
 import { settleImports } from "../store/import-journal.js";
+import { setReadProgress } from "../store/read-progress.js";
+import { readProgressFor } from "./progress.js";
 import { listDir, readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
 import type { Deps } from "./deps.js";
@@ -59,6 +61,8 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
         const opened = await openChart(root, identity, deps.env);
+        const progress = readProgressFor(deps, { json: !!opts.json, quiet: !!opts.quiet });
+        if (progress) setReadProgress(opened, progress);
         // No command ever sees half of a killed import: it is undone (or kept whole) first.
         await settleImports(opened).catch((e: unknown) => {
           out.warn(`an interrupted import could not be settled yet: ${e instanceof Error ? e.message : String(e)}`);

@@ -4,16 +4,22 @@
  */
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ChartError, invalid, keyError, withCause } from "../domain/errors.js";
+import { ChartError, invalid } from "../domain/errors.js";
 import { KIND_DIR, parseRecordPath, recordPath, type AnyRecord, type BaseRecord, type RecordKind } from "../domain/record.js";
 import { writeFileAtomic } from "./atomic.js";
-import { parseEnvelope, serialize } from "./envelope.js";
+import { serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 import { cacheGroup, fileSig, loadCache, saveCache } from "./cache.js";
 import { eachLimit, mapLimit } from "./pool.js";
 import { readFailure } from "./read-error.js";
+import { decodeRecord } from "./decode-record.js";
+import { decryptPool } from "./decrypt-pool.js";
+import { readProgress } from "./read-progress.js";
+
+/** From this many records to decrypt in one read, worker threads do it (a cold rebuild). */
+export const COLD_READ = 64;
 
 export interface ReadFailure {
   path: string;
@@ -33,13 +39,7 @@ export async function readRecordAt(chart: Chart, path: string): Promise<AnyRecor
   } catch (e) {
     throw readFailure(path, e);
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(await chart.cipher.decrypt(data));
-  } catch (e) {
-    throw withCause(keyError("E_DECRYPT", `${path} cannot be decrypted (corrupted, or not encrypted to this identity)`, "restore it from git history (git checkout -- PATH), or run chart fsck"), e);
-  }
-  const record = parseEnvelope(text, path, chart.macKey);
+  const record = await decodeRecord(chart.cipher, chart.macKey, path, data);
   chart.touched.read.add(path);
   return record;
 }
@@ -86,30 +86,65 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   const changed = new Set<string>();
   // One pool over every path (never a pool per group inside a pool per group), so at most
   // FILE_CONCURRENCY files are open at once whatever the number of clients.
-  const results = await mapLimit(paths, async (path): Promise<{ record: AnyRecord } | { failure: ReadFailure }> => {
-    const group = cacheGroup(path);
-    const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
+  // First what the cache holds for files unchanged since they were read (one stat each).
+  type Result = { record: AnyRecord } | { failure: ReadFailure };
+  const results: (Result | undefined)[] = new Array(paths.length);
+  const sigs: (string | undefined)[] = new Array(paths.length);
+  const misses: number[] = [];
+  await eachLimit(paths, async (path, i) => {
+    const cache = loaded[caches.get(cacheGroup(path)) as number] as Awaited<ReturnType<typeof loadCache>>;
     const sig = await fileSig(join(chart.root, path));
+    sigs[i] = sig;
     const hit = sig !== undefined ? cache.entries[path] : undefined;
     if (hit && hit.sig === sig) {
       chart.touched.read.add(path);
-      return { record: hit.rec };
-    }
-    try {
-      const record = await readRecordAt(chart, path);
-      if (sig !== undefined && sig === (await fileSig(join(chart.root, path)))) {
-        cache.entries[path] = { sig, rec: record };
-        changed.add(group);
-      }
-      return { record };
-    } catch (e) {
-      if (e instanceof ChartError) return { failure: { path, error: e } };
-      throw e;
-    }
+      results[i] = { record: hit.rec };
+    } else misses.push(i);
   });
+  // Then the rest, decrypted and verified: in worker threads when there are many (a cold
+  // rebuild), with progress; files are read here, bounded.
+  const many = misses.length >= COLD_READ;
+  const pool = many ? decryptPool(chart) : undefined;
+  const progress = many ? readProgress(chart) : undefined;
+  let done = 0;
+  try {
+    await eachLimit(misses, async (i) => {
+      const path = paths[i] as string;
+      const group = cacheGroup(path);
+      const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
+      try {
+        let record: AnyRecord;
+        if (pool) {
+          let data: Uint8Array;
+          try {
+            data = await readFile(join(chart.root, path));
+          } catch (e) {
+            throw readFailure(path, e);
+          }
+          record = await pool.decode(path, data);
+          chart.touched.read.add(path);
+        } else record = await readRecordAt(chart, path);
+        const sig = sigs[i];
+        if (sig !== undefined && sig === (await fileSig(join(chart.root, path)))) {
+          cache.entries[path] = { sig, rec: record };
+          changed.add(group);
+        }
+        results[i] = { record };
+      } catch (e) {
+        if (!(e instanceof ChartError)) throw e;
+        results[i] = { failure: { path, error: e } };
+      } finally {
+        done += 1;
+        progress?.(done, misses.length);
+      }
+    });
+  } finally {
+    progress?.(misses.length, misses.length);
+  }
   const records: AnyRecord[] = [];
   const failures: ReadFailure[] = [];
   for (const r of results) {
+    if (!r) continue;
     if ("record" in r) records.push(r.record);
     else failures.push(r.failure);
   }

@@ -71,8 +71,12 @@ describe("complete at any open-file limit", () => {
 
   it("lists, shows the timeline, shares and checks every record under ulimit -n 64", () => {
     const list = limited(sb, ["--json", "note", "list", cid]);
-    expect(list.stderr).toBe("");
     expect(list.code).toBe(0);
+    // A cold read of this many records reports progress: JSON counter lines with --json ...
+    const progress = list.stderr.trim().split("\n").map((l) => JSON.parse(l) as { progress: { done: number; total: number } });
+    expect(progress.at(-1)?.progress).toEqual({ what: "decrypting", done: NOTES, total: NOTES });
+    // ... and nothing on a pipe.
+    expect(limited(sb, ["note", "list", cid]).stderr).toBe("");
     expect((JSON.parse(list.stdout) as { id: string }[]).map((n) => n.id).sort()).toEqual([...notes].sort());
 
     const meds = limited(sb, ["--json", "med", "list", cid]);
