@@ -10,7 +10,6 @@
  * the chart is exactly as before and the same import can simply be run again. This runs before
  * the generic "commit what a dead writer left" recovery, which must never commit half an import.
  */
-import { execFile } from "node:child_process";
 import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { storageError } from "../domain/errors.js";
@@ -78,8 +77,11 @@ async function waitForIndex(gitDir: string): Promise<void> {
   throw storageError("E_INDEX_LOCKED", "git's index is locked (.git/index.lock) while undoing an interrupted import", "if no git command is running, remove .git/index.lock, then run any chart command again");
 }
 
-function inHead(root: string, path: string): Promise<boolean> {
-  return new Promise((resolve) => execFile("git", ["cat-file", "-e", `HEAD:${path}`], { cwd: root }, (err) => resolve(!err)));
+function inHead(git: Git, path: string): Promise<boolean> {
+  return git.raw(["cat-file", "-e", `HEAD:${path}`]).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -104,7 +106,7 @@ export async function recoverImports(chart: Chart): Promise<{ undone: number; ke
       }
       if (j && j.v === 1 && Array.isArray(j.paths)) {
         // One commit holds every path of an import: one path in HEAD means all of them.
-        const landed = j.paths.length > 0 && (await inHead(chart.root, j.paths[0] as string));
+        const landed = j.paths.length > 0 && (await inHead(git, j.paths[0] as string));
         if (landed) kept += 1;
         else {
           await undoImport(chart, git, j);
