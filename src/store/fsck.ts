@@ -3,7 +3,7 @@
  * verifying (with decrypt), stale temp files, and records a killed command left uncommitted.
  */
 import { execFile } from "node:child_process";
-import { open, readdir, rm } from "node:fs/promises";
+import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
@@ -12,7 +12,8 @@ import { commitPaths } from "./git.js";
 import { withLock } from "./lock.js";
 import { eachLimit } from "./pool.js";
 import { readFailure } from "./read-error.js";
-import { readRecordAt } from "./records.js";
+import { decryptPool } from "./decrypt-pool.js";
+import { COLD_READ, readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
 import { WRITE_LOCK_TIMEOUT_MS } from "./write-lock.js";
 
@@ -75,7 +76,9 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
   const records = files.filter((f) => !f.includes(TEMP_MARK));
   let decrypted = 0;
   // Bounded (docs/decisions.md, "Bounded file work"): one file per slot, nothing kept but the
-  // count and the problems, so memory stays flat however large the chart.
+  // count and the problems, so memory stays flat however large the chart. Decryption runs in
+  // worker threads when the built CLI has them (decrypt-pool.ts).
+  const pool = opts.decrypt && records.length >= COLD_READ ? decryptPool(chart) : undefined;
   await eachLimit(records, async (path) => {
     if (!parseRecordPath(path)) {
       problems.push({ path, code: "E_BAD_PATH", message: "not a chart record path" });
@@ -95,7 +98,16 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
     }
     if (!opts.decrypt) return;
     try {
-      await readRecordAt(chart, path);
+      if (pool) {
+        let data: Uint8Array;
+        try {
+          data = await readFile(join(chart.root, path));
+        } catch (e) {
+          throw readFailure(path, e);
+        }
+        await pool.decode(path, data);
+        chart.touched.read.add(path);
+      } else await readRecordAt(chart, path);
       decrypted += 1;
     } catch (e) {
       if (!(e instanceof ChartError)) throw e;
