@@ -152,7 +152,7 @@ const one = clientIds[0];
 }
 measure("chart note add -m", () => chart(["note", "add", one, "-m", "Bench note: slept well, mood steady."]).ms, `< 1.5x (node -e 0 + git) = ${(1.5 * (node0 + git0)).toFixed(0)} ms`);
 measure("chart search (warm)", () => chart(["search", "panic", "sleep"]).ms, "< 300 ms");
-measure(`chart note list (${NOTES / CLIENTS} notes, warm)`, () => chart(["note", "list", one]).ms, `< 3x node = ${(3 * node0).toFixed(0)} ms`);
+measure(`chart note list (${Math.round(NOTES / CLIENTS)} notes, warm)`, () => chart(["note", "list", one]).ms, `< 3x node = ${(3 * node0).toFixed(0)} ms`);
 measure(`chart timeline (warm)`, () => chart(["timeline", one]).ms, `< 3x node = ${(3 * node0).toFixed(0)} ms`);
 measure("chart client list (warm)", () => chart(["client", "list"]).ms, `< 3x node = ${(3 * node0).toFixed(0)} ms`);
 measure("chart note list (one client, empty cache)", () => {

@@ -124,8 +124,10 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
           record = await pool.decode(path, data);
           chart.touched.read.add(path);
         } else record = await readRecordAt(chart, path);
+        // Cached under the signature taken BEFORE the read: if the file was replaced or changed
+        // since, its signature now differs and the entry is never used (a miss, not a stale hit).
         const sig = sigs[i];
-        if (sig !== undefined && sig === (await fileSig(join(chart.root, path)))) {
+        if (sig !== undefined) {
           cache.entries[path] = { sig, rec: record };
           changed.add(group);
         }
