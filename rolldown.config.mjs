@@ -4,7 +4,8 @@
 import { defineConfig } from "rolldown";
 
 export default defineConfig({
-  input: { chart: "src/cli/run.ts" },
+  // The read worker is its own entry: worker threads load it by file (src/store/decrypt-pool.ts).
+  input: { chart: "src/cli/run.ts", "read-worker": "src/store/read-worker.ts" },
   platform: "node",
   external: ["pdfkit", "@inquirer/prompts", /^node:/],
   output: {

@@ -1,28 +1,37 @@
 #!/usr/bin/env node
-// chart's benchmark: builds a large chart through `chart import`, then times the main commands
-// against baselines measured in the same run (node -e 0, plain git add+commit, the stock age tool).
-// Prints medians and ratios; writes .bench/results.json. Options (env):
-//   BENCH_RUNS (default 15)  BENCH_NOTES (default 10000)  BENCH_CLIENTS (default 100)
+// chart's benchmark: builds a chart through `chart import`, then times the main commands next to
+// baselines measured in the same run (node -e 0; a plain `git add` + `git commit` of one file in
+// a repository with as many files, git's default settings). Prints medians, ratios and the
+// issue's targets; writes .bench/results.json. It never fails on timing.
+//
+//   BENCH_SIZE=small (default: 20 clients, 1,000 notes, 400 events) | large (300 clients,
+//   50,000 notes, 20,000 medication and diagnosis events)
+//   BENCH_RUNS (default 7 small, 5 large)   BENCH_KEEP=1 keeps the temporary folder
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "chart.js");
-const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const NOTES = Number(process.env.BENCH_NOTES ?? 10000);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
+const SIZE = process.env.BENCH_SIZE === "large" ? "large" : "small";
+const SIZES = { small: { clients: 20, notes: 1_000, events: 400 }, large: { clients: 300, notes: 50_000, events: 20_000 } };
+const { clients: CLIENTS, notes: NOTES, events: EVENTS } = SIZES[SIZE];
+const RUNS = Number(process.env.BENCH_RUNS ?? (SIZE === "large" ? 5 : 7));
+const TIME = "/usr/bin/time";
+const hasTime = spawnSync(TIME, ["-f", "%M", "true"]).status === 0;
 
 const home = mkdtempSync(join(tmpdir(), "chart-bench-"));
 const repo = join(home, "chart");
 mkdirSync(join(home, "run"), { mode: 0o700 });
+writeFileSync(join(home, ".gitconfig"), "");
 const env = {
   PATH: process.env.PATH,
   HOME: home,
   XDG_CONFIG_HOME: join(home, ".config"),
   XDG_RUNTIME_DIR: join(home, "run"),
+  GIT_CONFIG_GLOBAL: join(home, ".gitconfig"),
   GIT_CONFIG_NOSYSTEM: "1",
   NO_COLOR: "1",
   CHART_CLINICIAN: "Bench",
@@ -35,98 +44,149 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** Run a command; wall time in ms and, where /usr/bin/time exists, peak memory in MB. */
 function time(cmd, args, opts = {}) {
+  const wrapped = opts.mem && hasTime ? [TIME, ["-f", "BENCH_MAXRSS %M", cmd, ...args]] : [cmd, args];
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, cwd: opts.cwd ?? repo, input: opts.input ?? "", encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync(wrapped[0], wrapped[1], { env: { ...env, ...opts.env }, cwd: opts.cwd ?? repo, input: opts.input ?? "", encoding: "utf8", maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  if (r.status !== 0 && !opts.anyExit) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  const m = /BENCH_MAXRSS (\d+)/.exec(r.stderr ?? "");
+  return { ms, stdout: r.stdout, mb: m ? Number(m[1]) / 1024 : undefined };
 }
 
 const chart = (args, opts) => time(process.execPath, [BIN, ...args], opts);
 const results = {};
-function measure(name, fn, runs = RUNS) {
+function record(name, xs, target, extra = {}) {
+  results[name] = { median: +median(xs).toFixed(1), min: +Math.min(...xs).toFixed(1), runs: xs.length, target, ...extra };
+  process.stderr.write(`  ${name}: median ${results[name].median} ms${extra.peakMB ? `, peak ${extra.peakMB} MB` : ""}\n`);
+}
+function measure(name, fn, target, runs = RUNS) {
   fn(); // warm the file cache
   const xs = [];
   for (let i = 0; i < runs; i++) xs.push(fn());
-  results[name] = { median: +median(xs).toFixed(1), min: +Math.min(...xs).toFixed(1), runs };
-  process.stderr.write(`  ${name}: median ${results[name].median} ms\n`);
+  record(name, xs, target);
 }
+const dropCache = () => rmSync(join(repo, ".git", "chart", "cache"), { recursive: true, force: true });
 
-process.stderr.write(`bench: ${home}\n`);
+process.stderr.write(`bench (${SIZE}: ${CLIENTS} clients, ${NOTES} notes, ${EVENTS} events): ${home}\n`);
 chart(["init", repo, "-q"], { cwd: home });
-const client = chart(["client", "add", "--name", "Bench Client"]).stdout.trim();
 
-// Baselines
+// The chart, through import.
+const rid = () => [...randomBytes(26)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("");
+const lines = [];
+const clientIds = [];
+for (let c = 0; c < CLIENTS; c++) {
+  const id = `cl_${rid()}`;
+  clientIds.push(id);
+  lines.push(JSON.stringify({ kind: "client", id, client: id, created: "2026-01-01T00:00:00Z", name: `Client ${c}`, status: "active", admitted: "2021-01-01" }));
+}
+const big = `cl_${rid()}`; // a client with 200 notes, for the share measurement
+lines.push(JSON.stringify({ kind: "client", id: big, client: big, created: "2026-01-01T00:00:00Z", name: "Share Client", status: "active", admitted: "2024-01-01", dob: "1980-05-05" }));
+for (let i = 0; i < 200; i++) {
+  const date = `2025-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
+  lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: big, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date, status: "signed", body: `## Subjective\nSession ${i}: mood steady, sleep improving.<private>not for sharing ${i}</private>\n\n## Assessment\nProgressing.\n\n## Plan\nContinue weekly CBT.\n` }));
+}
+const WORDS = ["sleep", "mood", "anxiety", "panic", "work", "family", "grief", "exercise", "appetite", "focus", "café", "relapse"];
+for (let i = 0; i < NOTES; i++) {
+  const c = clientIds[i % CLIENTS];
+  const date = `${2021 + (i % 5)}-${String(1 + ((i >> 5) % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
+  const w = (k) => WORDS[(i * 7 + k) % WORDS.length];
+  lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: c, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date, status: "signed", body: `## Subjective\nNote ${i}: reports ${w(0)} and ${w(1)}; discussed ${w(2)}.\n\n## Plan\nContinue weekly; review ${w(3)}.\n` }));
+}
+// Events: five diagnoses per client, the rest medications started and stopped.
+const CODES = [["F41.1", "Generalized anxiety disorder"], ["F32.1", "Major depressive disorder, single episode, moderate"], ["F43.10", "Post-traumatic stress disorder, unspecified"], ["G47.00", "Insomnia, unspecified"], ["F40.10", "Social phobia, unspecified"]];
+let events = 0;
+for (const c of clientIds) {
+  for (const [code, description] of CODES) {
+    if (events >= EVENTS) break;
+    lines.push(JSON.stringify({ kind: "dx", client: c, event: "add", code, description, date: "2022-03-01", status: "active" }));
+    events++;
+  }
+}
+for (let i = 0; events + 1 < EVENTS; i++) {
+  const c = clientIds[i % CLIENTS];
+  const med = `md_${rid()}`;
+  lines.push(JSON.stringify({ kind: "med", id: med, med, client: c, created: "2026-01-01T00:00:00Z", event: "start", date: "2022-01-01", name: `medication${i % 40}`, dose: "10 mg" }));
+  lines.push(JSON.stringify({ kind: "med", client: c, med, event: "stop", date: "2023-01-01", reason: "course finished" }));
+  events += 2;
+}
+const jsonl = join(home, "import.jsonl");
+writeFileSync(jsonl, `${lines.join("\n")}\n`);
+const records = lines.length;
+const imp = chart(["import", jsonl], { mem: true });
+record(`chart import (${records} records)`, [imp.ms], SIZE === "large" ? "< 30 s, < 400 MB" : undefined, { peakMB: imp.mb && +imp.mb.toFixed(0) });
+rmSync(jsonl);
+const files = Number(execFileSync("git", ["ls-files"], { cwd: repo, env, maxBuffer: 1 << 28 }).toString().split("\n").filter(Boolean).length);
+
+// Baselines, in this run: node -e 0; plain git add + commit of one file in a repository with
+// as many files, git's default settings.
 measure("node -e 0", () => time(process.execPath, ["-e", "0"]).ms);
 const gitDir = join(home, "plain-git");
-mkdirSync(gitDir);
+mkdirSync(join(gitDir, "d"), { recursive: true });
 execFileSync("git", ["init", "-q", gitDir], { env });
+for (let i = 0; i < files; i++) {
+  if (i % 1000 === 0) mkdirSync(join(gitDir, "d", String(i / 1000)), { recursive: true });
+  writeFileSync(join(gitDir, "d", String(Math.floor(i / 1000)), `f${i}`), randomBytes(64));
+}
+execFileSync("git", ["add", "--all"], { cwd: gitDir, env });
+execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "x"], { cwd: gitDir, env });
 let n = 0;
-measure("git add + commit (plain)", () => {
-  writeFileSync(join(gitDir, `f${n++}`), randomBytes(600));
+measure(`git add + commit (plain, ${files} files)`, () => {
+  writeFileSync(join(gitDir, `new${n++}`), randomBytes(600));
   const a = time("git", ["add", "--all"], { cwd: gitDir }).ms;
   return a + time("git", ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "x"], { cwd: gitDir }).ms;
 });
+const node0 = results["node -e 0"].median;
+const git0 = results[`git add + commit (plain, ${files} files)`].median;
 
-// Single-record commands
-measure("chart --version", () => chart(["--version"]).ms);
-measure("chart note add -m", () => chart(["note", "add", client, "-m", "Bench note: slept well, mood steady."]).ms);
-const notes = JSON.parse(chart(["note", "list", client, "--json"]).stdout);
-const one = notes[0].id;
-measure("chart note show", () => chart(["note", "show", one]).ms);
-
-// Decrypting one record: stock age vs chart
-const file = join(repo, "clients", client, "notes", `${one}.age`);
-const identity = join(home, ".config", "chart", "identity");
-measure("age -d (stock tool, one file)", () => time("age", ["-d", "-i", identity, file]).ms);
-
-// A large chart through import
-const hasImport = spawnSync(process.execPath, [BIN, "import", "--help"], { env }).status === 0;
-if (hasImport && NOTES > 0) {
-  const lines = [];
-  const clientIds = [];
-  const rid = () => [...randomBytes(26)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("");
-  for (let c = 0; c < CLIENTS; c++) {
-    const id = `cl_${rid()}`;
-    clientIds.push(id);
-    lines.push(JSON.stringify({ kind: "client", id, client: id, created: "2026-01-01T00:00:00Z", name: `Client ${c}`, status: "active", admitted: "2025-01-01" }));
+const one = clientIds[0];
+// Cold: the whole chart's cache rebuilt by one command that reads everything.
+{
+  const xs = [];
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    dropCache();
+    xs.push(chart(["search", "zzzz"]).ms);
   }
-  const big = `cl_${rid()}`; // a client with 200 notes, for the share measurement
-  lines.push(JSON.stringify({ kind: "client", id: big, client: big, created: "2026-01-01T00:00:00Z", name: "Share Client", status: "active", admitted: "2024-01-01", dob: "1980-05-05" }));
-  for (let i = 0; i < 200; i++) {
-    const date = `2025-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
-    lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: big, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date, status: "signed", body: `## Subjective\nSession ${i}: mood steady, sleep improving.<private>not for sharing ${i}</private>\n\n## Assessment\nProgressing.\n\n## Plan\nContinue weekly CBT.\n` }));
+  record("cold cache rebuild (chart search, empty cache)", xs, SIZE === "large" ? "< 15 s" : undefined);
+}
+measure("chart note add -m", () => chart(["note", "add", one, "-m", "Bench note: slept well, mood steady."]).ms, `< 1.5x (node -e 0 + git) = ${(1.5 * (node0 + git0)).toFixed(0)} ms`);
+measure("chart search (warm)", () => chart(["search", "panic", "sleep"]).ms, "< 300 ms");
+measure(`chart note list (${Math.round(NOTES / CLIENTS)} notes, warm)`, () => chart(["note", "list", one]).ms, `< 3x node = ${(3 * node0).toFixed(0)} ms`);
+measure(`chart timeline (warm)`, () => chart(["timeline", one]).ms, `< 3x node = ${(3 * node0).toFixed(0)} ms`);
+measure("chart client list (warm)", () => chart(["client", "list"]).ms, `< 3x node = ${(3 * node0).toFixed(0)} ms`);
+measure("chart note list (one client, empty cache)", () => {
+  dropCache();
+  return chart(["note", "list", one]).ms;
+}, "< 500 ms");
+measure("chart timeline (one client, empty cache)", () => {
+  dropCache();
+  return chart(["timeline", one]).ms;
+}, "< 500 ms");
+const consent = JSON.parse(chart(["consent", "add", big, "--to", "Dr Bench", "--purpose", "referral", "--share", "demographics,diagnoses,medications,notes", "--expires", "2099-01-01", "--signed", "2026-01-01", "--json"]).stdout).id;
+let k = 0;
+measure("chart share pdf,fhir,json (200 notes, warm)", () => chart(["share", big, "--consent", consent, "--out", join(home, `bundle${k++}`), "--format", "pdf,fhir,json", "--plaintext", "-q"]).ms, "< 800 ms", Math.min(RUNS, 5));
+{
+  const xs = [];
+  let peak = 0;
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    const r = chart(["fsck", "--decrypt", "-q"], { mem: true, anyExit: true });
+    xs.push(r.ms);
+    peak = Math.max(peak, r.mb ?? 0);
   }
-  for (let i = 0; i < NOTES; i++) {
-    const c = clientIds[i % CLIENTS];
-    const day = String(1 + (i % 28)).padStart(2, "0");
-    const month = String(1 + ((i >> 5) % 12)).padStart(2, "0");
-    lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: c, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date: `2025-${month}-${day}`, status: "signed", body: `## Subjective\nNote ${i}: reports steady mood.\n\n## Plan\nContinue weekly.\n` }));
-  }
-  const jsonl = join(home, "import.jsonl");
-  writeFileSync(jsonl, `${lines.join("\n")}\n`);
-  const t = chart(["import", jsonl]);
-  results[`chart import (${CLIENTS + 1} clients, ${NOTES + 200} notes)`] = { median: +t.ms.toFixed(0), runs: 1 };
-  process.stderr.write(`  import: ${t.ms.toFixed(0)} ms\n`);
-  const consent = JSON.parse(chart(["consent", "add", big, "--to", "Dr Bench", "--purpose", "referral", "--share", "demographics,diagnoses,medications,notes", "--expires", "2099-01-01", "--signed", "2026-01-01", "--json"]).stdout).id;
-  measure("chart share --dry-run (200 notes)", () => chart(["share", big, "--consent", consent, "--dry-run"]).ms, Math.min(RUNS, 7));
-  let k = 0;
-  measure("chart share pdf,fhir,json (200 notes)", () => chart(["share", big, "--consent", consent, "--out", join(home, `bundle${k++}`), "--format", "pdf,fhir,json", "-q"]).ms, Math.min(RUNS, 7));
-  const one = clientIds[0];
-  measure(`chart note list (${NOTES / CLIENTS} notes)`, () => chart(["note", "list", one]).ms);
-  measure("chart client list", () => chart(["client", "list"]).ms);
-  measure(`chart note add -m (${NOTES} notes in chart)`, () => chart(["note", "add", one, "-m", "After import."]).ms);
-  const hasTimeline = spawnSync(process.execPath, [BIN, "timeline", "--help"], { env }).status === 0;
-  if (hasTimeline) measure(`chart timeline (${NOTES / CLIENTS} notes)`, () => chart(["timeline", one]).ms);
+  record("chart fsck --decrypt", xs, SIZE === "large" ? "< 20 s, < 250 MB" : undefined, { peakMB: +peak.toFixed(0) || undefined });
 }
 
-const base = results["node -e 0"].median;
-const gitBase = results["git add + commit (plain)"].median;
-const rows = Object.entries(results).map(([k, v]) => [k, `${v.median} ms`, `${(v.median / base).toFixed(1)}x node`, `${(v.median / gitBase).toFixed(1)}x git`]);
-const w = rows.reduce((a, r) => r.map((c, i) => Math.max(a[i] ?? 0, c.length)), []);
-console.log(`\nchart benchmark (${RUNS} runs each, medians; ${new Date().toISOString().slice(0, 10)}, node ${process.version})`);
-for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join("  "));
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+const machine = `${cpus().length} × ${cpu.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform}, node ${process.version}, git ${execFileSync("git", ["--version"]).toString().trim().replace("git version ", "")}`;
+const rows = Object.entries(results).map(([name, v]) => [name, `${v.median} ms`, `${(v.median / node0).toFixed(1)}x node`, v.peakMB ? `${v.peakMB} MB` : "", v.target ?? ""]);
+const header = ["measure", "median", "vs node -e 0", "peak", "target (large)"];
+const w = [header, ...rows].reduce((a, r) => r.map((c, i) => Math.max(a[i] ?? 0, c.length)), []);
+const addRatio = results["chart note add -m"].median / (node0 + git0);
+console.log(`\nchart benchmark, ${SIZE}: ${CLIENTS} clients, ${NOTES + 200} notes, ${EVENTS} events, ${files} files (${RUNS} runs, medians; ${new Date().toISOString().slice(0, 10)})`);
+console.log(`machine: ${machine}`);
+for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(w[i])).join("  "));
+console.log(`note add -m / (node -e 0 + git add+commit): ${addRatio.toFixed(2)}x (target 1.5x)`);
 mkdirSync(join(ROOT, ".bench"), { recursive: true });
-writeFileSync(join(ROOT, ".bench", "results.json"), JSON.stringify({ node: process.version, runs: RUNS, results }, null, 2));
+writeFileSync(join(ROOT, ".bench", `results-${SIZE}.json`), JSON.stringify({ size: SIZE, machine, runs: RUNS, files, results, noteAddRatio: +addRatio.toFixed(2) }, null, 2));
 if (!process.env.BENCH_KEEP) rmSync(home, { recursive: true, force: true });

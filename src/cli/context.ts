@@ -2,15 +2,16 @@
  * What every command gets: global options, output, and lazy access to the chart. Opening the
  * chart (identity, recipients, MAC key) happens only for commands that need it.
  */
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { resolveClient, type ClientRecord } from "../domain/client.js";
 import { parseDate, type IsoDate } from "../domain/dates.js";
-import { notFound } from "../domain/errors.js";
+import { ChartError, notFound } from "../domain/errors.js";
 import { idMatches, makeId, type IdKind } from "../domain/ids.js";
 import { dateInZone, resolveTimeZone } from "../domain/timezone.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
-import { readKind, readRecord, type ReadFailure } from "../store/records.js";
+import { settleImports } from "../store/import-journal.js";
+import { setReadProgress } from "../store/read-progress.js";
+import { readProgressFor } from "./progress.js";
+import { listDir, readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
@@ -46,6 +47,13 @@ export interface Ctx {
   client(query: string, o?: { all?: boolean }): Promise<ClientRecord>;
   /** Warn about records that could not be read (named, never their content). */
   reportFailures(failures: readonly ReadFailure[]): void;
+  /**
+   * Records in the scope of a listing that could not be read or verified: named on stderr now,
+   * and the command ends with a non-zero exit once it has printed the others (never silent).
+   */
+  incomplete(failures: readonly ReadFailure[]): void;
+  /** Every failure passed to incomplete() so far. */
+  readonly unreadable: ReadFailure[];
 }
 
 export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
@@ -61,6 +69,13 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
         opened = await openChart(root, identity, deps.env);
+        const progress = readProgressFor(deps, { json: !!opts.json, quiet: !!opts.quiet });
+        if (progress) setReadProgress(opened, progress);
+        // No command ever sees half of a killed import: it is undone (or kept whole) first.
+        const settling = opened;
+        await settleImports(settling).catch((e: unknown) => {
+          out.warn(`an interrupted import could not be settled yet: ${e instanceof Error ? e.message : String(e)}`);
+        });
         return opened;
       })()),
     openedChart: () => chart,
@@ -74,7 +89,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     newId: (kind) => makeId(kind, deps.random(16)),
     async client(query, o = {}) {
       const c = await ctx.chart();
-      const ids = (await readdir(join(c.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
+      const ids = (await listDir(c, "clients")).filter((d) => d.startsWith("cl_"));
       // A full id, or a prefixed id prefix (cl_ab3...) naming one client, is found without
       // decrypting the others. A bare query may also be part of a name: resolveClient decides.
       const q = query.trim();
@@ -82,10 +97,26 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
       if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
       const { records, failures } = await readKind<ClientRecord>(c, "client");
-      ctx.reportFailures(failures);
+      if (failures.length) {
+        // A name matched against only some profiles could pick the wrong client.
+        ctx.reportFailures(failures);
+        const n = failures.length;
+        throw new ChartError(
+          "invalid",
+          "E_INCOMPLETE",
+          `${n} client profile${n === 1 ? "" : "s"} could not be read, so "${query.trim()}" cannot be matched by name safely`,
+          `name the client by id (its folder under clients/); ${failures[0]?.error.hint ?? "run chart fsck --decrypt"}`,
+          { unreadable: failures.map((f) => ({ path: f.path, code: f.error.code })) },
+        );
+      }
       if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
       // `--all` (where a command has it) brings discharged clients into name matching.
       return resolveClient(records, query, { includeDischarged: o.all ?? (opts as { all?: unknown }).all === true });
+    },
+    unreadable: [],
+    incomplete(failures) {
+      ctx.reportFailures(failures);
+      ctx.unreadable.push(...failures);
     },
     reportFailures(failures) {
       for (const f of failures) {

@@ -7,6 +7,8 @@ import { HeldOutput } from "./held-output.js";
 import { makeCtx, type Ctx, type GlobalOptions } from "./context.js";
 import type { Deps } from "./deps.js";
 import { terminalSafe } from "./safe-text.js";
+import { incompleteError } from "./incomplete.js";
+import { reportError } from "./report.js";
 import { registerClient } from "./commands/client.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerInit } from "./commands/init.js";
@@ -63,6 +65,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
       try {
         const r = await fn(ctx, args, cmd.opts());
         code = typeof r === "number" ? r : 0;
+        if (code === 0 && ctx.unreadable.length > 0) code = reportError(incompleteError(ctx.unreadable), deps, !!g.json);
       } catch (e) {
         failed = e;
       }

@@ -135,6 +135,12 @@ export interface ShareView {
   /** Labels on anything included; SUD or ETH means the 42 CFR Part 2 notice is required. */
   labels: Label[];
   part2: boolean;
+  /**
+   * Records in the authorization's scope that could not be read or verified, shared anyway
+   * under --allow-incomplete: named in the manifest and the PDF, so nobody takes the bundle
+   * for the whole record. Absent when every record was read.
+   */
+  unreadable?: { kind: string; id: string }[];
   /** Every record id whose content reaches the outputs. */
   items: string[];
 }

@@ -39,6 +39,8 @@ export interface ShareManifest {
     "psychotherapy-notes"?: string[];
   };
   withheld: typeof WITHHELD_NOTICE;
+  /** Present only when records in scope could not be read (chart share --allow-incomplete). */
+  incomplete?: { unreadable: { kind: string; id: string }[] };
   files: ManifestFile[];
 }
 
@@ -64,6 +66,7 @@ export function buildManifest(view: ShareView, files: { name: string; sha256: st
     part2: view.part2,
     included,
     withheld: WITHHELD_NOTICE,
+    ...(view.unreadable?.length ? { incomplete: { unreadable: view.unreadable.map((u) => ({ kind: u.kind, id: u.id })) } } : {}),
     files: [...files]
       .map((f) => ({ name: f.name, sha256: f.sha256.toLowerCase() }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

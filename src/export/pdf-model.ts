@@ -100,6 +100,13 @@ export function pdfModel(view: ShareView): PdfBlock[] {
   );
   if (view.part2) blocks.push({ kind: "notice", title: "42 CFR Part 2", text: PART2_NOTICE });
   if (view.consent.statements?.length) blocks.push({ kind: "notice", title: "The authorization states", text: view.consent.statements.join("\n") });
+  if (view.unreadable?.length) {
+    blocks.push({
+      kind: "notice",
+      title: "Incomplete record",
+      text: `${view.unreadable.length} record${view.unreadable.length === 1 ? "" : "s"} this authorization may cover could not be read when this bundle was made and ${view.unreadable.length === 1 ? "is" : "are"} not in it: ${view.unreadable.map((u) => `${u.kind} ${u.id}`).join(", ")}.`,
+    });
+  }
   if (view.patient) blocks.push(...patientBlocks(view));
   if (view.diagnoses) blocks.push(...diagnosisBlocks(view.diagnoses));
   if (view.medications) blocks.push(...medicationBlocks(view.medications));

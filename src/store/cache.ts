@@ -41,7 +41,21 @@ export async function fileSig(abs: string): Promise<string | undefined> {
 
 const mac = (chart: Chart, body: string) => createHmac("sha256", chart.macKey).update("chart-cache-1\n").update(body).digest("hex");
 
-export async function loadCache(chart: Chart, group: string): Promise<CacheFile> {
+/**
+ * Cache files already opened by this command, per chart: a timeline or a search reads three
+ * kinds of one client, and the client's cache file is decrypted once, not three times.
+ */
+const opened = new WeakMap<Chart, Map<string, Promise<CacheFile>>>();
+
+export function loadCache(chart: Chart, group: string): Promise<CacheFile> {
+  let byGroup = opened.get(chart);
+  if (!byGroup) opened.set(chart, (byGroup = new Map()));
+  let p = byGroup.get(group);
+  if (!p) byGroup.set(group, (p = readCache(chart, group)));
+  return p;
+}
+
+async function readCache(chart: Chart, group: string): Promise<CacheFile> {
   const empty: CacheFile = { v: 1, entries: {} };
   let data: Uint8Array;
   try {

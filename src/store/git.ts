@@ -13,7 +13,7 @@ export const AUTHOR = { name: "chart", email: "chart@localhost" };
 
 export interface Git {
   /** Run git with these arguments in the chart; resolves with its standard output. */
-  raw(args: readonly string[]): Promise<string>;
+  raw(args: readonly string[], input?: string): Promise<string>;
   /** The same, standard output as bytes (blobs of encrypted files). */
   bytes(args: readonly string[]): Promise<Buffer>;
 }
@@ -29,13 +29,16 @@ export function openGit(root: string, env: Env): Git {
   };
   const prefix = ["-c", `user.name=${AUTHOR.name}`, "-c", `user.email=${AUTHOR.email}`, "-c", "core.quotePath=false"];
   return {
-    raw: (args) =>
-      new Promise((resolve, reject) =>
-        execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
+    raw: (args, input) =>
+      new Promise((resolve, reject) => {
+        const child = execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
           if (err) reject(new Error(String(stderr).trim() || err.message));
           else resolve(String(stdout));
-        }),
-      ),
+        });
+        // Paths on standard input (update-index --stdin) rather than as pathspecs: git matches
+        // every file against every pathspec, which is quadratic for a large import.
+        if (input !== undefined) child.stdin?.end(input);
+      }),
     bytes: (args) =>
       new Promise((resolve, reject) =>
         execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 28, encoding: "buffer" }, (err, stdout, stderr) => {

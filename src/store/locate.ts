@@ -1,9 +1,9 @@
 /** Find a record by id or id prefix from file names alone (nothing is decrypted). */
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { ChartError, notFound, type CodeOf } from "../domain/errors.js";
 import { idMatches, shortId } from "../domain/ids.js";
 import { KIND_DIR, type RecordKind } from "../domain/record.js";
+import { eachLimit } from "./pool.js";
+import { listDir } from "./records.js";
 import type { Chart } from "./repo.js";
 
 type Located = Exclude<RecordKind, "client">;
@@ -28,19 +28,17 @@ export async function locate(
   query: string,
   client?: string,
 ): Promise<{ client: string; id: string }> {
-  const clients = client ? [client] : (await readdir(join(chart.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
+  const clients = client ? [client] : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_"));
   const found: { client: string; id: string }[] = [];
   const q = query.trim();
-  await Promise.all(
-    clients.map(async (c) => {
-      const files = await readdir(join(chart.root, "clients", c, KIND_DIR[kind] as string)).catch(() => [] as string[]);
-      for (const f of files) {
-        if (!f.endsWith(".age") || f.startsWith(".")) continue;
-        const id = f.slice(0, -4);
-        if (id === q || idMatches(id, q)) found.push({ client: c, id });
-      }
-    }),
-  );
+  await eachLimit(clients, async (c) => {
+    const files = await listDir(chart, `clients/${c}/${KIND_DIR[kind] as string}`);
+    for (const f of files) {
+      if (!f.endsWith(".age") || f.startsWith(".")) continue;
+      const id = f.slice(0, -4);
+      if (id === q || idMatches(id, q)) found.push({ client: c, id });
+    }
+  });
   const exact = found.filter((f) => f.id === q);
   if (exact.length === 1) return exact[0] as { client: string; id: string };
   if (found.length === 1) return found[0] as { client: string; id: string };

@@ -28,7 +28,7 @@ async function processStart(pid: number): Promise<string | undefined> {
 }
 
 /** Is the writer named by a lock file's content gone (dead, or its pid reused)? */
-async function ownerGone(content: string): Promise<boolean> {
+export async function ownerGone(content: string): Promise<boolean> {
   const parts = content.trim().split(" ");
   const pid = Number(parts[0]);
   const start = parts.length === 3 ? parts[1] : undefined; // "pid start token"

@@ -4,14 +4,22 @@
  */
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ChartError, invalid, keyError } from "../domain/errors.js";
+import { ChartError, invalid } from "../domain/errors.js";
 import { KIND_DIR, parseRecordPath, recordPath, type AnyRecord, type BaseRecord, type RecordKind } from "../domain/record.js";
 import { writeFileAtomic } from "./atomic.js";
-import { parseEnvelope, serialize } from "./envelope.js";
+import { serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 import { cacheGroup, fileSig, loadCache, saveCache } from "./cache.js";
+import { eachLimit, mapLimit } from "./pool.js";
+import { readFailure } from "./read-error.js";
+import { decodeRecord } from "./decode-record.js";
+import { decryptPool } from "./decrypt-pool.js";
+import { readProgress } from "./read-progress.js";
+
+/** From this many records to decrypt in one read, worker threads do it (a cold rebuild). */
+export const COLD_READ = 64;
 
 export interface ReadFailure {
   path: string;
@@ -28,29 +36,34 @@ export async function readRecordAt(chart: Chart, path: string): Promise<AnyRecor
   let data: Uint8Array;
   try {
     data = await readFile(join(chart.root, path));
-  } catch {
-    throw new ChartError("notFound", "E_NO_RECORD", `${path} does not exist`);
+  } catch (e) {
+    throw readFailure(path, e);
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(await chart.cipher.decrypt(data));
-  } catch {
-    throw keyError("E_DECRYPT", `${path} cannot be decrypted (corrupted, or not encrypted to this identity)`, "restore it from git history (git checkout -- PATH), or run chart fsck");
-  }
-  const record = parseEnvelope(text, path, chart.macKey);
+  const record = await decodeRecord(chart.cipher, chart.macKey, path, data);
   chart.touched.read.add(path);
   return record;
+}
+
+/** A folder's entries; none when it does not exist, a named error when it cannot be read. */
+export async function listDir(chart: Pick<Chart, "root">, dir: string): Promise<string[]> {
+  try {
+    return await readdir(join(chart.root, dir));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw readFailure(dir, e);
+  }
 }
 
 /** Paths of one kind for one client (or client profiles when kind is "client"). */
 export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: string): Promise<string[]> {
   if (kind === "client") {
-    const ids = await readdir(join(chart.root, "clients")).catch(() => [] as string[]);
+    const ids = await listDir(chart, "clients");
     return ids.filter((d) => d.startsWith("cl_")).sort().map((d) => `clients/${d}/profile.age`);
   }
   if (!client) throw new Error("listRecordPaths needs a client for " + kind);
   const dir = `clients/${client}/${KIND_DIR[kind]}`;
-  const files = await readdir(join(chart.root, dir)).catch(() => [] as string[]);
+  const files = await listDir(chart, dir);
   return files.filter((f) => f.endsWith(".age") && !f.startsWith(".")).sort().map((f) => `${dir}/${f}`);
 }
 
@@ -63,53 +76,91 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   const groups = new Map<string, string[]>();
   for (const p of paths) {
     const g = cacheGroup(p);
-    groups.set(g, [...(groups.get(g) ?? []), p]);
+    const list = groups.get(g);
+    if (list) list.push(p);
+    else groups.set(g, [p]);
+  }
+  const names = [...groups.keys()];
+  const caches = new Map(names.map((g, i) => [g, i]));
+  const loaded = await mapLimit(names, (g) => loadCache(chart, g));
+  const changed = new Set<string>();
+  // One pool over every path (never a pool per group inside a pool per group), so at most
+  // FILE_CONCURRENCY files are open at once whatever the number of clients.
+  // First what the cache holds for files unchanged since they were read (one stat each).
+  type Result = { record: AnyRecord } | { failure: ReadFailure };
+  const results: (Result | undefined)[] = new Array(paths.length);
+  const sigs: (string | undefined)[] = new Array(paths.length);
+  const misses: number[] = [];
+  await eachLimit(paths, async (path, i) => {
+    const cache = loaded[caches.get(cacheGroup(path)) as number] as Awaited<ReturnType<typeof loadCache>>;
+    const sig = await fileSig(join(chart.root, path));
+    sigs[i] = sig;
+    const hit = sig !== undefined ? cache.entries[path] : undefined;
+    if (hit && hit.sig === sig) {
+      chart.touched.read.add(path);
+      results[i] = { record: hit.rec };
+    } else misses.push(i);
+  });
+  // Then the rest, decrypted and verified: in worker threads when there are many (a cold
+  // rebuild), with progress; files are read here, bounded.
+  const many = misses.length >= COLD_READ;
+  const pool = many ? decryptPool(chart) : undefined;
+  const progress = many ? readProgress(chart) : undefined;
+  let done = 0;
+  try {
+    await eachLimit(misses, async (i) => {
+      const path = paths[i] as string;
+      const group = cacheGroup(path);
+      const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
+      try {
+        let record: AnyRecord;
+        if (pool) {
+          let data: Uint8Array;
+          try {
+            data = await readFile(join(chart.root, path));
+          } catch (e) {
+            throw readFailure(path, e);
+          }
+          record = await pool.decode(path, data);
+          chart.touched.read.add(path);
+        } else record = await readRecordAt(chart, path);
+        // Cached under the signature taken BEFORE the read: if the file was replaced or changed
+        // since, its signature now differs and the entry is never used (a miss, not a stale hit).
+        const sig = sigs[i];
+        if (sig !== undefined) {
+          cache.entries[path] = { sig, rec: record };
+          changed.add(group);
+        }
+        results[i] = { record };
+      } catch (e) {
+        if (!(e instanceof ChartError)) throw e;
+        results[i] = { failure: { path, error: e } };
+      } finally {
+        done += 1;
+        progress?.(done, misses.length);
+      }
+    });
+  } finally {
+    progress?.(misses.length, misses.length);
   }
   const records: AnyRecord[] = [];
   const failures: ReadFailure[] = [];
-  await Promise.all(
-    [...groups].map(async ([group, list]) => {
-      const cache = await loadCache(chart, group);
-      let changed = false;
-      const results = await Promise.all(
-        list.map(async (path) => {
-          const sig = await fileSig(join(chart.root, path));
-          const hit = sig !== undefined ? cache.entries[path] : undefined;
-          if (hit && hit.sig === sig) {
-            chart.touched.read.add(path);
-            return { record: hit.rec };
-          }
-          try {
-            const record = await readRecordAt(chart, path);
-            if (sig !== undefined && sig === (await fileSig(join(chart.root, path)))) {
-              cache.entries[path] = { sig, rec: record };
-              changed = true;
-            }
-            return { record };
-          } catch (e) {
-            if (e instanceof ChartError) return { failure: { path, error: e } };
-            throw e;
-          }
-        }),
-      );
-      for (const r of results) {
-        if ("record" in r && r.record) records.push(r.record);
-        else if ("failure" in r && r.failure) failures.push(r.failure);
-      }
-      if (changed) {
-        // Forget entries for files that are gone, then save; a cache that cannot be written
-        // costs speed only.
-        if (group !== "_clients") {
-          const read = new Set(list);
-          for (const p of Object.keys(cache.entries)) if (!read.has(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
-        }
-        await saveCache(chart, group, cache).catch(() => undefined);
-      }
-    }),
-  );
-  const order = new Map(paths.map((p, i) => [p, i]));
-  const at = (r: AnyRecord) => order.get(recordPath(r.kind, r.client, r.id)) ?? 0;
-  records.sort((a, b) => at(a) - at(b));
+  for (const r of results) {
+    if (!r) continue;
+    if ("record" in r) records.push(r.record);
+    else failures.push(r.failure);
+  }
+  await eachLimit([...changed], async (group) => {
+    const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
+    // Forget entries for files that are gone, then save; a cache that cannot be written
+    // costs speed only.
+    if (group !== "_clients") {
+      const read = new Set(groups.get(group));
+      for (const p of Object.keys(cache.entries)) if (!read.has(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
+    }
+    await saveCache(chart, group, cache).catch(() => undefined);
+  });
+  // `results` keeps the order of `paths`.
   return { records, failures };
 }
 
@@ -143,13 +194,14 @@ export async function commitRecords(
     if (!where) throw invalid("E_BAD_PATH", `cannot place a ${r.kind} record`);
     return { path, record: r };
   });
-  const encrypted = await Promise.all(
-    planned.map(async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) })),
-  );
+  const encrypted = await mapLimit(planned, async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) }));
   const git = await chart.git();
   return withWriteLock(chart, async () => {
     const paths = [...encrypted.map((e) => e.path), ...remove];
-    const before = await Promise.all(paths.map((p) => readFile(join(chart.root, p)).catch(() => undefined)));
+    const before = await mapLimit(paths, (p) => readFile(join(chart.root, p)).catch((e) => {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw readFailure(p, e);
+    }));
     try {
       for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
       for (const path of remove) await rm(join(chart.root, path), { force: true });

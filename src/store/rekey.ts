@@ -13,6 +13,8 @@ import { writeFileAtomic } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { commitPaths, gitOr } from "./git.js";
 import { formatRecipients, type RecipientEntry } from "./recipients.js";
+import { eachLimit } from "./pool.js";
+import { readFailure } from "./read-error.js";
 import { readRecordAt } from "./records.js";
 import { decryptPractice, PRACTICE_PATH, practiceText } from "./practice.js";
 import { writePin } from "./pin.js";
@@ -21,7 +23,14 @@ import { withWriteLock } from "./write-lock.js";
 
 async function recordFiles(root: string, dir = "clients"): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(join(root, dir), { withFileTypes: true }).catch(() => [])) {
+  let entries;
+  try {
+    entries = await readdir(join(root, dir), { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return out;
+    throw readFailure(dir, e);
+  }
+  for (const e of entries) {
     const rel = `${dir}/${e.name}`;
     if (e.isDirectory()) out.push(...(await recordFiles(root, rel)));
     else if (e.name.endsWith(".age") && !e.name.startsWith(".")) out.push(rel);
@@ -52,11 +61,11 @@ export async function rekey(
       throw conflict("E_DIRTY", "the chart has uncommitted changes; keys were not changed", "run chart fsck --repair (or commit or discard them with git) first");
     }
     const paths = await recordFiles(chart.root);
-    const records = await Promise.all(paths.map((p) => readRecordAt(chart, p).then((r) => ({ path: p, record: r }))));
+    // Every record must verify before any file is touched (one pass that keeps nothing).
+    await eachLimit(paths, (path) => readRecordAt(chart, path));
     const macKey = opts.rotateMac ? new Uint8Array(randomBytes(32)) : chart.macKey;
     const cipher = await makeCipher(opts.secret, entries.map((e) => e.recipient));
     const macText = `chart: 1\nkind: mac-key\nkey: ${Buffer.from(macKey).toString("hex")}\n`;
-    const encrypted = await Promise.all(records.map(async ({ path, record }) => ({ path, data: await cipher.encrypt(serialize(record, path, macKey)) })));
     const macs = await cipher.encrypt(macText);
     // The practice profile travels with the keys too (it is encrypted and MACed like a record).
     const practiceData = await readFile(join(chart.root, PRACTICE_PATH)).catch(() => undefined);
@@ -66,7 +75,14 @@ export async function rekey(
       throw storageError("E_REKEY_CHECK", "the re-encrypted chart did not open with the new key; nothing was changed");
     }
     try {
-      for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
+      // Streamed with bounded concurrency (docs/decisions.md, "Bounded file work"): each record
+      // is read, verified, re-encrypted and written in turn, so memory does not grow with the
+      // chart. A record that does not verify stops the change and the checkout below puts
+      // every file back as committed.
+      await eachLimit(paths, async (path) => {
+        const record = await readRecordAt(chart, path);
+        await writeFileAtomic(join(chart.root, path), await cipher.encrypt(serialize(record, path, macKey)), 0o600);
+      });
       await writeFileAtomic(join(chart.root, ".chart", "macs.age"), macs, 0o600);
       if (practice) await writeFileAtomic(join(chart.root, PRACTICE_PATH), practice, 0o600);
       await writeFile(join(chart.root, ".chart", "recipients"), formatRecipients(entries));

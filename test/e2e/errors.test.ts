@@ -56,15 +56,16 @@ describe("errors (real binary)", () => {
     expectCleanFailure(sb.run(["client", "list"], { cwd: sb.home }), 4, /not inside a chart repository/);
   });
 
-  it("a corrupted .age file is named, the other records still list, and note show fails cleanly", () => {
+  it("a corrupted .age file is named, the other records still list (exit non-zero: incomplete), and note show fails cleanly", () => {
     const path = `clients/${cid}/notes/${n2}.age`;
     const full = join(sb.repo, path);
     const good = readFileSync(full);
     writeFileSync(full, good.subarray(0, good.length - 40));
     try {
       const r = sb.run(["note", "list", cid, "--json"]);
-      expect(r.code).toBe(0);
+      expect(r.code).toBe(6);
       expect(r.stderr).toMatch(new RegExp(`^warning: ${path}: cannot be decrypted.*\\(skipped\\)$`, "m"));
+      expect(r.stderr).toContain('"code":"E_INCOMPLETE"');
       expect(JSON.parse(r.stdout).map((n: { id: string }) => n.id)).toEqual([n1]);
       expectCleanFailure(sb.run(["note", "show", n2]), 6, new RegExp(path));
     } finally {
@@ -72,7 +73,7 @@ describe("errors (real binary)", () => {
     }
   });
 
-  it("malformed YAML inside a record is named and never echoed; the others still list", () => {
+  it("malformed YAML inside a record is named and never echoed; the others still list (exit non-zero: incomplete)", () => {
     const bad = `clients/${cid}/notes/nt_${"q".repeat(26)}.age`;
     const secret = "Yamlsecret Zanzibar";
     const recipient = readFileSync(join(sb.repo, ".chart", "recipients"), "utf8").split("\n").find((l) => l.startsWith("age1")) as string;
@@ -83,7 +84,8 @@ describe("errors (real binary)", () => {
     execFileSync("age", ["-r", recipient, "-o", join(sb.repo, forged)], { input: serialize(rec, forged, new Uint8Array(32)) });
     expect(macKeyOf(sb.repo, sb.identity)).not.toEqual(new Uint8Array(32));
     const r = sb.run(["note", "list", cid]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: 2 records could not be read or verified; the output is incomplete$/m);
     expect(r.stderr).toMatch(new RegExp(`^warning: ${bad}: malformed YAML inside the record.*\\(skipped\\)$`, "m"));
     expect(r.stderr).toMatch(new RegExp(`^warning: ${forged}: the record's MAC does not verify.*\\(skipped\\)$`, "m"));
     expect(r.stderr + r.stdout).not.toContain("Zanzibar");

@@ -63,8 +63,10 @@ describe("age interop", () => {
     const text = serialize(record, path, new Uint8Array(32)); // wrong MAC key
     execFileSync(AGE, ["-r", recipient, "-o", join(sb.repo, path)], { input: text });
     const r = await sb.run(["note", "list", cid, "--json"]);
-    expect(r.code).toBe(0);
+    // Named, the others printed, and a non-zero exit: the listing is incomplete.
+    expect(r.code).toBe(3);
     expect(r.stderr).toContain(path);
+    expect(r.stderr).toContain("E_INCOMPLETE");
     expect(r.stderr).toMatch(/MAC does not verify/);
     expect(r.stderr).not.toContain("ForgedBodyZq");
     expect(JSON.parse(r.stdout).length).toBeGreaterThanOrEqual(1);

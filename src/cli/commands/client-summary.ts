@@ -17,8 +17,9 @@ export interface ClientSummary {
 
 export async function clientSummary(ctx: Ctx, client: ClientRecord): Promise<ClientSummary> {
   const chart = await ctx.chart();
-  const [meds, dx] = await Promise.all([readKind<MedEventRecord>(chart, "med", client.id), readKind<DxEventRecord>(chart, "dx", client.id)]);
-  ctx.reportFailures([...meds.failures, ...dx.failures]);
+  const meds = await readKind<MedEventRecord>(chart, "med", client.id);
+  const dx = await readKind<DxEventRecord>(chart, "dx", client.id);
+  ctx.incomplete([...meds.failures, ...dx.failures]);
   const medications = foldMedications(meds.records).filter((m) => m.active);
   const diagnoses = foldDiagnoses(dx.records).filter(isCurrentDx);
   const c = ctx.out.color;

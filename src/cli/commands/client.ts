@@ -131,7 +131,7 @@ export function registerClient(program: Command, reg: Registrar): void {
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
         const { records, failures } = await readKind<ClientRecord>(chart, "client");
-        ctx.reportFailures(failures);
+        ctx.incomplete(failures);
         const shown = records
           .filter((c) => opts.all || c.status === "active")
           .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
@@ -156,7 +156,7 @@ export function registerClient(program: Command, reg: Registrar): void {
         const c = await ctx.client(q as string, { all: true });
         const chart = await ctx.chart();
         const notes = await readKind<NoteRecord>(chart, "note", c.id);
-        ctx.reportFailures(notes.failures);
+        ctx.incomplete(notes.failures);
         const lastService = notes.records.filter((n) => n.type !== "addendum").map((n) => n.date).sort().at(-1);
         const summary = await clientSummary(ctx, c);
         const view = {

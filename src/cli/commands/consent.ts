@@ -267,7 +267,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q], opts) => {
         const client = await ctx.client(q as string);
         const { records, failures } = await readKind<ConsentRecord>(await ctx.chart(), "consent", client.id);
-        ctx.reportFailures(failures);
+        ctx.incomplete(failures);
         const today = ctx.today();
         const revocations = records.filter(isRevocation);
         const sctx = statusContext(client);
@@ -295,11 +295,10 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const narrow = b !== undefined ? (await ctx.client(a as string)).id : undefined;
         const where = await locate(chart, "consent", (b ?? a) as string, narrow);
         const client = await readRecord<ClientRecord>(chart, "client", where.client, where.client);
-        const [consents, disclosures] = await Promise.all([
-          readKind<ConsentRecord>(chart, "consent", where.client),
-          readKind<DisclosureRecord>(chart, "disclosure", where.client),
-        ]);
-        ctx.reportFailures([...consents.failures, ...disclosures.failures]);
+        // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
+        const consents = await readKind<ConsentRecord>(chart, "consent", where.client);
+        const disclosures = await readKind<DisclosureRecord>(chart, "disclosure", where.client);
+        ctx.incomplete([...consents.failures, ...disclosures.failures]);
         const rec = consents.records.find((r) => r.id === where.id);
         if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
         if (isRevocation(rec)) {

@@ -30,6 +30,7 @@ import { sha256Hex } from "../../store/hash.js";
 import { clinicianName } from "../../store/clinician.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
+import { incompleteError } from "../incomplete.js";
 import { collect, type Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
 import { recordJson } from "../views.js";
@@ -45,10 +46,11 @@ function text(value: unknown, what: string, max = 2000): string {
   return s;
 }
 
-async function loadAll(ctx: Ctx, clientId: string): Promise<AnyDisclosure[]> {
+/** A listing names unreadable records and ends non-zero; a report refuses (it must be whole). */
+async function loadAll(ctx: Ctx, clientId: string, o: { refuse?: boolean } = {}): Promise<AnyDisclosure[]> {
   const { records, failures } = await readKind<AnyDisclosure>(await ctx.chart(), "disclosure", clientId);
-  ctx.reportFailures(failures);
-  if (failures.length) ctx.out.warn(`${failures.length} disclosure record(s) could not be read and are not shown`);
+  if (failures.length && o.refuse) throw incompleteError(failures);
+  ctx.incomplete(failures);
   return records;
 }
 
@@ -162,7 +164,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
         const from = ctx.optionalDate(opts.from, "from") ?? earliest;
         if (from < earliest) throw invalid("E_ACCOUNTING_PERIOD", `the accounting covers at most six years (from ${earliest})`, "164.528(a)(3): the client may ask for a shorter period");
         const requested = ctx.date(opts.requested, "requested");
-        const all = await loadAll(ctx, client.id);
+        const all = await loadAll(ctx, client.id, { refuse: true });
         const entries = accountingEntries(all, from, today);
         if (opts.dryRun || !opts.out) {
           if (!opts.dryRun) throw usageError("E_USAGE", "--out is required (or --dry-run)", "name a directory outside the chart, e.g. --out ~/accounting");

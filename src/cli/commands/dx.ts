@@ -24,6 +24,7 @@ import { shortId } from "../../domain/ids.js";
 import { checkLabels, LABELS } from "../../domain/labels.js";
 import { createdAfter } from "../../domain/med.js";
 import { commitRecords, readKind } from "../../store/records.js";
+import { refuseIncomplete } from "../incomplete.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
 import { recordJson } from "../views.js";
@@ -37,10 +38,14 @@ interface Loaded {
   list: Diagnosis[];
 }
 
-async function load(ctx: Ctx, query: string): Promise<Loaded> {
+async function load(ctx: Ctx, query: string, listing = false): Promise<Loaded> {
   const client = await ctx.client(query);
   const { records, failures } = await readKind<DxEventRecord>(await ctx.chart(), "dx", client.id);
-  ctx.reportFailures(failures);
+  if (listing) ctx.incomplete(failures);
+  else if (failures.length) {
+    ctx.reportFailures(failures);
+    throw refuseIncomplete(failures, "the client's diagnosis history");
+  }
   return { client, events: records, list: foldDiagnoses(records) };
 }
 
@@ -235,7 +240,7 @@ export function registerDx(program: Command, reg: Registrar): void {
     .option("--all", "include resolved and ruled-out diagnoses")
     .action(
       reg.action(async (ctx, [q], opts) => {
-        const l = await load(ctx, q as string);
+        const l = await load(ctx, q as string, true);
         warnConflicts(ctx, l.events);
         const shown = l.list.filter((d) => opts.all || isCurrentDx(d));
         if (ctx.out.json) return ctx.out.data(shown.map((d) => ({ ...d, client: l.client.id })));
@@ -254,7 +259,7 @@ export function registerDx(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [q, c]) => {
         const code = c !== undefined ? parseIcd10(c) : undefined;
-        const l = await load(ctx, q as string);
+        const l = await load(ctx, q as string, true);
         const bad = dxHistoryProblems(l.events);
         const shown = l.events.filter((e) => !code || e.code === code || icd10Category(e.code) === code).sort(byEventOrder);
         if (ctx.out.json) return ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e))));

@@ -12,6 +12,7 @@ import { registerFsck } from "./fsck.js";
 import { registerAccessLog } from "./access-log.js";
 import { registerPractice } from "./practice.js";
 import { registerSuperbill } from "./superbill.js";
+import { registerSearch } from "./search.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -25,4 +26,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerAccessLog(program, reg);
   registerPractice(program, reg);
   registerSuperbill(program, reg);
+  registerSearch(program, reg);
 }

@@ -2,8 +2,8 @@
  * chart import FILE|-: JSONL in the `--json` record shape (clients, notes, medication and
  * diagnosis events), every line validated before anything is written, then one commit.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, notFound } from "../../domain/errors.js";
@@ -14,7 +14,9 @@ import { KIND_DIR, type RecordKind } from "../../domain/record.js";
 import { commitNewRecords } from "../../store/bulk.js";
 import { clinicianName } from "../../store/clinician.js";
 import { contentHash } from "../../store/hash.js";
-import { readKind } from "../../store/records.js";
+import { eachLimit } from "../../store/pool.js";
+import { listDir, readKind } from "../../store/records.js";
+import { refuseIncomplete } from "../incomplete.js";
 import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
@@ -24,17 +26,15 @@ import { terminalSafe } from "../safe-text.js";
 /** Every record id in the chart with its client id, from file names alone (nothing decrypted). */
 async function existingIds(chart: Chart): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
-  const clients = (await readdir(join(chart.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
+  const clients = (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_"));
   const dirs = (Object.values(KIND_DIR) as (string | null)[]).filter((d): d is string => d !== null);
-  await Promise.all(
-    clients.map(async (cid) => {
-      ids.set(cid, cid);
-      for (const dir of dirs) {
-        const files = await readdir(join(chart.root, "clients", cid, dir)).catch(() => [] as string[]);
-        for (const f of files) if (f.endsWith(".age") && !f.startsWith(".")) ids.set(f.slice(0, -4), cid);
-      }
-    }),
-  );
+  await eachLimit(clients, async (cid) => {
+    ids.set(cid, cid);
+    for (const dir of dirs) {
+      const files = await listDir(chart, `clients/${cid}/${dir}`);
+      for (const f of files) if (f.endsWith(".age") && !f.startsWith(".")) ids.set(f.slice(0, -4), cid);
+    }
+  });
   return ids;
 }
 
@@ -98,7 +98,10 @@ export function registerImport(program: Command, reg: Registrar): void {
         for (const cid of touched) {
           for (const [kind, into] of [["med", meds], ["dx", dx]] as [RecordKind, unknown[]][]) {
             const r = await readKind(chart, kind, cid);
-            ctx.reportFailures(r.failures);
+            if (r.failures.length) {
+              ctx.reportFailures(r.failures);
+              throw refuseIncomplete(r.failures, "the histories this import adds to");
+            }
             into.push(...r.records);
           }
         }

@@ -21,6 +21,7 @@ import {
   type MedEventRecord,
 } from "../../domain/med.js";
 import { commitRecords, readKind } from "../../store/records.js";
+import { refuseIncomplete } from "../incomplete.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
 import { recordJson } from "../views.js";
@@ -34,10 +35,14 @@ interface Loaded {
   meds: Medication[];
 }
 
-async function load(ctx: Ctx, query: string): Promise<Loaded> {
+async function load(ctx: Ctx, query: string, listing = false): Promise<Loaded> {
   const client = await ctx.client(query);
   const { records, failures } = await readKind<MedEventRecord>(await ctx.chart(), "med", client.id);
-  ctx.reportFailures(failures);
+  if (listing) ctx.incomplete(failures);
+  else if (failures.length) {
+    ctx.reportFailures(failures);
+    throw refuseIncomplete(failures, "the client's medication history");
+  }
   return { client, events: records, meds: foldMedications(records) };
 }
 
@@ -174,7 +179,7 @@ export function registerMed(program: Command, reg: Registrar): void {
     .option("--all", "include stopped medications")
     .action(
       reg.action(async (ctx, [q], opts) => {
-        const { client, events, meds } = await load(ctx, q as string);
+        const { client, events, meds } = await load(ctx, q as string, true);
         warnConflicts(ctx, events);
         const shown = meds.filter((m) => opts.all || m.active);
         if (ctx.out.json) return ctx.out.data(shown.map((m) => ({ ...m, client: client.id })));
@@ -199,7 +204,7 @@ export function registerMed(program: Command, reg: Registrar): void {
     .argument("[med]", MED_ARG)
     .action(
       reg.action(async (ctx, [q, m]) => {
-        const { events, meds } = await load(ctx, q as string);
+        const { events, meds } = await load(ctx, q as string, true);
         const target = m !== undefined ? resolveMedication(meds, m) : undefined;
         const bad = medHistoryProblems(events);
         const shown = events.filter((e) => !target || e.med === target.med).sort(byEventOrder);

@@ -217,7 +217,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw usageError("E_USAGE", "--limit takes a positive whole number");
         const client = await ctx.client(q as string);
         const { records, failures } = await readKind<NoteRecord>(await ctx.chart(), "note", client.id);
-        ctx.reportFailures(failures);
+        ctx.incomplete(failures);
         const addenda = countAddenda(records);
         const shown = records
           .filter((n) => n.type !== "addendum")
@@ -242,11 +242,9 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx, refs) => {
         const n = await findNote(ctx, refs);
         const chart = await ctx.chart();
-        const [client, all] = await Promise.all([
-          readRecord<import("../../domain/client.js").ClientRecord>(chart, "client", n.client, n.client),
-          readKind<NoteRecord>(chart, "note", n.client),
-        ]);
-        ctx.reportFailures(all.failures);
+        const client = await readRecord<import("../../domain/client.js").ClientRecord>(chart, "client", n.client, n.client);
+        const all = await readKind<NoteRecord>(chart, "note", n.client);
+        ctx.incomplete(all.failures);
         const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
         if (ctx.out.json) return ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) });
         printNote(ctx, n, addenda, displayName(client));

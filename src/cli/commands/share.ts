@@ -10,11 +10,12 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
-import { conflict, usageError } from "../../domain/errors.js";
+import { ChartError, conflict, usageError } from "../../domain/errors.js";
 import type { DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
 import type { MedEventRecord } from "../../domain/med.js";
 import type { NoteRecord } from "../../domain/note.js";
+import { parseRecordPath } from "../../domain/record.js";
 import { describeShare, explainShare, type Selection } from "../../domain/selection.js";
 import { WITHHELD_NOTICE, type ShareView } from "../../domain/share-view.js";
 import { bundleHash, checkFormats, checkOutDir, encryptBundle, MANIFEST_FILE, renderBundle, type Encryption } from "../../export/bundle.js";
@@ -24,7 +25,7 @@ import { checkRecipient } from "../../store/age.js";
 import { readPractice } from "../../store/practice.js";
 import { PRACTICE_FIELDS } from "../../domain/practice.js";
 import { readLetter } from "./share-letter.js";
-import { commitRecords, readKind } from "../../store/records.js";
+import { commitRecords, readKind, type ReadFailure } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { collect, type Registrar } from "../program.js";
 import { canPrompt, confirm, required } from "../prompt.js";
@@ -94,6 +95,21 @@ function includedRows(view: ShareView): string[][] {
   return rows;
 }
 
+/** Failures of records of a kind the authorization's categories can include. */
+function inScopeFailures(failures: readonly ReadFailure[], categories: readonly string[]): ReadFailure[] {
+  const covers = (kind: string | undefined) =>
+    kind === "note" ? categories.includes("notes") || categories.includes("psychotherapy-notes")
+    : kind === "med" ? categories.includes("medications")
+    : kind === "dx" ? categories.includes("diagnoses")
+    : true;
+  return failures.filter((f) => covers(parseRecordPath(f.path)?.kind));
+}
+
+function unreadableItem(path: string): { kind: string; id: string } {
+  const where = parseRecordPath(path);
+  return where ? { kind: where.kind, id: where.id } : { kind: "record", id: path };
+}
+
 export function registerShare(program: Command, reg: Registrar): void {
   program
     .command("share")
@@ -111,6 +127,7 @@ export function registerShare(program: Command, reg: Registrar): void {
     .option("--letter <file>", "open the PDF with a referral letter: the text in FILE, on the practice's letterhead")
     .option("-m, --message <text>", "the referral letter's text, given inline (instead of --letter)")
     .option("--question <text>", "the referral question, printed in the letter")
+    .option("--allow-incomplete", "share even when records the authorization may cover cannot be read; they are named in the manifest and the PDF")
     .action(
       reg.action(async (ctx, [q], opts) => {
         const { deps } = ctx;
@@ -125,21 +142,37 @@ export function registerShare(program: Command, reg: Registrar): void {
           const given = await required(deps, opts.out as string | undefined, "--out", "Directory for the bundle");
           outDir = await checkOutDir(resolve(deps.cwd, given), chart);
         }
-        const recipients = await Promise.all(encryptTo.map((r) => checkRecipient(r.trim())));
+        const recipients: Awaited<ReturnType<typeof checkRecipient>>[] = [];
+        for (const r of encryptTo) recipients.push(await checkRecipient(r.trim()));
         const letter = await readLetter(deps.cwd, opts);
 
         const client = await ctx.client(q as string);
         const consent = await loadConsent(ctx, client, consentId);
-        const [notes, meds, dx] = await Promise.all([
-          readKind<NoteRecord>(chart, "note", client.id),
-          readKind<MedEventRecord>(chart, "med", client.id),
-          readKind<DxEventRecord>(chart, "dx", client.id),
-        ]);
-        const failures = [...notes.failures, ...meds.failures, ...dx.failures];
-        ctx.reportFailures(failures);
-        if (failures.length) ctx.out.warn(`${failures.length} record(s) could not be read and are not in the bundle`);
+        // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
+        const notes = await readKind<NoteRecord>(chart, "note", client.id);
+        const meds = await readKind<MedEventRecord>(chart, "med", client.id);
+        const dx = await readKind<DxEventRecord>(chart, "dx", client.id);
+        // A record that cannot be read may be one the authorization covers: the bundle would be
+        // silently incomplete. Refuse, naming them, unless --allow-incomplete, which names them
+        // in the manifest and the PDF instead.
+        const unreadable = inScopeFailures([...notes.failures, ...meds.failures, ...dx.failures], consent.grant.categories);
+        ctx.reportFailures(unreadable);
+        if (unreadable.length && !opts.allowIncomplete) {
+          const n = unreadable.length;
+          throw new ChartError(
+            "invalid",
+            "E_SHARE_INCOMPLETE",
+            `${n} record${n === 1 ? "" : "s"} this authorization may cover could not be read or verified; nothing was shared or recorded`,
+            `repair them first (${unreadable[0]?.error.hint ?? "chart fsck --decrypt"}); --allow-incomplete shares the rest and names them in the bundle`,
+            { unreadable: unreadable.map((f) => ({ path: f.path, code: f.error.code })) },
+          );
+        }
         const today = ctx.today();
         const sel = explainShare({ profile: client, notes: notes.records, meds: meds.records, dx: dx.records }, consent, today);
+        if (unreadable.length) {
+          sel.view.unreadable = unreadable.map((f) => unreadableItem(f.path)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+          ctx.out.warn(`${unreadable.length} unreadable record${unreadable.length === 1 ? " is" : "s are"} left out and named in the manifest and the PDF (--allow-incomplete)`);
+        }
         if (opts.dryRun) return printDryRun(ctx, sel);
         // Each share is its own document, dated with the real instant: the disclosure's id and
         // the clock name and date it (Bundle.identifier, Composition id and date, PDF CreationDate).

@@ -29,12 +29,11 @@ export function registerTimeline(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const want = (k: "note" | "med" | "dx") => !kinds || kinds.includes(k);
         const none = { records: [], failures: [] };
-        const [notes, meds, dx] = await Promise.all([
-          want("note") ? readKind<NoteRecord>(chart, "note", client.id) : none,
-          want("med") ? readKind<MedEventRecord>(chart, "med", client.id) : none,
-          want("dx") ? readKind<DxEventRecord>(chart, "dx", client.id) : none,
-        ]);
-        ctx.reportFailures([...notes.failures, ...meds.failures, ...dx.failures]);
+        // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
+        const notes = want("note") ? await readKind<NoteRecord>(chart, "note", client.id) : none;
+        const meds = want("med") ? await readKind<MedEventRecord>(chart, "med", client.id) : none;
+        const dx = want("dx") ? await readKind<DxEventRecord>(chart, "dx", client.id) : none;
+        ctx.incomplete([...notes.failures, ...meds.failures, ...dx.failures]);
         const entries = buildTimeline(
           { notes: notes.records as NoteRecord[], meds: meds.records as MedEventRecord[], dx: dx.records as DxEventRecord[] },
           { since, until, kinds, psychotherapy: !!opts.psychotherapy },

@@ -1,0 +1,105 @@
+/**
+ * Full-text search (pure): a query of words (all must match), "quoted phrases" (consecutive
+ * words) and trailing-* prefixes, matched case- and accent-insensitively word by word. Words
+ * are runs of letters and digits; "Zoë" matches zoe, ZOE and zoë.
+ */
+
+export interface Query {
+  /** Each term is a list of words that must follow one another; a single word is a list of one. */
+  terms: { words: string[]; prefix: boolean }[];
+}
+
+/** Lower case, accents removed (NFKD, combining marks dropped). */
+export function fold(s: string): string {
+  return s.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+export interface Token {
+  word: string; // folded
+  start: number; // offset in the original text
+  end: number;
+}
+
+export function tokens(text: string): Token[] {
+  const out: Token[] = [];
+  for (const m of text.matchAll(WORD)) out.push({ word: fold(m[0]), start: m.index, end: m.index + m[0].length });
+  return out;
+}
+
+/** Parse a query; undefined when it holds no word at all. */
+export function parseQuery(q: string): Query | undefined {
+  const terms: Query["terms"] = [];
+  const re = /"([^"]*)"?|(\S+)/g;
+  for (const m of q.matchAll(re)) {
+    const raw = m[1] ?? m[2] ?? "";
+    const prefix = m[1] === undefined && raw.endsWith("*");
+    const words = [...fold(raw).matchAll(WORD)].map((w) => w[0]);
+    if (words.length) terms.push({ words, prefix });
+  }
+  return terms.length ? { terms } : undefined;
+}
+
+/** Where each term first matches in the tokens, or undefined when one does not match. */
+export function matchTokens(toks: readonly Token[], q: Query): { start: number; end: number }[] | undefined {
+  const hits: { start: number; end: number }[] = [];
+  for (const t of q.terms) {
+    const found = findTerm(toks, t);
+    if (found.length === 0) return undefined;
+    hits.push(...found);
+  }
+  return hits.sort((a, b) => a.start - b.start);
+}
+
+function findTerm(toks: readonly Token[], t: Query["terms"][number]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  const n = t.words.length;
+  for (let i = 0; i + n <= toks.length; i++) {
+    let ok = true;
+    for (let j = 0; j < n && ok; j++) {
+      const tok = (toks[i + j] as Token).word;
+      const w = t.words[j] as string;
+      ok = t.prefix && j === n - 1 ? tok.startsWith(w) : tok === w;
+    }
+    if (ok) out.push({ start: (toks[i] as Token).start, end: (toks[i + n - 1] as Token).end });
+  }
+  return out;
+}
+
+export interface Snippet {
+  text: string;
+  /** Matched ranges within `text`. */
+  marks: { start: number; end: number }[];
+}
+
+/** About `width` characters of `text` around its first match, whitespace collapsed. */
+export function snippet(text: string, hits: readonly { start: number; end: number }[], width = 90): Snippet {
+  const first = hits[0] ?? { start: 0, end: 0 };
+  let from = Math.max(0, first.start - Math.floor(width / 3));
+  let to = Math.min(text.length, from + width);
+  if (to - from < width) from = Math.max(0, to - width);
+  // Whole words at the edges.
+  while (from > 0 && /[\p{L}\p{N}]/u.test(text[from - 1] as string)) from--;
+  while (to < text.length && /[\p{L}\p{N}]/u.test(text[to] as string)) to++;
+  let out = "";
+  const marks: Snippet["marks"] = [];
+  const map: number[] = []; // original offset -> snippet offset
+  for (let i = from; i < to; i++) {
+    map[i] = out.length;
+    const c = text[i] as string;
+    if (/\s/.test(c)) {
+      if (!out.endsWith(" ")) out += " ";
+    } else out += c;
+  }
+  map[to] = out.length;
+  for (const h of hits) if (h.start >= from && h.end <= to) marks.push({ start: map[h.start] as number, end: map[h.end] as number });
+  const lead = from > 0 ? "…" : "";
+  const tail = to < text.length ? "…" : "";
+  const trimmedStart = out.length - out.trimStart().length;
+  const body = out.trim();
+  return {
+    text: lead + body + tail,
+    marks: marks.map((m) => ({ start: m.start - trimmedStart + lead.length, end: m.end - trimmedStart + lead.length })).filter((m) => m.start >= lead.length && m.end <= lead.length + body.length),
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * chart search end to end, and cache equivalence: every listing and search prints the same with
+ * a warm read cache as with none, after adds, edits, an import, a key change, and a pull of
+ * another clone's commits.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
+
+const rid = (p: string) => `${p}_${[...randomBytes(26)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("")}`;
+
+describe("chart search", () => {
+  let sb: Sandbox;
+  let ada: string;
+  let ben: string;
+  let signed: string;
+
+  beforeAll(() => {
+    sb = sandbox();
+    ada = addClient(sb, "Zoë Ada");
+    ben = addClient(sb, "Ben Other");
+    sb.ok(["note", "add", ada, "-d", "2025-01-05", "-m", "Slept poorly. Panic attack on Tuesday; insomnia persists."]);
+    signed = sb.ok(["note", "add", ada, "-d", "2025-02-01", "-m", "Café visit went well.", "--sign"]);
+    sb.ok(["note", "amend", signed, "-m", "Addendum: INSOMNIÄ came back."]);
+    sb.ok(["note", "add", ada, "-k", "psychotherapy", "-d", "2025-03-01", "-m", "Process notes: insomnia and the dream."]);
+    sb.ok(["note", "add", ben, "-d", "2025-01-10", "-m", "Insomnia improving with sleep hygiene."]);
+    sb.ok(["med", "add", ada, "Sertraline", "--dose", "50 mg", "--start", "2025-01-05"]);
+    sb.ok(["dx", "add", ada, "F41.0", "-d", "2025-01-05"]);
+  });
+  afterAll(() => rmSync(sb.home, { recursive: true, force: true }));
+
+  const search = (args: string[]) => JSON.parse(sb.ok(["--json", "search", ...args])) as { id: string; client: string; date: string; kind: string; snippet: string; matches: { start: number; end: number }[] }[];
+
+  it("is case- and accent-insensitive, newest first, notes with their addenda", () => {
+    const r = search(["INSOMNIA"]);
+    expect(r.map((x) => x.date)).toEqual(["2025-02-01", "2025-01-10", "2025-01-05"]);
+    expect(r[0]?.id).toBe(signed); // matched through its addendum
+    expect(search(["cafe"]).map((x) => x.id)).toEqual([signed]);
+    expect(search(["zoë"])).toEqual([]); // names are not note text
+    for (const x of r) for (const m of x.matches) expect(x.snippet.slice(m.start, m.end).toLowerCase()).toMatch(/insomni/);
+  });
+
+  it("ANDs words, matches quoted phrases and trailing-* prefixes", () => {
+    expect(search(["insomnia", "panic"]).length).toBe(1);
+    expect(search(['"panic attack"']).length).toBe(1);
+    expect(search(['"attack panic"']).length).toBe(0);
+    expect(search(["insom*"]).length).toBe(3);
+    expect(search(["insom"]).length).toBe(0);
+    expect(search(["sertra*"]).map((x) => x.kind)).toEqual(["med"]);
+    expect(search(["panic", "disorder"]).map((x) => x.kind)).toEqual(["dx"]);
+  });
+
+  it("filters by client, kind and dates; psychotherapy notes only with --psychotherapy", () => {
+    expect(search(["insomnia", "--client", ben]).map((x) => x.client)).toEqual([ben]);
+    expect(search(["insomnia", "--since", "2025-01-06", "--until", "2025-01-31"]).map((x) => x.date)).toEqual(["2025-01-10"]);
+    expect(search(["insomnia", "--kind", "med"])).toEqual([]);
+    expect(search(["dream"])).toEqual([]);
+    expect(search(["dream", "--psychotherapy"]).length).toBe(1);
+    expect(search(["insomnia", "--psychotherapy"]).map((x) => x.date)).toEqual(["2025-03-01"]);
+  });
+
+  it("prints no escape codes on a pipe, and refuses an empty query", () => {
+    const out = sb.ok(["search", "insomnia"], { env: { FORCE_COLOR: "0" } });
+    expect(out).toContain("insomnia");
+    expect(out).not.toContain("\x1b[");
+    expect(sb.run(["search", "***"]).code).toBe(2);
+  });
+});
+
+describe("read cache equivalence", () => {
+  let sb: Sandbox;
+  let a: string;
+  let b: string;
+  const outs: string[] = [];
+  beforeAll(() => {
+    sb = sandbox();
+    a = addClient(sb, "Cache Ada");
+    b = addClient(sb, "Cache Ben");
+  });
+  afterAll(() => {
+    for (const d of outs) rmSync(d, { recursive: true, force: true });
+    rmSync(sb.home, { recursive: true, force: true });
+  });
+
+  const views = () => [
+    ["client", "list", "--all"],
+    ["note", "list", a],
+    ["note", "list", b],
+    ["note", "list", a, "--psychotherapy"],
+    ["timeline", a],
+    ["timeline", b, "--psychotherapy"],
+    ["med", "list", a],
+    ["dx", "list", a],
+    ["search", "sleep*"],
+    ["search", "plan", "--psychotherapy"],
+    ["--json", "search", "mood"],
+  ];
+  /**
+   * Each view with the cache as the last step left it (partly out of date: the interesting
+   * case), then with none: the same output.
+   */
+  function same(step: string): void {
+    for (const v of views()) {
+      const warm1 = sb.run(v);
+      rmSync(join(sb.repo, ".git", "chart", "cache"), { recursive: true, force: true });
+      const cold = sb.run(v);
+      expect(warm1.code, `${step}: ${v.join(" ")} ${warm1.stderr}`).toBe(0);
+      expect(cold.stdout, `${step}: ${v.join(" ")}`).toBe(warm1.stdout);
+      expect(cold.code).toBe(warm1.code);
+    }
+  }
+
+  it("after adds, edits, an import, a key change and a pull", () => {
+    const n1 = sb.ok(["note", "add", a, "-d", "2025-01-01", "-m", "Sleep poor, mood low."]);
+    const draft = sb.ok(["note", "add", b, "-d", "2025-01-04", "-m", "A draft on sleep."]);
+    sb.ok(["note", "add", b, "-d", "2025-01-02", "-m", "Mood better; sleep fine.", "--sign"]);
+    sb.ok(["note", "add", a, "-k", "psychotherapy", "-d", "2025-01-03", "-m", "Plan: explore sleep."]);
+    sb.ok(["med", "add", a, "Melatonin", "--dose", "3 mg", "--start", "2025-01-01"]);
+    sb.ok(["dx", "add", a, "G47.00", "-d", "2025-01-01"]);
+    same("adds");
+    sb.ok(["note", "edit", n1, "-m", "Sleeping better, mood lifting."]);
+    sb.ok(["note", "sign", n1]);
+    sb.ok(["note", "amend", n1, "-m", "Addendum: mood steady."]);
+    same("edits");
+
+    const lines = [
+      JSON.stringify({ kind: "note", id: rid("nt"), client: a, created: "2025-02-01T00:00:00Z", type: "progress", template: "free", date: "2025-02-01", status: "signed", body: "Imported: sleep diary reviewed, mood fair.\n" }),
+      JSON.stringify({ kind: "note", id: rid("nt"), client: b, created: "2025-02-02T00:00:00Z", type: "progress", template: "free", date: "2025-02-02", status: "draft", body: "Imported draft about mood.\n" }),
+    ];
+    const file = join(sb.tmp, "cache.jsonl");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    sb.ok(["import", file]);
+    rmSync(file);
+    same("import");
+
+    const other = join(sb.home, "other.key");
+    execFileSync("age-keygen", ["-o", other], { stdio: "ignore" });
+    const recipient = execFileSync("age-keygen", ["-y", other], { encoding: "utf8" }).trim();
+    sb.ok(["key", "add", recipient, "--label", "laptop"]);
+    same("key add");
+
+    // Another clone (this identity) writes; this one pulls with plain git.
+    const clone = join(sb.home, "clone");
+    execFileSync("git", ["clone", "-q", sb.repo, clone], { env: sb.env });
+    sb.ok(["note", "add", a, "-d", "2025-03-01", "-m", "From the other clone: sleep steady, mood good."], { cwd: clone, env: { CHART_REPO: clone } });
+    sb.ok(["note", "edit", draft, "-m", "Draft changed on the other clone: sleep restless."], { cwd: clone, env: { CHART_REPO: clone } });
+    outs.push(clone);
+    execFileSync("git", ["pull", "-q", "--no-rebase", clone, "HEAD"], { cwd: sb.repo, env: { ...sb.env, GIT_MERGE_AUTOEDIT: "no" } });
+    same("pull");
+  }, 300_000);
+});
