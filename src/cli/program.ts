@@ -1,5 +1,5 @@
 /** The commander program: global options and one registration per command group. */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { stamp } from "../domain/dates.js";
 import { storageError, withCause } from "../domain/errors.js";
 import { accessName, appendAccess } from "../store/access-log.js";
@@ -163,7 +163,4 @@ function applyOutput(cmd: Command, deps: Deps, json: boolean): void {
   for (const sub of cmd.commands) applyOutput(sub, deps, json);
 }
 
-/** Repeatable option helper: --label A --label B */
-export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-export { Option };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { colorMarker, safeWithColor } from "../../src/cli/output.js";
 import { isTerminalSafe, jsonSafe, terminalSafe } from "../../src/cli/safe-text.js";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
+import { runs } from "../support/runs.js";
 
 // What a terminal would act on: C0 (but LF, TAB), DEL, C1, bidi controls, line/paragraph separators.
 // eslint-disable-next-line no-control-regex
@@ -50,7 +51,7 @@ describe("terminalSafe", () => {
         expect(DANGER.test(terminalSafe(s, { inline: true }).replace(/[\n\t]/g, ""))).toBe(false);
         expect(isTerminalSafe(terminalSafe(s))).toBe(true);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -61,7 +62,7 @@ describe("terminalSafe", () => {
         expect(DANGER.test(j)).toBe(false);
         expect((JSON.parse(j) as { v: string }).v).toBe(a + b);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -115,7 +116,7 @@ describe("record strings through commands (in-process)", () => {
         expect(DANGER.test(j.stdout.replace(/\n/g, ""))).toBe(false);
         expect((JSON.parse(j.stdout) as { body: string }).body).toContain(body.replace(/\r\n?/g, "\n").trim().split("\n")[0] ?? "");
       }),
-      { numRuns: 12 },
+      { numRuns: runs(12) },
     );
   });
 });

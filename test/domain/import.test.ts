@@ -12,6 +12,7 @@ import { checkMedEvent, createdAfter, type MedEventRecord, type MedEventType } f
 import { signedContent, type NoteRecord } from "../../src/domain/note.js";
 import type { BaseRecord } from "../../src/domain/record.js";
 import { contentHash } from "../../src/store/hash.js";
+import { runs } from "../support/runs.js";
 
 const newId = (k: IdKind) => makeId(k, new Uint8Array(randomBytes(16)));
 const env = (over: Partial<ImportEnv> = {}): ImportEnv => ({
@@ -183,7 +184,7 @@ describe("parseImport: refusals name the line and the field, never a value", () 
         expect(issues.length).toBeGreaterThan(0);
         for (const i of issues) expect(i.message).not.toContain(s);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 
@@ -276,7 +277,7 @@ describe("round trip", () => {
           expect(back.size).toBe(records.length);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 

@@ -17,6 +17,7 @@ import {
   WITHHELD_MARKER,
   type NoteRecord,
 } from "../../src/domain/note.js";
+import { runs } from "../support/runs.js";
 
 function err(f: () => unknown): ChartError {
   try {
@@ -173,7 +174,7 @@ describe("redactPrivate (strict cases)", () => {
         if (closed || pairs.length === 0) body += tail;
         expect(redactPrivate(body)).toEqual(simpleRedact(body));
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -217,7 +218,7 @@ describe("redactPrivate (strict cases)", () => {
         if (mustHide && !parts.some((p, i) => p === "SECRET" && isVisible(parts, i))) expect(out).not.toContain("SECRET");
         expect(out).not.toMatch(/<\s*private\s*>/i);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
     function isVisible(parts: string[], i: number): boolean {
       let depth = 0;

@@ -25,6 +25,7 @@ import { renderPdf } from "../../src/export/pdf.js";
 import { pdfModel } from "../../src/export/pdf-model.js";
 import { fhirErrors } from "../export/fhir-validate.js";
 import { fhirText } from "../support/fhir-text.js";
+import { runs } from "../support/runs.js";
 
 // ---------------------------------------------------------------------------------------------
 // Generated charts. Every free-text field carries a unique marker (ZQ<kind><n>QZ) so the test
@@ -504,7 +505,7 @@ describe("selectShare: properties", () => {
         // without demographics the client's name appears nowhere, even as the signer
         if (!b.grant.categories.includes("demographics")) expect(JSON.stringify(view)).not.toContain(b.input.profile.name);
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
     expect(shared).toBeGreaterThan(1500);
   });
@@ -530,7 +531,7 @@ describe("selectShare: properties", () => {
         if (a instanceof ChartError) expect((c as ChartError).code).toBe(a.code);
         else expect(JSON.stringify(c)).toBe(JSON.stringify(a));
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -547,7 +548,7 @@ describe("selectShare: properties", () => {
         const pub = view.withheld.filter((w) => w.category === "private passages").reduce((s, w) => s + w.count, 0);
         expect(pub).toBe(priv);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 });
@@ -579,7 +580,7 @@ describe("rendered outputs: properties", () => {
         checkView(s.b, s.view, [fhir], { checkShown: true });
         checkView(s.b, s.view, [pdf], { checkShown: true });
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 
@@ -590,7 +591,7 @@ describe("rendered outputs: properties", () => {
         if (!s) return;
         expect(fhirErrors(renderFhir(s.view) as Parameters<typeof fhirErrors>[0])).toEqual([]);
       }),
-      { numRuns: 40 },
+      { numRuns: runs(40) },
     );
   }, 120_000);
 
@@ -604,7 +605,7 @@ describe("rendered outputs: properties", () => {
         expect(r.status).toBe(0);
         checkView(s.b, s.view, [r.stdout], { checkShown: true });
       }),
-      { numRuns: 25 },
+      { numRuns: runs(25) },
     );
   }, 120_000);
 });

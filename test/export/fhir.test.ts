@@ -6,6 +6,7 @@ import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
 import { fhirErrors, profileErrors, schemaValid } from "./fhir-validate.js";
 import { expectGolden } from "./golden.js";
+import { runs } from "../support/runs.js";
 
 type Res = FhirResource & { meta?: { security?: { system: string; code: string }[] } };
 const resources = (b: FhirResource): Res[] => (b.entry as { resource: Res }[]).map((e) => e.resource);
@@ -29,7 +30,7 @@ describe("renderFhir: validity", () => {
       fc.property(arbView, (view) => {
         expect(fhirErrors(renderFhir(view))).toEqual([]);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 
@@ -203,7 +204,7 @@ describe("renderFhir: security labels (DS4P)", () => {
           if (cs.includes("SUD") || cs.includes("ETH")) expect(cs).toContain("42CFRPart2");
         }
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
   });
 
@@ -289,7 +290,7 @@ describe("renderFhir: nothing invented, nothing beyond the view", () => {
           expect(json).not.toContain('"name":[{"use"');
         }
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });
@@ -329,7 +330,7 @@ describe("renderFhir: practice, note types, medications", () => {
           expect(coding[0]?.system).toBe("http://loinc.org");
         }
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 

@@ -5,6 +5,7 @@ import { buildManifest, MANIFEST_FORMAT, MANIFEST_NAME, manifestText } from "../
 import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
 import { expectGolden } from "./golden.js";
+import { runs } from "../support/runs.js";
 
 const FILES = [
   { name: "record.pdf", sha256: "A".repeat(64) },
@@ -95,7 +96,7 @@ describe("buildManifest", () => {
       expect(new Set(ids)).toEqual(new Set(view.items));
     };
     for (const name of FIXTURE_NAMES) check(loadView(name));
-    fc.assert(fc.property(arbView, check), { numRuns: 200 });
+    fc.assert(fc.property(arbView, check), { numRuns: runs(200) });
   });
 
   it("carries no note text, diagnosis or medication name", () => {

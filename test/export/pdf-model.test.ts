@@ -5,6 +5,7 @@ import { markdownLines, pdfModel, type PdfBlock } from "../../src/export/pdf-mod
 import { FIXTURE_NAMES, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
 import { expectGolden } from "./golden.js";
+import { runs } from "../support/runs.js";
 
 /** Every string the model would print, in order. */
 function strings(blocks: PdfBlock[]): string[] {
@@ -111,7 +112,7 @@ describe("pdfModel", () => {
           expect(s).not.toMatch(/\bundefined\b|\bnull\b|\[object /);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -127,7 +128,7 @@ describe("pdfModel", () => {
         for (const m of view.medications ?? []) expect(text).toContain(m.name);
         if (!view.patient) expect(pdfModel(view).some((b) => b.kind === "heading" && b.text === "Client")).toBe(false);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });

@@ -9,6 +9,7 @@ import { CONFIDENTIALITY_NOTICE, PART2_NOTICE, WITHHELD_NOTICE } from "../../src
 import { pdfText, renderPdf } from "../../src/export/pdf.js";
 import { largeView, loadView } from "../fixtures/large-view.js";
 import { arbView } from "./arb-view.js";
+import { runs } from "../support/runs.js";
 
 const PDFTOTEXT = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"].find((p) => existsSync(p));
 if (!PDFTOTEXT) console.warn("pdf.test.ts: pdftotext not found (apt-get install poppler-utils); the text checks are skipped");
@@ -144,7 +145,7 @@ describe.skipIf(!PDFTOTEXT)("renderPdf: what a reader sees (pdftotext)", () => {
         const t = textOf(await renderPdf(view)).flat;
         for (const n of [...(view.notes ?? []), ...(view.psychotherapyNotes ?? [])]) expect(t.replace(/ /g, "")).not.toContain(n.id);
       }),
-      { numRuns: 15 },
+      { numRuns: runs(15) },
     );
   });
 });

@@ -5,6 +5,7 @@ import { ChartError } from "../../src/domain/errors.js";
 import { makeId } from "../../src/domain/ids.js";
 import { checkEnvelope, parseRecordPath, recordPath, type AnyRecord } from "../../src/domain/record.js";
 import { computeMac, paddedLength, parseEnvelope, serialize } from "../../src/store/envelope.js";
+import { runs } from "../support/runs.js";
 
 const key = new Uint8Array(randomBytes(32));
 const cid = makeId("client", new Uint8Array(16).fill(1));
@@ -105,7 +106,7 @@ describe("envelope", () => {
         const expected = JSON.parse(JSON.stringify({ ...r, body: body.replace(/\r\n?/g, "\n").replace(/\s+$/, "") === "" ? "" : `${body.replace(/\r\n?/g, "\n").replace(/\s+$/, "")}\n` }));
         expect(out).toEqual(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -161,7 +162,7 @@ describe("envelope", () => {
         expect(n === paddedLength(n)).toBe(true);
         expect(n).toBeGreaterThanOrEqual(512);
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
     const short = serialize(noteRec({ body: "a" }), notePath, key);
     const longer = serialize(noteRec({ body: "a".repeat(200) }), notePath, key);

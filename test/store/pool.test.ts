@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { mapLimit } from "../../src/store/pool.js";
+import { runs } from "../support/runs.js";
 
 describe("mapLimit", () => {
   it("keeps order and never exceeds the limit", async () => {
@@ -22,7 +23,7 @@ describe("mapLimit", () => {
         expect(out).toEqual(delays.map((_, i) => i));
         expect(peak).toBeLessThanOrEqual(limit);
       }),
-      { numRuns: 40 },
+      { numRuns: runs(40) },
     );
   });
 

@@ -32,7 +32,8 @@ import { clinicianName } from "../../store/clinician.js";
 import { locate } from "../../store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
 import type { Ctx } from "../context.js";
-import { collect, type Opts, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter } from "../prompt.js";
 import { recordJson } from "../views.js";
 

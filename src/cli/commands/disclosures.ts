@@ -31,7 +31,8 @@ import { clinicianName } from "../../store/clinician.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { incompleteError } from "../incomplete.js";
-import { collect, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
 import { recordJson } from "../views.js";
 

@@ -26,7 +26,8 @@ import { createdAfter } from "../../domain/med.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import { refuseIncomplete } from "../incomplete.js";
 import type { Ctx } from "../context.js";
-import { collect, type Opts, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Opts, Registrar } from "../program.js";
 import { recordJson } from "../views.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";

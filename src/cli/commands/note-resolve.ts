@@ -11,7 +11,8 @@ import { checkBody, firstLine, type NoteRecord } from "../../domain/note.js";
 import { locate } from "../../store/locate.js";
 import { commitRecords, readRecord } from "../../store/records.js";
 import type { Ctx } from "../context.js";
-import { collect, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Registrar } from "../program.js";
 import { textFromFlagsOrEditor } from "../text-input.js";
 
 export const alternativesOf = (r: { alternatives?: unknown }): Alternative[] => (Array.isArray(r.alternatives) ? (r.alternatives as Alternative[]) : []);

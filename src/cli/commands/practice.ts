@@ -7,7 +7,8 @@ import { usageError } from "../../domain/errors.js";
 import { flagName, mergePractice, PRACTICE_FIELDS, type Practice, type PracticeField } from "../../domain/practice.js";
 import { readPractice, writePractice } from "../../store/practice.js";
 import type { Ctx } from "../context.js";
-import { collect, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Registrar } from "../program.js";
 
 const LABEL: Record<PracticeField, string> = {
   name: "practice",

@@ -15,7 +15,8 @@ import { byNewestDoc, searchDocs, SEARCH_KINDS, type SearchDoc, type SearchKind 
 import { matchTokens, parseQuery, snippet, tokens, type Snippet } from "../../domain/search.js";
 import { listDir, readKind, type ReadFailure } from "../../store/records.js";
 import type { Ctx } from "../context.js";
-import { collect, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Registrar } from "../program.js";
 
 function checkKinds(given: string[] | undefined): SearchKind[] | undefined {
   if (!given) return undefined;

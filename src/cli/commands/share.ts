@@ -27,7 +27,8 @@ import { PRACTICE_FIELDS } from "../../domain/practice.js";
 import { readLetter } from "./share-letter.js";
 import { commitRecords, readKind, type ReadFailure } from "../../store/records.js";
 import type { Ctx } from "../context.js";
-import { collect, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Registrar } from "../program.js";
 import { canPrompt, confirm, required } from "../prompt.js";
 import { loadConsent } from "./consent.js";
 

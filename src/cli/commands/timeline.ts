@@ -7,7 +7,8 @@ import type { MedEventRecord } from "../../domain/med.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { buildTimeline, parseTimelineKinds } from "../../domain/timeline.js";
 import { readKind } from "../../store/records.js";
-import { collect, type Registrar } from "../program.js";
+import { collect } from "../options.js";
+import type { Registrar } from "../program.js";
 
 export function registerTimeline(program: Command, reg: Registrar): void {
   program
