@@ -13,6 +13,7 @@ import { setReadProgress } from "../store/read-progress.js";
 import { readProgressFor } from "./progress.js";
 import { listDir, readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
+import { readPractice } from "../store/practice.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
 
@@ -60,6 +61,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
   const out = makeOutput(deps, { json: !!opts.json, quiet: !!opts.quiet, noColor: opts.color === false });
   let chart: Promise<Chart> | undefined;
   let opened: Chart | undefined;
+  let practiceZone: string | undefined;
   const ctx: Ctx = {
     deps,
     opts,
@@ -69,6 +71,11 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
         opened = await openChart(root, identity, deps.env);
+        // "Today" follows the practice's time zone once the chart is open (chart practice set).
+        practiceZone = (await readPractice(opened).catch((e: unknown) => {
+          out.warn(`the practice profile cannot be read (${e instanceof Error ? e.message : "error"}); dates use this system's time zone`);
+          return {} as { timeZone?: string };
+        })).timeZone;
         const progress = readProgressFor(deps, { json: !!opts.json, quiet: !!opts.quiet });
         if (progress) setReadProgress(opened, progress);
         // No command ever sees half of a killed import: it is undone (or kept whole) first.
@@ -80,8 +87,8 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       })()),
     openedChart: () => chart,
     readsSoFar: () => opened?.touched.read.size ?? 0,
-    // The practice's configured zone is to be passed here once there is a setting for it.
-    timeZone: () => resolveTimeZone(undefined, deps.env),
+    // The practice's zone once the chart is open (commands open it before reading dates).
+    timeZone: () => resolveTimeZone(practiceZone, deps.env),
     today: () => dateInZone(deps.now(), ctx.timeZone()),
     date: (value, what, o) => ctx.optionalDate(value, what, o) ?? ctx.today(),
     optionalDate: (value, what, o = {}) =>

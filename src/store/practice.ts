@@ -14,6 +14,7 @@ import { checkPractice, PRACTICE_FIELDS, type Practice } from "../domain/practic
 import type { Cipher } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import { commitPaths } from "./git.js";
+import { readFailure } from "./read-error.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 
@@ -58,8 +59,10 @@ export async function readPractice(chart: Chart): Promise<Practice> {
   let data: Uint8Array;
   try {
     data = await readFile(join(chart.root, PRACTICE_PATH));
-  } catch {
-    return {};
+  } catch (e) {
+    // Only a truly absent profile is "none set"; anything else is named.
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw readFailure(PRACTICE_PATH, e);
   }
   return decryptPractice(chart.cipher, data, chart.macKey);
 }
