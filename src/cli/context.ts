@@ -6,11 +6,12 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveClient, type ClientRecord } from "../domain/client.js";
 import { localDate, parseDate, type IsoDate } from "../domain/dates.js";
-import { notFound } from "../domain/errors.js";
-import { idMatches, makeId, type IdKind } from "../domain/ids.js";
+import { invalid, notFound } from "../domain/errors.js";
+import { idMatches, makeId, shortId, type IdKind } from "../domain/ids.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
 import { readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
+import { voidedClients } from "../store/voids.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
 
@@ -36,7 +37,7 @@ export interface Ctx {
   optionalDate(value: unknown, what: string, opts?: { allowFuture?: boolean }): IsoDate | undefined;
   newId(kind: IdKind): string;
   /** Resolve a client by id, id prefix or unique part of the name. */
-  client(query: string): Promise<ClientRecord>;
+  client(query: string, opts?: { allowVoided?: boolean }): Promise<ClientRecord>;
   /** Warn about records that could not be read (named, never their content). */
   reportFailures(failures: readonly ReadFailure[]): void;
 }
@@ -60,19 +61,14 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     optionalDate: (value, what, o = {}) =>
       value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),
     newId: (kind) => makeId(kind, deps.random(16)),
-    async client(query) {
-      const c = await ctx.chart();
-      const ids = (await readdir(join(c.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
-      // A full id, or a prefixed id prefix (cl_ab3...) naming one client, is found without
-      // decrypting the others. A bare query may also be part of a name: resolveClient decides.
-      const q = query.trim();
-      const exact = ids.find((id) => id === q);
-      const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
-      if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
-      const { records, failures } = await readKind<ClientRecord>(c, "client");
-      ctx.reportFailures(failures);
-      if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
-      return resolveClient(records, query);
+    async client(query, o = {}) {
+      const found = await findClient(query);
+      if (!o.allowVoided) {
+        const { voided, failures } = await voidedClients(await ctx.chart(), [found.id]);
+        ctx.reportFailures(failures);
+        if (voided.has(found.id)) throw invalid("E_CLIENT_VOIDED", `client ${shortId(found.id)} was voided (entered in error)`, "see chart client list --all; work on the client the records belong to");
+      }
+      return found;
     },
     reportFailures(failures) {
       for (const f of failures) {
@@ -82,5 +78,22 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       }
     },
   };
+  async function findClient(query: string): Promise<ClientRecord> {
+    const c = await ctx.chart();
+    const ids = (await readdir(join(c.root, "clients")).catch(() => [] as string[])).filter((d) => d.startsWith("cl_"));
+    // A full id, or a prefixed id prefix (cl_ab3...) naming one client, is found without
+    // decrypting the others. A bare query may also be part of a name: resolveClient decides.
+    const q = query.trim();
+    const exact = ids.find((id) => id === q);
+    const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
+    if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+    const { records, failures } = await readKind<ClientRecord>(c, "client");
+    ctx.reportFailures(failures);
+    if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
+    // A name names a live client: a voided duplicate does not make it ambiguous.
+    const { voided } = await voidedClients(c, records.map((r) => r.id));
+    const live = records.filter((r) => !voided.has(r.id));
+    return resolveClient(live.length ? live : records, query);
+  }
   return ctx;
 }

@@ -7,7 +7,7 @@ import type { ClientRecord } from "../../domain/client.js";
 import { foldDiagnoses, isCurrentDx, statusWord, type DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
 import { foldMedications, type MedEventRecord } from "../../domain/med.js";
-import { readKind } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 
 export interface ClientSummary {
@@ -17,7 +17,7 @@ export interface ClientSummary {
 
 export async function clientSummary(ctx: Ctx, client: ClientRecord): Promise<ClientSummary> {
   const chart = await ctx.chart();
-  const [meds, dx] = await Promise.all([readKind<MedEventRecord>(chart, "med", client.id), readKind<DxEventRecord>(chart, "dx", client.id)]);
+  const [meds, dx] = await Promise.all([readLive<MedEventRecord>(chart, "med", client.id), readLive<DxEventRecord>(chart, "dx", client.id)]);
   ctx.reportFailures([...meds.failures, ...dx.failures]);
   const medications = foldMedications(meds.records).filter((m) => m.active);
   const diagnoses = foldDiagnoses(dx.records).filter(isCurrentDx);

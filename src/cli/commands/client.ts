@@ -14,6 +14,7 @@ import { invalid } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { commitRecords, readKind } from "../../store/records.js";
+import { readLive, voidedClients } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { editText } from "../editor.js";
 import type { Opts, Registrar } from "../program.js";
@@ -124,14 +125,17 @@ export function registerClient(program: Command, reg: Registrar): void {
   client
     .command("list")
     .description("list clients (active ones unless --all)")
-    .option("--all", "include discharged clients")
+    .option("--all", "include discharged and voided clients")
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
         const { records, failures } = await readKind<ClientRecord>(chart, "client");
         ctx.reportFailures(failures);
+        const { voided, failures: vf } = await voidedClients(chart, records.map((r) => r.id));
+        ctx.reportFailures(vf);
         const shown = records
-          .filter((c) => opts.all || c.status === "active")
+          .filter((c) => (opts.all ? true : c.status === "active" && !voided.has(c.id)))
+          .map((c) => (voided.has(c.id) ? { ...c, status: "voided" as ClientRecord["status"] } : c))
           .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
         if (ctx.out.json) return ctx.out.data(shown.map(recordJson));
         if (shown.length === 0) {
@@ -153,7 +157,7 @@ export function registerClient(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q]) => {
         const c = await ctx.client(q as string);
         const chart = await ctx.chart();
-        const notes = await readKind<NoteRecord>(chart, "note", c.id);
+        const notes = await readLive<NoteRecord>(chart, "note", c.id);
         ctx.reportFailures(notes.failures);
         const lastService = notes.records.filter((n) => n.type !== "addendum").map((n) => n.date).sort().at(-1);
         const summary = await clientSummary(ctx, c);

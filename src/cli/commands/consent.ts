@@ -26,6 +26,7 @@ import { checkRecipient } from "../../store/age.js";
 import { clinicianName } from "../../store/clinician.js";
 import { locate } from "../../store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
 import { canPrompt, prompter } from "../prompt.js";
@@ -61,7 +62,7 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
     }
     throw e;
   }
-  const { records, failures } = await readKind<ConsentRecord>(chart, "consent", client.id);
+  const { records, failures, voided } = await readLive<ConsentRecord>(chart, "consent", client.id);
   if (failures.length) {
     throw new ChartError(
       "invalid",
@@ -70,6 +71,8 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
       "restore them from git history or run chart fsck",
     );
   }
+  const wasVoided = voided.find((v) => v.record.id === id);
+  if (wasVoided) throw invalid("E_CONSENT_VOIDED", `authorization ${shortId(id)} was voided (${wasVoided.mark.reason}); nothing was shared`, "record the authorization the client actually signed (chart consent add)");
   const found = records.find((r) => r.id === id);
   if (!found) throw invalid("E_CONSENT_NOT_FOUND", `authorization ${shortId(id)} cannot be read`);
   if (!isGrant(found)) {
@@ -221,7 +224,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [q], opts) => {
         const client = await ctx.client(q as string);
-        const { records, failures } = await readKind<ConsentRecord>(await ctx.chart(), "consent", client.id);
+        const { records, failures } = await readLive<ConsentRecord>(await ctx.chart(), "consent", client.id);
         ctx.reportFailures(failures);
         const today = ctx.today();
         const revocations = records.filter(isRevocation);

@@ -21,7 +21,8 @@ import { describeIcd10, icd10Category, impliedLabels, parseIcd10, siblingCodes }
 import { shortId } from "../../domain/ids.js";
 import { checkLabels, LABELS, type Label } from "../../domain/labels.js";
 import { createdAfter } from "../../domain/med.js";
-import { commitRecords, readKind } from "../../store/records.js";
+import { commitRecords } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
 import { recordJson } from "../views.js";
@@ -37,7 +38,7 @@ interface Loaded {
 
 async function load(ctx: Ctx, query: string): Promise<Loaded> {
   const client = await ctx.client(query);
-  const { records, failures } = await readKind<DxEventRecord>(await ctx.chart(), "dx", client.id);
+  const { records, failures } = await readLive<DxEventRecord>(await ctx.chart(), "dx", client.id);
   ctx.reportFailures(failures);
   return { client, events: records, list: foldDiagnoses(records) };
 }

@@ -10,6 +10,7 @@ import { registerShare } from "./share.js";
 import { registerDisclosures } from "./disclosures.js";
 import { registerFsck } from "./fsck.js";
 import { registerAccessLog } from "./access-log.js";
+import { registerVoid } from "./void.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -21,4 +22,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerDisclosures(program, reg);
   registerFsck(program, reg);
   registerAccessLog(program, reg);
+  registerVoid(program, reg);
 }

@@ -20,7 +20,8 @@ import {
   type Medication,
   type MedEventRecord,
 } from "../../domain/med.js";
-import { commitRecords, readKind } from "../../store/records.js";
+import { commitRecords } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
 import { recordJson } from "../views.js";
@@ -36,7 +37,7 @@ interface Loaded {
 
 async function load(ctx: Ctx, query: string): Promise<Loaded> {
   const client = await ctx.client(query);
-  const { records, failures } = await readKind<MedEventRecord>(await ctx.chart(), "med", client.id);
+  const { records, failures } = await readLive<MedEventRecord>(await ctx.chart(), "med", client.id);
   ctx.reportFailures(failures);
   return { client, events: records, meds: foldMedications(records) };
 }

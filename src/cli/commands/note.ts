@@ -23,6 +23,8 @@ import { clinicianName } from "../../store/clinician.js";
 import { contentHash } from "../../store/hash.js";
 import { locate } from "../../store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
+import { readLive, readVoids } from "../../store/voids.js";
+import { voidedIds, type VoidMark } from "../../domain/void.js";
 import { listTemplates, loadTemplate } from "../../store/templates.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
@@ -50,12 +52,17 @@ async function sign(ctx: Ctx, n: NoteRecord): Promise<NoteRecord> {
 }
 
 /** Resolve NOTE, or CLIENT NOTE (the client narrows the search). */
-async function findNote(ctx: Ctx, refs: string[]): Promise<NoteRecord> {
+async function findNote(ctx: Ctx, refs: string[], o: { allowVoided?: boolean } = {}): Promise<NoteRecord & { voided?: VoidMark }> {
   const chart = await ctx.chart();
   const [a, b] = refs;
-  const client = b !== undefined ? (await ctx.client(a as string)).id : undefined;
+  const client = b !== undefined ? (await ctx.client(a as string, o)).id : undefined;
   const where = await locate(chart, "note", (b ?? a) as string, client);
-  return readRecord<NoteRecord>(chart, "note", where.client, where.id);
+  const n = await readRecord<NoteRecord>(chart, "note", where.client, where.id);
+  // A voided note (or a note of a voided client) is history: shown, never changed.
+  const { voids } = await readVoids(chart, n.client);
+  const mark = voidedIds([n], voids).get(n.id);
+  if (mark && !o.allowVoided) throw invalid("E_VOIDED", `note ${shortId(n.id)} was voided (${mark.reason}); it cannot change`, "write a new note instead");
+  return mark ? { ...n, voided: mark } : n;
 }
 
 function noteRow(n: NoteRecord, addenda: number): string[] {
@@ -169,7 +176,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
         if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw invalid("E_USAGE", "--limit takes a positive whole number");
         const client = await ctx.client(q as string);
-        const { records, failures } = await readKind<NoteRecord>(await ctx.chart(), "note", client.id);
+        const { records, failures } = await readLive<NoteRecord>(await ctx.chart(), "note", client.id);
         ctx.reportFailures(failures);
         const addenda = countAddenda(records);
         const shown = records
@@ -193,7 +200,7 @@ export function registerNote(program: Command, reg: Registrar): void {
     .argument("<note...>", "NOTE, or CLIENT NOTE (id or id prefix)")
     .action(
       reg.action(async (ctx, refs) => {
-        const n = await findNote(ctx, refs);
+        const n = await findNote(ctx, refs, { allowVoided: true });
         const chart = await ctx.chart();
         const [client, all] = await Promise.all([
           readRecord<import("../../domain/client.js").ClientRecord>(chart, "client", n.client, n.client),
@@ -202,6 +209,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         ctx.reportFailures(all.failures);
         const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
         if (ctx.out.json) return ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) });
+        if (n.voided) ctx.out.line(ctx.out.color.bold(`VOIDED on ${n.voided.at} by ${n.voided.by}: ${n.voided.reason}`));
         printNote(ctx, n, addenda, displayName(client));
       }),
     );

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
-import { conflict, usageError } from "../../domain/errors.js";
+import { conflict, invalid, usageError } from "../../domain/errors.js";
 import type { DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
 import type { MedEventRecord } from "../../domain/med.js";
@@ -30,6 +30,7 @@ import {
 } from "../../export/bundle.js";
 import { checkRecipient } from "../../store/age.js";
 import { commitRecords, readKind } from "../../store/records.js";
+import { readVoids } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { collect, type Registrar } from "../program.js";
 import { canPrompt, confirm, required } from "../prompt.js";
@@ -132,16 +133,22 @@ export function registerShare(program: Command, reg: Registrar): void {
 
         const client = await ctx.client(q as string);
         const consent = await loadConsent(ctx, client, consentId);
-        const [notes, meds, dx] = await Promise.all([
+        const [notes, meds, dx, voids] = await Promise.all([
           readKind<NoteRecord>(chart, "note", client.id),
           readKind<MedEventRecord>(chart, "med", client.id),
           readKind<DxEventRecord>(chart, "dx", client.id),
+          readVoids(chart, client.id),
         ]);
+        // An unreadable void could let a record entered in error out: refuse, as for consents.
+        if (voids.failures.length) {
+          ctx.reportFailures(voids.failures);
+          throw invalid("E_VOIDS_UNREADABLE", `${voids.failures.length} void record(s) of this client cannot be read; nothing was shared`, "restore them from git history or run chart fsck");
+        }
         const failures = [...notes.failures, ...meds.failures, ...dx.failures];
         ctx.reportFailures(failures);
         if (failures.length) ctx.out.warn(`${failures.length} record(s) could not be read and are not in the bundle`);
         const today = ctx.today();
-        const sel = explainShare({ profile: client, notes: notes.records, meds: meds.records, dx: dx.records }, consent, today);
+        const sel = explainShare({ profile: client, notes: notes.records, meds: meds.records, dx: dx.records, voids: voids.voids }, consent, today);
         if (opts.dryRun) return printDryRun(ctx, sel);
         const { view } = sel;
         const dir = outDir as string;
