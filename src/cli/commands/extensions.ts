@@ -11,6 +11,7 @@ import { registerDisclosures } from "./disclosures.js";
 import { registerFsck } from "./fsck.js";
 import { registerAccessLog } from "./access-log.js";
 import { registerVoid } from "./void.js";
+import { registerExport } from "./export.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -23,4 +24,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerFsck(program, reg);
   registerAccessLog(program, reg);
   registerVoid(program, reg);
+  registerExport(program, reg);
 }
