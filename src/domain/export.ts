@@ -38,7 +38,7 @@ export interface DateRange {
 export function monthRange(month: string): Required<DateRange> {
   const m = /^(\d{4})-(\d{2})$/.exec(month.trim());
   const first = m ? `${m[1]}-${m[2]}-01` : "";
-  if (!m || !isIsoDate(first)) throw usageError("E_BAD_DATE", `--month "${month.slice(0, 20)}" is not a month`, "use YYYY-MM, e.g. --month 2026-10");
+  if (!m || !isIsoDate(first)) throw invalid("E_BAD_DATE", `--month "${month.slice(0, 20)}" is not a month`, "use YYYY-MM, e.g. --month 2026-10");
   const next = Number(m[2]) === 12 ? `${Number(m[1]) + 1}-01-01` : `${m[1]}-${String(Number(m[2]) + 1).padStart(2, "0")}-01`;
   return { since: first, until: addDays(next, -1) };
 }
