@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   consent: "cs",
   disclosure: "ds",
   void: "vd",
+  access: "ac",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
@@ -38,7 +39,7 @@ export function makeId(kind: IdKind, random16: Uint8Array): string {
   return `${ID_PREFIX[kind]}_${base32(random16)}`;
 }
 
-const ID_RE = /^(cl|nt|md|dx|cs|ds|vd)_[a-z2-7]{26}$/;
+const ID_RE = /^(cl|nt|md|dx|cs|ds|vd|ac)_[a-z2-7]{26}$/;
 
 export const isId = (s: string): boolean => ID_RE.test(s);
 

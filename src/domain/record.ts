@@ -5,7 +5,7 @@
 import { invalid } from "./errors.js";
 import { isIdOf, type IdKind } from "./ids.js";
 
-export const RECORD_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void"] as const;
+export const RECORD_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void", "access"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** Where each kind lives under clients/<cid>/. */
@@ -17,6 +17,7 @@ export const KIND_DIR: Record<RecordKind, string | null> = {
   consent: "consents",
   disclosure: "disclosures",
   void: "voids",
+  access: "access",
 };
 
 export const KIND_ID: Record<RecordKind, IdKind> = {
@@ -27,6 +28,7 @@ export const KIND_ID: Record<RecordKind, IdKind> = {
   consent: "consent",
   disclosure: "disclosure",
   void: "void",
+  access: "access",
 };
 
 export interface BaseRecord {

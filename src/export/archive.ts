@@ -76,7 +76,12 @@ export function archiveFhir(c: ClientData, generatedAt: string, clinician: strin
 }
 
 /** A plain PDF of one client's record, for the practitioner's archive. */
-export async function archivePdf(c: ClientData, generatedAt: string, clinician: string): Promise<Uint8Array> {
+export async function archivePdf(
+  c: ClientData,
+  generatedAt: string,
+  clinician: string,
+  o: { title?: string; intro?: string; notice?: readonly string[] } = {},
+): Promise<Uint8Array> {
   const { default: PDFDocument } = await import("pdfkit");
   const { pdfText } = await import("./pdf.js");
   const created = new Date(generatedAt);
@@ -93,8 +98,12 @@ export async function archivePdf(c: ClientData, generatedAt: string, clinician: 
   const h = (s: string) => doc.moveDown(0.6).font("Helvetica-Bold").fontSize(13).text(pdfText(s)).font("Helvetica").fontSize(10).moveDown(0.2);
   const t = (s: string) => doc.font("Helvetica").fontSize(10).text(pdfText(s));
   const p = c.profile;
-  doc.font("Helvetica-Bold").fontSize(16).text(pdfText(`Clinical record: ${displayName(p)}`));
-  t(`Client ${p.id}. Exported ${generatedAt} by ${clinician} for the practice's own records. Confidential.`);
+  doc.font("Helvetica-Bold").fontSize(16).text(pdfText(o.title ?? `Clinical record: ${displayName(p)}`));
+  t(o.intro ?? `Client ${p.id}. Exported ${generatedAt} by ${clinician} for the practice's own records. Confidential.`);
+  if (o.notice?.length) {
+    h("Notice");
+    for (const line of o.notice) t(line);
+  }
   if (voided.has(p.id)) t(voided.get(p.id) as string);
   h("Profile");
   for (const [k, v] of [["Pronouns", p.pronouns], ["Date of birth", p.dob], ["Email", p.email], ["Phone", p.phone], ["Emergency contact", p.emergencyContact], ["Status", `${p.status}, admitted ${p.admitted ?? "?"}${p.discharged ? `, discharged ${p.discharged}` : ""}`]] as const) if (v) t(`${k}: ${v}`);

@@ -29,11 +29,11 @@ import type { Ctx } from "../context.js";
 import { collect, type Registrar } from "../program.js";
 import { canPrompt } from "../prompt.js";
 
-/** The passphrase: $CHART_EXPORT_PASSPHRASE, else asked twice on a terminal (never argv). */
-async function readPassphrase(ctx: Ctx): Promise<string> {
-  const fromEnv = ctx.deps.env.CHART_EXPORT_PASSPHRASE;
+/** The passphrase: $<envVar>, else asked twice on a terminal (never argv). */
+export async function readPassphrase(ctx: Ctx, envVar = "CHART_EXPORT_PASSPHRASE"): Promise<string> {
+  const fromEnv = ctx.deps.env[envVar];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  if (!canPrompt(ctx.deps)) throw usageError("E_PASSPHRASE", "--passphrase needs $CHART_EXPORT_PASSPHRASE or a terminal to ask on", "set CHART_EXPORT_PASSPHRASE, or run the command in a terminal");
+  if (!canPrompt(ctx.deps)) throw usageError("E_PASSPHRASE", `--passphrase needs $${envVar} or a terminal to ask on`, `set ${envVar}, or run the command in a terminal`);
   let ask: (message: string) => Promise<string>;
   if (ctx.deps.prompter) {
     const p = ctx.deps.prompter;
@@ -42,7 +42,7 @@ async function readPassphrase(ctx: Ctx): Promise<string> {
     const { password } = await import("@inquirer/prompts");
     ask = (message) => password({ message, mask: "*" });
   }
-  const first = await ask("Passphrase for the export");
+  const first = await ask("Passphrase");
   if (first === "") throw usageError("E_PASSPHRASE", "the passphrase is empty", "choose a passphrase");
   if ((await ask("Repeat the passphrase")) !== first) throw usageError("E_PASSPHRASE", "the passphrases do not match", "run the command again");
   return first;

@@ -12,6 +12,7 @@ import { registerFsck } from "./fsck.js";
 import { registerAccessLog } from "./access-log.js";
 import { registerVoid } from "./void.js";
 import { registerExport } from "./export.js";
+import { registerAccess } from "./access.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -25,4 +26,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerAccessLog(program, reg);
   registerVoid(program, reg);
   registerExport(program, reg);
+  registerAccess(program, reg);
 }
