@@ -12,6 +12,7 @@ export const ID_PREFIX = {
   disclosure: "ds",
   void: "vd",
   access: "ac",
+  amendment: "am",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
@@ -39,7 +40,7 @@ export function makeId(kind: IdKind, random16: Uint8Array): string {
   return `${ID_PREFIX[kind]}_${base32(random16)}`;
 }
 
-const ID_RE = /^(cl|nt|md|dx|cs|ds|vd|ac)_[a-z2-7]{26}$/;
+const ID_RE = /^(cl|nt|md|dx|cs|ds|vd|ac|am)_[a-z2-7]{26}$/;
 
 export const isId = (s: string): boolean => ID_RE.test(s);
 

@@ -13,6 +13,7 @@ import { registerAccessLog } from "./access-log.js";
 import { registerVoid } from "./void.js";
 import { registerExport } from "./export.js";
 import { registerAccess } from "./access.js";
+import { registerAmendment } from "./amendment.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -27,4 +28,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerVoid(program, reg);
   registerExport(program, reg);
   registerAccess(program, reg);
+  registerAmendment(program, reg);
 }

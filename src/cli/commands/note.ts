@@ -37,7 +37,7 @@ function textOptions(cmd: Command): Command {
     .option("-F, --file <file>", "read the text from FILE, or - for standard input");
 }
 
-async function sign(ctx: Ctx, n: NoteRecord): Promise<NoteRecord> {
+export async function sign(ctx: Ctx, n: NoteRecord): Promise<NoteRecord> {
   const chart = await ctx.chart();
   return {
     ...n,
