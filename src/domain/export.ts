@@ -14,6 +14,8 @@ import type { MedEventRecord } from "./med.js";
 import type { NoteRecord } from "./note.js";
 import type { AnyRecord, BaseRecord } from "./record.js";
 import { isClientVoided, voidedIds, type VoidRecord } from "./void.js";
+import type { AccessRecord } from "./access.js";
+import type { AmendmentRecord } from "./amendment.js";
 
 export const EXPORT_FORMATS = ["jsonl", "json", "md", "pdf", "fhir", "csv"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -63,6 +65,9 @@ export interface ClientData {
   consents: ConsentRecord[];
   disclosures: DisclosureRecord[];
   voids: VoidRecord[];
+  /** Right-of-access requests and their events, amendment requests and their outcomes (absent: none). */
+  access?: AccessRecord[];
+  amendments?: AmendmentRecord[];
   /** Every live diagnosis event of the client, whatever the range (the diagnosis a session was billed under). */
   dxHistory?: DxEventRecord[];
 }
@@ -77,6 +82,7 @@ export function recordDate(r: BaseRecord): IsoDate | undefined {
   const x = r as AnyRecord;
   if (r.kind === "consent") return (x.event === "grant" ? x.signed : x.date) as IsoDate;
   if (r.kind === "client") return x.admitted as IsoDate | undefined;
+  if ((r.kind === "access" || r.kind === "amendment") && x.event === "request") return x.received as IsoDate;
   return typeof x.date === "string" ? x.date : undefined;
 }
 
@@ -89,6 +95,7 @@ export function selectClient(d: ClientData, o: ExportOptions): ClientData | unde
   const voids = d.voids.filter((v) => v.client === d.profile.id);
   if (!o.withVoided && isClientVoided(d.profile.id, voids)) return undefined;
   const all: BaseRecord[] = [...d.notes, ...d.meds, ...d.dx, ...d.consents];
+  // An amendment of a voided note goes with it (its addendum is voided with the note).
   const gone = o.withVoided ? new Map() : voidedIds(all, voids);
   const live = <T extends BaseRecord>(xs: readonly T[]) => xs.filter((x) => !gone.has(x.id));
   const inRange = (r: BaseRecord) => {
@@ -110,20 +117,29 @@ export function selectClient(d: ClientData, o: ExportOptions): ClientData | unde
     voids: [],
     dxHistory: live(d.dx).sort(byEventOrder),
   };
+  // Requests by the date received; their events travel with them.
+  for (const k of ["access", "amendments"] as const) {
+    const list = d[k] ?? [];
+    const refersToGone = (r: BaseRecord) => ["note", "addendum"].some((f) => gone.has((r as AnyRecord)[f] as string));
+    const reqs = new Set(list.filter((r) => r.event === "request" && inRange(r) && !refersToGone(r)).map((r) => r.id));
+    const picked = list.filter((r) => (reqs.has(r.id) || reqs.has((r as { request?: string }).request ?? "")) && !refersToGone(r));
+    if (picked.length) out[k] = [...picked].sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1)) as never;
+  }
   if (o.withVoided) {
     const picked = new Set([d.profile.id, ...[...out.notes, ...out.meds, ...out.dx, ...out.consents].map((r) => r.id)]);
     out.voids = voids.filter((v) => picked.has(v.target)).sort(byEventOrder);
   }
-  const any = out.notes.length + out.meds.length + out.dx.length + out.consents.length + out.disclosures.length + out.voids.length > 0;
+  const any = out.notes.length + out.meds.length + out.dx.length + out.consents.length + out.disclosures.length + out.voids.length + (out.access?.length ?? 0) + (out.amendments?.length ?? 0) > 0;
   const profileInRange = inRange(d.profile);
   return any || profileInRange ? out : undefined;
 }
 
-export const recordCount = (c: ClientData): number => 1 + c.notes.length + c.meds.length + c.dx.length + c.consents.length + c.disclosures.length + c.voids.length;
+export const recordCount = (c: ClientData): number =>
+  1 + c.notes.length + c.meds.length + c.dx.length + c.consents.length + c.disclosures.length + c.voids.length + (c.access?.length ?? 0) + (c.amendments?.length ?? 0);
 
 /** The records of one client in import order: the client, then what refers to it. */
 export function clientRecords(c: ClientData): BaseRecord[] {
-  return [c.profile, ...c.consents, ...c.notes, ...c.meds, ...c.dx, ...c.disclosures, ...c.voids];
+  return [c.profile, ...c.consents, ...c.notes, ...c.meds, ...c.dx, ...c.disclosures, ...(c.access ?? []), ...(c.amendments ?? []), ...c.voids];
 }
 
 /** A JSONL line: the record as stored, minus the envelope version (the `chart import` shape). */
@@ -154,6 +170,8 @@ export function toJson(clients: readonly ClientData[], meta: { exportedAt: strin
       consents: strip(c.consents),
       disclosures: strip(c.disclosures),
       voids: strip(c.voids),
+      access: strip(c.access ?? []),
+      amendments: strip(c.amendments ?? []),
     })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
@@ -166,7 +184,7 @@ export function jsonToJsonl(doc: unknown): string {
   const lines: string[] = [];
   for (const c of d.clients) {
     lines.push(JSON.stringify(c.profile));
-    for (const k of ["consents", "notes", "medicationEvents", "diagnosisEvents", "disclosures", "voids"]) {
+    for (const k of ["consents", "notes", "medicationEvents", "diagnosisEvents", "disclosures", "access", "amendments", "voids"]) {
       for (const r of (c[k] as unknown[]) ?? []) lines.push(JSON.stringify(r));
     }
   }

@@ -24,6 +24,8 @@ export const EXTRA_KNOWN = {
   consent: ["event", "recipient", "discloser", "purposes", "categories", "from", "until", "expires", "expiresOn", "signed", "signedBy", "authority", "revokes", "date", "reason"],
   disclosure: ["date", "at", "consent", "recipient", "purposes", "description", "items", "formats", "bundleHash", "files", "encrypted", "encryptedFiles", "encryption", "statement"],
   void: ["target", "targetKind", "date", "at", "by", "reason"],
+  access: ["event", "received", "formats", "note", "request", "date", "reason", "scope", "by", "at", "files", "encryption", "privateWithheld"],
+  amendment: ["event", "note", "text", "received", "request", "date", "by", "addendum", "reason"],
 } as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -133,6 +135,51 @@ export function voidFields(r: LineReader, base: BaseRecord, problem: (m: string)
   return rec as AnyRecord;
 }
 
+/** A right-of-access request or one of its events (docs/access.md). */
+export function accessFields(r: LineReader, obj: Record<string, unknown>, base: BaseRecord, problem: (m: string) => void): AnyRecord {
+  const rec: Record<string, unknown> = { ...base };
+  const event = r.oneOf("event", ["request", "extend", "deny", "fulfil"] as const, true);
+  const list = (k: string, allowed?: readonly string[]): string[] | undefined => {
+    const v = obj[k];
+    if (v === undefined) return undefined;
+    if (!textList(v) || (allowed && v.some((x) => !allowed.includes(x)))) return void problem(`'${k}' must be a list of ${allowed ? allowed.join(", ") : "text"}`);
+    return v;
+  };
+  if (event === "request") {
+    put(rec, { event, received: r.date("received", true), formats: list("formats", ["pdf", "json", "fhir"]) ?? ["pdf", "json", "fhir"], note: r.str("note") });
+    return rec as AnyRecord;
+  }
+  const request = r.str("request", true);
+  if (request !== undefined && !isIdOf("access", request)) problem("'request' is not an access request id");
+  put(rec, { event, request, date: r.date("date", true) });
+  if (event === "extend") put(rec, { reason: r.str("reason", true) });
+  if (event === "deny") put(rec, { scope: r.oneOf("scope", ["private-passages"] as const, true), reason: r.str("reason", true), by: r.str("by", true) });
+  if (event === "fulfil") {
+    const files = obj.files;
+    if (files !== undefined && (!Array.isArray(files) || files.some((f) => !isObject(f) || typeof f.name !== "string" || typeof f.sha256 !== "string"))) problem("'files' must be a list of {name, sha256}");
+    put(rec, { at: r.instant("at"), by: r.str("by", true), formats: list("formats", ["pdf", "json", "fhir"]), files, encryption: r.oneOf("encryption", ["recipient", "passphrase", "none"] as const, true), privateWithheld: r.bool("privateWithheld") ?? false });
+  }
+  return rec as AnyRecord;
+}
+
+/** An amendment request or one of its outcomes (docs/amendments.md). */
+export function amendmentFields(r: LineReader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
+  const rec: Record<string, unknown> = { ...base };
+  const event = r.oneOf("event", ["request", "accept", "deny", "statement"] as const, true);
+  if (event === "request") {
+    const note = r.str("note", true);
+    if (note !== undefined && !isIdOf("note", note)) problem("'note' is not a note id");
+    put(rec, { event, note, text: r.str("text", true), received: r.date("received", true) });
+    return rec as AnyRecord;
+  }
+  const request = r.str("request", true);
+  if (request !== undefined && !isIdOf("amendment", request)) problem("'request' is not an amendment request id");
+  const addendum = r.str("addendum", true);
+  if (addendum !== undefined && !isIdOf("note", addendum)) problem("'addendum' is not a note id");
+  put(rec, { event, request, date: r.date("date", true), by: r.str("by", true), addendum, reason: r.str("reason", event === "deny"), text: r.str("text", event === "statement") });
+  return rec as AnyRecord;
+}
+
 /**
  * References of the extra kinds, within the file or the chart: a revocation names an
  * authorization of the same client; a void names a record of its own client (or the client).
@@ -148,6 +195,13 @@ export function extraReferenceProblems(
     if (owner !== r.client) return "'revokes' names an authorization of another client";
     const target = byId.get(r.revokes);
     if (target && target.event !== "grant") return "'revokes' must name an authorization, not a revocation";
+  }
+  for (const k of ["request", "note", "addendum"] as const) {
+    if ((r.kind === "access" || r.kind === "amendment") && typeof r[k] === "string") {
+      const owner = clientOf(r[k] as string);
+      if (owner === undefined) return `'${k}' names no record in the file or the chart`;
+      if (owner !== r.client) return `'${k}' names a record of another client`;
+    }
   }
   if (r.kind === "void" && typeof r.target === "string") {
     const owner = clientOf(r.target);

@@ -10,14 +10,14 @@ import { byEventOrder, groupBy } from "./events.js";
 import { impliedLabels, normaliseIcd10 } from "./icd10.js";
 import { ID_PREFIX, isIdOf, type IdKind } from "./ids.js";
 import { voidedIds, type VoidRecord } from "./void.js";
-import { consentFields, disclosureFields, EXTRA_KNOWN, extraReferenceProblems, voidFields } from "./import-extra.js";
+import { accessFields, amendmentFields, consentFields, disclosureFields, EXTRA_KNOWN, extraReferenceProblems, voidFields } from "./import-extra.js";
 import { LABELS, type Label } from "./labels.js";
 import { MED_EVENT_TYPES, medHistoryProblems, type MedEventRecord, type MedEventType } from "./med.js";
 import { NOTE_TYPES, normaliseBody, signedContent, type NoteRecord, type NoteType, type Signature } from "./note.js";
 import type { AnyRecord, BaseRecord, RecordKind } from "./record.js";
 import { checkClientFields, type ClientRecord } from "./client.js";
 
-export const IMPORT_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void"] as const;
+export const IMPORT_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void", "access", "amendment"] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 /** Fields that list and show commands add to the record shape; ignored on import. */
@@ -72,6 +72,8 @@ export interface ImportCounts {
   consents?: number;
   disclosures?: number;
   voids?: number;
+  /** Right-of-access and amendment records. */
+  requests?: number;
 }
 
 export interface ImportResult {
@@ -86,7 +88,7 @@ export interface ImportResult {
   unlabelled: number;
 }
 
-const ID_KIND: Record<ImportKind, IdKind> = { client: "client", note: "note", med: "med", dx: "dx", consent: "consent", disclosure: "disclosure", void: "void" };
+const ID_KIND: Record<ImportKind, IdKind> = { client: "client", note: "note", med: "med", dx: "dx", consent: "consent", disclosure: "disclosure", void: "void", access: "access", amendment: "amendment" };
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 const CPT_RE = /^\d{4}[0-9A-Z]$/;
 
@@ -359,7 +361,9 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100): Impo
     } else if (k === "dx") record = dxFields(r, base, env, kp, () => (unlabelled += 1));
     else if (k === "consent") record = consentFields(r, obj, base, kp);
     else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
-    else record = voidFields(r, base, kp);
+    else if (k === "void") record = voidFields(r, base, kp);
+    else if (k === "access") record = accessFields(r, obj, base, kp);
+    else record = amendmentFields(r, base, kp);
     items.push({ line, record });
     if (issues.length >= maxIssues) break;
   }
@@ -461,6 +465,7 @@ export function countItems(items: readonly ImportItem[]): ImportCounts {
     else if (record.kind === "consent") c.consents = (c.consents ?? 0) + 1;
     else if (record.kind === "disclosure") c.disclosures = (c.disclosures ?? 0) + 1;
     else if (record.kind === "void") c.voids = (c.voids ?? 0) + 1;
+    else if (record.kind === "access" || record.kind === "amendment") c.requests = (c.requests ?? 0) + 1;
   }
   return c;
 }

@@ -12,11 +12,13 @@ import type { MedEventRecord } from "../domain/med.js";
 import type { NoteRecord } from "../domain/note.js";
 import { recordPath, type RecordKind } from "../domain/record.js";
 import type { VoidRecord } from "../domain/void.js";
+import type { AccessRecord } from "../domain/access.js";
+import type { AmendmentRecord } from "../domain/amendment.js";
 import { mapLimit } from "./pool.js";
 import { listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
 
-const KINDS: Exclude<RecordKind, "client">[] = ["note", "med", "dx", "consent", "disclosure", "void"];
+const KINDS: Exclude<RecordKind, "client">[] = ["note", "med", "dx", "consent", "disclosure", "void", "access", "amendment"];
 /** Clients read together; each client's own files are read with the chart's file concurrency. */
 const CLIENTS_AT_ONCE = 4;
 
@@ -46,6 +48,10 @@ export async function readClientsData(
         disclosures: of<DisclosureRecord>("disclosure"),
         voids: of<VoidRecord>("void"),
       };
+      const access = of<AccessRecord>("access");
+      const amendments = of<AmendmentRecord>("amendment");
+      if (access.length) data.access = access;
+      if (amendments.length) data.amendments = amendments;
       onProgress?.(++done, list.length);
       return data;
     },

@@ -14,6 +14,7 @@ import { addDays } from "../../src/domain/dates.js";
 import { makeId, type IdKind } from "../../src/domain/ids.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { readClientsData } from "../../src/store/export-read.js";
+import { recordCount } from "../../src/domain/export.js";
 import { openChart } from "../../src/store/repo.js";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
 
@@ -44,6 +45,7 @@ const clientArb = fc.record({
   dx: fc.array(fc.record({ code: fc.constantFrom("F41.1", "F32.0", "F43.10"), day: fc.nat(200), resolve: fc.boolean(), primary: fc.boolean(), voidLast: fc.boolean() }), { maxLength: 2 }),
   consents: fc.array(fc.record({ day: fc.nat(200), revoke: fc.boolean(), disclose: fc.boolean(), voided: fc.boolean() }), { maxLength: 2 }),
   voidClient: fc.nat(6),
+  access: fc.nat(2),
 });
 
 /** A chart as import lines, voids only where the rules allow them (leaf events, notes, grants). */
@@ -55,10 +57,24 @@ function lines(spec: fc.Arbitrary<unknown> extends never ? never : { clients: (t
     const cid = id("client");
     out.push({ kind: "client", id: cid, name: `Client ${cid.slice(3, 9)}`, admitted: "2024-01-01", created: at(0), ...(c.dob ? { dob: "1990-02-03" } : {}), ...(c.discharged ? { status: "discharged", discharged: "2024-12-01" } : {}) });
     const voidOf = (target: string, targetKind: string, k: number) => out.push({ kind: "void", id: id("void"), client: cid, target, targetKind, date: d(k), at: at(k), by: "Dr Test", reason: `entered in error ${k}`, created: at(k) });
+    if (c.access > 0) {
+      const rq = id("access");
+      out.push({ kind: "access", id: rq, client: cid, event: "request", received: d(100), formats: ["pdf", "json"], created: at(100) });
+      out.push({ kind: "access", id: id("access"), client: cid, event: "extend", request: rq, date: d(110), reason: "records off site", created: at(110) });
+      if (c.access > 1) out.push({ kind: "access", id: id("access"), client: cid, event: "fulfil", request: rq, date: d(120), at: at(120), by: "Dr Test", formats: ["pdf"], files: [{ name: "record.pdf", sha256: "ab" }], encryption: "none", privateWithheld: false, created: at(120) });
+    }
     for (const nt of c.notes) {
       const nid = id("note");
       out.push({ kind: "note", id: nid, client: cid, type: nt.type, date: d(nt.day), status: nt.signed ? "signed" : "draft", body: `${nt.text}\n<private>p</private>\n`, created: at(nt.day), ...(nt.duration ? { duration: nt.duration } : {}), ...(nt.cpt ? { cpt: nt.cpt } : {}) });
-      for (let i = 0; i < nt.addenda; i++) out.push({ kind: "note", id: id("note"), client: cid, type: "addendum", addendumTo: nid, date: d(nt.day + i + 1), status: "signed", body: `addendum ${i}\n`, created: at(nt.day + i + 1) });
+      for (let i = 0; i < nt.addenda; i++) {
+        const aid = id("note");
+        out.push({ kind: "note", id: aid, client: cid, type: "addendum", addendumTo: nid, date: d(nt.day + i + 1), status: "signed", body: `addendum ${i}\n`, created: at(nt.day + i + 1) });
+        if (i === 0 && nt.type !== "psychotherapy") {
+          const am = id("amendment");
+          out.push({ kind: "amendment", id: am, client: cid, event: "request", note: nid, text: "please amend", received: d(nt.day), created: at(nt.day) });
+          out.push({ kind: "amendment", id: id("amendment"), client: cid, event: "accept", request: am, date: d(nt.day + 1), by: "Dr Test", addendum: aid, created: at(nt.day + 1) });
+        }
+      }
       if (nt.voided === 0) voidOf(nid, "note", 310);
     }
     for (const m of c.meds) {
@@ -130,7 +146,7 @@ describe("export then import", () => {
         expect(liveA).not.toContain('"kind":"void"');
         // the JSON form carries the same records
         const json = JSON.parse(await a.ok(["export", "--with-voided", "--format", "json"]));
-        const fromJson = json.clients.flatMap((cl: Record<string, unknown[]>) => [cl.profile, ...cl.consents!, ...cl.notes!, ...cl.medicationEvents!, ...cl.diagnosisEvents!, ...cl.disclosures!, ...cl.voids!]);
+        const fromJson = json.clients.flatMap((cl: Record<string, unknown[]>) => [cl.profile, ...cl.consents!, ...cl.notes!, ...cl.medicationEvents!, ...cl.diagnosisEvents!, ...cl.disclosures!, ...cl.access!, ...cl.amendments!, ...cl.voids!]);
         expect(fromJson.map((r: unknown) => JSON.stringify(canon(r))).sort()).toEqual(sorted(fullA));
         for (const s of [a, b, c]) rmSync(s.home, { recursive: true, force: true });
       }),
@@ -165,7 +181,7 @@ describe("reading for an export", () => {
       };
       const { clients, failures } = await readClientsData(ch, "all");
       expect(failures).toEqual([]);
-      return { calls, max: Math.max(0, ...seen.values()), records: clients.reduce((s, c) => s + 1 + c.notes.length + c.meds.length + c.dx.length + c.consents.length + c.disclosures.length + c.voids.length, 0) };
+      return { calls, max: Math.max(0, ...seen.values()), records: clients.reduce((s, c) => s + recordCount(c), 0) };
     };
     rmSync(`${a.repo}/.git/chart/cache`, { recursive: true, force: true });
     const cold = await count();

@@ -59,7 +59,7 @@ function refuse(ctx: Ctx, file: string, issues: readonly ImportIssue[], capped: 
 }
 
 const extraCounts = (c: ImportCounts): string =>
-  ([["consents", "authorization record"], ["disclosures", "disclosure"], ["voids", "void"]] as const)
+  ([["consents", "authorization record"], ["disclosures", "disclosure"], ["voids", "void"], ["requests", "access or amendment record"]] as const)
     .filter(([k]) => c[k])
     .map(([k, w]) => `, ${c[k]} ${w}${c[k] === 1 ? "" : "s"}`)
     .join("");
@@ -121,7 +121,7 @@ export function registerImport(program: Command, reg: Registrar): void {
           ctx.out.warn(`${result.unlabelled} diagnosis event${result.unlabelled === 1 ? " has a code" : "s have codes"} that imply a sensitivity label (e.g. SUD) the line does not carry; pass --auto-label to add it`);
         }
         const counts = result.counts;
-        const total = counts.clients + counts.notes + counts.meds + counts.dx + (counts.consents ?? 0) + (counts.disclosures ?? 0) + (counts.voids ?? 0);
+        const total = counts.clients + counts.notes + counts.meds + counts.dx + (counts.consents ?? 0) + (counts.disclosures ?? 0) + (counts.voids ?? 0) + (counts.requests ?? 0);
         if (!opts.dryRun && total > 0) {
           const started = Date.now();
           let shown = "";
