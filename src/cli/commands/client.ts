@@ -116,8 +116,14 @@ export function registerClient(program: Command, reg: Registrar): void {
           admitted: ctx.date(opts.admitted, "admitted"),
         };
         const full = applyFields(rec, fields);
+        // The same person twice is the mistake voids and merges then have to clean up: warn.
+        const existing = await readKind<ClientRecord>(chart, "client");
+        const { voided } = await voidedClients(chart, existing.records.map((c) => c.id));
+        const same = (a: string) => a.trim().toLowerCase().replace(/\s+/g, " ");
+        const dups = existing.records.filter((c) => !voided.has(c.id) && same(c.name) === same(full.name) && (!c.dob || !full.dob || c.dob === full.dob));
         await commitRecords(chart, [full], "chart: add client");
-        if (ctx.out.json) ctx.out.data({ id });
+        for (const d of dups) ctx.out.warn(`a client named ${JSON.stringify(d.name)}${d.dob ? ` born ${d.dob}` : ""} already exists: ${shortId(d.id)} (${d.status}); if this is the same person, void the new one: chart void ${shortId(id)} --reason duplicate`);
+        if (ctx.out.json) ctx.out.data(dups.length ? { id, possibleDuplicates: dups.map((d) => d.id) } : { id });
         else ctx.out.line(id);
       }),
     );
@@ -224,6 +230,26 @@ export function registerClient(program: Command, reg: Registrar): void {
         await commitRecords(await ctx.chart(), [next], "chart: edit client");
         if (ctx.out.json) ctx.out.data({ id: c.id, changed: true });
         else ctx.out.info(`updated ${shortId(c.id)}: ${Object.keys(fields).map((k) => FLAG[k as ClientEditable]).join(" ")}`);
+      }),
+    );
+
+  client
+    .command("readmit")
+    .description("admit a discharged client again (the earlier episode stays in history)")
+    .argument("<client>", "id, id prefix, or a unique part of the name")
+    .option("--date <date>", "readmission date (default today)")
+    .action(
+      reg.action(async (ctx, [q], opts) => {
+        const c = await ctx.client(q as string);
+        if (c.status !== "discharged") throw invalid("E_NOT_DISCHARGED", `client ${shortId(c.id)} is active`, "nothing to do");
+        const date = ctx.date(opts.date, "date");
+        if (c.discharged && date < c.discharged) throw invalid("E_BAD_DATE", `readmission date ${date} is before the discharge (${c.discharged})`, "check --date");
+        const next: ClientRecord = { ...c, status: "active", admitted: date, updated: stamp(ctx.deps.now()) };
+        delete next.discharged;
+        delete next.dischargeReason;
+        await commitRecords(await ctx.chart(), [next], "chart: readmit client");
+        if (ctx.out.json) ctx.out.data({ id: c.id, status: "active", admitted: date });
+        else ctx.out.info(`readmitted ${shortId(c.id)} on ${date}`);
       }),
     );
 

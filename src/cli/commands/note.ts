@@ -1,8 +1,8 @@
 /** chart note add|list|show|edit|sign|amend|templates */
 import type { Command } from "commander";
-import { displayName } from "../../domain/client.js";
+import { displayName, type ClientRecord } from "../../domain/client.js";
 import { parseDate, stamp } from "../../domain/dates.js";
-import { invalid } from "../../domain/errors.js";
+import { invalid, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { checkLabels } from "../../domain/labels.js";
 import {
@@ -23,8 +23,9 @@ import { clinicianName } from "../../store/clinician.js";
 import { contentHash } from "../../store/hash.js";
 import { locate } from "../../store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
-import { readLive, readVoids } from "../../store/voids.js";
-import { voidedIds, type VoidMark } from "../../domain/void.js";
+import { readLive, readVoids, voidedClients } from "../../store/voids.js";
+import { checkVoid, voidedIds, type VoidMark, type VoidRecord } from "../../domain/void.js";
+import { confirm } from "../prompt.js";
 import { listTemplates, loadTemplate } from "../../store/templates.js";
 import type { Ctx } from "../context.js";
 import { collect, type Opts, type Registrar } from "../program.js";
@@ -159,8 +160,10 @@ export function registerNote(program: Command, reg: Registrar): void {
   note
     .command("list")
     .description("a client's notes, newest first (psychotherapy notes only with --psychotherapy)")
-    .argument("<client>", "id, id prefix, or a unique part of the name")
+    .argument("[client]", "id, id prefix, or a unique part of the name (or --all-clients)")
     .option("--psychotherapy", "list the psychotherapy notes (kept apart) instead")
+    .option("--unsigned", "only notes not yet signed (psychotherapy notes included, without their text)")
+    .option("--all-clients", "every active client's notes (with --unsigned: the practice's signing worklist)")
     .option("-k, --kind <kind>", "only notes of this kind")
     .option("--since <date>", "from this date of service")
     .option("--until <date>", "to this date of service")
@@ -175,22 +178,46 @@ export function registerNote(program: Command, reg: Registrar): void {
         }
         const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
         if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw invalid("E_USAGE", "--limit takes a positive whole number");
-        const client = await ctx.client(q as string);
-        const { records, failures } = await readLive<NoteRecord>(await ctx.chart(), "note", client.id);
-        ctx.reportFailures(failures);
+        if (!q && !opts.allClients) throw usageError("E_MISSING", "name a client, or pass --all-clients", "chart note list CLIENT, or chart note list --unsigned --all-clients");
+        if (q && opts.allClients) throw usageError("E_USAGE", "a client and --all-clients exclude each other", "drop one");
+        const chart = await ctx.chart();
+        const clients: { id: string; name: string }[] = [];
+        if (opts.allClients) {
+          const all = await readKind<ClientRecord>(chart, "client");
+          ctx.reportFailures(all.failures);
+          const { voided } = await voidedClients(chart, all.records.map((c) => c.id));
+          clients.push(...all.records.filter((c) => c.status === "active" && !voided.has(c.id)).map((c) => ({ id: c.id, name: displayName(c) })));
+        } else {
+          const c = await ctx.client(q as string);
+          clients.push({ id: c.id, name: displayName(c) });
+        }
+        const records: NoteRecord[] = [];
+        for (const c of clients) {
+          const res = await readLive<NoteRecord>(chart, "note", c.id);
+          ctx.reportFailures(res.failures);
+          records.push(...res.records);
+        }
+        const nameOf = new Map(clients.map((c) => [c.id, c.name]));
         const addenda = countAddenda(records);
+        const unsigned = !!opts.unsigned;
         const shown = records
-          .filter((n) => n.type !== "addendum")
-          .filter((n) => (opts.psychotherapy ? n.type === "psychotherapy" : n.type !== "psychotherapy"))
+          .filter((n) => (unsigned ? n.status !== "signed" : n.type !== "addendum"))
+          .filter((n) => unsigned || (opts.psychotherapy ? n.type === "psychotherapy" : n.type !== "psychotherapy"))
           .filter((n) => !kind || n.type === kind)
           .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
           .sort(byNewest)
           .slice(0, limit);
+        const apart = (n: NoteRecord) => unsigned && n.type === "psychotherapy" && !opts.psychotherapy;
         if (ctx.out.json) {
-          return ctx.out.data(shown.map((n) => ({ ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
+          return ctx.out.data(shown.map((n) => (apart(n) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
         }
-        if (shown.length === 0) return ctx.out.info("no notes");
-        ctx.out.table(shown.map((n) => noteRow(n, addenda.get(n.id) ?? 0)), ["ID", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"]);
+        if (shown.length === 0) return ctx.out.info(unsigned ? "no unsigned notes" : "no notes");
+        const row = (n: NoteRecord) => {
+          const r = noteRow(n, addenda.get(n.id) ?? 0);
+          if (apart(n)) r[5] = "(psychotherapy note)";
+          return opts.allClients ? [r[0] as string, nameOf.get(n.client) ?? shortId(n.client), ...r.slice(1)] : r;
+        };
+        ctx.out.table(shown.map(row), opts.allClients ? ["ID", "CLIENT", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"] : ["ID", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"]);
       }),
     );
 
@@ -249,16 +276,30 @@ export function registerNote(program: Command, reg: Registrar): void {
 
   note
     .command("sign")
-    .description("sign and lock a note; it can then only take addenda")
-    .argument("<note...>", "NOTE, or CLIENT NOTE")
+    .description("sign and lock notes (several at once: one commit); they can then only take addenda")
+    .argument("<note...>", "NOTE..., or CLIENT NOTE")
     .action(
       reg.action(async (ctx, refs) => {
-        const n = await findNote(ctx, refs);
-        if (n.status === "signed") throw invalid("E_NOTE_SIGNED", `note ${shortId(n.id)} is already signed`, `add a correction with: chart note amend ${shortId(n.id)}`);
-        const s = await sign(ctx, n);
-        await commitRecords(await ctx.chart(), [s], "chart: sign note");
-        if (ctx.out.json) ctx.out.data({ id: n.id, status: "signed", signed: s.signed });
-        else ctx.out.info(`signed ${shortId(n.id)} (${s.signed?.hash.slice(0, 19)}…)`);
+        // NOTE NOTE ... (each found on its own), or the older CLIENT NOTE form.
+        let notes: NoteRecord[];
+        try {
+          notes = [];
+          for (const r of refs) notes.push(await findNote(ctx, [r]));
+        } catch (e) {
+          if (refs.length !== 2) throw e;
+          notes = [await findNote(ctx, refs)];
+        }
+        notes = [...new Map(notes.map((n) => [n.id, n])).values()];
+        const done = notes.filter((n) => n.status === "signed");
+        if (done.length) throw invalid("E_NOTE_SIGNED", `${done.length === 1 ? "note" : "notes"} ${done.map((n) => shortId(n.id)).join(", ")} ${done.length === 1 ? "is" : "are"} already signed; nothing was signed`, `add a correction with: chart note amend ${shortId((done[0] as NoteRecord).id)}`);
+        const signed: NoteRecord[] = [];
+        for (const n of notes) signed.push(await sign(ctx, n));
+        await commitRecords(await ctx.chart(), signed, "chart: sign note");
+        if (ctx.out.json) {
+          const shape = (s: NoteRecord) => ({ id: s.id, status: "signed", signed: s.signed });
+          return ctx.out.data(signed.length === 1 ? shape(signed[0] as NoteRecord) : signed.map(shape));
+        }
+        for (const s of signed) ctx.out.info(`signed ${shortId(s.id)} (${s.signed?.hash.slice(0, 19)}…)`);
       }),
     );
 
@@ -291,6 +332,49 @@ export function registerNote(program: Command, reg: Registrar): void {
         await commitRecords(await ctx.chart(), [signedAdd], "chart: amend note");
         if (ctx.out.json) ctx.out.data({ id: signedAdd.id, addendumTo: n.id });
         else ctx.out.line(signedAdd.id);
+      }),
+    );
+
+  note
+    .command("move")
+    .description("a note written on the wrong client: void it there and write it again, with its addenda, on the right client")
+    .argument("<note>", "the note's id or id prefix")
+    .option("--to <client>", "the client the note belongs to")
+    .option("--reason <text>", 'why (default "written on the wrong client")')
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(
+      reg.action(async (ctx, [ref], opts) => {
+        if (typeof opts.to !== "string") throw usageError("E_MISSING", "--to is required", "pass --to CLIENT");
+        const n = await findNote(ctx, [ref as string]);
+        if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "move the original note: its addenda go with it", `chart note move ${shortId(n.addendumTo ?? "")} --to ...`);
+        const to = await ctx.client(opts.to);
+        if (to.id === n.client) throw invalid("E_SAME_CLIENT", `note ${shortId(n.id)} is already on that client`, "nothing to do");
+        const chart = await ctx.chart();
+        const { records: all, failures } = await readKind<NoteRecord>(chart, "note", n.client);
+        if (failures.length) {
+          ctx.reportFailures(failures);
+          throw invalid("E_UNREADABLE", "some notes of this client cannot be read; nothing was moved", "run chart fsck");
+        }
+        const { voids } = await readVoids(chart, n.client);
+        const now = stamp(ctx.deps.now());
+        const copy = async (x: NoteRecord, addendumTo?: string): Promise<NoteRecord> => {
+          const { chart: _c, id: _i, client: _cl, created: _cr, updated: _u, signed: _s, voided: _v, ...rest } = x as NoteRecord & { voided?: unknown };
+          const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" } as NoteRecord;
+          if (addendumTo) fresh.addendumTo = addendumTo;
+          // The signature covers the note's id and client, so a moved signed note is signed again, now.
+          return x.status === "signed" ? sign(ctx, fresh) : fresh;
+        };
+        const moved = await copy(n);
+        const addenda = all.filter((a) => a.addendumTo === n.id && !voidedIds([a], voids).has(a.id)).sort((a, b) => (a.created < b.created ? -1 : 1));
+        const movedAddenda: NoteRecord[] = [];
+        for (const a of addenda) movedAddenda.push(await copy(a, moved.id));
+        const reason = checkVoid({ target: n, reason: (opts.reason as string | undefined) ?? "written on the wrong client", voids, siblings: [] });
+        if (!(await confirm(ctx.deps, !!opts.yes, `Move note ${shortId(n.id)}${addenda.length ? ` and ${addenda.length} addend${addenda.length === 1 ? "um" : "a"}` : ""} to ${displayName(to)}?`))) return 1;
+        const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: n.client, created: now, target: n.id, targetKind: "note", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `${reason}; moved as ${moved.id}` };
+        await commitRecords(chart, [moved, ...movedAddenda, v], "chart: move note");
+        if (ctx.out.json) return ctx.out.data({ id: moved.id, from: n.id, client: to.id, addenda: movedAddenda.map((a) => a.id), void: v.id });
+        ctx.out.line(moved.id);
+        ctx.out.info(`moved: ${shortId(n.id)} is voided on its old client, ${shortId(moved.id)} is on ${displayName(to)}${n.status === "signed" ? " (signed again by you, now)" : ""}`);
       }),
     );
 
