@@ -74,3 +74,43 @@ describe("correcting mistakes", () => {
     expect(JSON.parse(sb.ok(["note", "sign", ada, c.slice(0, 8), "--json"])).id).toBe(c);
   });
 });
+
+describe("chart client merge", () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = sandbox();
+  });
+  afterAll(() => rmSync(sb.home, { recursive: true, force: true }));
+
+  it("folds a duplicate's records into the real client (references kept, signed notes signed again) and voids the duplicate, in one commit", () => {
+    const real = addClient(sb, "Ada Example", ["--admitted", "2024-01-01"]);
+    const dup = addClient(sb, "Ada Example Dup", ["--admitted", "2024-01-01"]);
+    const n = sb.ok(["note", "add", dup, "-m", "dup session ZQDUPQZ", "-d", "2024-03-01", "--sign"]);
+    sb.ok(["note", "amend", n, "-m", "dup addendum ZQDUPADDQZ"]);
+    sb.ok(["med", "add", dup, "sertraline", "--start", "2024-02-01"]);
+    sb.ok(["med", "stop", dup, "sertraline", "-d", "2024-03-01"]);
+    sb.ok(["dx", "add", dup, "F41.1", "-d", "2024-02-01"]);
+    sb.ok(["dx", "add", real, "F41.1", "-d", "2024-02-01"]);
+    // the same diagnosis current on both: refused, nothing written
+    const before = commits(sb);
+    const refused = sb.run(["client", "merge", dup, "--into", real, "--yes", "--json"]);
+    expect(refused.code).toBe(3);
+    expect(JSON.parse(refused.stderr).error.code).toBe("E_MERGE_CONFLICT");
+    expect(commits(sb)).toBe(before);
+    const dxId = JSON.parse(sb.ok(["dx", "history", dup, "--json"]))[0].id;
+    sb.ok(["void", dxId, "--yes"]);
+    const r = JSON.parse(sb.ok(["client", "merge", dup, "--into", real, "--yes", "--json"]));
+    expect(r.records).toBe(4);
+    const notes = JSON.parse(sb.ok(["note", "list", real, "--json"]));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ status: "signed", addenda: 1, date: "2024-03-01" });
+    const shown = JSON.parse(sb.ok(["note", "show", notes[0].id, "--json"]));
+    expect(shown.body).toContain("ZQDUPQZ");
+    expect(shown.addenda[0].body).toContain("ZQDUPADDQZ");
+    const meds = JSON.parse(sb.ok(["med", "list", real, "--all", "--json"]));
+    expect(meds).toHaveLength(1);
+    expect(meds[0]).toMatchObject({ name: "sertraline", active: false });
+    expect(sb.run(["note", "list", dup]).code).toBe(3);
+    expect(JSON.parse(sb.ok(["client", "list", "--all", "--json"])).find((c: { id: string }) => c.id === dup).status).toBe("voided");
+  });
+});

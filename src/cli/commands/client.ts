@@ -122,7 +122,7 @@ export function registerClient(program: Command, reg: Registrar): void {
         const same = (a: string) => a.trim().toLowerCase().replace(/\s+/g, " ");
         const dups = existing.records.filter((c) => !voided.has(c.id) && same(c.name) === same(full.name) && (!c.dob || !full.dob || c.dob === full.dob));
         await commitRecords(chart, [full], "chart: add client");
-        for (const d of dups) ctx.out.warn(`a client named ${JSON.stringify(d.name)}${d.dob ? ` born ${d.dob}` : ""} already exists: ${shortId(d.id)} (${d.status}); if this is the same person, void the new one: chart void ${shortId(id)} --reason duplicate`);
+        for (const d of dups) ctx.out.warn(`a client named ${JSON.stringify(d.name)}${d.dob ? ` born ${d.dob}` : ""} already exists: ${shortId(d.id)} (${d.status}); if this is the same person: chart client merge ${shortId(id)} --into ${shortId(d.id)}`);
         if (ctx.out.json) ctx.out.data(dups.length ? { id, possibleDuplicates: dups.map((d) => d.id) } : { id });
         else ctx.out.line(id);
       }),

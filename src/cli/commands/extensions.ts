@@ -14,6 +14,7 @@ import { registerVoid } from "./void.js";
 import { registerExport } from "./export.js";
 import { registerAccess } from "./access.js";
 import { registerAmendment } from "./amendment.js";
+import { registerClientMerge } from "./client-merge.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -29,4 +30,5 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerExport(program, reg);
   registerAccess(program, reg);
   registerAmendment(program, reg);
+  registerClientMerge(program, reg);
 }
