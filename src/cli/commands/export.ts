@@ -126,7 +126,11 @@ export function registerExport(program: Command, reg: Registrar): void {
 
         // Which clients: named ones (must exist and be live), else all.
         let ids: string[] | "all" = "all";
-        if (queries.length) ids = [...new Set(await Promise.all(queries.map(async (q) => (await ctx.client(q, { allowVoided: !!opts.withVoided })).id)))];
+        if (queries.length) {
+          const found: string[] = [];
+          for (const q of queries) found.push((await ctx.client(q, { allowVoided: !!opts.withVoided })).id);
+          ids = [...new Set(found)];
+        }
         const progress = deps.isTTY.stderr && !ctx.opts.quiet && !ctx.out.json;
         let shown = 0;
         const { clients: data, failures } = await readClientsData(chart, ids, (done, total) => {
