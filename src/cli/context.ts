@@ -4,9 +4,10 @@
  */
 import { resolveClient, type ClientRecord } from "../domain/client.js";
 import { parseDate, type IsoDate } from "../domain/dates.js";
-import { ChartError, notFound } from "../domain/errors.js";
-import { idMatches, makeId, type IdKind } from "../domain/ids.js";
+import { ChartError, invalid, notFound } from "../domain/errors.js";
+import { idMatches, makeId, shortId, type IdKind } from "../domain/ids.js";
 import { dateInZone, resolveTimeZone } from "../domain/timezone.js";
+import { incompleteError } from "./incomplete.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
 import { settleImports } from "../store/import-journal.js";
 import { setReadProgress } from "../store/read-progress.js";
@@ -14,6 +15,7 @@ import { readProgressFor } from "./progress.js";
 import { listDir, readKind, readRecord, type ReadFailure } from "../store/records.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
 import { readPractice } from "../store/practice.js";
+import { voidedClients } from "../store/voids.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
 
@@ -44,8 +46,11 @@ export interface Ctx {
   optionalDate(value: unknown, what: string, opts?: { allowFuture?: boolean }): IsoDate | undefined;
   newId(kind: IdKind): string;
   /** Resolve a client by id, id prefix or unique part of the name. */
-  /** A client by id, id prefix or name; `all` brings discharged clients into name matching. */
-  client(query: string, o?: { all?: boolean }): Promise<ClientRecord>;
+  /**
+   * A client by id, id prefix or name; `all` brings discharged clients into name matching,
+   * `allowVoided` accepts a client voided as entered in error.
+   */
+  client(query: string, o?: { all?: boolean; allowVoided?: boolean }): Promise<ClientRecord>;
   /** Warn about records that could not be read (named, never their content). */
   reportFailures(failures: readonly ReadFailure[]): void;
   /**
@@ -95,30 +100,17 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),
     newId: (kind) => makeId(kind, deps.random(16)),
     async client(query, o = {}) {
-      const c = await ctx.chart();
-      const ids = (await listDir(c, "clients")).filter((d) => d.startsWith("cl_"));
-      // A full id, or a prefixed id prefix (cl_ab3...) naming one client, is found without
-      // decrypting the others. A bare query may also be part of a name: resolveClient decides.
-      const q = query.trim();
-      const exact = ids.find((id) => id === q);
-      const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
-      if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
-      const { records, failures } = await readKind<ClientRecord>(c, "client");
-      if (failures.length) {
-        // A name matched against only some profiles could pick the wrong client.
-        ctx.reportFailures(failures);
-        const n = failures.length;
-        throw new ChartError(
-          "invalid",
-          "E_INCOMPLETE",
-          `${n} client profile${n === 1 ? "" : "s"} could not be read, so "${query.trim()}" cannot be matched by name safely`,
-          `name the client by id (its folder under clients/); ${failures[0]?.error.hint ?? "run chart fsck --decrypt"}`,
-          { unreadable: failures.map((f) => ({ path: f.path, code: f.error.code })) },
-        );
+      const found = await findClient(query, o.all ?? (opts as { all?: unknown }).all === true);
+      if (!o.allowVoided) {
+        const { voided, failures } = await voidedClients(await ctx.chart(), [found.id]);
+        if (failures.length) {
+          // An unreadable void might be this client's: refuse rather than write to it.
+          ctx.reportFailures(failures);
+          throw incompleteError(failures);
+        }
+        if (voided.has(found.id)) throw invalid("E_CLIENT_VOIDED", `client ${shortId(found.id)} was voided (entered in error)`, "see chart client list --all; work on the client the records belong to");
       }
-      if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
-      // `--all` (where a command has it) brings discharged clients into name matching.
-      return resolveClient(records, query, { includeDischarged: o.all ?? (opts as { all?: unknown }).all === true });
+      return found;
     },
     unreadable: [],
     incomplete(failures) {
@@ -133,5 +125,34 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       }
     },
   };
+  async function findClient(query: string, includeDischarged: boolean): Promise<ClientRecord> {
+    const c = await ctx.chart();
+    const ids = (await listDir(c, "clients")).filter((d) => d.startsWith("cl_"));
+    // A full id, or a prefixed id prefix (cl_ab3...) naming one client, is found without
+    // decrypting the others. A bare query may also be part of a name: resolveClient decides.
+    const q = query.trim();
+    const exact = ids.find((id) => id === q);
+    const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
+    if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+    const { records, failures } = await readKind<ClientRecord>(c, "client");
+    if (failures.length) {
+      // A name matched against only some profiles could pick the wrong client.
+      ctx.reportFailures(failures);
+      const n = failures.length;
+      throw new ChartError(
+        "invalid",
+        "E_INCOMPLETE",
+        `${n} client profile${n === 1 ? "" : "s"} could not be read, so "${q}" cannot be matched by name safely`,
+        `name the client by id (its folder under clients/); ${failures[0]?.error.hint ?? "run chart fsck --decrypt"}`,
+        { unreadable: failures.map((f) => ({ path: f.path, code: f.error.code })) },
+      );
+    }
+    if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
+    // A name names a live client: a voided duplicate does not make it ambiguous.
+    const { voided } = await voidedClients(c, records.map((r) => r.id));
+    const live = records.filter((r) => !voided.has(r.id));
+    return resolveClient(live.length ? live : records, query, { includeDischarged });
+  }
+
   return ctx;
 }

@@ -10,6 +10,9 @@ export const ID_PREFIX = {
   dx: "dx",
   consent: "cs",
   disclosure: "ds",
+  void: "vd",
+  access: "ac",
+  amendment: "am",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
@@ -37,7 +40,7 @@ export function makeId(kind: IdKind, random16: Uint8Array): string {
   return `${ID_PREFIX[kind]}_${base32(random16)}`;
 }
 
-const ID_RE = /^(cl|nt|md|dx|cs|ds)_[a-z2-7]{26}$/;
+const ID_RE = /^(cl|nt|md|dx|cs|ds|vd|ac|am)_[a-z2-7]{26}$/;
 
 export const isId = (s: string): boolean => ID_RE.test(s);
 

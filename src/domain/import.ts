@@ -8,14 +8,16 @@ import { isIsoDate, type IsoDate } from "./dates.js";
 import { dxHistoryProblems, DX_ADD_STATUSES, DX_EVENT_TYPES, DX_STATUSES, type DxEventRecord, type DxStatus } from "./dx.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { impliedLabels, normaliseIcd10 } from "./icd10.js";
-import { isIdOf, type IdKind } from "./ids.js";
+import { ID_PREFIX, isIdOf, type IdKind } from "./ids.js";
+import { voidedIds, type VoidRecord } from "./void.js";
+import { accessFields, amendmentFields, consentFields, disclosureFields, EXTRA_KNOWN, extraReferenceProblems, voidFields } from "./import-extra.js";
 import { LABELS, type Label } from "./labels.js";
 import { MED_EVENT_TYPES, medHistoryProblems, type MedEventRecord, type MedEventType } from "./med.js";
 import { NOTE_TYPES, normaliseBody, signedContent, type NoteRecord, type NoteType, type Signature } from "./note.js";
 import type { AnyRecord, BaseRecord, RecordKind } from "./record.js";
 import { checkClientFields, type ClientRecord } from "./client.js";
 
-export const IMPORT_KINDS = ["client", "note", "med", "dx"] as const;
+export const IMPORT_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void", "access", "amendment"] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 /** Fields that list and show commands add to the record shape; ignored on import. */
@@ -27,6 +29,7 @@ const KNOWN: Record<ImportKind, readonly string[]> = {
   note: ["type", "template", "date", "duration", "cpt", "labels", "status", "signed", "addendumTo", "body"],
   med: ["event", "med", "date", "name", "dose", "route", "frequency", "prescriber", "reason", "labels"],
   dx: ["event", "code", "date", "status", "description", "onset", "primary", "labels", "withoutLabels"],
+  ...EXTRA_KNOWN,
 };
 
 export interface ImportEnv {
@@ -65,6 +68,12 @@ export interface ImportCounts {
   notes: number;
   meds: number;
   dx: number;
+  /** The kinds `chart export` also writes; present only when the file has them. */
+  consents?: number;
+  disclosures?: number;
+  voids?: number;
+  /** Right-of-access and amendment records. */
+  requests?: number;
 }
 
 export interface ImportResult {
@@ -79,7 +88,7 @@ export interface ImportResult {
   unlabelled: number;
 }
 
-const ID_KIND: Record<ImportKind, IdKind> = { client: "client", note: "note", med: "med", dx: "dx" };
+const ID_KIND: Record<ImportKind, IdKind> = { client: "client", note: "note", med: "med", dx: "dx", consent: "consent", disclosure: "disclosure", void: "void", access: "access", amendment: "amendment" };
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 const CPT_RE = /^\d{4}[0-9A-Z]$/;
 
@@ -312,11 +321,7 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100): Impo
     }
     const kind = obj.kind;
     if (typeof kind !== "string" || !(IMPORT_KINDS as readonly string[]).includes(kind)) {
-      problem(
-        kind === "consent" || kind === "disclosure"
-          ? `${kind} records cannot be imported yet`
-          : `'kind' must be one of: ${IMPORT_KINDS.join(", ")}`,
-      );
+      problem(`'kind' must be one of: ${IMPORT_KINDS.join(", ")}`);
       continue;
     }
     const k = kind as ImportKind;
@@ -331,7 +336,7 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100): Impo
     // id and client
     let id = r.str("id");
     if (id !== undefined && !isIdOf(ID_KIND[k], id)) {
-      kp(`'id' is not a ${k} id (${ID_KIND[k] === "client" ? "cl" : k === "note" ? "nt" : k === "med" ? "md" : "dx"}_ and 26 characters)`);
+      kp(`'id' is not a ${k} id (${ID_PREFIX[ID_KIND[k]]}_ and 26 characters)`);
       id = undefined;
     } else if (id !== undefined) {
       const prev = firstLineOf.get(id);
@@ -360,7 +365,12 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100): Impo
         if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
         record.med = newId;
       } else if (record.event !== undefined && record.med === undefined) kp(`a ${String(record.event)} needs 'med' (the id of the medication's start event)`);
-    } else record = dxFields(r, base, env, kp, () => (unlabelled += 1));
+    } else if (k === "dx") record = dxFields(r, base, env, kp, () => (unlabelled += 1));
+    else if (k === "consent") record = consentFields(r, obj, base, kp);
+    else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
+    else if (k === "void") record = voidFields(r, base, kp);
+    else if (k === "access") record = accessFields(r, obj, base, kp);
+    else record = amendmentFields(r, base, kp);
     items.push({ line, record });
     if (issues.length >= maxIssues) break;
   }
@@ -388,6 +398,8 @@ function checkReferences(items: readonly ImportItem[], env: ImportEnv, issues: I
       else if (owner !== r.client) problem("'addendumTo' names a note of another client");
       else if (target && target.type === "addendum") problem("'addendumTo' names an addendum; addenda attach to the original note");
     }
+    const extra = extraReferenceProblems(r, byId, clientOf);
+    if (extra) problem(extra);
     if (r.kind === "med" && r.event !== "start" && typeof r.med === "string") {
       const owner = clientOf(r.med);
       const start = byId.get(r.med);
@@ -441,8 +453,11 @@ export function checkHistories(
       }
     }
   };
-  const meds = items.map((i) => i.record).filter((r): r is MedEventRecord & AnyRecord => r.kind === "med");
-  const dx = items.map((i) => i.record).filter((r): r is DxEventRecord & AnyRecord => r.kind === "dx");
+  // Events the file voids are history, not state: the rules run over the live events.
+  const all = items.map((i) => i.record);
+  const gone = voidedIds(all, all.filter((r): r is VoidRecord & AnyRecord => r.kind === "void"));
+  const meds = all.filter((r): r is MedEventRecord & AnyRecord => r.kind === "med" && !gone.has(r.id));
+  const dx = all.filter((r): r is DxEventRecord & AnyRecord => r.kind === "dx" && !gone.has(r.id));
   check<MedEventRecord>("med", meds, existing.meds, (e) => e.med, medHistoryProblems);
   check<DxEventRecord>("dx", dx, existing.dx, (e) => `${e.client} ${e.code}`, dxHistoryProblems);
 }
@@ -454,6 +469,10 @@ export function countItems(items: readonly ImportItem[]): ImportCounts {
     else if (record.kind === "note") c.notes += 1;
     else if (record.kind === "med") c.meds += 1;
     else if (record.kind === "dx") c.dx += 1;
+    else if (record.kind === "consent") c.consents = (c.consents ?? 0) + 1;
+    else if (record.kind === "disclosure") c.disclosures = (c.disclosures ?? 0) + 1;
+    else if (record.kind === "void") c.voids = (c.voids ?? 0) + 1;
+    else if (record.kind === "access" || record.kind === "amendment") c.requests = (c.requests ?? 0) + 1;
   }
   return c;
 }

@@ -5,7 +5,7 @@
 import { invalid } from "./errors.js";
 import { isIdOf, type IdKind } from "./ids.js";
 
-export const RECORD_KINDS = ["client", "note", "med", "dx", "consent", "disclosure"] as const;
+export const RECORD_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void", "access", "amendment"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** Where each kind lives under clients/<cid>/. */
@@ -16,6 +16,9 @@ export const KIND_DIR: Record<RecordKind, string | null> = {
   dx: "dx",
   consent: "consents",
   disclosure: "disclosures",
+  void: "voids",
+  access: "access",
+  amendment: "amendments",
 };
 
 export const KIND_ID: Record<RecordKind, IdKind> = {
@@ -25,6 +28,9 @@ export const KIND_ID: Record<RecordKind, IdKind> = {
   dx: "dx",
   consent: "consent",
   disclosure: "disclosure",
+  void: "void",
+  access: "access",
+  amendment: "amendment",
 };
 
 export interface BaseRecord {

@@ -41,6 +41,7 @@ import { dxEventLabels } from "./dx-labels.js";
 import { PART2_LABELS, type Label } from "./labels.js";
 import { foldMedications, type MedEventRecord } from "./med.js";
 import { redactPrivate, type NoteRecord } from "./note.js";
+import { isClientVoided, voidedIds, type VoidRecord } from "./void.js";
 import type {
   ShareAddendum,
   ShareDiagnosis,
@@ -58,6 +59,8 @@ export interface ShareInput {
   notes: readonly NoteRecord[]; // all notes, psychotherapy notes and addenda included
   meds: readonly MedEventRecord[];
   dx: readonly DxEventRecord[];
+  /** The client's voids: records they reach are never selected (docs/corrections.md). */
+  voids?: readonly VoidRecord[];
 }
 
 /** The authorization and the revocations recorded for the client. */
@@ -129,13 +132,36 @@ const publicReason = (reason: string): string => {
 /** The instant a view carries: the date at midnight UTC, so one day's shares are identical. */
 export const viewInstant = (today: IsoDate): string => `${today}T00:00:00Z`;
 
+/**
+ * Records entered in error never reach a share: a voided client or authorization refuses the
+ * share (exit 3); voided notes (with their addenda), events and revocations are left out as if
+ * never written.
+ */
+function dropVoided(input: ShareInput, consent: ShareConsent): { input: ShareInput; consent: ShareConsent } {
+  const voids = (input.voids ?? []).filter((v) => v.client === input.profile.id);
+  if (voids.length === 0 || consent.grant.client !== input.profile.id) return { input, consent }; // refused below
+  if (isClientVoided(input.profile.id, voids)) {
+    throw new ChartError("invalid", "E_CLIENT_VOIDED", `client ${input.profile.id.slice(0, 11)} was voided (entered in error); nothing was shared`, "share from the client the records belong to");
+  }
+  const gone = voidedIds([...input.notes, ...input.meds, ...input.dx, consent.grant, ...consent.revocations], voids);
+  if (gone.has(consent.grant.id)) {
+    throw new ChartError("invalid", "E_CONSENT_VOIDED", `authorization ${consent.grant.id.slice(0, 11)} was voided (entered in error); nothing was shared`, "record the authorization the client actually signed (chart consent add)");
+  }
+  const keep = <T extends { id: string }>(list: readonly T[]) => list.filter((r) => !gone.has(r.id));
+  return {
+    input: { profile: input.profile, notes: keep(input.notes), meds: keep(input.meds), dx: keep(input.dx) },
+    consent: { grant: consent.grant, revocations: keep(consent.revocations) },
+  };
+}
+
 /** The pure selection: a ShareView of exactly what the authorization allows today. */
 export function selectShare(input: ShareInput, consent: ShareConsent, today: IsoDate): ShareView {
   return explainShare(input, consent, today).view;
 }
 
 /** The selection with the detailed account of what was withheld and why. */
-export function explainShare(input: ShareInput, consent: ShareConsent, today: IsoDate): Selection {
+export function explainShare(rawInput: ShareInput, rawConsent: ShareConsent, today: IsoDate): Selection {
+  const { input, consent } = dropVoided(rawInput, rawConsent);
   const { profile } = input;
   const { grant } = consent;
   if (grant.client !== profile.id) {

@@ -11,6 +11,7 @@ import type { Label } from "./labels.js";
 import { describeMedEvent, foldMedications, medHistoryProblems, type MedEventRecord } from "./med.js";
 import { firstLine, type NoteRecord } from "./note.js";
 import { keptApart } from "./psychotherapy.js";
+import type { VoidMark } from "./void.js";
 
 export const TIMELINE_KINDS = ["note", "med", "dx"] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -33,6 +34,8 @@ export interface TimelineEntry {
   code?: string;
   /** The event is in the history but does not apply (a merge of conflicting events). */
   conflict?: true;
+  /** Voided (entered in error): who, when and why (docs/corrections.md). */
+  voided?: VoidMark;
 }
 
 export interface TimelineOptions {
@@ -41,6 +44,8 @@ export interface TimelineOptions {
   kinds?: readonly TimelineKind[];
   /** Include psychotherapy notes (kept apart by default, as in `note list`). */
   psychotherapy?: boolean;
+  /** Records voided, by id: shown marked, and left out of the histories' fold. */
+  voided?: ReadonlyMap<string, VoidMark>;
 }
 
 function noteEntry(n: NoteRecord): TimelineEntry {
@@ -65,6 +70,8 @@ export function buildTimeline(
 ): TimelineEntry[] {
   const kinds = opts.kinds?.length ? opts.kinds : TIMELINE_KINDS;
   const entries: TimelineEntry[] = [];
+  const voided = opts.voided ?? new Map<string, VoidMark>();
+  const live = <T extends { id: string }>(xs: readonly T[]) => xs.filter((x) => !voided.has(x.id));
   if (kinds.includes("note")) {
     const apart = keptApart(input.notes);
     for (const n of input.notes) {
@@ -74,7 +81,7 @@ export function buildTimeline(
   }
   if (kinds.includes("med")) {
     const names = new Map(foldMedications(input.meds).map((m) => [m.med, m.name]));
-    const bad = medHistoryProblems(input.meds);
+    const bad = medHistoryProblems(live(input.meds));
     for (const m of input.meds) {
       const e: TimelineEntry = { date: m.date, kind: "med", id: m.id, created: m.created, event: m.event, med: m.med, summary: describeMedEvent(m, names.get(m.med)) };
       const name = names.get(m.med);
@@ -85,12 +92,20 @@ export function buildTimeline(
     }
   }
   if (kinds.includes("dx")) {
-    const bad = dxHistoryProblems(input.dx);
+    const bad = dxHistoryProblems(live(input.dx));
     for (const d of input.dx) {
       const e: TimelineEntry = { date: d.date, kind: "dx", id: d.id, created: d.created, event: d.event, code: d.code, status: d.status, summary: describeDxEvent(d) };
       if (d.labels?.length) e.labels = [...d.labels];
       if (bad.has(d.id)) e.conflict = true;
       entries.push(e);
+    }
+  }
+  for (const e of entries) {
+    const mark = voided.get(e.id);
+    if (mark) {
+      e.voided = mark;
+      e.summary = `VOIDED (${mark.reason}): ${e.summary}`;
+      delete e.conflict;
     }
   }
   return entries

@@ -13,6 +13,9 @@ const NOT_FOUND: Record<Located, CodeOf<"notFound">> = {
   dx: "E_DX_NOT_FOUND",
   consent: "E_CONSENT_NOT_FOUND",
   disclosure: "E_DISCLOSURE_NOT_FOUND",
+  void: "E_VOID_NOT_FOUND",
+  access: "E_ACCESS_NOT_FOUND",
+  amendment: "E_AMENDMENT_NOT_FOUND",
 };
 const AMBIGUOUS: Record<Located, CodeOf<"usage">> = {
   note: "E_NOTE_AMBIGUOUS",
@@ -20,6 +23,9 @@ const AMBIGUOUS: Record<Located, CodeOf<"usage">> = {
   dx: "E_DX_AMBIGUOUS",
   consent: "E_CONSENT_AMBIGUOUS",
   disclosure: "E_DISCLOSURE_AMBIGUOUS",
+  void: "E_VOID_AMBIGUOUS",
+  access: "E_ACCESS_AMBIGUOUS",
+  amendment: "E_AMENDMENT_AMBIGUOUS",
 };
 
 export async function locate(

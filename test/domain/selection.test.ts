@@ -23,6 +23,7 @@ import { renderFhir } from "../../src/export/fhir.js";
 import { buildManifest, manifestText } from "../../src/export/manifest.js";
 import { renderPdf } from "../../src/export/pdf.js";
 import { pdfModel } from "../../src/export/pdf-model.js";
+import { voidedIds, type VoidRecord } from "../../src/domain/void.js";
 import { fhirErrors } from "../export/fhir-validate.js";
 import { fhirText } from "../support/fhir-text.js";
 import { runs } from "../support/runs.js";
@@ -774,5 +775,84 @@ describe("selectShare: rules", () => {
     expect(a.generatedAt).toBe("2024-06-01T00:00:00Z");
     expect(describeShare(a)).toBe("demographics, 0 diagnoses, 0 medications, 1 note; 1 private passage withheld");
     expect(a.notes?.[0]?.text).toContain(WITHHELD_MARKER);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Voided records (docs/corrections.md): whatever is voided never reaches a share.
+
+function voidOf(target: { id: string; client: string }, targetKind: VoidRecord["targetKind"], i: number): VoidRecord {
+  return { chart: 1, kind: "void", id: id("void"), client: target.client, created: `2024-01-01T00:00:${String(i % 60).padStart(2, "0")}Z`, target: target.id, targetKind, date: "2024-01-01", at: "2024-01-01T00:00:00Z", by: "Dr Test", reason: `wrong ${i}` };
+}
+
+describe("voided records: properties", () => {
+  it("voided records never reach a share, and the share equals one made without them", () => {
+    let shared = 0;
+    let voidedSome = 0;
+    fc.assert(
+      fc.property(chartArb, fc.array(fc.nat(), { maxLength: 6 }), fc.nat({ max: 40 }), (spec, picks, special) => {
+        const b = build(spec);
+        const targets: [{ id: string; client: string }, VoidRecord["targetKind"]][] = [
+          ...b.input.notes.map((n) => [n, "note"] as [NoteRecord, "note"]),
+          ...b.input.meds.map((m) => [m, "med"] as [MedEventRecord, "med"]),
+          ...b.input.dx.map((d) => [d, "dx"] as [DxEventRecord, "dx"]),
+          ...b.revocations.map((r) => [r, "consent"] as [ConsentRevocation, "consent"]),
+        ];
+        const voids = targets.length ? picks.map((p, i) => voidOf(targets[p % targets.length]![0], targets[p % targets.length]![1], i)) : [];
+        if (special === 0) voids.push(voidOf(b.input.profile, "client", 99));
+        if (special === 1) voids.push(voidOf(b.grant, "consent", 98));
+        const gone = voidedIds([...b.input.notes, ...b.input.meds, ...b.input.dx, ...b.revocations], voids);
+        // addenda of a voided note are voided with it
+        for (const n of b.input.notes) if (n.addendumTo && gone.has(n.addendumTo)) expect(gone.has(n.id)).toBe(true);
+        const consent = { grant: b.grant, revocations: b.revocations };
+        let r: ShareView | ChartError;
+        try {
+          r = selectShare({ ...b.input, voids }, consent, b.today);
+        } catch (e) {
+          if (!(e instanceof ChartError)) throw e;
+          r = e;
+        }
+        if (special === 0 && b.grant.client === b.input.profile.id) {
+          expect((r as ChartError).code).toMatch(/^E_CLIENT_VOIDED$|^E_CONSENT_/);
+          return;
+        }
+        if (special === 1 && b.grant.client === b.input.profile.id) {
+          expect(r).toBeInstanceOf(ChartError);
+          return;
+        }
+        // the same selection over the chart with the voided records taken out
+        const keep = <T extends { id: string }>(xs: readonly T[]) => xs.filter((x) => !gone.has(x.id));
+        let expected: ShareView | ChartError;
+        try {
+          expected = selectShare({ profile: b.input.profile, notes: keep(b.input.notes), meds: keep(b.input.meds), dx: keep(b.input.dx) }, { grant: b.grant, revocations: keep(b.revocations) }, b.today);
+        } catch (e) {
+          if (!(e instanceof ChartError)) throw e;
+          expected = e;
+        }
+        if (expected instanceof ChartError) {
+          expect((r as ChartError).code).toBe(expected.code);
+          return;
+        }
+        expect(r).not.toBeInstanceOf(ChartError);
+        const view = r as ShareView;
+        shared++;
+        if (gone.size) voidedSome++;
+        expect(JSON.stringify(view)).toBe(JSON.stringify(expected));
+        // no voided id and no marker of a voided record is anywhere in the view or its renderings
+        const texts = [JSON.stringify(view), fhirText(renderFhir(view)), JSON.stringify(pdfModel(view))];
+        const voidedMarkers = [
+          ...[...b.noteMarkers].filter(([nid]) => gone.has(nid)).map(([, m]) => m),
+          ...b.medMarkers.flatMap((m) => m.events.filter((e) => gone.has(e.id)).map((e) => e.marker)),
+          ...b.dxMarkers.flatMap((d) => d.events.filter((e) => gone.has(e.id)).map((e) => e.marker)),
+        ];
+        for (const t of texts) {
+          for (const vid of gone.keys()) expect(view.items).not.toContain(vid);
+          for (const m of voidedMarkers) expect(t.includes(m), `voided marker ${m} reached a share`).toBe(false);
+        }
+      }),
+      { numRuns: runs(1500) },
+    );
+    expect(shared).toBeGreaterThan(300);
+    expect(voidedSome).toBeGreaterThan(100);
   });
 });

@@ -7,7 +7,7 @@ import type { ClientRecord } from "../../domain/client.js";
 import { foldDiagnoses, isCurrentDx, statusWord, type DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
 import { foldMedications, type MedEventRecord } from "../../domain/med.js";
-import { readKind } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 
 export interface ClientSummary {
@@ -17,8 +17,8 @@ export interface ClientSummary {
 
 export async function clientSummary(ctx: Ctx, client: ClientRecord): Promise<ClientSummary> {
   const chart = await ctx.chart();
-  const meds = await readKind<MedEventRecord>(chart, "med", client.id);
-  const dx = await readKind<DxEventRecord>(chart, "dx", client.id);
+  const meds = await readLive<MedEventRecord>(chart, "med", client.id);
+  const dx = await readLive<DxEventRecord>(chart, "dx", client.id);
   ctx.incomplete([...meds.failures, ...dx.failures]);
   const medications = foldMedications(meds.records).filter((m) => m.active);
   const diagnoses = foldDiagnoses(dx.records).filter(isCurrentDx);

@@ -15,6 +15,7 @@ import { shortId } from "../../domain/ids.js";
 import { isPsychotherapyNote } from "../../domain/psychotherapy.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { commitRecords, readKind } from "../../store/records.js";
+import { readLive, voidedClients } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { assertCanEdit, editText } from "../editor.js";
 import { preflightWrite } from "../../store/preflight.js";
@@ -117,8 +118,14 @@ export function registerClient(program: Command, reg: Registrar): void {
           admitted: ctx.date(opts.admitted, "admitted"),
         };
         const full = applyFields(rec, fields);
+        // The same person twice is the mistake voids and merges then have to clean up: warn.
+        const existing = await readKind<ClientRecord>(chart, "client");
+        const { voided } = await voidedClients(chart, existing.records.map((c) => c.id));
+        const same = (a: string) => a.trim().toLowerCase().replace(/\s+/g, " ");
+        const dups = existing.records.filter((c) => !voided.has(c.id) && same(c.name) === same(full.name) && (!c.dob || !full.dob || c.dob === full.dob));
         await commitRecords(chart, [full], "chart: add client");
-        if (ctx.out.json) ctx.out.data({ id });
+        for (const d of dups) ctx.out.warn(`a client named ${JSON.stringify(d.name)}${d.dob ? ` born ${d.dob}` : ""} already exists: ${shortId(d.id)} (${d.status}); if this is the same person: chart client merge ${shortId(id)} --into ${shortId(d.id)}`);
+        if (ctx.out.json) ctx.out.data(dups.length ? { id, possibleDuplicates: dups.map((d) => d.id) } : { id });
         else ctx.out.line(id);
       }),
     );
@@ -126,14 +133,17 @@ export function registerClient(program: Command, reg: Registrar): void {
   client
     .command("list")
     .description("list clients (active ones unless --all)")
-    .option("--all", "include discharged clients")
+    .option("--all", "include discharged and voided clients")
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
         const { records, failures } = await readKind<ClientRecord>(chart, "client");
         ctx.incomplete(failures);
+        const { voided, failures: vf } = await voidedClients(chart, records.map((r) => r.id));
+        ctx.incomplete(vf);
         const shown = records
-          .filter((c) => opts.all || c.status === "active")
+          .filter((c) => (opts.all ? true : c.status === "active" && !voided.has(c.id)))
+          .map((c) => (voided.has(c.id) ? { ...c, status: "voided" as ClientRecord["status"] } : c))
           .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
         if (ctx.out.json) return ctx.out.data(shown.map(recordJson));
         if (shown.length === 0) {
@@ -155,7 +165,7 @@ export function registerClient(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q]) => {
         const c = await ctx.client(q as string, { all: true });
         const chart = await ctx.chart();
-        const notes = await readKind<NoteRecord>(chart, "note", c.id);
+        const notes = await readLive<NoteRecord>(chart, "note", c.id);
         ctx.incomplete(notes.failures);
         const lastService = notes.records.filter((n) => n.type !== "addendum").map((n) => n.date).sort().at(-1);
         const summary = await clientSummary(ctx, c);
@@ -225,6 +235,26 @@ export function registerClient(program: Command, reg: Registrar): void {
         await commitRecords(await ctx.chart(), [next], "chart: edit client");
         if (ctx.out.json) ctx.out.data({ id: c.id, changed: true });
         else ctx.out.info(`updated ${shortId(c.id)}: ${Object.keys(fields).map((k) => FLAG[k as ClientEditable]).join(" ")}`);
+      }),
+    );
+
+  client
+    .command("readmit")
+    .description("admit a discharged client again (the earlier episode stays in history)")
+    .argument("<client>", "id, id prefix, or a unique part of the name")
+    .option("--date <date>", "readmission date (default today)")
+    .action(
+      reg.action(async (ctx, [q], opts) => {
+        const c = await ctx.client(q as string);
+        if (c.status !== "discharged") throw invalid("E_NOT_DISCHARGED", `client ${shortId(c.id)} is active`, "nothing to do");
+        const date = ctx.date(opts.date, "date");
+        if (c.discharged && date < c.discharged) throw invalid("E_BAD_DATE", `readmission date ${date} is before the discharge (${c.discharged})`, "check --date");
+        const next: ClientRecord = { ...c, status: "active", admitted: date, updated: stamp(ctx.deps.now()) };
+        delete next.discharged;
+        delete next.dischargeReason;
+        await commitRecords(await ctx.chart(), [next], "chart: readmit client");
+        if (ctx.out.json) ctx.out.data({ id: c.id, status: "active", admitted: date });
+        else ctx.out.info(`readmitted ${shortId(c.id)} on ${date}`);
       }),
     );
 

@@ -31,6 +31,7 @@ import { checkRecipient } from "../../store/age.js";
 import { clinicianName } from "../../store/clinician.js";
 import { locate } from "../../store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Opts, Registrar } from "../program.js";
@@ -67,7 +68,7 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
     }
     throw e;
   }
-  const { records, failures } = await readKind<ConsentRecord>(chart, "consent", client.id);
+  const { records, failures, voided } = await readLive<ConsentRecord>(chart, "consent", client.id);
   if (failures.length) {
     throw new ChartError(
       "invalid",
@@ -76,6 +77,8 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
       "restore them from git history or run chart fsck",
     );
   }
+  const wasVoided = voided.find((v) => v.record.id === id);
+  if (wasVoided) throw invalid("E_CONSENT_VOIDED", `authorization ${shortId(id)} was voided (${wasVoided.mark.reason}); nothing was shared`, "record the authorization the client actually signed (chart consent add)");
   const found = records.find((r) => r.id === id);
   if (!found) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(id)} cannot be read`, "run chart fsck");
   if (!isGrant(found)) {
@@ -267,7 +270,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [q], opts) => {
         const client = await ctx.client(q as string);
-        const { records, failures } = await readKind<ConsentRecord>(await ctx.chart(), "consent", client.id);
+        const { records, failures } = await readLive<ConsentRecord>(await ctx.chart(), "consent", client.id);
         ctx.incomplete(failures);
         const today = ctx.today();
         const revocations = records.filter(isRevocation);

@@ -23,7 +23,8 @@ import { checkAgainstCodeSet } from "./dx-codeset.js";
 import { shortId } from "../../domain/ids.js";
 import { checkLabels, LABELS } from "../../domain/labels.js";
 import { createdAfter } from "../../domain/med.js";
-import { commitRecords, readKind } from "../../store/records.js";
+import { commitRecords } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import { refuseIncomplete } from "../incomplete.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
@@ -41,7 +42,7 @@ interface Loaded {
 
 async function load(ctx: Ctx, query: string, listing = false): Promise<Loaded> {
   const client = await ctx.client(query);
-  const { records, failures } = await readKind<DxEventRecord>(await ctx.chart(), "dx", client.id);
+  const { records, failures } = await readLive<DxEventRecord>(await ctx.chart(), "dx", client.id);
   if (listing) ctx.incomplete(failures);
   else if (failures.length) {
     ctx.reportFailures(failures);

@@ -13,6 +13,11 @@ import { registerAccessLog } from "./access-log.js";
 import { registerPractice } from "./practice.js";
 import { registerSuperbill } from "./superbill.js";
 import { registerSearch } from "./search.js";
+import { registerVoid } from "./void.js";
+import { registerExport } from "./export.js";
+import { registerAccess } from "./access.js";
+import { registerAmendment } from "./amendment.js";
+import { registerClientMerge } from "./client-merge.js";
 
 export function registerExtensions(program: Command, reg: Registrar): void {
   registerMed(program, reg);
@@ -27,4 +32,9 @@ export function registerExtensions(program: Command, reg: Registrar): void {
   registerPractice(program, reg);
   registerSuperbill(program, reg);
   registerSearch(program, reg);
+  registerVoid(program, reg);
+  registerExport(program, reg);
+  registerAccess(program, reg);
+  registerAmendment(program, reg);
+  registerClientMerge(program, reg);
 }

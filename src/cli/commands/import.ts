@@ -8,14 +8,15 @@ import type { Command } from "commander";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, notFound } from "../../domain/errors.js";
 import type { DxEventRecord } from "../../domain/dx.js";
-import { checkHistories, parseImport, type ImportIssue } from "../../domain/import.js";
+import { checkHistories, parseImport, type ImportCounts, type ImportIssue } from "../../domain/import.js";
 import type { MedEventRecord } from "../../domain/med.js";
 import { KIND_DIR, type RecordKind } from "../../domain/record.js";
 import { commitNewRecords } from "../../store/bulk.js";
 import { clinicianName } from "../../store/clinician.js";
 import { contentHash } from "../../store/hash.js";
 import { eachLimit } from "../../store/pool.js";
-import { listDir, readKind } from "../../store/records.js";
+import { listDir } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import { refuseIncomplete } from "../incomplete.js";
 import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
@@ -59,10 +60,16 @@ function refuse(ctx: Ctx, file: string, issues: readonly ImportIssue[], capped: 
   );
 }
 
+const extraCounts = (c: ImportCounts): string =>
+  ([["consents", "authorization record"], ["disclosures", "disclosure"], ["voids", "void"], ["requests", "access or amendment record"]] as const)
+    .filter(([k]) => c[k])
+    .map(([k, w]) => `, ${c[k]} ${w}${c[k] === 1 ? "" : "s"}`)
+    .join("");
+
 export function registerImport(program: Command, reg: Registrar): void {
   program
     .command("import")
-    .description("import clients, notes, medication and diagnosis events from JSONL (the --json record shape), in one commit")
+    .description("import clients, notes, medication and diagnosis events, authorizations, disclosures and voids from JSONL (the shape chart export writes), in one commit")
     .argument("<file>", "a .jsonl file, or - for standard input")
     .option("--dry-run", "check every line and print the counts; write nothing")
     .option("--allow-future", "accept dates in the future")
@@ -97,7 +104,7 @@ export function registerImport(program: Command, reg: Registrar): void {
         const dx: DxEventRecord[] = [];
         for (const cid of touched) {
           for (const [kind, into] of [["med", meds], ["dx", dx]] as [RecordKind, unknown[]][]) {
-            const r = await readKind(chart, kind, cid);
+            const r = await readLive(chart, kind, cid);
             if (r.failures.length) {
               ctx.reportFailures(r.failures);
               throw refuseIncomplete(r.failures, "the histories this import adds to");
@@ -119,7 +126,7 @@ export function registerImport(program: Command, reg: Registrar): void {
           ctx.out.warn(`${result.unlabelled} diagnosis event${result.unlabelled === 1 ? " leaves" : "s leave"} off a label the code implies ('withoutLabels'), as the file asks; each event records it`);
         }
         const counts = result.counts;
-        const total = counts.clients + counts.notes + counts.meds + counts.dx;
+        const total = counts.clients + counts.notes + counts.meds + counts.dx + (counts.consents ?? 0) + (counts.disclosures ?? 0) + (counts.voids ?? 0) + (counts.requests ?? 0);
         if (!opts.dryRun && total > 0) {
           const started = Date.now();
           let shown = "";
@@ -138,7 +145,7 @@ export function registerImport(program: Command, reg: Registrar): void {
         }
         if (ctx.out.json) return ctx.out.data({ ...counts, total, dryRun: !!opts.dryRun });
         const verb = opts.dryRun ? "would import" : "imported";
-        ctx.out.line(`${verb} ${counts.clients} client${counts.clients === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}, ${counts.meds} medication event${counts.meds === 1 ? "" : "s"}, ${counts.dx} diagnosis event${counts.dx === 1 ? "" : "s"}`);
+        ctx.out.line(`${verb} ${counts.clients} client${counts.clients === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}, ${counts.meds} medication event${counts.meds === 1 ? "" : "s"}, ${counts.dx} diagnosis event${counts.dx === 1 ? "" : "s"}${extraCounts(counts)}`);
       }),
     );
 }

@@ -20,7 +20,8 @@ import {
   type Medication,
   type MedEventRecord,
 } from "../../domain/med.js";
-import { commitRecords, readKind } from "../../store/records.js";
+import { commitRecords } from "../../store/records.js";
+import { readLive } from "../../store/voids.js";
 import { refuseIncomplete } from "../incomplete.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
@@ -38,7 +39,7 @@ interface Loaded {
 
 async function load(ctx: Ctx, query: string, listing = false): Promise<Loaded> {
   const client = await ctx.client(query);
-  const { records, failures } = await readKind<MedEventRecord>(await ctx.chart(), "med", client.id);
+  const { records, failures } = await readLive<MedEventRecord>(await ctx.chart(), "med", client.id);
   if (listing) ctx.incomplete(failures);
   else if (failures.length) {
     ctx.reportFailures(failures);

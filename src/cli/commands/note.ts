@@ -1,6 +1,6 @@
 /** chart note add|list|show|edit|sign|amend|templates */
 import type { Command } from "commander";
-import { displayName } from "../../domain/client.js";
+import { displayName, type ClientRecord } from "../../domain/client.js";
 import { parseDate, stamp } from "../../domain/dates.js";
 import { ChartError, errorFor, invalid, notFound, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
@@ -26,6 +26,9 @@ import { locate } from "../../store/locate.js";
 import { listDrafts, removeDraft, saveDraft } from "../../store/drafts.js";
 import { preflightWrite } from "../../store/preflight.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
+import { readLive, readVoids, voidedClients } from "../../store/voids.js";
+import { checkVoid, voidedIds, type VoidMark, type VoidRecord } from "../../domain/void.js";
+import { confirm } from "../prompt.js";
 import { listTemplates, loadTemplate } from "../../store/templates.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
@@ -42,7 +45,7 @@ function textOptions(cmd: Command): Command {
     .option("-F, --file <file>", "read the text from FILE, or - for standard input");
 }
 
-async function sign(ctx: Ctx, n: NoteRecord): Promise<NoteRecord> {
+export async function sign(ctx: Ctx, n: NoteRecord): Promise<NoteRecord> {
   const chart = await ctx.chart();
   return {
     ...n,
@@ -97,12 +100,17 @@ function draftFallback(ctx: Ctx): string | undefined {
 }
 
 /** Resolve NOTE, or CLIENT NOTE (the client narrows the search). */
-async function findNote(ctx: Ctx, refs: string[]): Promise<NoteRecord> {
+async function findNote(ctx: Ctx, refs: string[], o: { allowVoided?: boolean } = {}): Promise<NoteRecord & { voided?: VoidMark }> {
   const chart = await ctx.chart();
   const [a, b] = refs;
-  const client = b !== undefined ? (await ctx.client(a as string)).id : undefined;
+  const client = b !== undefined ? (await ctx.client(a as string, o)).id : undefined;
   const where = await locate(chart, "note", (b ?? a) as string, client);
-  return readRecord<NoteRecord>(chart, "note", where.client, where.id);
+  const n = await readRecord<NoteRecord>(chart, "note", where.client, where.id);
+  // A voided note (or a note of a voided client) is history: shown, never changed.
+  const { voids } = await readVoids(chart, n.client);
+  const mark = voidedIds([n], voids).get(n.id);
+  if (mark && !o.allowVoided) throw invalid("E_VOIDED", `note ${shortId(n.id)} was voided (${mark.reason}); it cannot change`, "write a new note instead");
+  return mark ? { ...n, voided: mark } : n;
 }
 
 function noteRow(n: NoteRecord, addenda: number): string[] {
@@ -200,8 +208,10 @@ export function registerNote(program: Command, reg: Registrar): void {
   note
     .command("list")
     .description("a client's notes, newest first (psychotherapy notes only with --psychotherapy)")
-    .argument("<client>", "id, id prefix, or a unique part of the name")
+    .argument("[client]", "id, id prefix, or a unique part of the name (or --all-clients)")
     .option("--psychotherapy", "list the psychotherapy notes (kept apart) instead")
+    .option("--unsigned", "only notes not yet signed (psychotherapy notes included, without their text)")
+    .option("--all-clients", "every active client's notes (with --unsigned: the practice's signing worklist)")
     .option("-k, --kind <kind>", "only notes of this kind")
     .option("--since <date>", "from this date of service")
     .option("--until <date>", "to this date of service")
@@ -216,22 +226,46 @@ export function registerNote(program: Command, reg: Registrar): void {
         }
         const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
         if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw usageError("E_USAGE", "--limit takes a positive whole number");
-        const client = await ctx.client(q as string);
-        const { records, failures } = await readKind<NoteRecord>(await ctx.chart(), "note", client.id);
-        ctx.incomplete(failures);
+        if (!q && !opts.allClients) throw usageError("E_MISSING", "name a client, or pass --all-clients", "chart note list CLIENT, or chart note list --unsigned --all-clients");
+        if (q && opts.allClients) throw usageError("E_USAGE", "a client and --all-clients exclude each other", "drop one");
+        const chart = await ctx.chart();
+        const clients: { id: string; name: string }[] = [];
+        if (opts.allClients) {
+          const all = await readKind<ClientRecord>(chart, "client");
+          ctx.incomplete(all.failures);
+          const { voided } = await voidedClients(chart, all.records.map((c) => c.id));
+          clients.push(...all.records.filter((c) => c.status === "active" && !voided.has(c.id)).map((c) => ({ id: c.id, name: displayName(c) })));
+        } else {
+          const c = await ctx.client(q as string);
+          clients.push({ id: c.id, name: displayName(c) });
+        }
+        const records: NoteRecord[] = [];
+        for (const c of clients) {
+          const res = await readLive<NoteRecord>(chart, "note", c.id);
+          ctx.incomplete(res.failures);
+          records.push(...res.records);
+        }
+        const nameOf = new Map(clients.map((c) => [c.id, c.name]));
         const addenda = countAddenda(records);
+        const unsigned = !!opts.unsigned;
         const shown = records
-          .filter((n) => n.type !== "addendum")
+          .filter((n) => (unsigned ? n.status !== "signed" : n.type !== "addendum"))
           .filter((n) => (opts.psychotherapy ? isPsychotherapyNote(n) : !isPsychotherapyNote(n)))
           .filter((n) => !kind || n.type === kind)
           .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
           .sort(byNewest)
           .slice(0, limit);
+        const apart = (n: NoteRecord) => unsigned && n.type === "psychotherapy" && !opts.psychotherapy;
         if (ctx.out.json) {
-          return ctx.out.data(shown.map((n) => ({ ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
+          return ctx.out.data(shown.map((n) => (apart(n) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
         }
-        if (shown.length === 0) return ctx.out.info("no notes");
-        ctx.out.table(shown.map((n) => noteRow(n, addenda.get(n.id) ?? 0)), ["ID", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"]);
+        if (shown.length === 0) return ctx.out.info(unsigned ? "no unsigned notes" : "no notes");
+        const row = (n: NoteRecord) => {
+          const r = noteRow(n, addenda.get(n.id) ?? 0);
+          if (apart(n)) r[5] = "(psychotherapy note)";
+          return opts.allClients ? [r[0] as string, nameOf.get(n.client) ?? shortId(n.client), ...r.slice(1)] : r;
+        };
+        ctx.out.table(shown.map(row), opts.allClients ? ["ID", "CLIENT", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"] : ["ID", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"]);
       }),
     );
 
@@ -241,13 +275,14 @@ export function registerNote(program: Command, reg: Registrar): void {
     .argument("<note...>", "NOTE, or CLIENT NOTE (id or id prefix)")
     .action(
       reg.action(async (ctx, refs) => {
-        const n = await findNote(ctx, refs);
+        const n = await findNote(ctx, refs, { allowVoided: true });
         const chart = await ctx.chart();
         const client = await readRecord<import("../../domain/client.js").ClientRecord>(chart, "client", n.client, n.client);
         const all = await readKind<NoteRecord>(chart, "note", n.client);
         ctx.incomplete(all.failures);
         const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
         if (ctx.out.json) return ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) });
+        if (n.voided) ctx.out.line(ctx.out.color.bold(`VOIDED on ${n.voided.at} by ${n.voided.by}: ${n.voided.reason}`));
         printNote(ctx, n, addenda, displayName(client));
         const versions = otherVersions(n).length;
         if (versions) ctx.out.warn(`this note was edited on two devices: ${versions + 1} versions are kept; see and settle them with chart note resolve ${shortId(n.id)}`);
@@ -292,17 +327,32 @@ export function registerNote(program: Command, reg: Registrar): void {
 
   note
     .command("sign")
-    .description("sign and lock a note; it can then only take addenda")
-    .argument("<note...>", "NOTE, or CLIENT NOTE")
+    .description("sign and lock notes (several at once: one commit); they can then only take addenda")
+    .argument("<note...>", "NOTE..., or CLIENT NOTE")
     .action(
       reg.action(async (ctx, refs) => {
-        const n = await findNote(ctx, refs);
-        if (n.status === "signed") throw invalid("E_NOTE_SIGNED", `note ${shortId(n.id)} is already signed`, `add a correction with: chart note amend ${shortId(n.id)}`);
-        if (otherVersions(n).length) throw invalid("E_NOTE_VERSIONS", `note ${shortId(n.id)} has versions from two devices`, `pick or merge them first: chart note resolve ${shortId(n.id)}`);
-        const s = await sign(ctx, n);
-        await commitRecords(await ctx.chart(), [s], "chart: sign note");
-        if (ctx.out.json) ctx.out.data({ id: n.id, status: "signed", signed: s.signed });
-        else ctx.out.info(`signed ${shortId(n.id)} (${s.signed?.hash.slice(0, 19)}…)`);
+        // NOTE NOTE ... (each found on its own), or the older CLIENT NOTE form.
+        let notes: NoteRecord[];
+        try {
+          notes = [];
+          for (const r of refs) notes.push(await findNote(ctx, [r]));
+        } catch (e) {
+          if (refs.length !== 2) throw e;
+          notes = [await findNote(ctx, refs)];
+        }
+        notes = [...new Map(notes.map((n) => [n.id, n])).values()];
+        const done = notes.filter((n) => n.status === "signed");
+        if (done.length) throw invalid("E_NOTE_SIGNED", `${done.length === 1 ? "note" : "notes"} ${done.map((n) => shortId(n.id)).join(", ")} ${done.length === 1 ? "is" : "are"} already signed; nothing was signed`, `add a correction with: chart note amend ${shortId((done[0] as NoteRecord).id)}`);
+        const split = notes.filter((n) => otherVersions(n).length);
+        if (split.length) throw invalid("E_NOTE_VERSIONS", `note ${shortId((split[0] as NoteRecord).id)} has versions from two devices`, `pick or merge them first: chart note resolve ${shortId((split[0] as NoteRecord).id)}`);
+        const signed: NoteRecord[] = [];
+        for (const n of notes) signed.push(await sign(ctx, n));
+        await commitRecords(await ctx.chart(), signed, "chart: sign note");
+        if (ctx.out.json) {
+          const shape = (s: NoteRecord) => ({ id: s.id, status: "signed", signed: s.signed });
+          return ctx.out.data(signed.length === 1 ? shape(signed[0] as NoteRecord) : signed.map(shape));
+        }
+        for (const s of signed) ctx.out.info(`signed ${shortId(s.id)} (${s.signed?.hash.slice(0, 19)}…)`);
       }),
     );
 
@@ -376,6 +426,49 @@ export function registerNote(program: Command, reg: Registrar): void {
         await removeDraft(chart, d.id, draftFallback(ctx));
         if (ctx.out.json) ctx.out.data({ draft: d.id, written: d.records.map((r) => r.id) });
         else for (const r of d.records) ctx.out.line(r.id);
+      }),
+    );
+
+  note
+    .command("move")
+    .description("a note written on the wrong client: void it there and write it again, with its addenda, on the right client")
+    .argument("<note>", "the note's id or id prefix")
+    .option("--to <client>", "the client the note belongs to")
+    .option("--reason <text>", 'why (default "written on the wrong client")')
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(
+      reg.action(async (ctx, [ref], opts) => {
+        if (typeof opts.to !== "string") throw usageError("E_MISSING", "--to is required", "pass --to CLIENT");
+        const n = await findNote(ctx, [ref as string]);
+        if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "move the original note: its addenda go with it", `chart note move ${shortId(n.addendumTo ?? "")} --to ...`);
+        const to = await ctx.client(opts.to);
+        if (to.id === n.client) throw invalid("E_SAME_CLIENT", `note ${shortId(n.id)} is already on that client`, "nothing to do");
+        const chart = await ctx.chart();
+        const { records: all, failures } = await readKind<NoteRecord>(chart, "note", n.client);
+        if (failures.length) {
+          ctx.reportFailures(failures);
+          throw invalid("E_UNREADABLE", "some notes of this client cannot be read; nothing was moved", "run chart fsck");
+        }
+        const { voids } = await readVoids(chart, n.client);
+        const now = stamp(ctx.deps.now());
+        const copy = async (x: NoteRecord, addendumTo?: string): Promise<NoteRecord> => {
+          const { chart: _c, id: _i, client: _cl, created: _cr, updated: _u, signed: _s, voided: _v, ...rest } = x as NoteRecord & { voided?: unknown };
+          const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" } as NoteRecord;
+          if (addendumTo) fresh.addendumTo = addendumTo;
+          // The signature covers the note's id and client, so a moved signed note is signed again, now.
+          return x.status === "signed" ? sign(ctx, fresh) : fresh;
+        };
+        const moved = await copy(n);
+        const addenda = all.filter((a) => a.addendumTo === n.id && !voidedIds([a], voids).has(a.id)).sort((a, b) => (a.created < b.created ? -1 : 1));
+        const movedAddenda: NoteRecord[] = [];
+        for (const a of addenda) movedAddenda.push(await copy(a, moved.id));
+        const reason = checkVoid({ target: n, reason: (opts.reason as string | undefined) ?? "written on the wrong client", voids, siblings: [] });
+        if (!(await confirm(ctx.deps, !!opts.yes, `Move note ${shortId(n.id)}${addenda.length ? ` and ${addenda.length} addend${addenda.length === 1 ? "um" : "a"}` : ""} to ${displayName(to)}?`))) return 1;
+        const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: n.client, created: now, target: n.id, targetKind: "note", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `${reason}; moved as ${moved.id}` };
+        await commitRecords(chart, [moved, ...movedAddenda, v], "chart: move note");
+        if (ctx.out.json) return ctx.out.data({ id: moved.id, from: n.id, client: to.id, addenda: movedAddenda.map((a) => a.id), void: v.id });
+        ctx.out.line(moved.id);
+        ctx.out.info(`moved: ${shortId(n.id)} is voided on its old client, ${shortId(moved.id)} is on ${displayName(to)}${n.status === "signed" ? " (signed again by you, now)" : ""}`);
       }),
     );
 

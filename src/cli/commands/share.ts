@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
-import { ChartError, conflict, usageError } from "../../domain/errors.js";
+import { ChartError, conflict, invalid, usageError } from "../../domain/errors.js";
 import type { DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
 import type { MedEventRecord } from "../../domain/med.js";
@@ -26,6 +26,7 @@ import { readPractice } from "../../store/practice.js";
 import { PRACTICE_FIELDS } from "../../domain/practice.js";
 import { readLetter } from "./share-letter.js";
 import { commitRecords, readKind, type ReadFailure } from "../../store/records.js";
+import { readVoids } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
@@ -153,6 +154,12 @@ export function registerShare(program: Command, reg: Registrar): void {
         const notes = await readKind<NoteRecord>(chart, "note", client.id);
         const meds = await readKind<MedEventRecord>(chart, "med", client.id);
         const dx = await readKind<DxEventRecord>(chart, "dx", client.id);
+        const voids = await readVoids(chart, client.id);
+        // An unreadable void could let a record entered in error out: refuse, as for consents.
+        if (voids.failures.length) {
+          ctx.reportFailures(voids.failures);
+          throw invalid("E_VOIDS_UNREADABLE", `${voids.failures.length} void record(s) of this client cannot be read; nothing was shared`, "restore them from git history or run chart fsck");
+        }
         // A record that cannot be read may be one the authorization covers: the bundle would be
         // silently incomplete. Refuse, naming them, unless --allow-incomplete, which names them
         // in the manifest and the PDF instead.
@@ -169,7 +176,7 @@ export function registerShare(program: Command, reg: Registrar): void {
           );
         }
         const today = ctx.today();
-        const sel = explainShare({ profile: client, notes: notes.records, meds: meds.records, dx: dx.records }, consent, today);
+        const sel = explainShare({ profile: client, notes: notes.records, meds: meds.records, dx: dx.records, voids: voids.voids }, consent, today);
         if (unreadable.length) {
           sel.view.unreadable = unreadable.map((f) => unreadableItem(f.path)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
           ctx.out.warn(`${unreadable.length} unreadable record${unreadable.length === 1 ? " is" : "s are"} left out and named in the manifest and the PDF (--allow-incomplete)`);

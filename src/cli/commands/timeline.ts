@@ -7,6 +7,8 @@ import type { MedEventRecord } from "../../domain/med.js";
 import type { NoteRecord } from "../../domain/note.js";
 import { buildTimeline, parseTimelineKinds } from "../../domain/timeline.js";
 import { readKind } from "../../store/records.js";
+import { readVoids } from "../../store/voids.js";
+import { voidedIds } from "../../domain/void.js";
 import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
 
@@ -26,7 +28,7 @@ export function registerTimeline(program: Command, reg: Registrar): void {
         const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
         if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
         const kinds = parseTimelineKinds(opts.kind as string[] | undefined);
-        const client = await ctx.client(q as string);
+        const client = await ctx.client(q as string, { allowVoided: true });
         const chart = await ctx.chart();
         const want = (k: "note" | "med" | "dx") => !kinds || kinds.includes(k);
         const none = { records: [], failures: [] };
@@ -34,10 +36,12 @@ export function registerTimeline(program: Command, reg: Registrar): void {
         const notes = want("note") ? await readKind<NoteRecord>(chart, "note", client.id) : none;
         const meds = want("med") ? await readKind<MedEventRecord>(chart, "med", client.id) : none;
         const dx = want("dx") ? await readKind<DxEventRecord>(chart, "dx", client.id) : none;
-        ctx.incomplete([...notes.failures, ...meds.failures, ...dx.failures]);
+        const voids = await readVoids(chart, client.id);
+        ctx.incomplete([...notes.failures, ...meds.failures, ...dx.failures, ...voids.failures]);
+        const voided = voidedIds([...notes.records, ...meds.records, ...dx.records], voids.voids);
         const entries = buildTimeline(
           { notes: notes.records as NoteRecord[], meds: meds.records as MedEventRecord[], dx: dx.records as DxEventRecord[] },
-          { since, until, kinds, psychotherapy: !!opts.psychotherapy },
+          { since, until, kinds, psychotherapy: !!opts.psychotherapy, voided },
         );
         if (opts.reverse) entries.reverse();
         if (ctx.out.json) return ctx.out.data(entries);
@@ -48,7 +52,7 @@ export function registerTimeline(program: Command, reg: Registrar): void {
             e.date,
             e.kind,
             shortId(e.id),
-            e.summary + (e.conflict ? c.dim(" (does not apply)") : ""),
+            (e.voided ? c.dim(e.summary) : e.summary) + (e.conflict ? c.dim(" (does not apply)") : ""),
             e.labels?.join(",") ?? "",
           ]),
           ["DATE", "KIND", "ID", "SUMMARY", "LABELS"],

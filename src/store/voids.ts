@@ -1,0 +1,60 @@
+/**
+ * Reading records with their voids applied (docs/corrections.md): current state, shares and
+ * exports read through here, so a record entered in error is left out everywhere at once.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { BaseRecord, RecordKind } from "../domain/record.js";
+import { isClientVoided, voidedIds, type VoidMark, type VoidRecord } from "../domain/void.js";
+import { eachLimit } from "./pool.js";
+import { readKind, type ReadFailure } from "./records.js";
+import type { Chart } from "./repo.js";
+
+export async function readVoids(chart: Chart, client: string): Promise<{ voids: VoidRecord[]; failures: ReadFailure[] }> {
+  const { records, failures } = await readKind<VoidRecord>(chart, "void", client);
+  return { voids: records, failures };
+}
+
+export interface LiveResult<T> {
+  /** The records no void reaches. */
+  records: T[];
+  /** The voided ones, each with who voided it, when and why. */
+  voided: { record: T; mark: VoidMark }[];
+  voids: VoidRecord[];
+  failures: ReadFailure[];
+}
+
+/** One client's records of a kind, split into live and voided. */
+export async function readLive<T extends BaseRecord>(chart: Chart, kind: RecordKind, client: string): Promise<LiveResult<T>> {
+  const [res, v] = await Promise.all([readKind<T>(chart, kind, client), readVoids(chart, client)]);
+  return { ...splitVoided(res.records, v.voids), voids: v.voids, failures: [...res.failures, ...v.failures] };
+}
+
+export function splitVoided<T extends BaseRecord>(records: readonly T[], voids: readonly VoidRecord[]): { records: T[]; voided: { record: T; mark: VoidMark }[] } {
+  const gone = voidedIds(records, voids);
+  const live: T[] = [];
+  const voided: { record: T; mark: VoidMark }[] = [];
+  for (const r of records) {
+    const mark = gone.get(r.id);
+    if (mark) voided.push({ record: r, mark });
+    else live.push(r);
+  }
+  return { records: live, voided };
+}
+
+/**
+ * Which of these clients are voided. Only clients with a voids folder are decrypted (a
+ * directory listing decides for the rest).
+ */
+export async function voidedClients(chart: Chart, ids: readonly string[]): Promise<{ voided: Set<string>; failures: ReadFailure[] }> {
+  const voided = new Set<string>();
+  const failures: ReadFailure[] = [];
+  await eachLimit(ids, async (cid) => {
+    const files = await readdir(join(chart.root, "clients", cid, "voids")).catch(() => [] as string[]);
+    if (!files.some((f) => f.endsWith(".age"))) return;
+    const v = await readVoids(chart, cid);
+    failures.push(...v.failures);
+    if (isClientVoided(cid, v.voids)) voided.add(cid);
+  });
+  return { voided, failures };
+}
