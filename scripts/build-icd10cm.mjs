@@ -1,34 +1,74 @@
 #!/usr/bin/env node
-// Build chart's ICD-10-CM code set from the official CMS/CDC order file (public domain):
-//   node scripts/build-icd10cm.mjs icd10cm-order-2026.txt 2026
+// Build chart's ICD-10-CM code set from the official CMS/CDC files (public domain):
+//   node scripts/build-icd10cm.mjs icd10cm_order_2026.txt 2026            (the order file)
+//   node scripts/build-icd10cm.mjs --codes icd10cm_codes_2026.txt 2026    (the billable-codes file)
 // writes data/icd10cm/icd10cm-2026.tsv.gz (one line per code: CODE<TAB>1|0<TAB>short
-// description; 1 = billable, 0 = header). Get the order file from the CMS ICD-10-CM page
-// ("Code Descriptions in Tabular Order" zip) or the CDC NCHS ICD-10-CM FTP folder for the year.
+// description; 1 = billable, 0 = header). Get the files from the CMS ICD-10-CM page ("Code
+// Descriptions in Tabular Order" zip) or the CDC NCHS ICD-10-CM FTP folder for the year.
+//
+// The order file is the better source: it lists the headers and the short descriptions. The
+// codes file lists billable codes only (with their long descriptions; a bare list of codes, one
+// a line, is read too), so with --codes the headers are derived: every strict prefix (3+
+// characters) of a billable code, except a prefix ending in the placeholder X that only pads a
+// code to its 7th character (T7411X of T7411XA), which the order file does not list. This
+// mirrors compactFromCodesFile in src/domain/icd10-set.ts (a test checks they agree).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-const [input, year] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const codesMode = args[0] === "--codes";
+const [input, year] = codesMode ? args.slice(1) : args;
 if (!input || !/^\d{4}$/.test(year ?? "")) {
-  console.error("usage: node scripts/build-icd10cm.mjs ORDER_FILE FISCAL_YEAR   (e.g. icd10cm-order-2026.txt 2026)");
+  console.error("usage: node scripts/build-icd10cm.mjs [--codes] FILE FISCAL_YEAR   (e.g. icd10cm_order_2026.txt 2026)");
   process.exit(2);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = process.env.ICD10CM_OUT_DIR ?? join(root, "data", "icd10cm");
+const CODE_RE = /^[A-Z][0-9A-Z][0-9A-Z]{1,5}$/;
+const dotted = (code) => (code.length > 3 ? `${code.slice(0, 3)}.${code.slice(3)}` : code);
+const text = readFileSync(input, "utf8").replace(/\r\n?/g, "\n");
 const lines = [];
 let billable = 0;
-for (const line of readFileSync(input, "utf8").replace(/\r\n?/g, "\n").split("\n")) {
-  if (line.length < 16) continue;
-  const code = line.slice(6, 13).trim();
-  const flag = line.slice(14, 15);
-  if (!/^[A-Z][0-9][0-9A-Z]{1,5}$/.test(code) || (flag !== "0" && flag !== "1")) continue;
-  const d = code.length > 3 ? `${code.slice(0, 3)}.${code.slice(3)}` : code;
-  lines.push(`${d}\t${flag}\t${line.slice(16, 76).trim().replace(/\t/g, " ")}`);
-  if (flag === "1") billable++;
+
+if (codesMode) {
+  const bill = new Map();
+  for (const raw of text.split("\n")) {
+    const m = /^([A-Z][0-9A-Z][0-9A-Z]{1,5})(?:\s+(.*))?$/.exec(raw.trim());
+    if (m) bill.set(m[1], (m[2] ?? "").trim().replace(/\t/g, " "));
+  }
+  const headers = new Set();
+  const padOnly = new Map();
+  for (const code of bill.keys()) {
+    for (let n = 3; n < code.length; n++) {
+      const p = code.slice(0, n);
+      if (bill.has(p)) continue;
+      if (!p.endsWith("X")) {
+        headers.add(p);
+        continue;
+      }
+      const padding = code.length === 7 && /^X*[0-9A-Z]$/.test(code.slice(n));
+      padOnly.set(p, (padOnly.get(p) ?? true) && padding);
+    }
+  }
+  for (const [p, pad] of padOnly) if (!pad) headers.add(p);
+  const rows = [...[...bill].map(([c, d]) => [c, "1", d]), ...[...headers].map((c) => [c, "0", ""])];
+  rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [c, f, d] of rows) lines.push(`${dotted(c)}\t${f}\t${d}`);
+  billable = bill.size;
+} else {
+  for (const line of text.split("\n")) {
+    if (line.length < 16) continue;
+    const code = line.slice(6, 13).trim();
+    const flag = line.slice(14, 15);
+    if (!CODE_RE.test(code) || (flag !== "0" && flag !== "1")) continue;
+    lines.push(`${dotted(code)}\t${flag}\t${line.slice(16, 76).trim().replace(/\t/g, " ")}`);
+    if (flag === "1") billable++;
+  }
 }
 if (lines.length === 0) {
-  console.error(`${input}: no ICD-10-CM order-file lines found`);
+  console.error(`${input}: no ICD-10-CM ${codesMode ? "codes-file" : "order-file"} lines found`);
   process.exit(3);
 }
 mkdirSync(out, { recursive: true });

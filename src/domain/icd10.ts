@@ -10,8 +10,11 @@
 import { invalid } from "./errors.js";
 import type { Label } from "./labels.js";
 
-/** A letter, a digit, a letter or digit; then optionally a dot and one to four more. */
-const FORMAT_RE = /^([A-Z][0-9][0-9A-Z])(?:\.?([0-9A-Z]{1,4}))?$/;
+/**
+ * A letter, a digit, a letter or digit; then optionally a dot and one to four more. The one
+ * category whose second character is a letter, QA0 (FY2026), is allowed by name.
+ */
+const FORMAT_RE = /^([A-Z][0-9][0-9A-Z]|QA[0-9])(?:\.?([0-9A-Z]{1,4}))?$/;
 
 /** Normalise a code (upper case, no spaces, a dot after the third character) or return null. */
 export function normaliseIcd10(input: string): string | null {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
 import { ICD10_COMMON, describeIcd10, impliedLabels, isIcd10, normaliseIcd10, parseIcd10, siblingCodes } from "../../src/domain/icd10.js";
 
-const NORMAL = /^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/;
+const NORMAL = /^([A-Z][0-9][0-9A-Z]|QA[0-9])(\.[0-9A-Z]{1,4})?$/;
 const alnum = fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".split(""));
 const letter = fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZ".split(""));
 const digit = fc.constantFrom(..."0123456789".split(""));
@@ -21,11 +21,12 @@ describe("ICD-10-CM format", () => {
     ["t7411xa", "T74.11XA"],
     ["F41", "F41"],
     ["z62810", "Z62.810"],
+    ["qa00101", "QA0.0101"],
   ])("normalises %j to %s", (input, want) => {
     expect(normaliseIcd10(input)).toBe(want);
   });
 
-  it.each(["", "41.1", "FF1", "F4", "F41.12345", "F41..1", "F41.", "F-41", "F41 1", "F4.11", "1F41", "F41.1-"])("refuses %j", (input) => {
+  it.each(["", "41.1", "FF1", "QB0.1", "XA0", "F4", "F41.12345", "F41..1", "F41.", "F-41", "F41 1", "F4.11", "1F41", "F41.1-"])("refuses %j", (input) => {
     expect(normaliseIcd10(input)).toBeNull();
     expect(isIcd10(input)).toBe(false);
   });

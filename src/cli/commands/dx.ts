@@ -176,6 +176,9 @@ export function registerDx(program: Command, reg: Registrar): void {
         const demote = opts.primary ? demotions(ctx, l, code, date) : [];
         for (const d of demote) checkDxEvent([...l.events, e], d);
         if (!codeSet.installed) warnUnknown(ctx, code, description !== undefined);
+        else if (description === undefined && !codeSet.forced) {
+          ctx.out.warn(`${code} is a billable ICD-10-CM code; chart's list of common codes has no description for it, so it is recorded without one (add --description)`);
+        }
         if (implied.length) {
           ctx.out.info(`labelled ${implied.join(", ")} (${implied.map((x) => LABELS[x]).join("; ")}), as ${code} implies`);
         }
