@@ -10,7 +10,11 @@ import { notFound } from "../domain/errors.js";
 import { idMatches, makeId, type IdKind } from "../domain/ids.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
 import { readKind, readRecord, type ReadFailure } from "../store/records.js";
+import { recoverKeyChange } from "../store/key-journal.js";
 import { findRoot, openChart, type Chart } from "../store/repo.js";
+import { ensureSigningKey, signingKeyPath } from "../store/signing-key.js";
+import { ensureVerified } from "../store/verify.js";
+import { assertIntact } from "../store/worktree.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
 
@@ -51,8 +55,14 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     chart: () =>
       (chart ??= (async () => {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
-        const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
-        return openChart(root, identity, deps.env);
+        const idPath = identityPath(deps.env, deps.cwd, opts.identity);
+        await recoverKeyChange(root, idPath, deps.env); // a key rotate/remove that was killed
+        const identity = await loadIdentity(idPath);
+        const signing = await ensureSigningKey(idPath);
+        if (signing.created) out.warn(`created this device's signing key ${signingKeyPath(idPath)} (mode 0600): chart signs every commit with it`);
+        const c = await openChart(root, identity, deps.env, signing.key);
+        await ensureVerified(c, (m) => out.warn(m));
+        return c;
       })()),
     openedChart: () => chart,
     today: () => localDate(deps.now()),
@@ -68,11 +78,16 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       const q = query.trim();
       const exact = ids.find((id) => id === q);
       const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
-      if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+      if (byId.length === 1) {
+        await assertIntact(c, [`clients/${byId[0] as string}`]); // the work tree is what was verified
+        return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+      }
       const { records, failures } = await readKind<ClientRecord>(c, "client");
       ctx.reportFailures(failures);
       if (ids.length === 0) throw notFound("E_NO_CLIENTS", "the chart has no clients yet", "add one with: chart client add --name NAME");
-      return resolveClient(records, query);
+      const found = resolveClient(records, query);
+      await assertIntact(c, [`clients/${found.id}`]);
+      return found;
     },
     reportFailures(failures) {
       for (const f of failures) {

@@ -15,7 +15,7 @@ import { conflict, invalid } from "../domain/errors.js";
 import { parseRecordPath, recordPath, type AnyRecord, type BaseRecord } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
-import { gitOr, retryIndexLock } from "./git.js";
+import { commitStaged, gitOr, retryIndexLock } from "./git.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 
@@ -94,16 +94,10 @@ export async function commitNewRecords(
       });
       await writeFile(listFile, `${paths.join("\0")}\0`, { mode: 0o600 });
       progress?.("commit", 0, paths.length);
-      // With nothing else staged, the index after `git add` holds exactly these paths' changes,
-      // and a plain commit is ten times faster than one limited by 10,000 pathspecs.
-      const cleanIndex = await git.raw(["diff", "--cached", "--name-only", "-z"]).then(
-        (out) => out === "",
-        () => false,
-      );
       staged = true;
       await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--pathspec-from-file", listFile, "--pathspec-file-nul"])));
-      const limit = cleanIndex ? [] : ["--pathspec-from-file", listFile, "--pathspec-file-nul"];
-      await retryIndexLock(() => gitOr("commit", () => git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, ...limit])));
+      // One signed commit (src/store/git.ts): with nothing else staged, the index is the tree.
+      await commitStaged(git, message, paths, listFile);
       progress?.("commit", paths.length, paths.length);
       for (const p of paths) chart.touched.written.add(p);
       return paths;

@@ -12,6 +12,7 @@ import { commitPaths } from "./git.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 import { cacheGroup, fileSig, loadCache, saveCache } from "./cache.js";
+import { assertIntact, pathspecsFor } from "./worktree.js";
 
 export interface ReadFailure {
   path: string;
@@ -60,6 +61,7 @@ export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: s
  * decrypted and verified (in parallel), and the cache is brought up to date.
  */
 export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<AnyRecord>> {
+  await assertIntact(chart, pathspecsFor(paths)); // the work tree is what was verified
   const groups = new Map<string, string[]>();
   for (const p of paths) {
     const g = cacheGroup(p);

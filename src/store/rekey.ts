@@ -14,7 +14,9 @@ import { serialize } from "./envelope.js";
 import { commitPaths, gitOr } from "./git.js";
 import { formatRecipients, type RecipientEntry } from "./recipients.js";
 import { readRecordAt } from "./records.js";
-import { writePin } from "./pin.js";
+import { applyMoves, clearJournal, writeJournal, type KeyJournal } from "./key-journal.js";
+import { writePin, writeSignersPin } from "./pin.js";
+import { formatSigners, signersHash, SIGNERS_FILE, type SignerEntry } from "./signers.js";
 import { recipientsHash, type Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 
@@ -41,7 +43,15 @@ export interface RekeyResult {
 export async function rekey(
   chart: Chart,
   entries: readonly RecipientEntry[],
-  opts: { secret: string; rotateMac: boolean; message: string },
+  opts: {
+    secret: string;
+    rotateMac: boolean;
+    message: string;
+    /** The device signing keys after the change (.chart/allowed_signers). */
+    signers?: readonly Omit<SignerEntry, "pub">[];
+    /** Written before anything changes, removed once done (src/store/key-journal.ts). */
+    journal?: Omit<KeyJournal, "head" | "pid">;
+  },
 ): Promise<RekeyResult> {
   if (entries.length === 0) throw invalid("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
   const git = await chart.git();
@@ -61,17 +71,26 @@ export async function rekey(
     if (new TextDecoder().decode(await cipher.decrypt(macs)) !== macText) {
       throw storageError("E_REKEY_CHECK", "the re-encrypted chart did not open with the new key; nothing was changed");
     }
+    const head = (await git.raw(["rev-parse", "HEAD"])).trim();
+    await writeJournal(chart.gitDir, { pid: process.pid, head, op: opts.journal?.op ?? "add", moves: opts.journal?.moves ?? [] });
     try {
       for (const { path, data } of encrypted) await writeFileAtomic(join(chart.root, path), data, 0o600);
       await writeFileAtomic(join(chart.root, ".chart", "macs.age"), macs, 0o600);
       await writeFile(join(chart.root, ".chart", "recipients"), formatRecipients(entries));
+      if (opts.signers) await writeFile(join(chart.root, SIGNERS_FILE), formatSigners(opts.signers));
       await commitPaths(git, paths.length ? ["clients", ".chart"] : [".chart"], opts.message);
     } catch (e) {
       // Back to the committed state: every file here is tracked.
-      await gitOr("checkout", () => git.raw(["checkout", "HEAD", "--", "clients", ".chart"])).catch(() => undefined);
+      await git.raw(["reset", "-q", "--", ".chart", ...(paths.length ? ["clients"] : [])]).catch(() => undefined);
+      await gitOr("checkout", () => git.raw(["checkout", "HEAD", "--", ".chart", ...(paths.length ? ["clients"] : [])])).catch(() => undefined);
+      await clearJournal(chart.gitDir);
       throw e;
     }
     await writePin(chart.gitDir, recipientsHash(formatRecipients(entries)));
+    if (opts.signers) await writeSignersPin(chart.gitDir, signersHash(formatSigners(opts.signers)));
+    // A rotation's new keys move into place before the journal goes (key-journal.ts).
+    if (opts.journal?.moves.length) await applyMoves(opts.journal.moves);
+    await clearJournal(chart.gitDir);
     for (const p of paths) chart.touched.written.add(p);
     return { files: paths.length, macRotated: opts.rotateMac };
   });

@@ -4,6 +4,8 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { createIdentity, identityExists, identityPath, loadIdentity } from "../../store/identity.js";
 import { initChart } from "../../store/repo.js";
+import { ensureSigningKey } from "../../store/signing-key.js";
+import { fingerprint } from "../../store/sshsig.js";
 import type { Registrar } from "../program.js";
 
 export function registerInit(program: Command, reg: Registrar): void {
@@ -20,12 +22,16 @@ export function registerInit(program: Command, reg: Registrar): void {
         const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now());
         const root = resolve(deps.cwd, dir ?? ".");
         const label = (opts.label as string) || `${deps.env.USER ?? "clinician"}@${hostname()}`;
-        const res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label);
+        const signing = await ensureSigningKey(idPath);
+        const res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label, signing.key);
+        const fp = fingerprint(signing.key.pub);
         if (out.json) {
-          out.data({ root, created: res.created, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient });
+          out.data({ root, created: res.created, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient, signingKey: signing.key.publicKey, fingerprint: fp });
           return;
         }
         if (!hadIdentity) out.info(`created identity ${idPath} (mode 0600); back it up: without it the chart cannot be read`);
+        if (signing.created) out.info(`created signing key ${idPath}.signing (mode 0600): every commit from this device is signed with it`);
+        out.info(`this device signs as ${fp}`);
         out.info(res.created ? `initialised chart in ${root}` : `chart in ${root} is already initialised; checked and refreshed local git settings`);
         out.line(identity.recipient);
       }),
