@@ -31,6 +31,8 @@ export interface Ctx {
   opts: GlobalOptions;
   out: Output;
   chart(): Promise<Chart>;
+  /** The chart opened without checking its history (chart fsck, which reports what is wrong). */
+  chartUnverified(): Promise<Chart>;
   /** The chart if this command opened it (without opening it). */
   openedChart(): Promise<Chart> | undefined;
   today(): IsoDate;
@@ -48,23 +50,28 @@ export interface Ctx {
 export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
   const out = makeOutput(deps, { json: !!opts.json, quiet: !!opts.quiet, noColor: opts.color === false });
   let chart: Promise<Chart> | undefined;
+  let unverified: Promise<Chart> | undefined;
   const ctx: Ctx = {
     deps,
     opts,
     out,
     chart: () =>
       (chart ??= (async () => {
+        const c = await ctx.chartUnverified();
+        await ensureVerified(c, (m) => out.warn(m));
+        return c;
+      })()),
+    chartUnverified: () =>
+      (unverified ??= (async () => {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const idPath = identityPath(deps.env, deps.cwd, opts.identity);
         await recoverKeyChange(root, idPath, deps.env); // a key rotate/remove that was killed
         const identity = await loadIdentity(idPath);
         const signing = await ensureSigningKey(idPath);
         if (signing.created) out.warn(`created this device's signing key ${signingKeyPath(idPath)} (mode 0600): chart signs every commit with it`);
-        const c = await openChart(root, identity, deps.env, signing.key);
-        await ensureVerified(c, (m) => out.warn(m));
-        return c;
+        return openChart(root, identity, deps.env, signing.key);
       })()),
-    openedChart: () => chart,
+    openedChart: () => chart ?? unverified,
     today: () => localDate(deps.now()),
     date: (value, what, o) => ctx.optionalDate(value, what, o) ?? ctx.today(),
     optionalDate: (value, what, o = {}) =>
