@@ -59,6 +59,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
       (chart ??= (async () => {
         const c = await ctx.chartUnverified();
         await ensureVerified(c, (m) => out.warn(m));
+        c.checkWorkTree = true; // records are used only as the verified commit has them
         return c;
       })()),
     chartUnverified: () =>

@@ -121,6 +121,7 @@ export async function readKind<T extends BaseRecord>(chart: Chart, kind: RecordK
 }
 
 export async function readRecord<T extends BaseRecord>(chart: Chart, kind: RecordKind, client: string, id: string): Promise<T> {
+  await assertIntact(chart, pathspecsFor([recordPath(kind, client, id)]));
   return (await readRecordAt(chart, recordPath(kind, client, id))) as T;
 }
 

@@ -16,6 +16,7 @@ import { readAnchor, writeAnchor } from "./history.js";
 import { writePin, writeSignersPin } from "./pin.js";
 import { parseRecipients } from "./recipients.js";
 import { formatSigners, parseSigners, signersHash, SIGNERS_FILE, type SignerEntry } from "./signers.js";
+import { loadSigningKey, signingKeyPath } from "./signing-key.js";
 import type { SigningKey } from "./sshsig.js";
 
 export const FORMAT = "chart 1";
@@ -43,6 +44,8 @@ export interface Chart {
   /** .chart/allowed_signers as opened (undefined: a chart from before signed history). */
   signers?: SignerEntry[];
   signersHash?: string;
+  /** Refuse records whose files differ from the verified commit (set by the CLI; src/store/worktree.ts). */
+  checkWorkTree?: boolean;
   /** Pathspecs already checked against the verified commit by this process (src/store/worktree.ts). */
   intact?: Set<string>;
   /** Record paths this process decrypted and wrote, for the access log. */
@@ -112,6 +115,8 @@ export async function openChart(root: string, identity: Identity, env: Env, sign
       "use the identity this chart was made with (--identity FILE), or have it added with `chart key add` on a device that has it",
     );
   }
+  // Without a key given, the one beside the identity (created by chart init), if there is one.
+  signingKey ??= await loadSigningKey(signingKeyPath(identity.path));
   const signersText = await readFile(join(root, SIGNERS_FILE), "utf8").catch(() => undefined);
   let git: Git | undefined;
   const gitDir = await gitDirOf(root);

@@ -47,6 +47,7 @@ export function worktreeError(changes: readonly TreeChange[]): ChartError {
  * that died leaving its records uncommitted is recovered first (under the writer lock).
  */
 export async function assertIntact(chart: Chart, pathspecs: readonly string[]): Promise<void> {
+  if (!chart.checkWorkTree) return;
   const seen = (chart.intact ??= new Set<string>());
   const todo = pathspecs.filter((p) => !seen.has(p));
   if (todo.length === 0) return;
