@@ -14,7 +14,7 @@ import { writeFileAtomic } from "./atomic.js";
 import type { Git } from "./git.js";
 import { blobOid, catFileBatch, readHeadNative } from "./git-objects.js";
 import { checkCommitSignature, parseCommit, type ParsedCommit } from "./signed-commit.js";
-import { parseSigners, SIGNERS_FILE } from "./signers.js";
+import { activeSigners, parseSigners, SIGNERS_FILE } from "./signers.js";
 
 /** The only commit messages that may change anything under .chart/ (besides a merge). */
 export const KEY_CHANGE_MESSAGES = new Set([
@@ -121,7 +121,7 @@ export async function verifyRange(git: Git, from: string | undefined, head: stri
     // (chart init, or the upgrade of an older chart) introduces its own, trusted on first use.
     const trustedText = parents.length === 0 || before === undefined ? mine : parents.map(signersAt).filter((t) => t !== undefined).join("\n");
     if (parents.length === 0 || before === undefined) introduced = true;
-    const trusted = parseSigners(trustedText);
+    const trusted = activeSigners(parseSigners(trustedText));
     const check = checkCommitSignature(commit);
     const signedOk = check.ok && trusted.some((t) => t.pub.equals(check.pub));
     if (!commit.signature) unsigned.push(c);

@@ -54,7 +54,7 @@ export async function assertPinned(chart: Pick<Chart, "gitDir" | "recipientsHash
       );
     }
     const own = chart.signingKey;
-    if (own && !chart.signers?.some((s) => s.pub.equals(own.pub))) {
+    if (own && !chart.signers?.some((s) => s.pub.equals(own.pub) && s.validBefore === undefined)) {
       throw keyError(
         "E_NOT_A_SIGNER",
         "this device's signing key is not among the chart's device keys, so its commits would not verify; nothing was written",

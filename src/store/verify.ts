@@ -23,7 +23,7 @@ import {
 import { readSignersPin, writeSignersPin } from "./pin.js";
 import { parseRecipients } from "./recipients.js";
 import type { Chart } from "./repo.js";
-import { describeSigner, formatSigners, parseSigners, signersHash, SIGNERS_FILE } from "./signers.js";
+import { activeSigners, describeSigner, formatSigners, parseSigners, signersHash, SIGNERS_FILE } from "./signers.js";
 
 export type Notice = (message: string) => void;
 
@@ -67,7 +67,7 @@ export async function ensureVerified(chart: Chart, notice: Notice): Promise<void
     return;
   }
   const pinned = await readSignersPin(chart.gitDir);
-  const signers = parseSigners(r.signersAtHead);
+  const signers = activeSigners(parseSigners(r.signersAtHead));
   if (pinned === undefined) {
     notice(
       `first use of this chart on this device: it trusts these device signing keys. Compare the fingerprints with another device of the chart (chart key show there), like an SSH host key:\n${signers.map((s) => `  ${describeSigner(s)}`).join("\n")}`,

@@ -97,7 +97,7 @@ const GOLDEN: Record<string, unknown> = {
     addLine: "string",
     identity: { path: "<path>", recipient: "<recipient>" },
     recipients: [{ label: "string", recipient: "<recipient>", yours: "boolean" }],
-    signers: [{ fingerprint: "string", label: "string", principal: "<recipient>", publicKey: "string", yours: "boolean" }],
+    signers: [{ fingerprint: "string", label: "string", principal: "<recipient>", publicKey: "string", retired: "null", yours: "boolean" }],
     signingKey: { fingerprint: "string", publicKey: "string" },
     trusted: "boolean",
   },

@@ -10,7 +10,7 @@ import { chartFilesAt, readAnchor, writeAnchor } from "../../store/history.js";
 import { createIdentity } from "../../store/identity.js";
 import { clearJournal, writeJournal } from "../../store/key-journal.js";
 import { readPin, readSignersPin, writePin, writeSignersPin } from "../../store/pin.js";
-import { describeSigner, formatSigners, parseSigners, signersHash, SIGNERS_FILE, type SignerEntry } from "../../store/signers.js";
+import { activeSigners, describeSigner, formatSigners, parseSigners, retiredAt, signersHash, SIGNERS_FILE, type SignerEntry } from "../../store/signers.js";
 import { createSigningKey, signingKeyPath } from "../../store/signing-key.js";
 import { fingerprint, parsePublicKey } from "../../store/sshsig.js";
 import { writeFileAtomic } from "../../store/atomic.js";
@@ -28,7 +28,11 @@ const recipientsOf = async (chart: Chart): Promise<RecipientEntry[]> =>
 const signersOf = async (chart: Chart): Promise<SignerEntry[]> =>
   parseSigners(await readFile(join(chart.root, SIGNERS_FILE), "utf8").catch(() => ""));
 
-const keep = (s: readonly SignerEntry[]) => s.map(({ principal, publicKey, label }) => ({ principal, publicKey, label }));
+const keep = (s: readonly SignerEntry[]) => s.map(({ principal, publicKey, label, validBefore }) => ({ principal, publicKey, label, ...(validBefore ? { validBefore } : {}) }));
+
+/** The device keys after `principal` leaves: its signing key stays listed, retired from now. */
+const retire = (s: readonly SignerEntry[], principal: string, now: Date) =>
+  keep(s).map((e) => (e.principal === principal && !e.validBefore ? { ...e, validBefore: retiredAt(now) } : e));
 
 /** The line another device runs to add this one (chart join prints the same). */
 export const addLine = (recipient: string, signingKey: string, label: string): string =>
@@ -69,7 +73,7 @@ export function registerKey(program: Command, reg: Registrar): void {
             identity: { path: chart.identity.path, recipient: mine },
             signingKey: own ? { publicKey: own.publicKey, fingerprint: fingerprint(own.pub) } : null,
             recipients: entries.map((e) => ({ ...e, yours: e.recipient === mine })),
-            signers: signers.map((s) => ({ principal: s.principal, publicKey: s.publicKey, fingerprint: fingerprint(s.pub), label: s.label, yours: !!own && s.pub.equals(own.pub) })),
+            signers: signers.map((s) => ({ principal: s.principal, publicKey: s.publicKey, fingerprint: fingerprint(s.pub), label: s.label, yours: !!own && s.pub.equals(own.pub), retired: s.validBefore ?? null })),
             trusted,
             addLine: own ? addLine(mine, own.publicKey, myLabel) : null,
           });
@@ -82,7 +86,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         ctx.out.line("");
         ctx.out.table(
           entries.map((e) => {
-            const s = signers.find((x) => x.principal === e.recipient);
+            const s = activeSigners(signers).find((x) => x.principal === e.recipient);
             return [e.recipient, e.label, s ? fingerprint(s.pub) : "(no signing key)", e.recipient === mine ? "(you)" : ""];
           }),
           ["RECIPIENT", "LABEL", "SIGNING KEY", ""],
@@ -113,7 +117,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (!signersOk) {
           if (!ctx.out.json) {
             ctx.out.line("device signing keys (compare the fingerprints with the devices themselves):");
-            for (const s of signers) ctx.out.line(`  ${describeSigner(s)}`);
+            for (const s of activeSigners(signers)) ctx.out.line(`  ${describeSigner(s)}`);
           }
           if (!(await confirm(ctx.deps, !!opts.yes, `Accept these ${signers.length} device signing key(s)?`))) throw invalid("E_DECLINED", "nothing was changed");
           await writeSignersPin(chart.gitDir, chart.signersHash as string);
@@ -160,7 +164,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         const existing = entries.find((e) => e.recipient === r);
         if (existing) {
           // A recipient that can already read (e.g. from before signed history) gets its signing key.
-          if (!signing || signers.some((s) => s.principal === r)) throw invalid("E_KEY_EXISTS", "that key can already open the chart", "see chart key show");
+          if (!signing || signers.some((s) => s.principal === r && !s.validBefore)) throw invalid("E_KEY_EXISTS", "that key can already open the chart", "see chart key show");
           await addSigningKey(chart, [...keep(signers), { principal: r, publicKey: signing, label: existing.label || label }]);
           if (ctx.out.json) ctx.out.data({ added: r, signingKey: signing, reencrypted: 0 });
           else ctx.out.info(`added the signing key of "${existing.label || label}"`);
@@ -200,7 +204,7 @@ export function registerKey(program: Command, reg: Registrar): void {
           secret: chart.identity.secret,
           rotateMac: true,
           message: "chart: remove key",
-          signers: chart.signers ? keep(signers.filter((s) => s.principal !== gone.recipient)) : undefined,
+          signers: chart.signers ? retire(signers, gone.recipient, ctx.deps.now()) : undefined,
           journal: { op: "remove", moves: [] },
         });
         report(ctx, `removed key "${gone.label || gone.recipient}"`, res.files, { removed: gone.recipient });
@@ -244,7 +248,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         const next = await createIdentity(fresh, ctx.deps.now()).catch(undo);
         const nextSigning = await createSigningKey(signFresh).catch(undo);
         const signers = await signersOf(chart);
-        const nextSigners = [...keep(signers.filter((s) => s.principal !== mine.recipient)), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
+        const nextSigners = [...retire(signers, mine.recipient, ctx.deps.now()), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
         const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), {
           secret: next.secret,
           rotateMac: true,
