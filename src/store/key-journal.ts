@@ -13,7 +13,9 @@ import type { Env } from "./env.js";
 import { withLock } from "./lock.js";
 import { pidAlive } from "./pid.js";
 import { openGit } from "./git.js";
-import { gitDirOf } from "./repo.js";
+import { writePin, writeSignersPin } from "./pin.js";
+import { gitDirOf, recipientsHash } from "./repo.js";
+import { signersHash, SIGNERS_FILE } from "./signers.js";
 import { WRITE_LOCK_TIMEOUT_MS } from "./write-lock.js";
 
 export interface KeyJournal {
@@ -77,6 +79,11 @@ export async function recoverKeyChange(root: string, _identityPath: string, env:
       for (const [fresh] of j.moves) await rm(fresh, { force: true });
     } else {
       await applyMoves(j.moves);
+      // The change is this device's own: its pins follow it (as rekey does when not killed).
+      const recipients = await readFile(join(root, ".chart", "recipients"), "utf8");
+      await writePin(gitDir, recipientsHash(recipients));
+      const signers = await readFile(join(root, SIGNERS_FILE), "utf8").catch(() => undefined);
+      if (signers !== undefined) await writeSignersPin(gitDir, signersHash(signers));
     }
     await clearJournal(gitDir);
     return true;

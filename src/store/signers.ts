@@ -32,7 +32,7 @@ export function parseSigners(text: string): SignerEntry[] {
     const line = raw.trim();
     if (line === "") continue;
     if (line.startsWith("#")) {
-      label = line.replace(/^#\s*/, "");
+      label = line.replace(/^#\s*/, "").replace(/(\s*\(retired\))+$/, "");
       continue;
     }
     const m = /^(\S+)\s+(\S+)\s+(ssh-ed25519\s+\S+)\s*$/.exec(line);

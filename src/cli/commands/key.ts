@@ -230,7 +230,8 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (await stat(fresh).then(() => true, () => false)) {
           throw invalid("E_ROTATE_PENDING", `${fresh} exists (an earlier rotation did not finish)`, "check which identity opens the chart, keep that one, and remove the other");
         }
-        const old = `${path}.old-${stamp(ctx.deps.now()).replace(/[-:]/g, "")}`;
+        let old = `${path}.old-${stamp(ctx.deps.now()).replace(/[-:]/g, "")}`;
+        for (let n = 2; await stat(old).then(() => true, () => false); n += 1) old = `${old.replace(/-\d+$/, "")}-${n}`;
         const moves: [string, string, string][] = [
           [fresh, path, old],
           [signFresh, signPath, `${signingKeyPath(old)}`],
