@@ -202,3 +202,40 @@ describe("verifiable history", () => {
     expect(JSON.parse(sb.ok(["consent", "list", cid, "--json"]))[0]).toMatchObject({ status: "revoked" });
   });
 });
+
+describe("a chart written before signed history", () => {
+  it("is upgraded on first use: its history is accepted as it is, told, and every commit from then on is signed", () => {
+    const old = sandbox();
+    try {
+      const id = addClient(old, "Olga Older");
+      old.ok(["note", "add", id, "-m", "written before"]);
+      // What the previous release left: no allowed_signers, unsigned commits, no local anchor.
+      const g = (args: string[]) => git(old.repo, ["-c", "user.name=chart", "-c", "user.email=chart@localhost", ...args]);
+      g(["rm", "-q", ".chart/allowed_signers"]);
+      g(["checkout", "-q", "--orphan", "legacy"]);
+      g(["commit", "-qm", "chart: init"]);
+      g(["branch", "-q", "-D", "main"]);
+      g(["branch", "-q", "-m", "main"]);
+      for (const f of ["verified", "signers.pin"]) rmSync(join(old.repo, ".git", "chart", f), { force: true });
+      expect(spawnSync("git", ["verify-commit", "HEAD"], { cwd: old.repo }).status).not.toBe(0);
+
+      const r = old.run(["note", "list", id]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("written before");
+      expect(r.stderr).toMatch(/earlier chart without signed history/);
+      expect(git(old.repo, ["log", "-1", "--format=%s"]).trim()).toBe("chart: sign history");
+      const v = spawnSync("git", ["-c", "gpg.ssh.allowedSignersFile=.chart/allowed_signers", "verify-commit", "HEAD"], { cwd: old.repo, encoding: "utf8" });
+      expect(v.status, v.stderr).toBe(0);
+      // Once: the next command says nothing, and the chart is signed from here on.
+      const again = old.run(["note", "add", id, "-m", "written after"]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).not.toMatch(/earlier chart/);
+      const f = old.run(["fsck", "--decrypt"]);
+      expect(f.code, f.stdout + f.stderr).toBe(0);
+      git(old.repo, ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "--allow-empty", "-m", "by hand"]);
+      expect(old.run(["note", "list", id]).code).toBe(3);
+    } finally {
+      rmSync(old.home, { recursive: true, force: true });
+    }
+  });
+});
