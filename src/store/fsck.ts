@@ -9,6 +9,7 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
+import { readAccessLog } from "./access-log.js";
 import { TEMP_MARK } from "./atomic.js";
 import { commitPaths, headCommit, type Git } from "./git.js";
 import { blobOid } from "./git-objects.js";
@@ -130,6 +131,8 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
     }
     history = { checked: r.checked, unadopted: r.unadopted };
   }
+  const log = await readAccessLog(chart);
+  for (const p of log.problems) problems.push({ path: `access log line ${p.line}`, code: "E_ACCESS_LOG_TAMPERED", message: p.message });
   problems.sort((a, b) => a.path.localeCompare(b.path));
   return { files: records.length, decrypted, problems, uncommitted: uncommitted.sort(), tempFiles: tempFiles.sort(), history };
 }
