@@ -49,7 +49,7 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
 /** Is this content a version the path had earlier in history (a rollback)? */
 export async function isEarlierVersion(git: Git, path: string, data: Uint8Array): Promise<boolean> {
   const oid = blobOid(data);
-  const out = await git.raw(["log", "--format=", "--raw", "--no-abbrev", "--no-renames", "HEAD", "--", path]).catch(() => "");
+  const out = await git.raw(["--literal-pathspecs", "log", "--format=", "--raw", "--no-abbrev", "--no-renames", "HEAD", "--", path]).catch(() => "");
   for (const line of out.split("\n")) {
     const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) /.exec(line);
     if (m && (m[1] === oid || m[2] === oid)) return true;

@@ -18,6 +18,8 @@ export async function catFileBatch(git: Git, requests: readonly string[]): Promi
   const out = new Map<string, GitObject | undefined>();
   if (requests.length === 0) return out;
   const unique = [...new Set(requests)];
+  // One request per line: a name with a line break would shift every answer after it.
+  if (unique.some((r) => /[\r\n]/.test(r))) throw new Error("a git object name with a line break");
   const buf = await rawBuffer(git, ["cat-file", "--batch"], `${unique.join("\n")}\n`);
   let off = 0;
   for (const req of unique) {

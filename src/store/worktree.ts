@@ -95,7 +95,7 @@ async function walkFiles(root: string, dir: string, out: string[]): Promise<void
 
 /** HEAD's blobs under a folder, from its trees only. */
 async function headBlobs(git: Git, dir: string): Promise<Map<string, string>> {
-  const out = await git.raw(["ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", `${dir}/`]).catch(() => "");
+  const out = await git.raw(["--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", `${dir}/`]).catch(() => "");
   const blobs = new Map<string, string>();
   for (const entry of out.split("\0")) {
     const m = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
@@ -128,7 +128,10 @@ export async function headChanges(root: string, git: Git, pathspecs: readonly st
       const listed = await git.raw(["ls-tree", "-z", "--full-tree", "HEAD", "--", "clients/"]).catch(() => "");
       const inHead = listed.split("\0").map((e) => /^\d+ tree [0-9a-f]+\t(.+)$/s.exec(e)?.[1]).filter((p): p is string => p !== undefined);
       const onDisk = (await readdir(join(root, "clients")).catch(() => [] as string[])).filter((d) => !ignored(d)).map((d) => `clients/${d}`);
-      const dirs = [...new Set([...inHead, ...onDisk])];
+      // Names chart never makes (a line break, pathspec magic) are reported as they are, never passed on.
+      const odd = onDisk.filter((d) => !/^clients\/[a-z0-9_]+$/.test(d));
+      for (const d of odd) changes.push({ path: d, change: "added" });
+      const dirs = [...new Set([...inHead, ...onDisk.filter((d) => !odd.includes(d))])];
       const objs = await catFileBatch(git, dirs.map((d) => `HEAD:${d}/profile.age`));
       const want = new Map<string, string>();
       for (const d of dirs) {
