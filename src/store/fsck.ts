@@ -38,6 +38,9 @@ export interface FsckReport {
 
 const AGE_MAGIC = "age-encryption.org/v1\n";
 
+/** A record error's message without the path it starts with (fsck prints the path first). */
+const withoutPath = (message: string, path: string): string => (message.startsWith(path) ? message.slice(path.length).replace(/^:?\s*/, "") : message);
+
 async function walk(root: string, dir: string, out: string[]): Promise<void> {
   for (const e of await readdir(join(root, dir), { withFileTypes: true }).catch(() => [])) {
     const rel = `${dir}/${e.name}`;
@@ -81,7 +84,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
       decrypted += 1;
     } catch (e) {
       if (!(e instanceof ChartError)) throw e;
-      problems.push({ path, code: e.code, message: e.message.replace(`${path}: `, "") });
+      problems.push({ path, code: e.code, message: withoutPath(e.message, path) });
     }
   });
   // The work tree against the verified commit.
@@ -106,7 +109,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
       await readRecordAt(chart, c.path);
     } catch (e) {
       if (!(e instanceof ChartError)) throw e;
-      if (!opts.decrypt) problems.push({ path: c.path, code: e.code, message: e.message.replace(`${c.path}: `, "") });
+      if (!opts.decrypt) problems.push({ path: c.path, code: e.code, message: withoutPath(e.message, c.path) });
       continue;
     }
     if (await isEarlierVersion(git, c.path, data)) {
