@@ -42,7 +42,7 @@ export async function writeSignersPin(gitDir: string, hash: string): Promise<voi
 }
 
 /** Before encrypting: the recipients this chart was opened with are the ones this device pinned. */
-export async function assertPinned(chart: Pick<Chart, "gitDir" | "recipientsHash" | "signersHash" | "signers" | "signingKey">): Promise<void> {
+export async function assertPinned(chart: Pick<Chart, "gitDir" | "recipientsHash" | "signersHash" | "signers" | "signingKey" | "identity">): Promise<void> {
   if (chart.signersHash !== undefined) {
     const sp = await readSignersPin(chart.gitDir);
     if (sp === undefined) await writeSignersPin(chart.gitDir, chart.signersHash);
@@ -58,7 +58,7 @@ export async function assertPinned(chart: Pick<Chart, "gitDir" | "recipientsHash
       throw keyError(
         "E_NOT_A_SIGNER",
         "this device's signing key is not among the chart's device keys, so its commits would not verify; nothing was written",
-        `on a device of this chart run: chart key add ${"<your age recipient>"} --signing-key "${own.publicKey}" --label LABEL (chart key show prints the line)`,
+        `on a device of this chart run: chart key add ${chart.identity.recipient} --signing-key "${own.publicKey}" --label LABEL`,
       );
     }
   }
