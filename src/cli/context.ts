@@ -16,6 +16,10 @@ import { listDir, readKind, readRecord, type ReadFailure } from "../store/record
 import { findRoot, openChart, type Chart } from "../store/repo.js";
 import { readPractice } from "../store/practice.js";
 import { voidedClients } from "../store/voids.js";
+import { recoverKeyChange } from "../store/key-journal.js";
+import { ensureSigningKey, signingKeyPath } from "../store/signing-key.js";
+import { ensureVerified } from "../store/verify.js";
+import { assertIntact } from "../store/worktree.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
 
@@ -32,6 +36,8 @@ export interface Ctx {
   opts: GlobalOptions;
   out: Output;
   chart(): Promise<Chart>;
+  /** The chart opened without checking its history (chart fsck, which reports what is wrong). */
+  chartUnverified(): Promise<Chart>;
   /** The chart if this command opened it (without opening it). */
   openedChart(): Promise<Chart> | undefined;
   /** How many records this command has decrypted so far (0 before the chart is open). */
@@ -67,15 +73,27 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
   let chart: Promise<Chart> | undefined;
   let opened: Chart | undefined;
   let practiceZone: string | undefined;
+  let unverified: Promise<Chart> | undefined;
   const ctx: Ctx = {
     deps,
     opts,
     out,
     chart: () =>
       (chart ??= (async () => {
+        const c = await ctx.chartUnverified();
+        await ensureVerified(c, (m) => out.warn(m));
+        c.checkWorkTree = true; // records are used only as the verified commit has them
+        return c;
+      })()),
+    chartUnverified: () =>
+      (unverified ??= (async () => {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
-        const identity = await loadIdentity(identityPath(deps.env, deps.cwd, opts.identity));
-        opened = await openChart(root, identity, deps.env);
+        const idPath = identityPath(deps.env, deps.cwd, opts.identity);
+        await recoverKeyChange(root, idPath, deps.env); // a key rotate/remove that was killed
+        const identity = await loadIdentity(idPath);
+        const signing = await ensureSigningKey(idPath);
+        if (signing.created) out.warn(`created this device's signing key ${signingKeyPath(idPath)} (mode 0600): chart signs every commit with it`);
+        opened = await openChart(root, identity, deps.env, signing.key);
         // "Today" follows the practice's time zone once the chart is open (chart practice set).
         practiceZone = (await readPractice(opened).catch((e: unknown) => {
           out.warn(`the practice profile cannot be read (${e instanceof Error ? e.message : "error"}); dates use this system's time zone`);
@@ -90,7 +108,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         });
         return opened;
       })()),
-    openedChart: () => chart,
+    openedChart: () => chart ?? unverified,
     readsSoFar: () => opened?.touched.read.size ?? 0,
     // The practice's zone once the chart is open (commands open it before reading dates).
     timeZone: () => resolveTimeZone(practiceZone, deps.env),
@@ -133,7 +151,10 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     const q = query.trim();
     const exact = ids.find((id) => id === q);
     const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
-    if (byId.length === 1) return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+    if (byId.length === 1) {
+      await assertIntact(c, [`clients/${byId[0] as string}`]); // the work tree is what was verified
+      return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+    }
     const { records, failures } = await readKind<ClientRecord>(c, "client");
     if (failures.length) {
       // A name matched against only some profiles could pick the wrong client.
@@ -151,7 +172,9 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     // A name names a live client: a voided duplicate does not make it ambiguous.
     const { voided } = await voidedClients(c, records.map((r) => r.id));
     const live = records.filter((r) => !voided.has(r.id));
-    return resolveClient(live.length ? live : records, query, { includeDischarged });
+    const found = resolveClient(live.length ? live : records, query, { includeDischarged });
+    await assertIntact(c, [`clients/${found.id}`]); // the work tree is what was verified
+    return found;
   }
 
   return ctx;

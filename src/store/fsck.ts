@@ -1,21 +1,26 @@
 /**
- * Checking a chart: every tracked or new file in the right place, every record decrypting and
- * verifying (with decrypt), stale temp files, and records a killed command left uncommitted.
+ * Checking a chart: every file in the right place, every record decrypting and verifying (with
+ * decrypt), the work tree against the verified commit (missing, added, older or changed records;
+ * .chart/ changed without a commit), the whole history (every commit signed by a device trusted
+ * at that point, .chart/ changed only by key changes, no rewind past the newest commit this
+ * device verified), and stale temp files.
  */
-import { execFile } from "node:child_process";
 import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
+import { readAccessLog } from "./access-log.js";
 import { TEMP_MARK } from "./atomic.js";
-import { commitPaths } from "./git.js";
-import { withLock } from "./lock.js";
-import { eachLimit } from "./pool.js";
+import { commitPaths, headCommit, type Git } from "./git.js";
+import { blobOid } from "./git-objects.js";
+import { descends, readAnchor, verifyRange } from "./history.js";
 import { readFailure } from "./read-error.js";
 import { decryptPool } from "./decrypt-pool.js";
 import { COLD_READ, readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
-import { WRITE_LOCK_TIMEOUT_MS } from "./write-lock.js";
+import { treeChanges } from "./worktree.js";
+import { withWriteLock } from "./write-lock.js";
+import { eachLimit } from "./pool.js";
 
 export interface FsckProblem {
   path: string;
@@ -27,8 +32,10 @@ export interface FsckReport {
   files: number;
   decrypted: number;
   problems: FsckProblem[];
-  uncommitted: string[]; // complete record files git does not have yet
+  /** Complete, verified records not in the verified history, newer than anything there: --repair commits them. */
+  uncommitted: string[];
   tempFiles: string[];
+  history: { checked: number; unadopted: string[] };
 }
 
 const AGE_MAGIC = "age-encryption.org/v1\n";
@@ -44,6 +51,8 @@ async function readHead(abs: string): Promise<string> {
     await fh.close();
   }
 }
+/** A record error's message without the path it starts with (fsck prints the path first). */
+const withoutPath = (message: string, path: string): string => (message.startsWith(path) ? message.slice(path.length).replace(/^:?\s*/, "") : message);
 
 async function walk(root: string, dir: string, out: string[]): Promise<void> {
   let entries;
@@ -60,15 +69,19 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
   }
 }
 
-function gitLines(root: string, args: string[]): Promise<string[]> {
-  return new Promise((resolve, reject) =>
-    execFile("git", args, { cwd: root, maxBuffer: 1 << 28 }, (err, out) =>
-      err ? reject(err) : resolve(String(out).split("\0").filter((l) => l !== "")),
-    ),
-  );
+/** Is this content a version the path had earlier in history (a rollback)? */
+export async function isEarlierVersion(git: Git, path: string, data: Uint8Array): Promise<boolean> {
+  const oid = blobOid(data);
+  const out = await git.raw(["--literal-pathspecs", "log", "--format=", "--raw", "--no-abbrev", "--no-renames", "HEAD", "--", path]).catch(() => "");
+  for (const line of out.split("\n")) {
+    const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) /.exec(line);
+    if (m && (m[1] === oid || m[2] === oid)) return true;
+  }
+  return false;
 }
 
 export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<FsckReport> {
+  const git = await chart.git();
   const files: string[] = [];
   await walk(chart.root, "clients", files);
   const problems: FsckProblem[] = [];
@@ -111,20 +124,68 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
       decrypted += 1;
     } catch (e) {
       if (!(e instanceof ChartError)) throw e;
-      problems.push({ path, code: e.code, message: e.message.replace(`${path}: `, "") });
+      problems.push({ path, code: e.code, message: withoutPath(e.message, path) });
     }
   });
-  const untracked = new Set(await gitLines(chart.root, ["ls-files", "-z", "--others", "--exclude-standard", "--", "clients"]));
-  const modified = await gitLines(chart.root, ["diff", "-z", "--name-only", "HEAD", "--", "clients", ".chart"]).catch(() => []);
+  // The work tree against the verified commit.
   const bad = new Set(problems.map((p) => p.path));
-  const uncommitted = [...records.filter((f) => untracked.has(f)), ...modified].filter((f) => !bad.has(f)).sort();
+  const uncommitted: string[] = [];
+  const hasHead = (await headCommit(git)) !== undefined;
+  const changes = hasHead ? await treeChanges(git, ["clients", ".chart", ".gitattributes", ".gitignore"]) : [];
+  for (const c of changes) {
+    if (bad.has(c.path) || c.path.includes(TEMP_MARK)) continue;
+    if (!c.path.startsWith("clients/")) {
+      problems.push({ path: c.path, code: "E_CHART_FILES_CHANGED", message: `${c.change === "missing" ? "deleted" : "changed"} without a signed commit (restore: git checkout HEAD -- ${c.path})` });
+      continue;
+    }
+    if (c.change === "missing") {
+      problems.push({ path: c.path, code: "E_MISSING", message: `missing: deleted without a commit (restore: git checkout HEAD -- ${c.path})` });
+      continue;
+    }
+    if (!parseRecordPath(c.path)) continue; // reported above
+    const data = await readFile(join(chart.root, c.path)).catch(() => undefined);
+    if (!data) continue;
+    try {
+      await readRecordAt(chart, c.path);
+    } catch (e) {
+      if (!(e instanceof ChartError)) throw e;
+      if (!opts.decrypt) problems.push({ path: c.path, code: e.code, message: withoutPath(e.message, c.path) });
+      continue;
+    }
+    if (await isEarlierVersion(git, c.path, data)) {
+      problems.push({ path: c.path, code: "E_OLDER_VERSION", message: `an older version of this record, put back without a commit (restore: git checkout HEAD -- ${c.path})` });
+      continue;
+    }
+    uncommitted.push(c.path);
+    problems.push({ path: c.path, code: "E_UNCOMMITTED", message: `${c.change === "added" ? "not" : "changed but not"} in the verified history (a killed command's write? chart fsck --repair commits it)` });
+  }
+  // History: every commit from the first, and no rewind past what this device verified.
+  let history = { checked: 0, unadopted: [] as string[] };
+  const head = await headCommit(git);
+  if (head) {
+    const anchor = await readAnchor(chart.gitDir);
+    if (anchor && !(await descends(git, anchor.commit, head))) {
+      problems.push({ path: "history", code: "E_HISTORY_REWOUND", message: `no longer contains commit ${anchor.commit.slice(0, 12)}, the newest this device verified (rewound or rewritten)` });
+    }
+    const r = await verifyRange(git, undefined, head);
+    for (const p of r.problems) problems.push({ path: `commit ${p.commit.slice(0, 12)}`, code: p.code, message: p.message.replace(/^commit [0-9a-f]+ /, "") });
+    if (r.signersAtHead === undefined) {
+      problems.push({ path: ".chart/allowed_signers", code: "E_UNSIGNED_CHART", message: "this chart's history is not signed yet (any chart command brings it into signed history)" });
+    }
+    history = { checked: r.checked, unadopted: r.unadopted };
+  }
+  const log = await readAccessLog(chart);
+  for (const p of log.problems) problems.push({ path: `access log line ${p.line}`, code: "E_ACCESS_LOG_TAMPERED", message: p.message });
   problems.sort((a, b) => a.path.localeCompare(b.path));
-  return { files: records.length, decrypted, problems, uncommitted: [...new Set(uncommitted)], tempFiles: tempFiles.sort() };
+  return { files: records.length, decrypted, problems, uncommitted: uncommitted.sort(), tempFiles: tempFiles.sort(), history };
 }
 
-/** Commit complete, verified records a killed command left behind, and remove temp files. */
+/**
+ * Commit complete, verified records a killed command left behind (never a deletion, never an
+ * older version, never .chart/), and remove temp files.
+ */
 export async function repair(chart: Chart, report: FsckReport): Promise<void> {
-  await withLock(chart.gitDir, WRITE_LOCK_TIMEOUT_MS, async () => {
+  await withWriteLock(chart, async () => {
     for (const t of report.tempFiles) await rm(join(chart.root, t), { force: true });
     await commitPaths(await chart.git(), report.uncommitted, "chart: recover uncommitted records");
   });

@@ -6,19 +6,28 @@
  * ~15 ms.)
  */
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { storageError, withCause } from "../domain/errors.js";
 import type { Env } from "./env.js";
+import { signCommitText } from "./signed-commit.js";
+import type { SigningKey } from "./sshsig.js";
 
 export const AUTHOR = { name: "chart", email: "chart@localhost" };
 
 export interface Git {
   /** Run git with these arguments in the chart; resolves with its standard output. */
-  raw(args: readonly string[], input?: string): Promise<string>;
-  /** The same, standard output as bytes (blobs of encrypted files). */
-  bytes(args: readonly string[]): Promise<Buffer>;
+  raw(args: readonly string[], opts?: { input?: string | Buffer; env?: Record<string, string> }): Promise<string>;
+  /** The same, with standard output as bytes (object contents). */
+  rawBuffer(args: readonly string[], opts?: { input?: string | Buffer }): Promise<Buffer>;
+  /** This device's signing key: every commit chart makes is signed with it (see commitTree). */
+  signer?: SigningKey;
+  /** Called after chart moved HEAD from `parent` to `commit` (the verified-commit bookkeeping). */
+  afterCommit?: (commit: string, parent: string | undefined, paths: readonly string[]) => Promise<void>;
 }
 
-export function openGit(root: string, env: Env): Git {
+export function openGit(root: string, env: Env, signer?: SigningKey): Git {
   const childEnv = {
     ...gitEnv(env),
     GIT_AUTHOR_NAME: AUTHOR.name,
@@ -29,23 +38,28 @@ export function openGit(root: string, env: Env): Git {
   };
   const prefix = ["-c", `user.name=${AUTHOR.name}`, "-c", `user.email=${AUTHOR.email}`, "-c", "core.quotePath=false"];
   return {
-    raw: (args, input) =>
+    signer,
+    rawBuffer: (args, opts = {}) =>
       new Promise((resolve, reject) => {
-        const child = execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
-          if (err) reject(new Error(String(stderr).trim() || err.message));
-          else resolve(String(stdout));
-        });
-        // Paths on standard input (update-index --stdin) rather than as pathspecs: git matches
-        // every file against every pathspec, which is quadratic for a large import.
-        if (input !== undefined) child.stdin?.end(input);
-      }),
-    bytes: (args) =>
-      new Promise((resolve, reject) =>
-        execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 28, encoding: "buffer" }, (err, stdout, stderr) => {
+        const child = execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 30, encoding: "buffer" }, (err, stdout, stderr) => {
           if (err) reject(new Error(String(stderr).trim() || err.message));
           else resolve(stdout);
-        }),
-      ),
+        });
+        if (opts.input !== undefined) child.stdin?.end(opts.input);
+      }),
+    raw: (args, opts = {}) =>
+      new Promise((resolve, reject) => {
+        const child = execFile(
+          "git",
+          [...prefix, ...args],
+          { cwd: root, env: opts.env ? { ...childEnv, ...opts.env } : childEnv, maxBuffer: 1 << 28 },
+          (err, stdout, stderr) => {
+            if (err) reject(new Error(String(stderr).trim() || err.message));
+            else resolve(String(stdout));
+          },
+        );
+        if (opts.input !== undefined) child.stdin?.end(opts.input);
+      }),
   };
 }
 
@@ -74,13 +88,75 @@ export async function gitOr<T>(what: string, op: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Stage exactly these paths (added, changed or removed) and commit them. */
+/** Stage exactly these paths (added, changed or removed) and commit them, signed. */
 export async function commitPaths(git: Git, paths: readonly string[], message: string): Promise<void> {
   if (paths.length === 0) return;
   await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--all", "--", ...paths])));
-  await retryIndexLock(() =>
-    gitOr("commit", () => git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, "--", ...paths])),
-  );
+  await commitStaged(git, message, paths);
+}
+
+const ZERO = "0".repeat(40);
+
+/** The commit HEAD points at, or undefined in a repository with no commit yet. */
+export async function headCommit(git: Git): Promise<string | undefined> {
+  const out = await git.raw(["rev-parse", "-q", "--verify", "HEAD^{commit}"]).catch(() => "");
+  return out.trim() || undefined;
+}
+
+/**
+ * Write a signed commit object (tree, parents, message) and return its id. The ONE place chart
+ * makes a commit: everyday writes, import, recovery, key changes, fsck, and merges (several
+ * parents) all come here. git's commit format with an SSH signature in the `gpgsig` header, so
+ * stock `git verify-commit` checks it (docs/verifiable-history.md).
+ */
+export async function commitTree(git: Git, opts: { tree: string; parents: readonly string[]; message: string; now?: Date }): Promise<string> {
+  if (!git.signer) throw storageError("E_NO_SIGNING_KEY", "no signing key: chart signs every commit it makes", "run chart init to create this device's keys");
+  const text = signCommitText(git.signer, { ...opts, name: AUTHOR.name, email: AUTHOR.email, now: opts.now ?? new Date() });
+  return (await gitOr("hash-object", () => git.raw(["hash-object", "-t", "commit", "-w", "--stdin"], { input: text }))).trim();
+}
+
+/** Move HEAD's branch from `old` (undefined: none yet) to `next`, refusing if it moved meanwhile. */
+export async function advanceHead(git: Git, next: string, old: string | undefined, message: string): Promise<void> {
+  await gitOr("update-ref", () => git.raw(["update-ref", "-m", message, "HEAD", next, old ?? ZERO]));
+}
+
+/**
+ * Commit what is staged for `paths` as a signed commit on HEAD. Anything else the user staged is
+ * left out of the commit and stays staged (like `git commit -- PATHS`). No change: no commit.
+ * Many paths (an import) come through a NUL-separated pathspec file instead of arguments.
+ */
+export async function commitStaged(git: Git, message: string, paths: readonly string[], pathspecFile?: string): Promise<string | undefined> {
+  const parent = await headCommit(git);
+  const staged = (await git.raw(["diff", "--cached", "--name-only", "-z", ...(parent ? ["HEAD"] : [])]).catch(() => "")).split("\0").filter((l) => l !== "");
+  const mine = new Set(paths.map((p) => p.replace(/\/$/, "")));
+  const ours = (p: string): boolean => {
+    for (let q = p; q !== ""; q = q.includes("/") ? q.slice(0, q.lastIndexOf("/")) : "") if (mine.has(q)) return true;
+    return false;
+  };
+  let tree: string;
+  if (staged.every(ours)) {
+    tree = (await retryIndexLock(() => gitOr("write-tree", () => git.raw(["write-tree"])))).trim();
+  } else {
+    // Other changes are staged: build the tree in a private index from HEAD plus our paths.
+    const dir = await mkdtemp(join(tmpdir(), "chart-index-"));
+    const env = { GIT_INDEX_FILE: join(dir, "index") };
+    try {
+      if (parent) await gitOr("read-tree", () => git.raw(["read-tree", parent], { env }));
+      const spec = pathspecFile ? ["--pathspec-from-file", pathspecFile, "--pathspec-file-nul"] : ["--", ...paths];
+      await gitOr("add", () => git.raw(["add", "--all", ...spec], { env }));
+      tree = (await gitOr("write-tree", () => git.raw(["write-tree"], { env }))).trim();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  if (parent) {
+    const parentTree = (await git.raw(["rev-parse", `${parent}^{tree}`])).trim();
+    if (parentTree === tree) return undefined;
+  }
+  const commit = await commitTree(git, { tree, parents: parent ? [parent] : [], message });
+  await advanceHead(git, commit, parent, message);
+  await git.afterCommit?.(commit, parent, paths);
+  return commit;
 }
 
 /**
@@ -104,5 +180,13 @@ export async function retryIndexLock<T>(op: () => Promise<T>): Promise<T> {
  * whatever user.name the machine's git config holds. The one place merge commits are made.
  */
 export async function commitMerge(git: Git, message: string): Promise<void> {
-  await retryIndexLock(() => gitOr("commit", () => git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "--no-edit", "-m", message])));
+  // A signed commit like every other (commitTree), with both parents. The anchor of verified
+  // history is not moved: the commits merged in are verified by the next command like any
+  // that arrived (docs/verifiable-history.md).
+  const parent = await headCommit(git);
+  const theirs = (await gitOr("rev-parse", () => git.raw(["rev-parse", "--verify", "MERGE_HEAD"]))).trim();
+  const tree = (await retryIndexLock(() => gitOr("write-tree", () => git.raw(["write-tree"])))).trim();
+  const commit = await commitTree(git, { tree, parents: parent ? [parent, theirs] : [theirs], message });
+  await advanceHead(git, commit, parent, message);
+  await gitOr("merge", () => git.raw(["merge", "--quit"])); // the merge is recorded: forget MERGE_HEAD
 }

@@ -63,7 +63,7 @@ export async function undoImport(chart: Pick<Chart, "root" | "gitDir">, git: Git
   // Out of the index again: the paths are new (the import's commit did not land), so removing
   // their entries is exactly an unstage; by name on standard input, linear in the import.
   if (j.paths.length) {
-    await retryIndexLock(() => gitOr("reset", () => git.raw(["update-index", "--force-remove", "-z", "--stdin"], `${j.paths.join("\0")}\0`)));
+    await retryIndexLock(() => gitOr("reset", () => git.raw(["update-index", "--force-remove", "-z", "--stdin"], { input: `${j.paths.join("\0")}\0` })));
   }
 }
 

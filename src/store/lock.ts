@@ -39,8 +39,8 @@ export async function ownerGone(content: string): Promise<boolean> {
   return now !== undefined && now !== start;
 }
 
-export async function withLock<T>(gitDir: string, timeoutMs: number, fn: (info: LockInfo) => Promise<T>): Promise<T> {
-  const path = join(gitDir, "chart.lock");
+export async function withLock<T>(gitDir: string, timeoutMs: number, fn: (info: LockInfo) => Promise<T>, name = "chart.lock"): Promise<T> {
+  const path = join(gitDir, name);
   const token = randomBytes(8).toString("hex");
   const mine = `${process.pid} ${(await processStart(process.pid)) ?? "-"} ${token}\n`;
   const deadline = Date.now() + timeoutMs;

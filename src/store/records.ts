@@ -20,6 +20,7 @@ import { readProgress } from "./read-progress.js";
 
 /** From this many records to decrypt in one read, worker threads do it (a cold rebuild). */
 export const COLD_READ = 64;
+import { assertIntact, pathspecsFor } from "./worktree.js";
 
 export interface ReadFailure {
   path: string;
@@ -73,6 +74,7 @@ export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: s
  * decrypted and verified (in parallel), and the cache is brought up to date.
  */
 export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<AnyRecord>> {
+  await assertIntact(chart, pathspecsFor(paths)); // the work tree is what was verified
   const groups = new Map<string, string[]>();
   for (const p of paths) {
     const g = cacheGroup(p);
@@ -170,6 +172,7 @@ export async function readKind<T extends BaseRecord>(chart: Chart, kind: RecordK
 }
 
 export async function readRecord<T extends BaseRecord>(chart: Chart, kind: RecordKind, client: string, id: string): Promise<T> {
+  await assertIntact(chart, pathspecsFor([recordPath(kind, client, id)]));
   return (await readRecordAt(chart, recordPath(kind, client, id))) as T;
 }
 

@@ -4,11 +4,12 @@
  * `chart fsck`. Runs under the writer lock, when a dead writer's lock was taken over.
  */
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
+import { isEarlierVersion } from "./fsck.js";
 import { commitPaths } from "./git.js";
 import { readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
@@ -39,6 +40,8 @@ export async function recoverInterrupted(chart: Chart): Promise<{ committed: str
     if (!parseRecordPath(path)) continue;
     try {
       await readRecordAt(chart, path);
+      // Never a rollback: an older version of the record put back is for fsck to report.
+      if (await isEarlierVersion(await chart.git(), path, await readFile(join(chart.root, path)))) continue;
       committed.push(path);
     } catch (e) {
       if (!(e instanceof ChartError)) throw e; // a broken or deleted file: fsck reports it

@@ -17,7 +17,9 @@ import { eachLimit } from "./pool.js";
 import { readFailure } from "./read-error.js";
 import { readRecordAt } from "./records.js";
 import { decryptPractice, PRACTICE_PATH, practiceText } from "./practice.js";
-import { writePin } from "./pin.js";
+import { applyMoves, clearJournal, writeJournal, type KeyJournal } from "./key-journal.js";
+import { writePin, writeSignersPin } from "./pin.js";
+import { formatSigners, signersHash, SIGNERS_FILE, type SignerEntry } from "./signers.js";
 import { recipientsHash, type Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 
@@ -51,7 +53,15 @@ export interface RekeyResult {
 export async function rekey(
   chart: Chart,
   entries: readonly RecipientEntry[],
-  opts: { secret: string; rotateMac: boolean; message: string },
+  opts: {
+    secret: string;
+    rotateMac: boolean;
+    message: string;
+    /** The device signing keys after the change (.chart/allowed_signers). */
+    signers?: readonly Omit<SignerEntry, "pub">[];
+    /** Written before anything changes, removed once done (src/store/key-journal.ts). */
+    journal?: Omit<KeyJournal, "head" | "pid">;
+  },
 ): Promise<RekeyResult> {
   if (entries.length === 0) throw keyError("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
   const git = await chart.git();
@@ -74,6 +84,8 @@ export async function rekey(
     if (new TextDecoder().decode(await cipher.decrypt(macs)) !== macText) {
       throw storageError("E_REKEY_CHECK", "the re-encrypted chart did not open with the new key; nothing was changed");
     }
+    const head = (await git.raw(["rev-parse", "HEAD"])).trim();
+    await writeJournal(chart.gitDir, { pid: process.pid, head, op: opts.journal?.op ?? "add", moves: opts.journal?.moves ?? [] });
     try {
       // Streamed with bounded concurrency (docs/decisions.md, "Bounded file work"): each record
       // is read, verified, re-encrypted and written in turn, so memory does not grow with the
@@ -86,13 +98,20 @@ export async function rekey(
       await writeFileAtomic(join(chart.root, ".chart", "macs.age"), macs, 0o600);
       if (practice) await writeFileAtomic(join(chart.root, PRACTICE_PATH), practice, 0o600);
       await writeFile(join(chart.root, ".chart", "recipients"), formatRecipients(entries));
+      if (opts.signers) await writeFile(join(chart.root, SIGNERS_FILE), formatSigners(opts.signers));
       await commitPaths(git, paths.length ? ["clients", ".chart"] : [".chart"], opts.message);
     } catch (e) {
       // Back to the committed state: every file here is tracked.
-      await gitOr("checkout", () => git.raw(["checkout", "HEAD", "--", "clients", ".chart"])).catch(() => undefined);
+      await git.raw(["reset", "-q", "--", ".chart", ...(paths.length ? ["clients"] : [])]).catch(() => undefined);
+      await gitOr("checkout", () => git.raw(["checkout", "HEAD", "--", ".chart", ...(paths.length ? ["clients"] : [])])).catch(() => undefined);
+      await clearJournal(chart.gitDir);
       throw e;
     }
     await writePin(chart.gitDir, recipientsHash(formatRecipients(entries)));
+    if (opts.signers) await writeSignersPin(chart.gitDir, signersHash(formatSigners(opts.signers)));
+    // A rotation's new keys move into place before the journal goes (key-journal.ts).
+    if (opts.journal?.moves.length) await applyMoves(opts.journal.moves);
+    await clearJournal(chart.gitDir);
     for (const p of paths) chart.touched.written.add(p);
     return { files: paths.length, macRotated: opts.rotateMac };
   });

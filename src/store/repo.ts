@@ -12,8 +12,12 @@ import type { Env } from "./env.js";
 import { commitPaths, gitOr, openGit, type Git } from "./git.js";
 import type { Identity } from "./identity.js";
 import { sha256Hex } from "./hash.js";
-import { writePin } from "./pin.js";
+import { readAnchor, writeAnchor } from "./history.js";
+import { writePin, writeSignersPin } from "./pin.js";
 import { parseRecipients } from "./recipients.js";
+import { formatSigners, parseSigners, signersHash, SIGNERS_FILE, type SignerEntry } from "./signers.js";
+import { loadSigningKey, signingKeyPath } from "./signing-key.js";
+import type { SigningKey } from "./sshsig.js";
 
 export const FORMAT = "chart 1";
 
@@ -35,6 +39,15 @@ export interface Chart {
   env: Env;
   /** SHA-256 of .chart/recipients as opened, compared with this device's pin before writing. */
   recipientsHash: string;
+  /** This device's signing key: every commit is signed with it (docs/verifiable-history.md). */
+  signingKey?: SigningKey;
+  /** .chart/allowed_signers as opened (undefined: a chart from before signed history). */
+  signers?: SignerEntry[];
+  signersHash?: string;
+  /** Refuse records whose files differ from the verified commit (set by the CLI; src/store/worktree.ts). */
+  checkWorkTree?: boolean;
+  /** Pathspecs already checked against the verified commit by this process (src/store/worktree.ts). */
+  intact?: Set<string>;
   /** Record paths this process decrypted and wrote, for the access log. */
   touched: { read: Set<string>; written: Set<string> };
 }
@@ -69,7 +82,7 @@ export async function findRoot(env: Env, cwd: string, flag?: string): Promise<st
   );
 }
 
-async function gitDirOf(root: string): Promise<string> {
+export async function gitDirOf(root: string): Promise<string> {
   const dotgit = join(root, ".git");
   try {
     const text = await readFile(dotgit, "utf8"); // a worktree or submodule: "gitdir: PATH"
@@ -81,7 +94,7 @@ async function gitDirOf(root: string): Promise<string> {
   return dotgit;
 }
 
-export async function openChart(root: string, identity: Identity, env: Env): Promise<Chart> {
+export async function openChart(root: string, identity: Identity, env: Env, signingKey?: SigningKey): Promise<Chart> {
   const format = (await readFile(join(root, ".chart", "format"), "utf8").catch(() => "")).trim();
   if (format !== FORMAT) {
     throw storageError("E_FORMAT", `${root} has chart format "${format.slice(0, 20)}", expected "${FORMAT}"`, "upgrade chart");
@@ -112,16 +125,33 @@ export async function openChart(root: string, identity: Identity, env: Env): Pro
       "use the identity this chart was made with (--identity FILE), or have it added with `chart key add` on a device that has it",
     );
   }
+  // Without a key given, the one beside the identity (created by chart init), if there is one.
+  signingKey ??= await loadSigningKey(signingKeyPath(identity.path));
+  const signersText = await readFile(join(root, SIGNERS_FILE), "utf8").catch(() => undefined);
   let git: Git | undefined;
+  const gitDir = await gitDirOf(root);
+  const openSigned = async (): Promise<Git> => {
+    const g = await openGit(root, env, signingKey);
+    // Our own commit on top of the verified one is verified by construction: move the anchor,
+    // unless it changed .chart/ (key changes are checked like any other, on the next command).
+    g.afterCommit = async (commit, parent, paths) => {
+      const a = await readAnchor(gitDir);
+      if (a && a.commit === parent && !paths.some((p) => p === ".chart" || p.startsWith(".chart/"))) await writeAnchor(gitDir, { commit, files: a.files });
+    };
+    return g;
+  };
   return {
     root,
-    gitDir: await gitDirOf(root),
+    gitDir,
     identity,
     recipients,
     macKey,
     cipher,
     env,
-    git: async () => (git ??= await openGit(root, env)),
+    signingKey,
+    signers: signersText === undefined ? undefined : parseSigners(signersText),
+    signersHash: signersText === undefined ? undefined : signersHash(signersText),
+    git: async () => (git ??= await openSigned()),
     recipientsHash: recipientsHash(recipientsText),
     touched: { read: new Set(), written: new Set() },
   };
@@ -148,6 +178,7 @@ export async function initChart(
   env: Env,
   textconv: string,
   label: string,
+  signingKey: SigningKey,
 ): Promise<InitResult> {
   // A chart inside another chart's folders would nest a repository in it (and its plaintext-free
   // guarantees would then depend on two .gitignores): refused.
@@ -158,12 +189,12 @@ export async function initChart(
     if (dirname(dir) === dir) break;
   }
   await mkdir(root, { recursive: true });
-  const git = await openGit(root, env);
+  const git = await openGit(root, env, signingKey);
   const isRepo = await exists(join(root, ".git"));
   if (!isRepo) await gitOr("init", () => git.raw(["init", "--quiet", "--initial-branch=main"]));
   if (await exists(join(root, ".chart", "format"))) {
     await configureLocalGit(git, textconv);
-    await openChart(root, identity, env); // checks the identity can open it
+    await openChart(root, identity, env, signingKey); // checks the identity can open it
     return { root, created: false };
   }
   const entries = (await readdir(root)).filter((e) => e !== ".git");
@@ -175,10 +206,13 @@ export async function initChart(
   const cipher = await makeCipher(identity.secret, [identity.recipient]);
   const macText = `chart: 1\nkind: mac-key\nkey: ${randomBytes(32).toString("hex")}\n`;
   await writeFileAtomic(join(root, ".chart", "macs.age"), await cipher.encrypt(macText), 0o600);
+  await writeFile(join(root, SIGNERS_FILE), formatSigners([{ principal: identity.recipient, publicKey: signingKey.publicKey, label }]));
   await writeFile(join(root, ".gitattributes"), GITATTRIBUTES);
   await writeFile(join(root, ".gitignore"), GITIGNORE);
   await configureLocalGit(git, textconv);
-  await commitPaths(git, [".chart/format", ".chart/recipients", ".chart/macs.age", ".gitattributes", ".gitignore"], "chart: init");
-  await writePin(await gitDirOf(root), recipientsHash(`${identity.recipient}\n`));
+  await commitPaths(git, [".chart/format", ".chart/recipients", ".chart/macs.age", SIGNERS_FILE, ".gitattributes", ".gitignore"], "chart: init");
+  const gitDir = await gitDirOf(root);
+  await writePin(gitDir, recipientsHash(`${identity.recipient}\n`));
+  await writeSignersPin(gitDir, signersHash(await readFile(join(root, SIGNERS_FILE), "utf8")));
   return { root, created: true };
 }

@@ -76,7 +76,7 @@ async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
   );
 }
 
-const blob = (git: Git, spec: string): Promise<Buffer | undefined> => git.bytes(["cat-file", "blob", spec]).catch(() => undefined);
+const blob = (git: Git, spec: string): Promise<Buffer | undefined> => git.rawBuffer(["cat-file", "blob", spec]).catch(() => undefined);
 
 /** The chart's state at one commit: its keys and, when this device can open it, its MAC key. */
 interface Side {
@@ -258,7 +258,7 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
     const resolvedPaths = new Set<string>();
     const recordAtSha = async (sha: string | undefined, path: string, side: Side | undefined): Promise<AnyRecord | undefined> => {
       if (!sha || !side?.macKey) return undefined;
-      const data = await git.bytes(["cat-file", "blob", sha]);
+      const data = await git.rawBuffer(["cat-file", "blob", sha]);
       return openRecord(cipher, data, path, side.macKey);
     };
     await mapLimit([...unmerged], async ([path, stages]) => {
@@ -269,8 +269,8 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
         if (path.startsWith(".chart/templates/") && path.endsWith(".md") && stages.get(2) && stages.get(3)) {
           // A template both devices changed: this device's stays, the other's is kept beside it.
           const other = path.replace(/\.md$/, "-other.md");
-          await write(path, await git.bytes(["cat-file", "blob", stages.get(2) as string]));
-          await write(other, await git.bytes(["cat-file", "blob", stages.get(3) as string]));
+          await write(path, await git.rawBuffer(["cat-file", "blob", stages.get(2) as string]));
+          await write(other, await git.rawBuffer(["cat-file", "blob", stages.get(3) as string]));
           resolvedPaths.add(path);
           merged.push({ path, conflicts: [`the other device's version is ${other}`] });
           return;
@@ -278,7 +278,7 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
         // Plain text chart files (.gitignore, .gitattributes): keep both sides' lines.
         const o = stages.get(2);
         const th = stages.get(3);
-        const text = async (sha?: string) => (sha ? (await git.bytes(["cat-file", "blob", sha])).toString("utf8") : "");
+        const text = async (sha?: string) => (sha ? (await git.rawBuffer(["cat-file", "blob", sha])).toString("utf8") : "");
         const lines = [...new Set([...(await text(o)).split("\n"), ...(await text(th)).split("\n")])].filter((l) => l !== "");
         await write(path, `${lines.join("\n")}\n`);
         resolvedPaths.add(path);

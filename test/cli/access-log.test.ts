@@ -3,7 +3,7 @@
  * .git/chart/access.log naming the records (ids only) and the command (never its arguments).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
@@ -56,5 +56,33 @@ describe("access log", () => {
     const since = JSON.parse(await sb.ok(["access-log", "--json", "--since", last])) as { at: string }[];
     expect(since.length).toBeGreaterThan(0);
     expect(since.every((e) => e.at.slice(0, 10) >= last)).toBe(true);
+  });
+
+  it("is chained and signed: a deleted, reordered or forged line is reported by access-log and fsck", async () => {
+    const original = readFileSync(LOG(), "utf8");
+    const lines = original.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(3);
+    const check = async (text: string, what: RegExp) => {
+      writeFileSync(LOG(), text);
+      const r = await sb.run(["access-log"]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(what);
+      const f = await sb.run(["fsck"]);
+      expect(f.code).toBe(3);
+      expect(f.stdout).toMatch(/E_ACCESS_LOG_TAMPERED/);
+      writeFileSync(LOG(), original);
+    };
+    await check([lines[0], ...lines.slice(2)].join("\n") + "\n", /out of sequence/);
+    await check([lines[1], lines[0], ...lines.slice(2)].join("\n") + "\n", /out of sequence/);
+    if (existsSync(AGE)) {
+      // A forged entry, well placed in the chain, encrypted to the chart with stock age.
+      const { createHash } = await import("node:crypto");
+      const recipient = execFileSync("age-keygen", ["-y", sb.identity], { encoding: "utf8" }).trim();
+      const prev = createHash("sha256").update(lines.at(-1) as string).digest("hex");
+      const entry = { at: "2020-01-01T00:00:00Z", command: "client list", read: [], written: [], seq: lines.length + 1, prev, sig: "x" };
+      const forged = execFileSync(AGE, ["-r", recipient], { input: JSON.stringify(entry) }).toString("base64");
+      await check(`${original}${forged}\n`, /signature does not verify|not signed/);
+    }
+    expect((await sb.run(["access-log"])).code).toBe(0);
   });
 });

@@ -92,8 +92,15 @@ const NOTE = {
 const ADDENDUM = { addendumTo: "<nt-id>", body: "string", client: "<cl-id>", created: "<instant>", date: "<date>", id: "<nt-id>", kind: "string", labels: ["string"], signed: SIGNED, status: "string", template: "string", type: "string" };
 
 const GOLDEN: Record<string, unknown> = {
-  "init (again)": { created: "boolean", identity: "<path>", identityCreated: "boolean", recipient: "<recipient>", root: "<path>" },
-  "key show": { identity: { path: "<path>", recipient: "<recipient>" }, recipients: [{ label: "string", recipient: "<recipient>", yours: "boolean" }], trusted: "boolean" },
+  "init (again)": { created: "boolean", fingerprint: "string", identity: "<path>", identityCreated: "boolean", recipient: "<recipient>", root: "<path>", signingKey: "string" },
+  "key show": {
+    addLine: "string",
+    identity: { path: "<path>", recipient: "<recipient>" },
+    recipients: [{ label: "string", recipient: "<recipient>", yours: "boolean" }],
+    signers: [{ fingerprint: "string", label: "string", principal: "<recipient>", publicKey: "string", retired: "null", yours: "boolean" }],
+    signingKey: { fingerprint: "string", publicKey: "string" },
+    trusted: "boolean",
+  },
   "client add": { id: "<cl-id>" },
   "client edit": { changed: "boolean", id: "<cl-id>" },
   "client edit (no change)": { changed: "boolean", id: "<cl-id>" },

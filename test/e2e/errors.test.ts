@@ -3,7 +3,7 @@
  * written. (The full matrix runs in-process in test/cli/errors.test.ts.)
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type RunResult, type Sandbox } from "../support/e2e.js";
@@ -56,21 +56,23 @@ describe("errors (real binary)", () => {
     expectCleanFailure(sb.run(["client", "list"], { cwd: sb.home }), 4, /not inside a chart repository/);
   });
 
-  it("a corrupted .age file is named, the other records still list (exit non-zero: incomplete), and note show fails cleanly", () => {
+  it("a corrupted .age file is named (it differs from the verified history), fsck says why, and note show fails cleanly", () => {
     const path = `clients/${cid}/notes/${n2}.age`;
     const full = join(sb.repo, path);
     const good = readFileSync(full);
     writeFileSync(full, good.subarray(0, good.length - 40));
     try {
       const r = sb.run(["note", "list", cid, "--json"]);
-      expect(r.code).toBe(6);
-      expect(r.stderr).toMatch(new RegExp(`^warning: ${path}: cannot be decrypted.*\\(skipped\\)$`, "m"));
-      expect(r.stderr).toContain('"code":"E_INCOMPLETE"');
-      expect(JSON.parse(r.stdout).map((n: { id: string }) => n.id)).toEqual([n1]);
-      expectCleanFailure(sb.run(["note", "show", n2]), 6, new RegExp(path));
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`${path} differs from the verified history`);
+      const f = sb.run(["fsck", "--decrypt"]);
+      expect(f.code).toBe(3);
+      expect(f.stdout).toMatch(new RegExp(`^${path}: cannot be decrypted`, "m"));
+      expectCleanFailure(sb.run(["note", "show", n2]), 3, new RegExp(path));
     } finally {
       writeFileSync(full, good);
     }
+    expect(sb.run(["note", "list", cid]).code).toBe(0);
   });
 
   it("malformed YAML inside a record is named and never echoed; the others still list (exit non-zero: incomplete)", () => {
@@ -84,15 +86,22 @@ describe("errors (real binary)", () => {
     execFileSync("age", ["-r", recipient, "-o", join(sb.repo, forged)], { input: serialize(rec, forged, new Uint8Array(32)) });
     expect(macKeyOf(sb.repo, sb.identity)).not.toEqual(new Uint8Array(32));
     const r = sb.run(["note", "list", cid]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^error: 2 records could not be read or verified; the output is incomplete$/m);
-    expect(r.stderr).toMatch(new RegExp(`^warning: ${bad}: malformed YAML inside the record.*\\(skipped\\)$`, "m"));
-    expect(r.stderr).toMatch(new RegExp(`^warning: ${forged}: the record's MAC does not verify.*\\(skipped\\)$`, "m"));
+    expect(r.code).toBe(3); // not in the verified history: named, the client's records not used
+    expect(r.stderr).toContain(bad);
+    expect(r.stderr).toContain(forged);
     expect(r.stderr + r.stdout).not.toContain("Zanzibar");
-    expect(r.stdout).toContain("first note");
+    const f = sb.run(["fsck", "--decrypt", "--repair"]);
+    expect(f.code).toBe(3);
+    expect(f.stdout).toMatch(new RegExp(`^${bad}: malformed YAML inside the record`, "m"));
+    expect(f.stdout).toMatch(new RegExp(`^${forged}: the record's MAC does not verify`, "m"));
+    expect(f.stdout + f.stderr).not.toContain("Zanzibar");
+    expect(git(sb.repo, ["status", "--porcelain"])).toContain(bad.split("/").at(-1)); // never committed
     const show = sb.run(["note", "show", `nt_${"q".repeat(8)}`]);
-    expectCleanFailure(show, 3, /malformed YAML/);
+    expectCleanFailure(show, 3, new RegExp(bad));
     expect(show.stderr).not.toContain("Zanzibar");
+    rmSync(join(sb.repo, bad));
+    rmSync(join(sb.repo, forged));
+    expect(sb.run(["note", "list", cid]).stdout).toContain("first note");
   });
 
   it("`chart init` twice is safe: no commit, same identity and recipient, files unchanged", () => {

@@ -78,16 +78,51 @@ describe.skipIf(!HAS_AGE)("keys", () => {
     expect(git(sb.repo, ["status", "--porcelain"])).toBe("");
   });
 
-  it("pinning: after a pull changes the keys, nothing is encrypted until they are trusted", () => {
-    // Another device (or an attacker with push access) adds a key and commits with plain git.
+  it("a key added by hand with plain git is refused, and cannot be adopted", () => {
     const intruder = join(sb.home, "intruder-key");
     execFileSync("age-keygen", ["-o", intruder], { stdio: "ignore" });
     const r = execFileSync("age-keygen", ["-y", intruder], { encoding: "utf8" }).trim();
     const file = join(sb.repo, ".chart", "recipients");
+    const before = git(sb.repo, ["rev-parse", "HEAD"]).trim();
     writeFileSync(file, `${readFileSync(file, "utf8")}# pulled\n${r}\n`);
     git(sb.repo, ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "pulled"]);
     const head = git(sb.repo, ["rev-parse", "HEAD"]).trim();
     const refused = sb.run(["note", "add", "kira", "-m", "must not be encrypted for the intruder"]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/E_HISTORY_UNVERIFIED|cannot accept/);
+    expect(git(sb.repo, ["rev-parse", "HEAD"]).trim()).toBe(head);
+    expect(sb.run(["fsck", "--adopt", "--yes"]).code).toBe(3); // .chart/ changes are never adopted
+    git(sb.repo, ["reset", "-q", "--keep", before]);
+    expect(sb.run(["note", "list", "kira"]).code).toBe(0);
+  });
+
+  it("pinning: a key change signed by another device is accepted as history, but nothing is encrypted until trusted", () => {
+    // Device 2: its own identity and signing key, a clone of the chart.
+    const clone = join(sb.home, "device2");
+    execFileSync("git", ["clone", "-q", sb.repo, clone], { env: sb.env });
+    const id2 = join(sb.home, "device2-key");
+    execFileSync("age-keygen", ["-o", id2], { stdio: "ignore" });
+    const first = sb.run(["key", "show", "--json", "--repo", clone, "--identity", id2]);
+    // Not a recipient yet: it cannot open the chart, but it made its signing key.
+    expect(first.code).toBe(6);
+    const sign2 = readFileSync(`${id2}.signing`, "utf8");
+    expect(sign2).toMatch(/OPENSSH PRIVATE KEY/);
+    const pub2 = execFileSync("ssh-keygen", ["-y", "-f", `${id2}.signing`], { encoding: "utf8" }).trim();
+    const rec2 = execFileSync("age-keygen", ["-y", id2], { encoding: "utf8" }).trim();
+    sb.ok(["key", "add", rec2, "--signing-key", pub2, "--label", "device2"]);
+    execFileSync("git", ["-C", clone, "pull", "-q", "--ff-only", sb.repo, "main"], { env: sb.env });
+    const shown = sb.run(["key", "show", "--repo", clone, "--identity", id2]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toMatch(/Compare the fingerprints/); // first use: fingerprints to compare
+    // Device 2 adds a recovery key (a signed key change); device 1 pulls it.
+    const rec = join(sb.home, "recovery-key");
+    execFileSync("age-keygen", ["-o", rec], { stdio: "ignore" });
+    const recR = execFileSync("age-keygen", ["-y", rec], { encoding: "utf8" }).trim();
+    const added = sb.run(["key", "add", recR, "--label", "recovery", "--repo", clone, "--identity", id2]);
+    expect(added.code, added.stderr).toBe(0);
+    execFileSync("git", ["-C", sb.repo, "pull", "-q", "--ff-only", clone, "main"], { env: sb.env });
+    const head = git(sb.repo, ["rev-parse", "HEAD"]).trim();
+    const refused = sb.run(["note", "add", "kira", "-m", "must wait for trust"]);
     expect(refused.code).toBe(6);
     expect(refused.stderr).toMatch(/E_RECIPIENTS_CHANGED|changed since this device/);
     expect(refused.stderr).toMatch(/chart key trust/);
@@ -97,7 +132,12 @@ describe.skipIf(!HAS_AGE)("keys", () => {
     sb.ok(["key", "trust", "--yes"]);
     const id = sb.ok(["note", "add", "kira", "-m", "after trusting"]);
     const path = git(sb.repo, ["ls-files", `clients/*/notes/${id}.age`]).trim();
-    expect(opens(intruder, path)).toBe(true);
+    expect(opens(rec, path)).toBe(true);
     expect(JSON.parse(sb.ok(["key", "show", "--json"])).trusted).toBe(true);
+    // Stock git verifies every commit, the ones from device 2 included.
+    for (const c of git(sb.repo, ["rev-list", "HEAD"]).trim().split("\n")) {
+      const v = spawnSync("git", ["-c", "gpg.ssh.allowedSignersFile=.chart/allowed_signers", "verify-commit", c], { cwd: sb.repo, env: sb.env });
+      expect(v.status, `${c} ${v.stderr}`).toBe(0);
+    }
   });
 });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { parseEnvelope } from "../../src/store/envelope.js";
 
-export const PLAINTEXT_FILES = [".chart/format", ".chart/recipients", ".gitattributes", ".gitignore"];
+export const PLAINTEXT_FILES = [".chart/format", ".chart/recipients", ".chart/allowed_signers", ".gitattributes", ".gitignore"];
 export const AGE = "/usr/bin/age";
 
 export function git(repo: string, args: string[], input?: string): string {

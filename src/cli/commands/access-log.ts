@@ -1,5 +1,6 @@
 /** chart access-log: which records each command decrypted or wrote (a local, encrypted log). */
 import type { Command } from "commander";
+import { ChartError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { readAccessLog, type AccessEntry } from "../../store/access-log.js";
 import type { Registrar } from "../program.js";
@@ -23,16 +24,22 @@ export function registerAccessLog(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const since = ctx.optionalDate(opts.since, "since");
         const client = opts.client ? (await ctx.client(String(opts.client))).id : undefined;
-        const { entries, unreadable } = await readAccessLog(chart);
+        const { entries, unreadable, problems } = await readAccessLog(chart);
         if (unreadable) ctx.out.warn(`${unreadable} access-log line(s) could not be decrypted (written for other keys, or damaged)`);
+        for (const p of problems) ctx.out.warn(`access log line ${p.line}: ${p.message}`);
+        const tampered = () =>
+          new ChartError("invalid", "E_ACCESS_LOG_TAMPERED", `the access log fails its check at ${problems.length} line(s): lines were forged, deleted or reordered`, "keep the file as evidence; see docs/verifiable-history.md");
         let shown = entries.filter((e) => (!since || e.at.slice(0, 10) >= since) && (!client || touches(e, client)));
         if (opts.limit !== undefined) shown = shown.slice(-Math.max(1, Number(opts.limit) || 1));
-        if (ctx.out.json) return ctx.out.data(shown);
-        if (shown.length === 0) return ctx.out.info("no entries");
-        ctx.out.table(
-          shown.map((e) => [e.at, e.command, e.read.length ? `read ${names(e.read)}` : "", e.written.length ? `wrote ${names(e.written)}` : ""]),
-          ["AT", "COMMAND", "READ", "WROTE"],
-        );
+        if (ctx.out.json) ctx.out.data(shown);
+        else if (shown.length === 0) ctx.out.info("no entries");
+        else {
+          ctx.out.table(
+            shown.map((e) => [e.at, e.command, e.read.length ? `read ${names(e.read)}` : "", e.written.length ? `wrote ${names(e.written)}` : ""]),
+            ["AT", "COMMAND", "READ", "WROTE"],
+          );
+        }
+        if (problems.length) throw tampered();
       }),
     );
 }

@@ -4,6 +4,9 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { createIdentity, identityExists, identityPath, isHybridSecret, loadIdentity } from "../../store/identity.js";
 import { initChart } from "../../store/repo.js";
+import { ensureSigningKey } from "../../store/signing-key.js";
+import { addLine } from "./key.js";
+import { fingerprint } from "../../store/sshsig.js";
 import type { Registrar } from "../program.js";
 import { ChartError, invalid } from "../../domain/errors.js";
 
@@ -25,9 +28,10 @@ export function registerInit(program: Command, reg: Registrar): void {
         }
         const root = resolve(deps.cwd, dir ?? ".");
         const label = (opts.label as string) || `${deps.env.USER ?? "clinician"}@${hostname()}`;
+        const signing = await ensureSigningKey(idPath);
         let res;
         try {
-          res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label);
+          res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label, signing.key);
         } catch (e) {
           // A chart cloned onto a new device: its key has not been added yet. Say what to run.
           if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
@@ -37,15 +41,18 @@ export function registerInit(program: Command, reg: Registrar): void {
           }
           if (!hadIdentity) out.info(`created identity ${idPath} (mode 0600); back it up`);
           out.info("this device cannot open the chart yet. On a device that can, run this line, then chart sync there; then chart sync here:");
-          out.info(`  chart key add ${identity.recipient} --label ${label.replace(/\s+/g, "-")}`);
+          out.info(`  ${addLine(identity.recipient, signing.key.publicKey, label.replace(/\s+/g, "-"))}`);
           out.line(identity.recipient);
           return;
         }
+        const fp = fingerprint(signing.key.pub);
         if (out.json) {
-          out.data({ root, created: res.created, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient });
+          out.data({ root, created: res.created, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient, signingKey: signing.key.publicKey, fingerprint: fp });
           return;
         }
         if (!hadIdentity) out.info(`created identity ${idPath} (mode 0600); back it up: without it the chart cannot be read`);
+        if (signing.created) out.info(`created signing key ${idPath}.signing (mode 0600): every commit from this device is signed with it`);
+        out.info(`this device signs as ${fp}`);
         out.info(res.created ? `initialised chart in ${root}` : `chart in ${root} is already initialised; checked and refreshed local git settings`);
         out.line(identity.recipient);
       }),

@@ -2,6 +2,8 @@
  * Many devices through git (docs/sync.md): chart remote add|list, chart sync [REMOTE],
  * chart join URL [DIR], chart status.
  */
+import { ensureSigningKey } from "../../store/signing-key.js";
+import { addLine } from "./key.js";
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { access, readdir } from "node:fs/promises";
@@ -53,7 +55,9 @@ async function tryOpen(root: string, identity: Identity, ctx: Ctx): Promise<{ ch
   }
 }
 
-export const addKeyLine = (identity: Identity, label: string): string => `chart key add ${identity.recipient} --label ${label}`;
+/** The line a device that can read runs to add this one: its recipient and its signing key. */
+export const addKeyLine = async (identity: Identity, idPath: string, label: string): Promise<string> =>
+  addLine(identity.recipient, (await ensureSigningKey(idPath)).key.publicKey, label);
 
 const defaultLabel = (ctx: Ctx): string => `${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-");
 
@@ -168,7 +172,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         const identity = had ? await loadIdentity(idPath) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
         const label = String(opts.label ?? defaultLabel(ctx));
         const { error } = await tryOpen(target, identity, ctx);
-        const line = addKeyLine(identity, label);
+        const line = await addKeyLine(identity, idPath, label);
         if (ctx.out.json) {
           return ctx.out.data({ root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, run: error ? line : undefined });
         }
@@ -209,7 +213,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         const opened = identity ? await tryOpen(root, identity, ctx) : { error: undefined };
         const readable = !!identity && !opened.error;
         if (identity && !readable) {
-          next.push(`on a device that can read the chart: ${addKeyLine(identity, defaultLabel(ctx))}, then chart sync there; then chart sync here`);
+          next.push(`on a device that can read the chart: ${await addKeyLine(identity, idPath, defaultLabel(ctx))}, then chart sync there; then chart sync here`);
         }
         const pin = await readPin(gitDir);
         const trusted = pin === undefined || pin === recipientsHash(recipientsText);

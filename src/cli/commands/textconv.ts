@@ -13,7 +13,9 @@ export function registerTextconv(program: Command, reg: Registrar): void {
     .argument("<file>")
     .action(
       reg.action(async (ctx, [file]) => {
-        const chart = await ctx.chart();
+        // Shows a blob git hands over (any version, e.g. while reviewing a commit chart refused):
+        // no history check, nothing written.
+        const chart = await ctx.chartUnverified();
         const data = await readFile(resolve(ctx.deps.cwd, file as string));
         if (data.length === 0) return;
         let plain: string;

@@ -1,0 +1,78 @@
+/**
+ * The work tree is what was verified: before records of a client are used, its folder must
+ * hold exactly what the verified commit (HEAD) holds. A record missing, added, replaced by an
+ * older version or changed without a commit is named, and the command refuses. One
+ * `git status` limited to the client's folder (git compares against its index's stat data and
+ * rehashes what changed). Reading HEAD's trees with `git ls-tree` and hashing the files was
+ * tried: git's stat comparison was faster (it reads no file that did not change).
+ */
+import { ChartError, invalid } from "../domain/errors.js";
+import type { Git } from "./git.js";
+import type { Chart } from "./repo.js";
+
+export interface TreeChange {
+  path: string;
+  change: "missing" | "added" | "changed";
+}
+
+/** Differences between the work tree (and index) and HEAD under these pathspecs. */
+export async function treeChanges(git: Git, pathspecs: readonly string[]): Promise<TreeChange[]> {
+  const out = await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", ...pathspecs]);
+  const changes: TreeChange[] = [];
+  for (const entry of out.split("\0")) {
+    if (entry.length < 4) continue;
+    const xy = entry.slice(0, 2);
+    const path = entry.slice(3);
+    const change = xy === "??" || xy.includes("A") ? "added" : xy.includes("D") ? "missing" : "changed";
+    changes.push({ path, change });
+  }
+  return changes.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+const describe = (c: TreeChange): string =>
+  c.change === "missing" ? `${c.path} is missing` : c.change === "added" ? `${c.path} is not in the verified history` : `${c.path} differs from the verified history`;
+
+export function worktreeError(changes: readonly TreeChange[]): ChartError {
+  const list = changes.slice(0, 5).map(describe).join("; ");
+  const more = changes.length > 5 ? ` (and ${changes.length - 5} more)` : "";
+  const err = invalid(
+    "E_WORKTREE_CHANGED",
+    `records changed outside chart: ${list}${more}; nothing was read or written`,
+    "see `chart fsck`; put back the verified files with `git checkout HEAD -- clients` (and remove added files), or review and commit them with `chart fsck --adopt`",
+  );
+  return err;
+}
+
+/**
+ * Refuse when records under these client folders differ from the verified commit. A writer
+ * that died leaving its records uncommitted is recovered first (under the writer lock).
+ */
+export async function assertIntact(chart: Chart, pathspecs: readonly string[]): Promise<void> {
+  if (!chart.checkWorkTree) return;
+  const seen = (chart.intact ??= new Set<string>());
+  const todo = pathspecs.filter((p) => !seen.has(p));
+  if (todo.length === 0) return;
+  const git = await chart.git();
+  let changes = await treeChanges(git, todo);
+  if (changes.length > 0) {
+    const { withWriteLock } = await import("./write-lock.js");
+    await withWriteLock(chart, async () => undefined).catch((e: unknown) => {
+      if (!(e instanceof ChartError)) throw e;
+    });
+    changes = await treeChanges(git, todo);
+  }
+  if (changes.length > 0) throw worktreeError(changes);
+  for (const p of todo) seen.add(p);
+}
+
+/** The folders (pathspecs) to check before reading these record paths. */
+export function pathspecsFor(paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    const m = /^clients\/([^/]+)\/(.+)$/.exec(p);
+    if (!m) continue;
+    if (m[2] === "profile.age") out.add(":(glob)clients/*/profile.age");
+    else out.add(`clients/${m[1]}`);
+  }
+  return [...out];
+}
