@@ -103,7 +103,7 @@ export function resolveClient<C extends Pick<ClientRecord, "id" | "name" | "pref
   if (candidates.length === 0) {
     const hidden = opts.includeDischarged ? [] : clients.filter((c) => c.status === "discharged" && names(c).some((n) => n.includes(needle)));
     if (hidden.length > 0) {
-      throw notFound("E_CLIENT_NOT_FOUND", `no active client matches "${q}"; ${hidden.length} discharged client(s) do`, "add --all to include discharged clients, or name the client by id");
+      throw notFound("E_CLIENT_NOT_FOUND", `no active client matches "${q}"; ${hidden.length} discharged client(s) do`, "name the client by id (chart client list --all shows it), or add --all where the command has it");
     }
     const words = new Map<string, C>();
     for (const c of pool) for (const n of names(c)) for (const w of [n, ...n.split(/\s+/)]) if (!words.has(w)) words.set(w, c);

@@ -121,42 +121,32 @@ describe("complete at any open-file limit", () => {
     writeFileSync(abs(corrupt), bytes);
     try {
       const before = commits(sb);
+      // Both files differ from the verified commit, so the work-tree check (docs/verifiable-history.md)
+      // names them before any record of the client is used; either way nothing is silent: the
+      // command names both, exits non-zero, and never calls them "not found".
       for (const args of [["note", "list", cid], ["timeline", cid]]) {
         const r = limited(sb, args);
         expect(r.code, args.join(" ")).not.toBe(0);
         expect(r.stderr).toContain(unreadable);
         expect(r.stderr).toContain(corrupt);
-        expect(r.stderr).toMatch(/could not be read or verified/);
+        expect(r.stderr).toMatch(/could not be read or verified|changed outside chart/);
         expect(r.stderr).not.toMatch(/does not exist/);
-        // The others are still printed.
-        expect(r.stdout.trim().split("\n").length).toBeGreaterThanOrEqual(NOTES - 2);
       }
       const json = limited(sb, ["--json", "note", "list", cid]);
       expect(json.code).not.toBe(0);
-      expect((JSON.parse(json.stdout) as unknown[]).length).toBe(NOTES - 2);
-      const err = JSON.parse(json.stderr.trim().split("\n").at(-1) as string) as { error: { code: string; details: { unreadable: { path: string }[] } } };
-      expect(err.error.code).toBe("E_INCOMPLETE");
-      expect(err.error.details.unreadable.map((u) => u.path).sort()).toEqual([corrupt, unreadable].sort());
+      const err = JSON.parse(json.stderr.trim().split("\n").at(-1) as string) as { error: { code: string } };
+      expect(["E_INCOMPLETE", "E_WORKTREE_CHANGED"]).toContain(err.error.code);
 
       const dir = outDir();
-      const refused = limited(sb, ["share", cid, "--consent", consent, "--out", dir, "--plaintext"]);
-      expect(refused.code).toBe(3);
-      expect(refused.stderr).toContain(unreadable);
-      expect(refused.stderr).toContain(corrupt);
-      expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
-      expect(commits(sb)).toBe(before);
-
-      const forced = limited(sb, ["share", cid, "--consent", consent, "--out", dir, "--plaintext", "--format", "pdf", "--allow-incomplete"]);
-      expect(forced.code, forced.stderr).toBe(0);
-      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { included: { notes: string[] }; incomplete: { unreadable: { kind: string; id: string }[] } };
-      expect(manifest.incomplete.unreadable.map((u) => u.id).sort()).toEqual([notes[3], notes[7]].sort());
-      expect(manifest.included.notes.length).toBe(NOTES - 2);
-      if (spawnSync("pdftotext", ["-v"]).status === 0) {
-        const text = execFileSync("pdftotext", [join(dir, "record.pdf"), "-"], { encoding: "utf8" }).replace(/\s+/g, "");
-        expect(text).toContain("Incompleterecord");
-        expect(text).toContain(notes[3] as string);
+      for (const extra of [[], ["--allow-incomplete"]]) {
+        // --allow-incomplete covers records that cannot be read; never records changed behind chart's back.
+        const refused = limited(sb, ["share", cid, "--consent", consent, "--out", dir, "--plaintext", ...extra]);
+        expect(refused.code).toBe(3);
+        expect(refused.stderr).toContain(unreadable);
+        expect(refused.stderr).toContain(corrupt);
+        expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+        expect(commits(sb)).toBe(before);
       }
-      expect(commits(sb)).toBe(before + 1);
 
       const fsck = limited(sb, ["--json", "fsck", "--decrypt"]);
       expect(fsck.code).not.toBe(0);

@@ -84,13 +84,15 @@ describe("chart consent", () => {
     expect(expired.stderr).toContain("already expired");
     const future = sb.ok([...base, "--signed", "2099-01-01", "--expires", "2099-06-30"]);
     const event = sb.ok([...base, "--signed", "2021-01-01", "--expires-on", "end of treatment", "--signed-by", "Dana Guardian", "--authority", "legal guardian"]);
-    const status = () => Object.fromEntries(JSON.parse(sb.ok(["consent", "list", "Ben", "--json"])).map((c: { id: string; status: string }) => [c.id, c.status]));
+    // After the discharge below, a discharged client is named by id (names match active clients only).
+    const ben = (JSON.parse(sb.ok(["client", "show", "Ben", "--json"])) as { id: string }).id;
+    const status = () => Object.fromEntries(JSON.parse(sb.ok(["consent", "list", ben, "--json"])).map((c: { id: string; status: string }) => [c.id, c.status]));
     expect(status()).toEqual({ [expired.stdout.trim()]: "expired", [future]: "not-yet-signed", [event]: "active" });
     sb.ok(["client", "discharge", "Ben", "--reason", "treatment completed"]);
     expect(status()[event]).toBe("expired");
-    const table = sb.ok(["consent", "list", "Ben"]);
+    const table = sb.ok(["consent", "list", ben]);
     expect(table).toContain("not yet signed");
-    expect(JSON.parse(sb.ok(["consent", "list", "Ben", "--active", "--json"]))).toEqual([]);
+    expect(JSON.parse(sb.ok(["consent", "list", ben, "--active", "--json"]))).toEqual([]);
   });
 
   it("revokes with its own event file; refuses a second revocation, a future date, and another client's authorization", () => {
@@ -108,7 +110,8 @@ describe("chart consent", () => {
     const other = sb.ok(["consent", "add", cid, "--to", "Dr Z", "--purpose", "care", "--share", "notes", "--expires", "2099-01-01", "--signed", "2024-01-01"]);
     expect(refused(sb, ["consent", "revoke", cid, other, "--date", "2099-01-01"])).toMatchObject({ code: 3, error: { code: "E_FUTURE_DATE" } });
     expect(refused(sb, ["consent", "revoke", cid, other, "--date", "2023-01-01"])).toMatchObject({ code: 3, error: { code: "E_CONSENT_REVOKE_DATE" } });
-    expect(refused(sb, ["consent", "revoke", "Ben", other])).toMatchObject({ code: 3, error: { code: "E_CONSENT_OTHER_CLIENT" } });
+    const ben = (JSON.parse(sb.ok(["client", "show", "Ben", "--json"])) as { id: string }).id;
+    expect(refused(sb, ["consent", "revoke", ben, other])).toMatchObject({ code: 3, error: { code: "E_CONSENT_OTHER_CLIENT" } });
     expect(refused(sb, ["consent", "revoke", cid, "cs_zzzzzz"])).toMatchObject({ code: 4, error: { code: "E_CONSENT_NOT_FOUND" } });
     expect(commits(sb)).toBe(before + 2);
   });

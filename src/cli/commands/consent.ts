@@ -25,7 +25,7 @@ import {
   type StatusContext,
 } from "../../domain/consent.js";
 import { isIsoDate, parseDate, stamp, type IsoDate } from "../../domain/dates.js";
-import { ChartError, invalid, isChartError } from "../../domain/errors.js";
+import { ChartError, invalid, isChartError, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { checkRecipient } from "../../store/age.js";
 import { clinicianName } from "../../store/clinician.js";
@@ -91,7 +91,7 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
 async function hashForm(ctx: Ctx, file: string): Promise<NonNullable<ConsentGrant["form"]>> {
   const path = resolve(ctx.deps.cwd, file);
   const data = await readFile(path).catch(() => {
-    throw invalid("E_CONSENT_FORM", `--form: cannot read ${file}`, "name the signed form's file (a scan or PDF)");
+    throw usageError("E_CONSENT_FORM_FILE", `--form: cannot read ${file}`, "name the signed form's file (a scan or PDF)");
   });
   if (data.length === 0) throw invalid("E_CONSENT_FORM", `--form: ${file} is empty`);
   const ext = extname(file).slice(1).toLowerCase();
@@ -101,7 +101,7 @@ async function hashForm(ctx: Ctx, file: string): Promise<NonNullable<ConsentGran
 /** The form's wording of the statements: paragraphs separated by blank lines. */
 async function readStatements(ctx: Ctx, file: string): Promise<string[]> {
   const raw = await readFile(resolve(ctx.deps.cwd, file), "utf8").catch(() => {
-    throw invalid("E_CONSENT_STATEMENTS", `--statements: cannot read ${file}`);
+    throw usageError("E_CONSENT_STATEMENTS_FILE", `--statements: cannot read ${file}`);
   });
   const paras = raw.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter(Boolean);
   if (paras.length === 0) throw invalid("E_CONSENT_STATEMENTS", `--statements: ${file} is empty`);

@@ -25,7 +25,7 @@ export async function readLetter(cwd: string, opts: Record<string, unknown>): Pr
   if (file !== undefined) {
     const path = resolve(cwd, file);
     const st = await stat(path).catch(() => undefined);
-    if (!st?.isFile()) throw invalid("E_LETTER", `--letter: ${file} is not a readable file`);
+    if (!st?.isFile()) throw usageError("E_LETTER_FILE", `--letter: ${file} is not a readable file`);
     if (st.size > MAX_LETTER) throw invalid("E_LETTER", `--letter: ${file} is larger than 64 KiB`, "a cover letter is a page or two");
     const raw = await readFile(path);
     try {
