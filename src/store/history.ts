@@ -97,10 +97,13 @@ export async function verifyRange(git: Git, from: string | undefined, head: stri
   const all = new Set<string>(commits);
   for (const l of list) for (const p of l.slice(1)) all.add(p);
   const reqs: string[] = [];
-  for (const c of all) reqs.push(c, `${c}:${SIGNERS_FILE}`, `${c}:.chart`);
+  for (const c of all) reqs.push(c, ...CHART_FILES.map((f) => `${c}:${f}`));
   const objs = await catFileBatch(git, reqs);
   const signersAt = (c: string) => objs.get(`${c}:${SIGNERS_FILE}`)?.data.toString("utf8");
-  const chartTree = (c: string) => objs.get(`${c}:.chart`)?.oid;
+  // The files that carry the chart's keys: only a signed key change may change them. The rest of
+  // .chart/ (the practice profile, MACed like a record; the practice's templates) changes in
+  // any signed commit.
+  const chartTree = (c: string) => CHART_FILES.map((f) => objs.get(`${c}:${f}`)?.oid ?? "-").join(" ");
   const problems: HistoryProblem[] = [];
   const unsigned: string[] = [];
   const adopted = new Set<string>();
