@@ -134,6 +134,9 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
   const changes = hasHead ? await treeChanges(git, ["clients", ".chart", ".gitattributes", ".gitignore"]) : [];
   for (const c of changes) {
     if (bad.has(c.path) || c.path.includes(TEMP_MARK)) continue;
+    // The practice's templates are checked and committed by their own path (chart fsck names
+    // them, --repair commits the valid ones: src/store/template-records.ts).
+    if (c.path.startsWith(".chart/templates/")) continue;
     if (!c.path.startsWith("clients/")) {
       problems.push({ path: c.path, code: "E_CHART_FILES_CHANGED", message: `${c.change === "missing" ? "deleted" : "changed"} without a signed commit (restore: git checkout HEAD -- ${c.path})` });
       continue;

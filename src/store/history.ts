@@ -26,6 +26,9 @@ export const KEY_CHANGE_MESSAGES = new Set([
   "chart: sign history",
 ]);
 
+/** The message of a sync's merge commit, the one merge that may change .chart/'s key files. */
+export const SYNC_MERGE_MESSAGE = "chart: sync";
+
 /** A signed commit's trailer naming a commit made outside chart that a user reviewed and accepted. */
 export const ADOPT_TRAILER = "Chart-Adopts:";
 
@@ -135,7 +138,10 @@ export async function verifyRange(git: Git, from: string | undefined, head: stri
     }
     const tree = chartTree(c);
     const changed = parents.length === 0 ? false : parents.length === 1 ? chartTree(parents[0] as string) !== tree : !parents.some((p) => chartTree(p) === tree);
-    if (changed && (!signedOk || parents.length > 1 || !KEY_CHANGE_MESSAGES.has(msg))) {
+    // A sync's merge of key changes made on two devices (merged three-way, src/store/sync.ts) is
+    // itself a key change, signed by a device trusted at that point like any other.
+    const keyChange = parents.length > 1 ? msg === SYNC_MERGE_MESSAGE : KEY_CHANGE_MESSAGES.has(msg);
+    if (changed && (!signedOk || !keyChange)) {
       problems.push({ commit: c, code: "E_CHART_CHANGED_IN_COMMIT", message: `commit ${short(c)} changes .chart/ (keys, MAC key) outside a signed key change` });
     }
     if (signedOk) {

@@ -110,8 +110,10 @@ export function registerSync(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [name], opts) => {
         const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
-        const identity = await loadIdentity(identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity));
-        const git = openGit(root, ctx.deps.env);
+        const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
+        const identity = await loadIdentity(idPath);
+        // Merge commits are signed by this device like every chart commit (src/store/git.ts).
+        const git = openGit(root, ctx.deps.env, (await ensureSigningKey(idPath)).key);
         const remoteName = name ?? (await defaultRemote(git));
         const known = (await git.raw(["remote"])).split("\n");
         if (!known.includes(remoteName)) throw notFound("E_NO_REMOTE", `no remote called ${remoteName}`, "see chart remote list, or add it with chart remote add NAME URL");
