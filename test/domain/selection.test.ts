@@ -508,7 +508,7 @@ describe("selectShare: properties", () => {
       }),
       { numRuns: runs(3000) },
     );
-    expect(shared).toBeGreaterThan(1500);
+    expect(shared).toBeGreaterThan(runs(3000) / 3); // about half the generated cases share something
   });
 
   it("is a pure function: same input, same view; input order does not matter", () => {
@@ -852,7 +852,7 @@ describe("voided records: properties", () => {
       }),
       { numRuns: runs(1500) },
     );
-    expect(shared).toBeGreaterThan(300);
-    expect(voidedSome).toBeGreaterThan(100);
+    expect(shared).toBeGreaterThan(runs(1500) / 5);
+    expect(voidedSome).toBeGreaterThan(runs(1500) / 15);
   });
 });

@@ -250,7 +250,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const unsigned = !!opts.unsigned;
         const shown = records
           .filter((n) => (unsigned ? n.status !== "signed" : n.type !== "addendum"))
-          .filter((n) => (opts.psychotherapy ? isPsychotherapyNote(n) : !isPsychotherapyNote(n)))
+          .filter((n) => unsigned || (opts.psychotherapy ? isPsychotherapyNote(n) : !isPsychotherapyNote(n)))
           .filter((n) => !kind || n.type === kind)
           .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
           .sort(byNewest)
