@@ -35,7 +35,7 @@ desktop status
 
 # Back on the laptop: run that line, and sync.
 cd "$work/laptop/chart"
-laptop ${line#chart } >/dev/null
+eval "laptop ${line#chart }" >/dev/null   # the line quotes its signing key: let the shell read it as typed
 laptop sync
 # On the desktop: sync, and the chart is readable.
 cd "$work/desktop/chart"

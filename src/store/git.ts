@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { storageError, withCause } from "../domain/errors.js";
+import { type ChartError, storageError, withCause } from "../domain/errors.js";
 import type { Env } from "./env.js";
 import { signCommitText } from "./signed-commit.js";
 import type { SigningKey } from "./sshsig.js";
@@ -36,13 +36,15 @@ export function openGit(root: string, env: Env, signer?: SigningKey): Git {
     GIT_COMMITTER_EMAIL: AUTHOR.email,
     GIT_TERMINAL_PROMPT: "0",
   };
-  const prefix = ["-c", `user.name=${AUTHOR.name}`, "-c", `user.email=${AUTHOR.email}`, "-c", "core.quotePath=false"];
+  // --no-optional-locks: reading commands (status) never take the index lock to refresh it, so a
+  // check works on a full or read-only disk and never blocks a writer.
+  const prefix = ["--no-optional-locks", "-c", `user.name=${AUTHOR.name}`, "-c", `user.email=${AUTHOR.email}`, "-c", "core.quotePath=false"];
   return {
     signer,
     rawBuffer: (args, opts = {}) =>
       new Promise((resolve, reject) => {
         const child = execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 30, encoding: "buffer" }, (err, stdout, stderr) => {
-          if (err) reject(new Error(String(stderr).trim() || err.message));
+          if (err) reject(gitFailure(args, String(stderr), err));
           else resolve(stdout);
         });
         if (opts.input !== undefined) child.stdin?.end(opts.input);
@@ -54,7 +56,7 @@ export function openGit(root: string, env: Env, signer?: SigningKey): Git {
           [...prefix, ...args],
           { cwd: root, env: opts.env ? { ...childEnv, ...opts.env } : childEnv, maxBuffer: 1 << 28 },
           (err, stdout, stderr) => {
-            if (err) reject(new Error(String(stderr).trim() || err.message));
+            if (err) reject(gitFailure(args, String(stderr), err));
             else resolve(String(stdout));
           },
         );
@@ -71,6 +73,17 @@ function gitEnv(env: Env): Record<string, string> {
     if (v !== undefined) out[k] = v;
   }
   return out;
+}
+
+/**
+ * A git child that failed: a storage error (exit 7) naming the git command and git's first line,
+ * with git's whole message and the process error as its cause, so no caller can let a raw git
+ * failure through as an "internal error" (a full disk, a read-only file system).
+ */
+function gitFailure(args: readonly string[], stderr: string, err: Error): ChartError {
+  const what = args.find((a) => !a.startsWith("-") && !a.includes("=")) ?? "";
+  const first = stderr.split("\n").find((l) => l.trim() !== "") ?? err.message;
+  return withCause(storageError("E_GIT", `git ${what} failed: ${first.trim().slice(0, 200)}`, "check `git status` in the chart repository"), new Error(stderr.trim() || err.message, { cause: err }));
 }
 
 export async function gitOr<T>(what: string, op: () => Promise<T>): Promise<T> {

@@ -3,7 +3,6 @@
  * verified records it left are committed; stale temp files are removed; broken ones are left for
  * `chart fsck`. Runs under the writer lock, when a dead writer's lock was taken over.
  */
-import { execFile } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ChartError } from "../domain/errors.js";
@@ -15,19 +14,17 @@ import { readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
 import { pidAlive } from "./pid.js";
 
-function changedPaths(root: string): Promise<string[]> {
-  return new Promise((resolve) =>
-    execFile("git", ["status", "--porcelain", "-z", "--untracked-files=all", "--", "clients"], { cwd: root, maxBuffer: 1 << 26 }, (err, out) =>
-      resolve(err ? [] : String(out).split("\0").filter((l) => l.length > 3).map((l) => l.slice(3))),
-    ),
-  );
+/** Paths under clients/ that differ from HEAD (through the one git runner: a clean environment). */
+async function changedPaths(chart: Chart): Promise<string[]> {
+  const out = await (await chart.git()).raw(["status", "--porcelain", "-z", "--untracked-files=all", "--", "clients"]);
+  return out.split("\0").filter((l) => l.length > 3).map((l) => l.slice(3));
 }
 
 
 export async function recoverInterrupted(chart: Chart): Promise<{ committed: string[]; removed: string[] }> {
   const committed: string[] = [];
   const removed: string[] = [];
-  for (const path of await changedPaths(chart.root)) {
+  for (const path of await changedPaths(chart)) {
     const name = basename(path);
     if (name.includes(TEMP_MARK)) {
       const pid = Number(/\.tmp-(\d+)-/.exec(name)?.[1]);

@@ -97,8 +97,8 @@ describe.skipIf(!canMount)("full disk and read-only file system", () => {
     const repo = join(mnt, "chart");
     spawnSync("dd", ["if=/dev/zero", `of=${join(mnt, "fill")}`, "bs=4k"], { stdio: "ignore" });
     try {
-      const r = small.run(["note", "add", c, "-m", "a note that does not fit"], { cwd: repo });
-      expect(r.code).toBe(7);
+      const r = small.run(["note", "add", c, "-m", "a note that does not fit"], { cwd: repo, env: { CHART_DEBUG: "1" } });
+      expect(r.code, r.stderr).toBe(7);
       noInternal(r);
     } finally {
       rmSync(join(mnt, "fill"), { force: true });

@@ -109,7 +109,7 @@ describe("chart export", () => {
       [["export", "--since", "2024-05-01", "--until", "2024-04-01", "--out", join(base, "a.jsonl")], 2, "E_BAD_RANGE"],
       [["export", "--format", "xml", "--out", join(base, "b")], 2, "E_EXPORT_FORMAT"],
       [["export", "--format", "md"], 2, "E_EXPORT_OUT"],
-      [["export", "--out", join(base, "missing", "c.jsonl")], 7, "E_EXPORT_OUT"],
+      [["export", "--out", join(base, "missing", "c.jsonl")], 7, "E_EXPORT_OUT_PARENT"],
       [["export", "--out", join(sb.repo, "export.jsonl")], 3, "E_EXPORT_INSIDE_REPO"],
       [["export", "--format", "md", "--out", join(sb.repo, "md")], 3, "E_EXPORT_INSIDE_REPO"],
       [["export", "--encrypt-to", "age1nope", "--out", join(base, "d.age")], 6, "E_BAD_RECIPIENT"],
