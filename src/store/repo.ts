@@ -49,6 +49,12 @@ export interface Chart {
   /** Pathspecs already checked against the verified commit by this process (src/store/worktree.ts). */
   intact?: Set<string>;
   /** Record paths this process decrypted and wrote, for the access log. */
+  /**
+   * Commit what a writer killed before its commit left complete (src/store/recover.ts); the
+   * writer lock calls it when it takes over a dead writer's lock. A hook, so the lock does not
+   * import the reading and checking modules that themselves write under the lock.
+   */
+  recoverInterrupted(): Promise<void>;
   touched: { read: Set<string>; written: Set<string> };
 }
 
@@ -140,7 +146,7 @@ export async function openChart(root: string, identity: Identity, env: Env, sign
     };
     return g;
   };
-  return {
+  const chart: Chart = {
     root,
     gitDir,
     identity,
@@ -154,7 +160,12 @@ export async function openChart(root: string, identity: Identity, env: Env, sign
     git: async () => (git ??= await openSigned()),
     recipientsHash: recipientsHash(recipientsText),
     touched: { read: new Set(), written: new Set() },
+    recoverInterrupted: async () => {
+      const { recoverInterrupted } = await import("./recover.js");
+      await recoverInterrupted(chart);
+    },
   };
+  return chart;
 }
 
 /** Point git's diff at chart's textconv so `git log -p` shows decrypted text locally. */

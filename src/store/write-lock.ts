@@ -16,10 +16,7 @@ export async function withWriteLock<T>(chart: Chart, fn: () => Promise<T>): Prom
     // anything below could commit part of it.
     const { recoverImports } = await import("./import-journal.js");
     await recoverImports(chart);
-    if (tookOverStale) {
-      const { recoverInterrupted } = await import("./recover.js");
-      await recoverInterrupted(chart);
-    }
+    if (tookOverStale) await chart.recoverInterrupted();
     return fn();
   });
 }
