@@ -29,6 +29,7 @@ export interface GlobalOptions {
   json?: boolean;
   color?: boolean; // commander's --no-color sets color: false
   quiet?: boolean;
+  wide?: boolean; // tables at full width, never cut to the terminal
 }
 
 export interface Ctx {
@@ -69,7 +70,7 @@ export interface Ctx {
 }
 
 export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
-  const out = makeOutput(deps, { json: !!opts.json, quiet: !!opts.quiet, noColor: opts.color === false });
+  const out = makeOutput(deps, { json: !!opts.json, quiet: !!opts.quiet, noColor: opts.color === false, wide: opts.wide === true });
   let chart: Promise<Chart> | undefined;
   let opened: Chart | undefined;
   let practiceZone: string | undefined;

@@ -17,6 +17,8 @@ export interface Deps {
   stdout: Writable;
   stderr: Writable;
   isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** The terminal's width in columns, when stdout is one. */
+  columns?: number;
   random: (n: number) => Uint8Array;
   /** Prompts; undefined means load @inquirer/prompts lazily (TTY only). */
   prompter?: Prompter;

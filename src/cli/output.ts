@@ -3,6 +3,7 @@ import type { ChalkInstance } from "chalk";
 import { Chalk } from "chalk";
 import type { Deps } from "./deps.js";
 import { jsonSafe, terminalSafe } from "./safe-text.js";
+import { fitWidths, truncateCell } from "./table-fit.js";
 
 export interface Output {
   json: boolean;
@@ -58,7 +59,17 @@ export function safeWithColor(text: string, mark: string, inline = false): strin
     .join("\x1b");
 }
 
-export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; noColor: boolean }): Output {
+/**
+ * The width tables fit on a terminal: $COLUMNS, else the terminal's. Off a terminal (a pipe, a
+ * file, cron) and with --wide, tables are never cut.
+ */
+export function tableWidth(deps: Pick<Deps, "env" | "isTTY" | "columns">, wide: boolean): number | undefined {
+  if (wide || !deps.isTTY.stdout) return undefined;
+  const fromEnv = Number(deps.env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : deps.columns;
+}
+
+export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; noColor: boolean; wide?: boolean }): Output {
   const mark = colorMarker(deps.random);
   const color = markedColors(new Chalk({ level: colorLevel(deps, opts.noColor) }), mark);
   const safe = (s: string, inline = false) => safeWithColor(s, mark, inline);
@@ -79,8 +90,13 @@ export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; no
       const rows = rawRows.map((r) => r.map((c) => safe(c, true)));
       const header = rawHeader?.map((c) => safe(c, true));
       const all = header ? [header, ...rows] : rows;
-      const widths: number[] = [];
-      for (const r of all) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c))));
+      const natural: number[] = [];
+      for (const r of all) r.forEach((c, i) => (natural[i] = Math.max(natural[i] ?? 0, visible(c))));
+      const max = tableWidth(deps, !!opts.wide);
+      const widths = max === undefined ? natural : fitWidths(natural, max);
+      // A cell wider than its column loses its colour and ends in "…" (--wide shows it whole).
+      const cut = (c: string, i: number) => (visible(c) > (widths[i] ?? 0) ? truncateCell(c.replace(ANSI, ""), widths[i] ?? 0) : c);
+      if (max !== undefined) for (const r of all) r.forEach((c, i) => (r[i] = cut(c, i)));
       const fmt = (r: readonly string[]) =>
         r
           .map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c))))

@@ -46,6 +46,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
     .option("--json", "machine-readable output on stdout (errors as JSON on stderr)")
     .option("--no-color", "no colour (also NO_COLOR)")
     .option("-q, --quiet", "print only results")
+    .option("--wide", "tables at full width (by default they fit the terminal, long cells cut with …)")
     .showSuggestionAfterError(false) // main() suggests close matches only
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
 

@@ -48,6 +48,7 @@ export async function run(argv = process.argv.slice(2)): Promise<number> {
     // Off a terminal isTTY is undefined, whatever the types say: make it a boolean.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
     isTTY: { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY },
+    ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
     random: (n) => new Uint8Array(randomBytes(n)),
     onCleanup: (fn) => {
       cleanups.add(fn);

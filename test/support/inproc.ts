@@ -25,6 +25,8 @@ export interface InprocOptions {
   now?: Date;
   /** Pretend stderr is a terminal. */
   stderrTTY?: boolean;
+  /** stdout is a terminal this many columns wide. */
+  stdoutColumns?: number;
   /** Answer prompts (as on a terminal). */
   prompter?: Prompter;
 }
@@ -62,7 +64,8 @@ export async function inprocSandbox(opts: { init?: boolean; now?: Date } = {}): 
         stdin: Readable.from([Buffer.from(o.input ?? "")]),
         stdout,
         stderr,
-        isTTY: { stdin: false, stdout: false, stderr: !!o.stderrTTY },
+        isTTY: { stdin: false, stdout: o.stdoutColumns !== undefined, stderr: !!o.stderrTTY },
+        ...(o.stdoutColumns !== undefined ? { columns: o.stdoutColumns } : {}),
         random: (n) => new Uint8Array(randomBytes(n)),
         onCleanup: () => () => undefined,
         holdInterrupts: () => () => undefined,
