@@ -10,12 +10,12 @@
  * the chart's record of disclosures. Encrypted files (.age) differ
  * on every run (age is randomised); their hashes are recorded separately.
  */
-import { realpath, stat } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { stat } from "node:fs/promises";
 import { invalid, usageError } from "../domain/errors.js";
 import type { ShareView } from "../domain/share-view.js";
 import { encryptFor } from "../store/age.js";
 import { sha256Hex } from "../store/hash.js";
+import { inside, realish } from "./paths.js";
 import { buildManifest, MANIFEST_NAME, manifestText } from "./manifest.js";
 
 export const SHARE_FORMATS = ["pdf", "fhir", "json"] as const;
@@ -96,25 +96,6 @@ export async function encryptBundle(files: readonly BundleFile[], to: Encryption
 export const bundleHash = (manifest: BundleFile): string => `sha256:${manifest.sha256}`;
 
 /** The real path of `p`, resolving symlinks of the part that exists. */
-async function realish(p: string): Promise<string> {
-  const rest: string[] = [];
-  let cur = resolve(p);
-  for (;;) {
-    try {
-      return join(await realpath(cur), ...rest.reverse());
-    } catch {
-      const up = dirname(cur);
-      if (up === cur) return join(cur, ...rest.reverse());
-      rest.push(basename(cur));
-      cur = up;
-    }
-  }
-}
-
-const inside = (child: string, parent: string): boolean => {
-  const rel = relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-};
 
 /**
  * Refuse an output directory inside the chart repository (or its git directory): a bundle is

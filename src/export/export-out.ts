@@ -5,9 +5,10 @@
  * temporary names next to their target, synced, then renamed into place; a failure removes
  * every temporary file, so nothing half-written is ever left.
  */
+import { inside, realish } from "./paths.js";
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { lstat, mkdir, open, readdir, rename, rm, rmdir } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { ChartError, conflict, invalid, storageError, usageError } from "../domain/errors.js";
 import { encryptFor } from "../store/age.js";
 import { eachLimit, mapLimit } from "../store/pool.js";
@@ -23,25 +24,6 @@ export interface ExportTarget {
   replace: boolean;
 }
 
-async function realish(p: string): Promise<string> {
-  const rest: string[] = [];
-  let cur = resolve(p);
-  for (;;) {
-    try {
-      return join(await realpath(cur), ...rest.reverse());
-    } catch {
-      const up = dirname(cur);
-      if (up === cur) return join(cur, ...rest.reverse());
-      rest.push(basename(cur));
-      cur = up;
-    }
-  }
-}
-
-const inside = (child: string, parent: string): boolean => {
-  const rel = relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-};
 
 /** Check --out before anything is read: inside the repository, wrong kind, already there. */
 export async function checkExportTarget(

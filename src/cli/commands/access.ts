@@ -37,7 +37,7 @@ import { commitRecords, readKind } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
-import { readPassphrase } from "./export.js";
+import { readPassphrase } from "../passphrase.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 

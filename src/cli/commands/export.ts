@@ -27,27 +27,9 @@ import { CSV_TABLES, csvTables } from "../../export/csv.js";
 import { checkExportTarget, writeExport, type ExportFile } from "../../export/export-out.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
+import { readPassphrase } from "../passphrase.js";
 import type { Registrar } from "../program.js";
-import { canPrompt } from "../prompt.js";
 
-/** The passphrase: $<envVar>, else asked twice on a terminal (never argv). */
-export async function readPassphrase(ctx: Ctx, envVar = "CHART_EXPORT_PASSPHRASE"): Promise<string> {
-  const fromEnv = ctx.deps.env[envVar];
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  if (!canPrompt(ctx.deps)) throw usageError("E_PASSPHRASE", `--passphrase needs $${envVar} or a terminal to ask on`, `set ${envVar}, or run the command in a terminal`);
-  let ask: (message: string) => Promise<string>;
-  if (ctx.deps.prompter) {
-    const p = ctx.deps.prompter;
-    ask = (message) => p.input({ message });
-  } else {
-    const { password } = await import("@inquirer/prompts");
-    ask = (message) => password({ message, mask: "*" });
-  }
-  const first = await ask("Passphrase");
-  if (first === "") throw usageError("E_PASSPHRASE", "the passphrase is empty", "choose a passphrase");
-  if ((await ask("Repeat the passphrase")) !== first) throw usageError("E_PASSPHRASE", "the passphrases do not match", "run the command again");
-  return first;
-}
 
 function rangeOf(ctx: Ctx, opts: Record<string, unknown>): DateRange {
   if (opts.month !== undefined && (opts.since !== undefined || opts.until !== undefined)) {
@@ -123,7 +105,7 @@ export function registerExport(program: Command, reg: Registrar): void {
         }
         const chart = await ctx.chart();
         const target = out === undefined ? undefined : await checkExportTarget(deps.cwd, out, folder ? "folder" : "file", { chart, encrypted, replace: !!opts.yes });
-        const passphrase = opts.passphrase ? await readPassphrase(ctx) : undefined;
+        const passphrase = opts.passphrase ? await readPassphrase(ctx, "CHART_EXPORT_PASSPHRASE") : undefined;
 
         // Which clients: named ones (must exist and be live), else all.
         let ids: string[] | "all" = "all";

@@ -29,30 +29,11 @@ import { commitRecords, readKind, type ReadFailure } from "../../store/records.j
 import { readVoids } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
+import { readPassphrase } from "../passphrase.js";
 import type { Registrar } from "../program.js";
 import { canPrompt, confirm, required } from "../prompt.js";
 import { loadConsent } from "./consent.js";
 
-/** The passphrase: $CHART_SHARE_PASSPHRASE, else asked twice on a terminal (never argv). */
-async function readPassphrase(ctx: Ctx): Promise<string> {
-  const fromEnv = ctx.deps.env.CHART_SHARE_PASSPHRASE;
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  if (!canPrompt(ctx.deps)) {
-    throw usageError("E_PASSPHRASE", "--passphrase needs $CHART_SHARE_PASSPHRASE or a terminal to ask on", "set CHART_SHARE_PASSPHRASE, or run the command in a terminal");
-  }
-  let ask: (message: string) => Promise<string>;
-  if (ctx.deps.prompter) {
-    const p = ctx.deps.prompter;
-    ask = (message) => p.input({ message });
-  } else {
-    const { password } = await import("@inquirer/prompts");
-    ask = (message) => password({ message, mask: "*" });
-  }
-  const first = await ask("Passphrase for the bundle");
-  if (first === "") throw usageError("E_PASSPHRASE", "the passphrase is empty", "choose a passphrase, and give it to the recipient by another channel");
-  if ((await ask("Repeat the passphrase")) !== first) throw usageError("E_PASSPHRASE", "the passphrases do not match", "run the command again");
-  return first;
-}
 
 function printDryRun(ctx: Ctx, sel: Selection): void {
   const { view, withheld } = sel;
@@ -199,7 +180,7 @@ export function registerShare(program: Command, reg: Registrar): void {
           encryption = { recipients };
           how = "recipient";
         } else if (opts.passphrase) {
-          encryption = { passphrase: await readPassphrase(ctx) };
+          encryption = { passphrase: await readPassphrase(ctx, "CHART_SHARE_PASSPHRASE") };
           how = "passphrase";
         } else if (!opts.plaintext && consent.grant.recipient.ageRecipient) {
           encryption = { recipients: [await checkRecipient(consent.grant.recipient.ageRecipient)] };
