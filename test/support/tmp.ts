@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { basename } from "node:path";
+import { afterAll, expect } from "vitest";
 
 const made: string[] = [];
 
@@ -15,7 +16,14 @@ afterAll(() => {
 
 /** A fresh folder under the run's TMPDIR, removed after this test file. */
 export function tempDir(prefix = "chart-test-"): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
+  // The test file's name in the folder's, so the run's check can say who left a folder behind.
+  let file = "";
+  try {
+    file = basename(expect.getState().testPath ?? "").replace(/\.test\.ts$/, "");
+  } catch {
+    file = "";
+  }
+  const d = mkdtempSync(join(tmpdir(), `${prefix}${file ? `${file}-` : ""}`));
   made.push(d);
   return d;
 }
