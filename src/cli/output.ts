@@ -66,7 +66,9 @@ export function safeWithColor(text: string, mark: string, inline = false): strin
 export function tableWidth(deps: Pick<Deps, "env" | "isTTY" | "columns">, wide: boolean): number | undefined {
   if (wide || !deps.isTTY.stdout) return undefined;
   const fromEnv = Number(deps.env.COLUMNS);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : deps.columns;
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  // A terminal that does not say how wide it is (0, as some pseudo-terminals do): not cut.
+  return deps.columns !== undefined && deps.columns > 0 ? deps.columns : undefined;
 }
 
 export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; noColor: boolean; wide?: boolean }): Output {

@@ -17,7 +17,8 @@ const NAME = "Eve \x1b]0;pwned\x07\x1b[2J\x1b]8;;https://evil.example/\x1b\\link
 
 function onPty(args: string[]): { code: number; out: string } {
   const cmd = [process.execPath, BIN, ...args].map(shellQuote).join(" ");
-  const env: Record<string, string> = { ...sb.env, TERM: "xterm-256color" };
+  // A wide terminal: tables are not cut to the screen, so every cell's escapes show in full.
+  const env: Record<string, string> = { ...sb.env, TERM: "xterm-256color", COLUMNS: "1000" };
   delete env.NO_COLOR;
   const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: sb.repo, env, encoding: "utf8", input: "" });
   return { code: r.status ?? -1, out: r.stdout };
