@@ -4,7 +4,7 @@
  * commit), the work-tree check of one client, and verifying N new commits after a pull.
  */
 import { rmSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeId } from "../../src/domain/ids.js";
 import { commitNewRecords } from "../../src/store/bulk.js";
 import { headCommit } from "../../src/store/git.js";
@@ -13,7 +13,7 @@ import { loadIdentity } from "../../src/store/identity.js";
 import { openChart } from "../../src/store/repo.js";
 import { ensureVerified } from "../../src/store/verify.js";
 import { assertIntact } from "../../src/store/worktree.js";
-import { sandbox } from "../support/e2e.js";
+import { sandbox, type Sandbox } from "../support/e2e.js";
 
 const RUN = process.env.BENCH_VERIFY === "1";
 const NOTES = Number(process.env.BENCH_NOTES ?? 50_000);
@@ -22,7 +22,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] a
 const rnd = () => new Uint8Array(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256)));
 
 describe.skipIf(!RUN)("verification cost", () => {
-  const sb = sandbox();
+  // Made in a hook, not while collecting: a skipped suite runs no hooks, so a sandbox made at
+  // collection would never be removed.
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = sandbox();
+  }, 600_000);
   afterAll(() => rmSync(sb.home, { recursive: true, force: true }), 600_000);
 
   it(`with nothing new: a few file reads; one client's work tree: one git status (${NOTES} notes)`, async () => {
