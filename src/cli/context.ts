@@ -95,9 +95,9 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         if (signing.created) out.warn(`created this device's signing key ${signingKeyPath(idPath)} (mode 0600): chart signs every commit with it`);
         opened = await openChart(root, identity, deps.env, signing.key);
         // "Today" follows the practice's time zone once the chart is open (chart practice set).
-        practiceZone = (await readPractice(opened).catch((e: unknown) => {
+        practiceZone = (await readPractice(opened).catch((e: unknown): { timeZone?: string } => {
           out.warn(`the practice profile cannot be read (${e instanceof Error ? e.message : "error"}); dates use this system's time zone`);
-          return {} as { timeZone?: string };
+          return {};
         })).timeZone;
         const progress = readProgressFor(deps, { json: !!opts.json, quiet: !!opts.quiet });
         if (progress) setReadProgress(opened, progress);

@@ -53,8 +53,9 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
     deps,
     action: (fn) => async (...a: unknown[]) => {
       const cmd = a[a.length - 1] as Command;
-      const g = cmd.optsWithGlobals() as GlobalOptions & Opts;
+      const g = cmd.optsWithGlobals<GlobalOptions & Opts>();
       // stdout is held until the access log has this command's reads (src/cli/held-output.ts)
+      // eslint-disable-next-line prefer-const -- assigned once ctx exists; the held output's check below may run before
       let ctxRef: Ctx | undefined;
       const held = new HeldOutput(deps.stdout, () => (ctxRef?.readsSoFar() ?? 0) > 0);
       const ctx = makeCtx({ ...deps, stdout: held }, g);

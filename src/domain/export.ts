@@ -120,7 +120,7 @@ export function selectClient(d: ClientData, o: ExportOptions): ClientData | unde
   // Requests by the date received; their events travel with them.
   for (const k of ["access", "amendments"] as const) {
     const list = d[k] ?? [];
-    const refersToGone = (r: BaseRecord) => ["note", "addendum"].some((f) => gone.has((r as AnyRecord)[f] as string));
+    const refersToGone = (r: BaseRecord) => ["note", "addendum"].some((f) => gone.has((r as AnyRecord)[f]));
     const reqs = new Set(list.filter((r) => r.event === "request" && inRange(r) && !refersToGone(r)).map((r) => r.id));
     const picked = list.filter((r) => (reqs.has(r.id) || reqs.has((r as { request?: string }).request ?? "")) && !refersToGone(r));
     if (picked.length) out[k] = [...picked].sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1)) as never;

@@ -329,7 +329,7 @@ export function explainShare(rawInput: ShareInput, rawConsent: ShareConsent, tod
   const medications: ShareMedication[] = [];
   for (const [med, events] of groupBy(input.meds.filter((e) => e.client === profile.id), (e) => e.med)) {
     const ids = events.map((e) => e.id);
-    const all = [...new Set(events.flatMap((e) => (e.labels ?? []) as Label[]))].sort();
+    const all = [...new Set(events.flatMap((e) => (e.labels ?? [])))].sort();
     const bad = unauthorisedLabels(all, cats);
     const hasStart = events.some((e) => e.event === "start" && e.id === med);
     const cut = events.filter((e) => e.date <= hi);

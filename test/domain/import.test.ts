@@ -34,7 +34,7 @@ const signedNote = (() => {
   const n: NoteRecord = { ...n1, id: newId("note"), status: "signed", duration: 50, cpt: "90837" };
   return { ...n, signed: { by: "Dr A", key: "age1abc", at: "2025-01-10T11:00:00Z", hash: contentHash(signedContent(n)) } } as NoteRecord;
 })();
-const addendum: NoteRecord = { ...n1, id: newId("note"), type: "addendum", template: "free", addendumTo: signedNote.id, body: "Correction.\n", labels: undefined } as NoteRecord;
+const addendum: NoteRecord = { ...n1, id: newId("note"), type: "addendum", template: "free", addendumTo: signedNote.id, body: "Correction.\n", labels: undefined };
 delete (addendum as Partial<NoteRecord>).labels;
 const mStart: MedEventRecord = (() => {
   const id = newId("med");

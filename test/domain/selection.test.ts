@@ -408,7 +408,7 @@ function expected(b: Built): Expected {
   for (const m of b.medMarkers) {
     const events = b.input.meds.filter((e) => e.med === m.med);
     const start = events.find((e) => e.event === "start");
-    const allLabels = events.flatMap((e) => (e.labels ?? []) as Label[]);
+    const allLabels = events.flatMap((e) => (e.labels ?? []));
     const cut = events.filter((e) => e.date <= hi);
     // which events apply is the medication module's rule (tested there); the fold tells
     const f = foldMedications(cut)[0];
@@ -590,7 +590,7 @@ describe("rendered outputs: properties", () => {
       fc.property(chartArb, (spec) => {
         const s = shareable(spec);
         if (!s) return;
-        expect(fhirErrors(renderFhir(s.view) as Parameters<typeof fhirErrors>[0])).toEqual([]);
+        expect(fhirErrors(renderFhir(s.view))).toEqual([]);
       }),
       { numRuns: runs(40) },
     );

@@ -97,7 +97,7 @@ describe.skipIf(!VIM || !hasScript)("a real vim on a pseudo-terminal", () => {
     });
 
   it.each([
-    ["vi (the default)", {} as Record<string, string>],
+    ["vi (the default)", {}],
     ["a symlink named `editor`", { EDITOR: "editor" }],
   ])("%s: the note is written, ~/.viminfo holds none of it, no swap or undo files", async (_n, extra) => {
     const bin = join(sb.home, "edbin");

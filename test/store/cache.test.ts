@@ -36,7 +36,7 @@ beforeAll(async () => {
   sb = await inprocSandbox();
   cid = await sb.ok(["client", "add", "--name", "Cora Cached"]);
   chart = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
-  await commitRecords(chart, Array.from({ length: 5 }, (_, i) => note(makeId("note", rnd()), `Cache-Distinctive-${i}\n`)) as BaseRecord[], "chart: add note");
+  await commitRecords(chart, Array.from({ length: 5 }, (_, i) => note(makeId("note", rnd()), `Cache-Distinctive-${i}\n`)), "chart: add note");
 });
 
 describe("read cache", () => {

@@ -145,7 +145,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           .filter((c) => (opts.all ? true : c.status === "active" && !voided.has(c.id)))
           .map((c) => (voided.has(c.id) ? { ...c, status: "voided" as ClientRecord["status"] } : c))
           .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-        if (ctx.out.json) return ctx.out.data(shown.map(recordJson));
+        if (ctx.out.json) { ctx.out.data(shown.map(recordJson)); return; }
         if (shown.length === 0) {
           ctx.out.info(records.length ? "no active clients (see --all)" : "no clients yet: chart client add --name NAME");
           return;
@@ -177,7 +177,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           psychotherapyNotes: notes.records.filter((n) => n.type !== "addendum" && isPsychotherapyNote(n)).length,
           ...summary.json,
         };
-        if (ctx.out.json) return ctx.out.data(view);
+        if (ctx.out.json) { ctx.out.data(view); return; }
         const rows: [string, string | undefined][] = [
           ["id", c.id],
           ["name", c.name],

@@ -244,7 +244,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
           purposes: d.purposes as string[],
           categories: d.categories as ConsentGrant["categories"],
           signed: d.signed as IsoDate,
-          signedBy: (d.signedBy as string).trim(),
+          signedBy: (d.signedBy).trim(),
         };
         if (org) g.recipient.organization = org;
         if (contact) g.recipient.contact = contact;
@@ -279,8 +279,8 @@ export function registerConsent(program: Command, reg: Registrar): void {
           .filter(isGrant)
           .sort((a, b) => (a.signed !== b.signed ? (a.signed < b.signed ? 1 : -1) : a.created < b.created ? 1 : -1))
           .filter((g) => !opts.active || consentStatus(g, revocations, today, sctx) === "active");
-        if (ctx.out.json) return ctx.out.data(grants.map((g) => statusJson(g, revocations, today, sctx)));
-        if (grants.length === 0) return ctx.out.info(records.length ? "no active authorizations" : `no authorizations yet: chart consent add ${shortId(client.id)} --to NAME ...`);
+        if (ctx.out.json) { ctx.out.data(grants.map((g) => statusJson(g, revocations, today, sctx))); return; }
+        if (grants.length === 0) { ctx.out.info(records.length ? "no active authorizations" : `no authorizations yet: chart consent add ${shortId(client.id)} --to NAME ...`); return; }
         ctx.out.table(
           grants.map((g) => [shortId(g.id), statusColor(ctx, consentStatus(g, revocations, today, sctx)), recipientText(g), g.categories.join(","), scopeText(g), g.signed, expiryText(g)]),
           ["ID", "STATUS", "TO", "SHARE", "INFORMATION", "SIGNED", "EXPIRES"],
@@ -306,7 +306,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const rec = consents.records.find((r) => r.id === where.id);
         if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
         if (isRevocation(rec)) {
-          if (ctx.out.json) return ctx.out.data(recordJson(rec));
+          if (ctx.out.json) { ctx.out.data(recordJson(rec)); return; }
           ctx.out.line(`revocation ${rec.id}`);
           ctx.out.line(`revokes:  ${rec.revokes}`);
           ctx.out.line(`date:     ${rec.date}`);
@@ -317,7 +317,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const revocations = consents.records.filter(isRevocation);
         const sctx = statusContext(client);
         const under = disclosures.records.filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1));
-        if (ctx.out.json) return ctx.out.data({ ...statusJson(rec, revocations, today, sctx), disclosures: under.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) });
+        if (ctx.out.json) { ctx.out.data({ ...statusJson(rec, revocations, today, sctx), disclosures: under.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) }); return; }
         const status = consentStatus(rec, revocations, today, sctx);
         const r = revocations.find((x) => x.revokes === rec.id);
         const rows: [string, string | undefined][] = [

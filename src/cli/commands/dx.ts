@@ -248,8 +248,8 @@ export function registerDx(program: Command, reg: Registrar): void {
         const l = await load(ctx, q as string, true);
         warnConflicts(ctx, l.events);
         const shown = l.list.filter((d) => opts.all || isCurrentDx(d));
-        if (ctx.out.json) return ctx.out.data(shown.map((d) => ({ ...d, client: l.client.id })));
-        if (shown.length === 0) return ctx.out.info(l.list.length ? "no current diagnoses (see --all)" : "no diagnoses recorded");
+        if (ctx.out.json) { ctx.out.data(shown.map((d) => ({ ...d, client: l.client.id }))); return; }
+        if (shown.length === 0) { ctx.out.info(l.list.length ? "no current diagnoses (see --all)" : "no diagnoses recorded"); return; }
         ctx.out.table(
           shown.map((d) => [d.code, d.description ?? "", statusWord(d.status) + (d.primary ? ", primary" : ""), d.since, d.labels?.join(",") ?? ""]),
           ["CODE", "DESCRIPTION", "STATUS", "SINCE", "LABELS"],
@@ -267,9 +267,9 @@ export function registerDx(program: Command, reg: Registrar): void {
         const l = await load(ctx, q as string, true);
         const bad = dxHistoryProblems(l.events);
         const shown = l.events.filter((e) => !code || e.code === code || icd10Category(e.code) === code).sort(byEventOrder);
-        if (ctx.out.json) return ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e))));
+        if (ctx.out.json) { ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e)))); return; }
         if (bad.size) warnConflicts(ctx, l.events);
-        if (shown.length === 0) return ctx.out.info("no diagnosis events");
+        if (shown.length === 0) { ctx.out.info("no diagnosis events"); return; }
         ctx.out.table(
           shown.map((e) => [e.date, e.event === "add" ? "add" : statusWord(e.status), e.code, describeDxEvent(e) + (bad.has(e.id) ? " (does not apply)" : ""), e.labels?.join(",") ?? ""]),
           ["DATE", "EVENT", "CODE", "DETAILS", "LABELS"],

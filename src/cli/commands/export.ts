@@ -169,7 +169,7 @@ export function registerExport(program: Command, reg: Registrar): void {
           return 0;
         }
         const written = await writeExport(target, files, encryption);
-        if (ctx.out.json) return ctx.out.data({ clients: selected.length, records, format, encrypted: !!encryption, written });
+        if (ctx.out.json) { ctx.out.data({ clients: selected.length, records, format, encrypted: !!encryption, written }); return; }
         ctx.out.info(`exported ${records} records of ${selected.length} client${selected.length === 1 ? "" : "s"} to ${target.path}${encryption ? " (encrypted)" : ""}`);
         if (!encryption) ctx.out.warn(`${target.path} is plaintext: keep it on an encrypted disk, and delete it when no longer needed`);
         return 0;

@@ -278,7 +278,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         for (let n = 2; await stat(old).then(() => true, () => false); n += 1) old = `${old.replace(/-\d+$/, "")}-${n}`;
         const moves: [string, string, string][] = [
           [fresh, path, old],
-          [signFresh, signPath, `${signingKeyPath(old)}`],
+          [signFresh, signPath, signingKeyPath(old)],
         ];
         // Journalled first, so a rotation killed at any point is undone or finished by the next
         // command (src/store/key-journal.ts); the new keys are on disk before the chart depends on them.

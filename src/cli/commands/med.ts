@@ -184,8 +184,8 @@ export function registerMed(program: Command, reg: Registrar): void {
         const { client, events, meds } = await load(ctx, q as string, true);
         warnConflicts(ctx, events);
         const shown = meds.filter((m) => opts.all || m.active);
-        if (ctx.out.json) return ctx.out.data(shown.map((m) => ({ ...m, client: client.id })));
-        if (shown.length === 0) return ctx.out.info(meds.length ? "no current medications (see --all)" : "no medications recorded");
+        if (ctx.out.json) { ctx.out.data(shown.map((m) => ({ ...m, client: client.id }))); return; }
+        if (shown.length === 0) { ctx.out.info(meds.length ? "no current medications (see --all)" : "no medications recorded"); return; }
         const header = opts.all ? ["ID", "NAME", "DOSING", "PRESCRIBER", "STARTED", "STOPPED", "LABELS"] : ["ID", "NAME", "DOSING", "PRESCRIBER", "STARTED", "LABELS"];
         ctx.out.table(
           shown.map((m) => {
@@ -210,9 +210,9 @@ export function registerMed(program: Command, reg: Registrar): void {
         const target = m !== undefined ? resolveMedication(meds, m) : undefined;
         const bad = medHistoryProblems(events);
         const shown = events.filter((e) => !target || e.med === target.med).sort(byEventOrder);
-        if (ctx.out.json) return ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e))));
+        if (ctx.out.json) { ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e)))); return; }
         if (bad.size) warnConflicts(ctx, events);
-        if (shown.length === 0) return ctx.out.info("no medication events");
+        if (shown.length === 0) { ctx.out.info("no medication events"); return; }
         const names = new Map(meds.map((x) => [x.med, x.name]));
         ctx.out.table(
           shown.map((e) => [

@@ -177,7 +177,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           (hasText ? "free" : (deps.env.CHART_TEMPLATE || "soap"));
         const template = await loadTemplate(templateName, chart.root);
         const type: NoteType = kindFlag ?? (template.type ? checkNoteType(template.type) : TEMPLATE_DEFAULT_TYPE[templateName] ?? "progress");
-        const { text, edited } = await textFromFlagsOrEditor(deps, opts as { message?: string[]; file?: string }, template.body, () => preflightWrite(chart));
+        const { text, edited } = await textFromFlagsOrEditor(deps, opts, template.body, () => preflightWrite(chart));
         if (edited && normaliseBody(text) === normaliseBody(template.body)) {
           throw invalid("E_UNCHANGED", "the template was left unchanged; nothing was written", "write the note in the editor and save, or pass -m TEXT");
         }
@@ -257,9 +257,9 @@ export function registerNote(program: Command, reg: Registrar): void {
           .slice(0, limit);
         const apart = (n: NoteRecord) => unsigned && n.type === "psychotherapy" && !opts.psychotherapy;
         if (ctx.out.json) {
-          return ctx.out.data(shown.map((n) => (apart(n) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
+          ctx.out.data(shown.map((n) => (apart(n) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: addenda.get(n.id) ?? 0 }))); return;
         }
-        if (shown.length === 0) return ctx.out.info(unsigned ? "no unsigned notes" : "no notes");
+        if (shown.length === 0) { ctx.out.info(unsigned ? "no unsigned notes" : "no notes"); return; }
         const row = (n: NoteRecord) => {
           const r = noteRow(n, addenda.get(n.id) ?? 0);
           if (apart(n)) r[5] = "(psychotherapy note)";
@@ -281,7 +281,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const all = await readKind<NoteRecord>(chart, "note", n.client);
         ctx.incomplete(all.failures);
         const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
-        if (ctx.out.json) return ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) });
+        if (ctx.out.json) { ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) }); return; }
         if (n.voided) ctx.out.line(ctx.out.color.bold(`VOIDED on ${n.voided.at} by ${n.voided.by}: ${n.voided.reason}`));
         printNote(ctx, n, addenda, displayName(client));
         const versions = otherVersions(n).length;
@@ -309,7 +309,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         let edited = false;
         if (!metaOnly) {
           const chart = await ctx.chart();
-          const got = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, n.body, () => preflightWrite(chart));
+          const got = await textFromFlagsOrEditor(ctx.deps, opts, n.body, () => preflightWrite(chart));
           next.body = checkBody(got.text);
           edited = got.edited;
         }
@@ -350,7 +350,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         await commitRecords(await ctx.chart(), signed, "chart: sign note");
         if (ctx.out.json) {
           const shape = (s: NoteRecord) => ({ id: s.id, status: "signed", signed: s.signed });
-          return ctx.out.data(signed.length === 1 ? shape(signed[0] as NoteRecord) : signed.map(shape));
+          ctx.out.data(signed.length === 1 ? shape(signed[0] as NoteRecord) : signed.map(shape)); return;
         }
         for (const s of signed) ctx.out.info(`signed ${shortId(s.id)} (${s.signed?.hash.slice(0, 19)}…)`);
       }),
@@ -366,7 +366,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (n.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(n.id)} is a draft: edit it instead`, `chart note edit ${shortId(n.id)}`);
         const date = ctx.date(opts.date, "date");
         const chart = await ctx.chart();
-        const { text, edited } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, "", () => preflightWrite(chart));
+        const { text, edited } = await textFromFlagsOrEditor(ctx.deps, opts, "", () => preflightWrite(chart));
         const body = checkBody(text);
         const add: NoteRecord = {
           chart: 1,
@@ -400,8 +400,8 @@ export function registerNote(program: Command, reg: Registrar): void {
         const { drafts, unreadable } = await listDrafts(chart, draftFallback(ctx));
         for (const u of unreadable) ctx.out.warn(`draft ${u} cannot be decrypted with this identity (skipped)`);
         if (which === undefined) {
-          if (ctx.out.json) return ctx.out.data(drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((r) => recordJson(r)) })));
-          if (drafts.length === 0) return ctx.out.info("no drafts");
+          if (ctx.out.json) { ctx.out.data(drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((r) => recordJson(r)) }))); return; }
+          if (drafts.length === 0) { ctx.out.info("no drafts"); return; }
           ctx.out.table(
             drafts.map((d) => {
               const n = d.records[0] as NoteRecord | undefined;
@@ -415,7 +415,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (!d) throw notFound("E_NO_DRAFT", `no draft ${String(which)}`, "list them with: chart note recover");
         if (opts.discard) {
           await removeDraft(chart, d.id, draftFallback(ctx));
-          return ctx.out.info(`discarded ${d.id}`);
+          ctx.out.info(`discarded ${d.id}`); return;
         }
         // A draft replacing a note (an edit) is written only while that note is still a draft.
         for (const r of d.records as NoteRecord[]) {
@@ -453,7 +453,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const now = stamp(ctx.deps.now());
         const copy = async (x: NoteRecord, addendumTo?: string): Promise<NoteRecord> => {
           const { chart: _c, id: _i, client: _cl, created: _cr, updated: _u, signed: _s, voided: _v, ...rest } = x as NoteRecord & { voided?: unknown };
-          const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" } as NoteRecord;
+          const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" };
           if (addendumTo) fresh.addendumTo = addendumTo;
           // The signature covers the note's id and client, so a moved signed note is signed again, now.
           return x.status === "signed" ? sign(ctx, fresh) : fresh;
@@ -466,7 +466,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (!(await confirm(ctx.deps, !!opts.yes, `Move note ${shortId(n.id)}${addenda.length ? ` and ${addenda.length} addend${addenda.length === 1 ? "um" : "a"}` : ""} to ${displayName(to)}?`))) return 1;
         const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: n.client, created: now, target: n.id, targetKind: "note", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `${reason}; moved as ${moved.id}` };
         await commitRecords(chart, [moved, ...movedAddenda, v], "chart: move note");
-        if (ctx.out.json) return ctx.out.data({ id: moved.id, from: n.id, client: to.id, addenda: movedAddenda.map((a) => a.id), void: v.id });
+        if (ctx.out.json) { ctx.out.data({ id: moved.id, from: n.id, client: to.id, addenda: movedAddenda.map((a) => a.id), void: v.id }); return; }
         ctx.out.line(moved.id);
         ctx.out.info(`moved: ${shortId(n.id)} is voided on its old client, ${shortId(moved.id)} is on ${displayName(to)}${n.status === "signed" ? " (signed again by you, now)" : ""}`);
       }),
@@ -479,7 +479,7 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx) => {
         const root = await ctx.chart().then((c) => c.root, () => undefined);
         const all = await listTemplates(root);
-        if (ctx.out.json) return ctx.out.data(all.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null })));
+        if (ctx.out.json) { ctx.out.data(all.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null }))); return; }
         ctx.out.table(all.map((t) => [t.name, t.type ?? "", t.description]), ["TEMPLATE", "KIND", "DESCRIPTION"]);
       }),
     );

@@ -53,7 +53,7 @@ export function registerSuperbill(program: Command, reg: Registrar): void {
         const [path] = await staged.publish();
         if (!practice.npi) ctx.out.warn("the practice profile has no NPI: insurers need it (chart practice set --npi ...)");
         if (data.unsigned) ctx.out.warn(`${data.unsigned} unsigned note(s) with a CPT code in ${month} are not on the superbill: sign them first`);
-        if (ctx.out.json) return ctx.out.data({ file: path, month, services: data.services.length, diagnoses: data.diagnoses.map((d) => d.code) });
+        if (ctx.out.json) { ctx.out.data({ file: path, month, services: data.services.length, diagnoses: data.diagnoses.map((d) => d.code) }); return; }
         ctx.out.line(path ?? "");
         ctx.out.info(`${data.services.length} service(s) in ${month}; the file is plaintext: give it to the client securely`);
       }),
