@@ -22,6 +22,7 @@ import { ensureVerified } from "../store/verify.js";
 import { assertIntact } from "../store/worktree.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
+import { textOf } from "../domain/text-of.js";
 
 export interface GlobalOptions {
   repo?: string;
@@ -115,7 +116,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     today: () => dateInZone(deps.now(), ctx.timeZone()),
     date: (value, what, o) => ctx.optionalDate(value, what, o) ?? ctx.today(),
     optionalDate: (value, what, o = {}) =>
-      value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),
+      value === undefined || value === null || value === "" ? undefined : parseDate(textOf(value), what, ctx.today(), o),
     newId: (kind) => makeId(kind, deps.random(16)),
     async client(query, o = {}) {
       const found = await findClient(query, o.all ?? (opts as { all?: unknown }).all === true);

@@ -180,12 +180,13 @@ export function toJson(clients: readonly ClientData[], meta: { exportedAt: strin
 /** Check a parsed JSON export back into import lines (the JSON form imports too). */
 export function jsonToJsonl(doc: unknown): string {
   const d = doc as { format?: string; clients?: Record<string, unknown>[] };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- doc is parsed JSON and may be null
   if (d?.format !== "chart-export" || !Array.isArray(d.clients)) throw invalid("E_EXPORT_JSON", "not a chart export document");
   const lines: string[] = [];
   for (const c of d.clients) {
     lines.push(JSON.stringify(c.profile));
     for (const k of ["consents", "notes", "medicationEvents", "diagnosisEvents", "disclosures", "access", "amendments", "voids"]) {
-      for (const r of (c[k] as unknown[]) ?? []) lines.push(JSON.stringify(r));
+      for (const r of (c[k] as unknown[] | undefined) ?? []) lines.push(JSON.stringify(r));
     }
   }
   return lines.join("\n") + "\n";

@@ -106,7 +106,7 @@ export function disclosureFields(r: LineReader, obj: Record<string, unknown>, ba
     const v = obj[k];
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.some((f) => !isObject(f) || typeof f.name !== "string" || typeof f.sha256 !== "string")) { problem(`'${k}' must be a list of {name, sha256}`); return undefined; }
-    return v.map((f) => ({ name: f.name as string, sha256: f.sha256 as string }));
+    return (v as Record<string, unknown>[]).map((f) => ({ name: f.name as string, sha256: f.sha256 as string }));
   };
   const consent = r.str("consent");
   if (consent !== undefined && !isIdOf("consent", consent)) problem("'consent' is not an authorization id");

@@ -16,6 +16,7 @@ import { MED_EVENT_TYPES, medHistoryProblems, type MedEventRecord, type MedEvent
 import { NOTE_TYPES, normaliseBody, signedContent, type NoteRecord, type NoteType, type Signature } from "./note.js";
 import type { AnyRecord, BaseRecord } from "./record.js";
 import { checkClientFields, type ClientRecord } from "./client.js";
+import { textOf } from "./text-of.js";
 
 export const IMPORT_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void", "access", "amendment"] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -228,7 +229,7 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
       signed = { by: env.signer.by, key: env.signer.key, at: env.now, hash };
       onSign();
     }
-    if (signed) rec.signed = signed;
+    rec.signed = signed;
   }
   return rec as AnyRecord;
 }
@@ -364,7 +365,7 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100): Impo
       if (record.event === "start") {
         if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
         record.med = newId;
-      } else if (record.event !== undefined && record.med === undefined) kp(`a ${String(record.event)} needs 'med' (the id of the medication's start event)`);
+      } else if (record.event !== undefined && record.med === undefined) kp(`a ${textOf(record.event)} needs 'med' (the id of the medication's start event)`);
     } else if (k === "dx") record = dxFields(r, base, env, kp, () => (unlabelled += 1));
     else if (k === "consent") record = consentFields(r, obj, base, kp);
     else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
@@ -472,6 +473,7 @@ export function countItems(items: readonly ImportItem[]): ImportCounts {
     else if (record.kind === "consent") c.consents = (c.consents ?? 0) + 1;
     else if (record.kind === "disclosure") c.disclosures = (c.disclosures ?? 0) + 1;
     else if (record.kind === "void") c.voids = (c.voids ?? 0) + 1;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- counts only these two kinds, whatever else a record may carry
     else if (record.kind === "access" || record.kind === "amendment") c.requests = (c.requests ?? 0) + 1;
   }
   return c;

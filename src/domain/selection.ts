@@ -176,6 +176,7 @@ export function explainShare(rawInput: ShareInput, rawConsent: ShareConsent, tod
     today,
     profile.status === "discharged" && profile.discharged ? { discharged: profile.discharged } : {},
   );
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the grant is read from a stored record: categories may be absent
   const cats: ShareCategory[] = SHARE_CATEGORIES.filter((c) => (grant.categories ?? []).includes(c));
   if (cats.includes("psychotherapy-notes") && cats.length > 1) {
     throw new ChartError("invalid", "E_CONSENT_PSYCHOTHERAPY_COMBINED", `authorization ${grant.id.slice(0, 11)} combines psychotherapy notes with other categories; nothing was shared`, "record separate authorizations (chart consent add)");

@@ -6,7 +6,7 @@ export async function clinicianName(env: Env, cwd: string): Promise<string> {
   if (env.CHART_CLINICIAN?.trim()) return env.CHART_CLINICIAN.trim();
   const fromGit = await new Promise<string>((resolve) => {
     execFile("git", ["config", "--get", "user.name"], { cwd, env: env, timeout: 5000 }, (err, out) =>
-      resolve(err ? "" : String(out).trim()),
+      resolve(err ? "" : out.trim()),
     );
   });
   return fromGit || "clinician";

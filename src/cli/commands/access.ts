@@ -215,7 +215,7 @@ export function registerAccess(program: Command, reg: Registrar): void {
         if (s.fulfilled) throw conflict("E_ACCESS_DONE", `request ${shortId(s.request.id)} was fulfilled on ${s.fulfilled.date}`, "record a new request for a new copy");
         const formats = opts.format ? checkAccessFormats(opts.format as string[]) : s.request.formats;
         const chart = await ctx.chart();
-        const target = await checkExportTarget(ctx.deps.cwd, opts.out, "folder", { chart, encrypted: modes === 1 && !opts.plaintext, replace: !!opts.yes });
+        const target = await checkExportTarget(ctx.deps.cwd, opts.out, "folder", { chart, encrypted: !opts.plaintext, replace: !!opts.yes });
         const encryption = opts.passphrase ? { passphrase: await readPassphrase(ctx, "CHART_ACCESS_PASSPHRASE") } : recipients.length ? { recipients } : undefined;
         const { files, withheld } = await renderCopy(ctx, client, s, formats);
         const written = await writeExport(target, files, encryption);

@@ -37,6 +37,7 @@ import { collect } from "../options.js";
 import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter } from "../prompt.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 
@@ -105,6 +106,7 @@ async function readStatements(ctx: Ctx, file: string): Promise<string[]> {
   });
   const paras = raw.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter(Boolean);
   if (paras.length === 0) throw invalid("E_CONSENT_STATEMENTS", `--statements: ${file} is empty`);
+  // eslint-disable-next-line no-control-regex -- rejects control characters in statements on purpose
   if (paras.some((p) => /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(p))) throw invalid("E_CONSENT_STATEMENTS", "--statements holds control characters");
   return paras;
 }
@@ -126,7 +128,7 @@ const statusColor = (ctx: Ctx, s: ConsentStatus): string =>
 function optText(opts: Opts, key: string, flag: string): string | undefined {
   const v = opts[key];
   if (v === undefined) return undefined;
-  const s = String(v).trim();
+  const s = textOf(v).trim();
   if (s === "") throw invalid("E_EMPTY_VALUE", `${flag} is empty`, `give a value for ${flag}`);
   return s;
 }
@@ -224,8 +226,8 @@ export function registerConsent(program: Command, reg: Registrar): void {
         if (signed) d.signed = signed;
         if (authority) d.authority = authority;
         if (opts.nameless) d.nameless = true;
-        const form = opts.form !== undefined ? await hashForm(ctx, String(opts.form)) : undefined;
-        const statements = opts.statements !== undefined ? await readStatements(ctx, String(opts.statements)) : undefined;
+        const form = opts.form !== undefined ? await hashForm(ctx, textOf(opts.form)) : undefined;
+        const statements = opts.statements !== undefined ? await readStatements(ctx, textOf(opts.statements)) : undefined;
         const recipientKey = key ? await checkRecipient(key) : undefined;
         const client = await ctx.client(q as string);
         d.signedBy = optText(opts, "signedBy", "--signed-by") ?? client.name;

@@ -35,12 +35,13 @@ import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/; // eslint-disable-line no-control-regex
 
 function text(value: unknown, what: string, max = 2000): string {
-  const s = String(value ?? "").trim();
+  const s = textOf(value ?? "").trim();
   if (s === "") throw usageError("E_USAGE", `${what} is empty`);
   if (s.length > max) throw invalid("E_DISCLOSURE_FIELD", `${what} is longer than ${max} characters`);
   if (CONTROL.test(s)) throw invalid("E_DISCLOSURE_FIELD", `${what} holds control characters`, "type plain text");
@@ -175,7 +176,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
           ctx.out.info("dry run: nothing was written"); return;
         }
         const chart = await ctx.chart();
-        const dir = await checkOutDir(resolve(ctx.deps.cwd, String(opts.out)), chart);
+        const dir = await checkOutDir(resolve(ctx.deps.cwd, textOf(opts.out)), chart);
         const names = ["accounting.pdf", "accounting.json"];
         const present = await existingFiles(dir, names);
         if (present.length && !(await confirm(ctx.deps, !!opts.yes, `Replace ${present.join(", ")} in ${dir}?`))) {

@@ -30,6 +30,7 @@ import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Opts, Registrar } from "../program.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const CODE_ARG = "ICD-10-CM code, e.g. F41.1 (case and dot optional: f411)";
@@ -58,7 +59,7 @@ function warnConflicts(ctx: Ctx, events: readonly DxEventRecord[]): void {
 
 function descriptionOpt(opts: Opts): string | undefined {
   if (opts.description === undefined) return undefined;
-  const s = String(opts.description).trim();
+  const s = textOf(opts.description).trim();
   if (s === "") throw invalid("E_EMPTY_VALUE", "--description is empty", "give the diagnosis in words, or leave the option out");
   return s;
 }
@@ -102,9 +103,9 @@ async function write(ctx: Ctx, events: DxEventRecord[], message: string): Promis
 
 function statusOpt(v: unknown): DxStatus | undefined {
   if (v === undefined) return undefined;
-  const s = String(v).trim().toLowerCase();
+  const s = textOf(v).trim().toLowerCase();
   if (!(DX_ADD_STATUSES as readonly string[]).includes(s)) {
-    throw invalid("E_DX_BAD_STATUS", `status "${String(v).slice(0, 20)}" is not provisional or active`, "resolve with chart dx resolve, rule out with chart dx rule-out");
+    throw invalid("E_DX_BAD_STATUS", `status "${textOf(v).slice(0, 20)}" is not provisional or active`, "resolve with chart dx resolve, rule out with chart dx rule-out");
   }
   return s as DxStatus;
 }

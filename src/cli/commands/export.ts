@@ -29,6 +29,7 @@ import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
 import { canPrompt } from "../prompt.js";
+import { textOf } from "../../domain/text-of.js";
 
 /** The passphrase: $<envVar>, else asked twice on a terminal (never argv). */
 export async function readPassphrase(ctx: Ctx, envVar = "CHART_EXPORT_PASSPHRASE"): Promise<string> {
@@ -53,7 +54,7 @@ function rangeOf(ctx: Ctx, opts: Record<string, unknown>): DateRange {
   if (opts.month !== undefined && (opts.since !== undefined || opts.until !== undefined)) {
     throw usageError("E_USAGE", "--month excludes --since and --until", "give a month, or a range");
   }
-  if (opts.month !== undefined) return monthRange(String(opts.month));
+  if (opts.month !== undefined) return monthRange(textOf(opts.month));
   const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
   const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
   return checkRange({ ...(since ? { since } : {}), ...(until ? { until } : {}) });
@@ -118,7 +119,7 @@ export function registerExport(program: Command, reg: Registrar): void {
         }
         if (opts.table !== undefined) {
           if (format !== "csv" || out !== undefined) throw usageError("E_USAGE", "--table is for --format csv to standard output", "drop --table, or use --format csv without --out");
-          table = String(opts.table).trim().toLowerCase();
+          table = textOf(opts.table).trim().toLowerCase();
           if (!(CSV_TABLES as readonly string[]).includes(table)) throw usageError("E_EXPORT_TABLE", `unknown table "${table.slice(0, 20)}"`, `use one of: ${CSV_TABLES.join(", ")}`);
         }
         const chart = await ctx.chart();

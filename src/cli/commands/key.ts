@@ -23,6 +23,7 @@ import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
+import { textOf } from "../../domain/text-of.js";
 
 const recipientsOf = async (chart: Chart): Promise<RecipientEntry[]> =>
   parseRecipients(await readFile(join(chart.root, ".chart", "recipients"), "utf8"));
@@ -195,9 +196,9 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (label === "" || /[\r\n]/.test(label)) throw invalid("E_KEY_LABEL", "a key needs a one-line label", "e.g. --label laptop");
         let signing: string | undefined;
         if (opts.signingKey !== undefined) {
-          const pub = parsePublicKey(String(opts.signingKey));
+          const pub = parsePublicKey(textOf(opts.signingKey));
           if (!pub) throw invalid("E_SIGNING_KEY_FORMAT", "--signing-key takes an Ed25519 public key: ssh-ed25519 AAAA…", "copy it from `chart key show` on the device");
-          signing = String(opts.signingKey).trim().split(/\s+/).slice(0, 2).join(" ");
+          signing = textOf(opts.signingKey).trim().split(/\s+/).slice(0, 2).join(" ");
         }
         const chart = await ctx.chart();
         const entries = await recipientsOf(chart);

@@ -27,6 +27,7 @@ import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Opts, Registrar } from "../program.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const MED_ARG = "medication id, id prefix, or a unique part of its name";
@@ -57,7 +58,7 @@ function warnConflicts(ctx: Ctx, events: readonly MedEventRecord[]): void {
 function text(opts: Opts, key: string, flag: string): string | undefined {
   const v = opts[key];
   if (v === undefined) return undefined;
-  const s = String(v).trim();
+  const s = textOf(v).trim();
   if (s === "") throw invalid("E_EMPTY_VALUE", `${flag} is empty`, `give a value, e.g. ${flag} "50 mg"`);
   return s;
 }
@@ -100,7 +101,7 @@ export function registerMed(program: Command, reg: Registrar): void {
     .option("--allow-future", "accept a start date in the future")
     .action(
       reg.action(async (ctx, [q, nameArg], opts) => {
-        const name = String(nameArg ?? "").trim();
+        const name = (nameArg ?? "").trim();
         if (name === "") throw invalid("E_MED_NAME", "a medication needs a name", 'e.g. chart med add CLIENT sertraline --dose "50 mg"');
         const date = ctx.date(opts.date ?? opts.start, "date", { allowFuture: !!opts.allowFuture });
         const fields = fieldsFrom(opts);

@@ -67,6 +67,7 @@ export function registerNoteResolve(note: Command, reg: Registrar): void {
           const chosen = versions[k - 1];
           if (k > 1 && n.status === "signed") throw invalid("E_NOTE_SIGNED", "the note is signed; its signed version stands", `drop the other versions with --keep 1, or add a correction with chart note amend ${shortId(n.id)}`);
           for (const f of chosen?.fields ?? []) {
+            // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a version that cleared a field
             if (f.value === null) delete (next as unknown as Record<string, unknown>)[f.field];
             else (next as unknown as Record<string, unknown>)[f.field] = f.value;
           }

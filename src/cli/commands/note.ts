@@ -38,6 +38,7 @@ import { bufferBase } from "../editor.js";
 import { join } from "node:path";
 import { recordJson } from "../views.js";
 import { otherVersions, registerNoteResolve } from "./note-resolve.js";
+import { textOf } from "../../domain/text-of.js";
 
 function textOptions(cmd: Command): Command {
   return cmd
@@ -163,10 +164,10 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q], opts) => {
         const { deps } = ctx;
         // Check everything the user typed before opening an editor or writing anything.
-        const kindFlag = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
+        const kindFlag = opts.kind ? checkNoteType(textOf(opts.kind)) : undefined;
         const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
-        const duration = opts.duration !== undefined ? checkDuration(String(opts.duration)) : undefined;
-        const cpt = opts.cpt !== undefined ? checkCpt(String(opts.cpt)) : undefined;
+        const duration = opts.duration !== undefined ? checkDuration(textOf(opts.duration)) : undefined;
+        const cpt = opts.cpt !== undefined ? checkCpt(textOf(opts.cpt)) : undefined;
         const labels = checkLabels(opts.label as string[] | undefined);
         const client = await ctx.client(q as string);
         const chart = await ctx.chart();
@@ -220,7 +221,7 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q], opts) => {
         const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
         const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
-        const kind = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
+        const kind = opts.kind ? checkNoteType(textOf(opts.kind)) : undefined;
         if (kind === "psychotherapy" && !opts.psychotherapy) {
           throw invalid("E_PSYCHOTHERAPY_APART", "psychotherapy notes are kept apart", "list them with --psychotherapy");
         }
@@ -301,9 +302,9 @@ export function registerNote(program: Command, reg: Registrar): void {
         const n = await findNote(ctx, refs);
         assertEditable(n);
         const next: NoteRecord = { ...n };
-        if (opts.date) next.date = parseDate(String(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture });
-        if (opts.duration !== undefined) next.duration = checkDuration(String(opts.duration));
-        if (opts.cpt !== undefined) next.cpt = checkCpt(String(opts.cpt));
+        if (opts.date) next.date = parseDate(textOf(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture });
+        if (opts.duration !== undefined) next.duration = checkDuration(textOf(opts.duration));
+        if (opts.cpt !== undefined) next.cpt = checkCpt(textOf(opts.cpt));
         if (opts.label) next.labels = checkLabels(opts.label as string[]);
         const metaOnly = (opts.date || opts.duration || opts.cpt || opts.label) && opts.message === undefined && opts.file === undefined;
         let edited = false;
@@ -412,7 +413,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           return;
         }
         const d = drafts.find((x) => x.id === which);
-        if (!d) throw notFound("E_NO_DRAFT", `no draft ${String(which)}`, "list them with: chart note recover");
+        if (!d) throw notFound("E_NO_DRAFT", `no draft ${which}`, "list them with: chart note recover");
         if (opts.discard) {
           await removeDraft(chart, d.id, draftFallback(ctx));
           ctx.out.info(`discarded ${d.id}`); return;

@@ -17,6 +17,7 @@ import { listDir, readKind, type ReadFailure } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
+import { textOf } from "../../domain/text-of.js";
 
 function checkKinds(given: string[] | undefined): SearchKind[] | undefined {
   if (!given) return undefined;
@@ -60,7 +61,7 @@ export function registerSearch(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const want = (k: SearchKind) => !kinds || kinds.includes(k);
         const clients: string[] = opts.client
-          ? [(await ctx.client(String(opts.client))).id]
+          ? [(await ctx.client(textOf(opts.client))).id]
           : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
         const profiles = await readKind<ClientRecord>(chart, "client");
         const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));

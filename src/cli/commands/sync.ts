@@ -20,6 +20,7 @@ import { currentBranch, sync } from "../../store/sync.js";
 import { readFile } from "node:fs/promises";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
+import { textOf } from "../../domain/text-of.js";
 
 const exists = (p: string) =>
   access(p).then(
@@ -172,7 +173,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
         const had = await identityExists(idPath);
         const identity = had ? await loadIdentity(idPath) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
-        const label = String(opts.label ?? defaultLabel(ctx));
+        const label = textOf(opts.label ?? defaultLabel(ctx));
         const { error } = await tryOpen(target, identity, ctx);
         const line = await addKeyLine(identity, idPath, label);
         if (ctx.out.json) {
@@ -211,7 +212,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         }
         const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch(() => "");
         const entries = parseRecipients(recipientsText);
-        const mine = identity ? entries.find((e) => e.recipient === identity?.recipient) : undefined;
+        const mine = identity ? entries.find((e) => e.recipient === identity.recipient) : undefined;
         const opened = identity ? await tryOpen(root, identity, ctx) : { error: undefined };
         const readable = !!identity && !opened.error;
         if (identity && !readable) {
