@@ -414,9 +414,9 @@ function expected(b: Built): Expected {
     const f = foldMedications(cut)[0];
     const ok = cats.includes("medications") && !!start && !!f && allOk(allLabels, cats) && !(lo && f.stopped && f.stopped < lo);
     for (const e of m.events) {
-      if (!ok || e.date > hi || !f?.events.includes(e.id)) hidden.push(e.marker);
+      if (!ok || e.date > hi || !f.events.includes(e.id)) hidden.push(e.marker);
     }
-    if (ok && f) {
+    if (ok) {
       shown.push((m.events[0] as { marker: string }).marker); // the name
       for (const id of f.events) items.add(id);
       allLabels.forEach((l) => labels.add(l));
@@ -429,8 +429,8 @@ function expected(b: Built): Expected {
     const cut = events.filter((e) => e.date <= hi);
     const f = cut.length ? foldDiagnoses(cut)[0] : undefined;
     const ok = cats.includes("diagnoses") && !!f && allOk(allLabels, cats) && !(lo && f.resolved && f.resolved < lo);
-    for (const e of d.events) if (!ok || e.date > hi || !f?.events.includes(e.id)) hidden.push(e.marker);
-    if (ok && f) {
+    for (const e of d.events) if (!ok || e.date > hi || !f.events.includes(e.id)) hidden.push(e.marker);
+    if (ok) {
       shown.push(d.code);
       for (const id of f.events) items.add(id);
       allLabels.forEach((l) => labels.add(l));
