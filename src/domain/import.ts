@@ -203,7 +203,7 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
   let signed: Signature | undefined;
   if (r.has("signed")) {
     const s = obj.signed;
-    if (!isObject(s) || !["by", "key", "at", "hash"].every((k) => typeof s[k] === "string" && (s[k]) !== "")) {
+    if (!isObject(s) || !["by", "key", "at", "hash"].every((k) => typeof s[k] === "string" && s[k] !== "")) {
       problem("'signed' must have by, key, at and hash");
     } else {
       signed = { by: s.by as string, key: s.key as string, at: s.at as string, hash: s.hash as string };
@@ -285,7 +285,7 @@ function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: stri
     event,
     code: code ?? undefined,
     date,
-    status: status,
+    status,
     description: r.str("description"),
     onset,
     primary: r.bool("primary"),

@@ -42,7 +42,7 @@ function union(lists: readonly Alternative[][]): Alternative[] {
 
 function withAlternatives(r: AnyRecord, alts: Alternative[]): AnyRecord {
   const { alternatives: _old, ...rest } = r;
-  return (alts.length ? { ...rest, alternatives: alts } : rest);
+  return alts.length ? { ...rest, alternatives: alts } : rest;
 }
 
 /**

@@ -246,7 +246,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
           purposes: d.purposes as string[],
           categories: d.categories as ConsentGrant["categories"],
           signed: d.signed as IsoDate,
-          signedBy: (d.signedBy).trim(),
+          signedBy: d.signedBy.trim(),
         };
         if (org) g.recipient.organization = org;
         if (contact) g.recipient.contact = contact;
