@@ -22,6 +22,7 @@ import { ensureVerified } from "../store/verify.js";
 import { assertIntact } from "../store/worktree.js";
 import type { Deps } from "./deps.js";
 import { makeOutput, type Output } from "./output.js";
+import { textOf } from "../domain/text-of.js";
 
 export interface GlobalOptions {
   repo?: string;
@@ -96,9 +97,9 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         if (signing.created) out.warn(`created this device's signing key ${signingKeyPath(idPath)} (mode 0600): chart signs every commit with it`);
         opened = await openChart(root, identity, deps.env, signing.key);
         // "Today" follows the practice's time zone once the chart is open (chart practice set).
-        practiceZone = (await readPractice(opened).catch((e: unknown) => {
+        practiceZone = (await readPractice(opened).catch((e: unknown): { timeZone?: string } => {
           out.warn(`the practice profile cannot be read (${e instanceof Error ? e.message : "error"}); dates use this system's time zone`);
-          return {} as { timeZone?: string };
+          return {};
         })).timeZone;
         const progress = readProgressFor(deps, { json: !!opts.json, quiet: !!opts.quiet });
         if (progress) setReadProgress(opened, progress);
@@ -116,7 +117,7 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     today: () => dateInZone(deps.now(), ctx.timeZone()),
     date: (value, what, o) => ctx.optionalDate(value, what, o) ?? ctx.today(),
     optionalDate: (value, what, o = {}) =>
-      value === undefined || value === null || value === "" ? undefined : parseDate(String(value), what, ctx.today(), o),
+      value === undefined || value === null || value === "" ? undefined : parseDate(textOf(value), what, ctx.today(), o),
     newId: (kind) => makeId(kind, deps.random(16)),
     async client(query, o = {}) {
       const found = await findClient(query, o.all ?? (opts as { all?: unknown }).all === true);

@@ -148,7 +148,7 @@ export async function editText(deps: Deps, initial: string, name = "note.md"): P
     const code = await new Promise<number>((resolvePromise, reject) => {
       const child = spawn("/bin/sh", ["-c", editorScript(cmd), "sh", ...extra, file], {
         stdio: "inherit",
-        env: { ...deps.env } as NodeJS.ProcessEnv,
+        env: { ...deps.env },
         cwd: dir,
       });
       const killChild = () => child.kill("SIGTERM");

@@ -20,6 +20,7 @@ import { registerSync } from "./commands/sync.js";
 import { registerTemplate } from "./commands/template.js";
 
 export type Opts = Record<string, unknown>;
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler may end without a value (exit 0) or return an exit code
 export type Handler = (ctx: Ctx, args: string[], opts: Opts) => Promise<number | void>;
 
 export interface Registrar {
@@ -54,14 +55,15 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
     deps,
     action: (fn) => async (...a: unknown[]) => {
       const cmd = a[a.length - 1] as Command;
-      const g = cmd.optsWithGlobals() as GlobalOptions & Opts;
+      const g = cmd.optsWithGlobals<GlobalOptions & Opts>();
       // stdout is held until the access log has this command's reads (src/cli/held-output.ts)
+      // eslint-disable-next-line prefer-const -- assigned once ctx exists; the held output's check below may run before
       let ctxRef: Ctx | undefined;
       const held = new HeldOutput(deps.stdout, () => (ctxRef?.readsSoFar() ?? 0) > 0);
       const ctx = makeCtx({ ...deps, stdout: held }, g);
       ctxRef = ctx;
       lastCtx = ctx;
-      const args = (cmd.processedArgs as unknown[]).flatMap((x) => (Array.isArray(x) ? x : x === undefined ? [] : [x])) as string[];
+      const args = (cmd.processedArgs as unknown[]).flatMap((x) => (Array.isArray(x) ? (x as unknown[]) : x === undefined ? [] : [x])) as string[];
       let failed: unknown;
       try {
         const r = await fn(ctx, args, cmd.opts());
@@ -79,6 +81,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
       const out = held.take();
       if (out.length) await writeOut(deps.stdout, out);
       await finishKilledShares(ctx, commandPath(cmd));
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the handler threw, unchanged
       if (failed !== undefined) throw failed;
     },
   };
@@ -101,6 +104,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
 /** "note show" for `chart note show …`: the command, never its arguments. */
 const commandPath = (cmd: Command): string => {
   const names: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- cmd comes from commander's untyped action arguments
   for (let c: Command | null = cmd; c && c.parent; c = c.parent) names.unshift(c.name());
   return names.join(" ");
 };

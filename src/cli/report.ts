@@ -2,6 +2,7 @@
 import { ChartError, EXIT, type CodeOf } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
 import { jsonSafe, terminalSafe } from "./safe-text.js";
+import { textOf } from "../domain/text-of.js";
 
 /**
  * File-system conditions a user can cause (a full disk, a read-only file system, a permission,
@@ -47,6 +48,7 @@ export function reportError(e: unknown, deps: Deps, json: boolean): number {
       : storageFromErrno(e) ?? new ChartError(
           "internal",
           "E_INTERNAL",
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- e is whatever was thrown: null, a string, an object without message
           debug ? `internal error: ${(e as Error)?.message ?? String(e)}` : "internal error",
           "run again with CHART_DEBUG=1 for details, and report it",
         );
@@ -63,8 +65,9 @@ export function reportError(e: unknown, deps: Deps, json: boolean): number {
   if (debug && e instanceof Error && e.stack) {
     deps.stderr.write(`${terminalSafe(e.stack)}\n`);
     for (let c: unknown = e.cause, depth = 0; c !== undefined && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
-      deps.stderr.write(`caused by: ${terminalSafe(c instanceof Error ? (c.stack ?? c.message) : String(c))}\n`);
+      deps.stderr.write(`caused by: ${terminalSafe(c instanceof Error ? (c.stack ?? c.message) : textOf(c))}\n`);
     }
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- kept as a fallback should an error reach here without an exit code
   return err.exit ?? EXIT.internal;
 }

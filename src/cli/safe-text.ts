@@ -38,7 +38,6 @@ export function isTerminalSafe(text: string): boolean {
  * bidi controls and U+2028/2029 raw; they are written as \uXXXX escapes, which any JSON parser
  * reads back as the same string.
  */
-// eslint-disable-next-line no-control-regex
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u206f\ufdd0-\ufdef\ufeff\ufff9-\ufffb\ufffe\uffff]/g;
 export function jsonSafe(json: string): string {
   return json.replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -21,6 +21,6 @@ export function fitWidths(widths: readonly number[], max: number): number[] {
 
 /** A cell cut to `width` visible characters, "…" marking the cut. */
 export function truncateCell(text: string, width: number): string {
-  const chars = [...text];
+  const chars = Array.from(text); // by code point, as the widths are counted
   return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join("")}…`;
 }

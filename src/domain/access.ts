@@ -80,6 +80,7 @@ export function checkAccessFormats(list: readonly string[] | undefined): AccessF
 /** Each request with its due date (30 days, 60 with the one extension) and where it stands today. */
 export function accessStatuses(records: readonly AccessRecord[], today: IsoDate): AccessStatus[] {
   const requests = records.filter((r): r is AccessRequest => r.event === "request");
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T names the kind of record the caller looks for
   const first = <T extends AccessRecord>(event: string, rid: string) =>
     records.filter((r) => r.event === event && (r as { request?: string }).request === rid).sort((a, b) => (a.created < b.created ? -1 : 1))[0] as T | undefined;
   return requests

@@ -76,6 +76,7 @@ export function basisText(d: AnyDisclosure): string {
   if (basis === undefined) return "authorization (45 CFR 164.508)";
   if (basis === "individual") return "to the client (45 CFR 164.502(a)(1)(i))";
   const b = BASES[basis as AccountableBasis];
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- basis comes from a stored record and may be unknown to this version
   return b ? `${b.label} (${b.cite})` : basis;
 }
 

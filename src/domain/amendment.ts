@@ -92,6 +92,7 @@ export const statementText = (r: AmendmentRequest, text: string): string =>
  */
 export function pastRecipients(disclosures: readonly DisclosureRecord[], noteId: string): { date: IsoDate; recipient: ConsentRecipient; disclosure: string }[] {
   return disclosures
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- records are read from files: items may be absent
     .filter((d) => (d.items ?? []).includes(noteId))
     .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
     .map((d) => ({ date: d.date, recipient: d.recipient, disclosure: d.id }));

@@ -120,7 +120,7 @@ export function selectClient(d: ClientData, o: ExportOptions): ClientData | unde
   // Requests by the date received; their events travel with them.
   for (const k of ["access", "amendments"] as const) {
     const list = d[k] ?? [];
-    const refersToGone = (r: BaseRecord) => ["note", "addendum"].some((f) => gone.has((r as AnyRecord)[f] as string));
+    const refersToGone = (r: BaseRecord) => ["note", "addendum"].some((f) => gone.has((r as AnyRecord)[f]));
     const reqs = new Set(list.filter((r) => r.event === "request" && inRange(r) && !refersToGone(r)).map((r) => r.id));
     const picked = list.filter((r) => (reqs.has(r.id) || reqs.has((r as { request?: string }).request ?? "")) && !refersToGone(r));
     if (picked.length) out[k] = [...picked].sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1)) as never;
@@ -180,12 +180,13 @@ export function toJson(clients: readonly ClientData[], meta: { exportedAt: strin
 /** Check a parsed JSON export back into import lines (the JSON form imports too). */
 export function jsonToJsonl(doc: unknown): string {
   const d = doc as { format?: string; clients?: Record<string, unknown>[] };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- doc is parsed JSON and may be null
   if (d?.format !== "chart-export" || !Array.isArray(d.clients)) throw invalid("E_EXPORT_JSON", "not a chart export document");
   const lines: string[] = [];
   for (const c of d.clients) {
     lines.push(JSON.stringify(c.profile));
     for (const k of ["consents", "notes", "medicationEvents", "diagnosisEvents", "disclosures", "access", "amendments", "voids"]) {
-      for (const r of (c[k] as unknown[]) ?? []) lines.push(JSON.stringify(r));
+      for (const r of (c[k] as unknown[] | undefined) ?? []) lines.push(JSON.stringify(r));
     }
   }
   return lines.join("\n") + "\n";

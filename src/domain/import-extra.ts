@@ -5,7 +5,7 @@
  * imported as written (ids, dates, recording times kept), so an export imported into a new
  * chart gives the same records.
  */
-import { checkConsent, SHARE_CATEGORIES, type ConsentDraft, type ShareCategory } from "./consent.js";
+import { checkConsent, SHARE_CATEGORIES, type ShareCategory } from "./consent.js";
 import { isIdOf } from "./ids.js";
 import type { AnyRecord, BaseRecord } from "./record.js";
 import { VOIDABLE_KINDS, type VoidableKind } from "./void.js";
@@ -37,13 +37,13 @@ function put(target: Record<string, unknown>, values: Record<string, unknown>): 
 
 function recipient(obj: Record<string, unknown>, problem: (m: string) => void): Record<string, string> | undefined {
   const r = obj.recipient;
-  if (r === undefined) return void problem("missing 'recipient'");
-  if (!isObject(r) || typeof r.name !== "string" || r.name.trim() === "") return void problem("'recipient' must have a name");
+  if (r === undefined) { problem("missing 'recipient'"); return undefined; }
+  if (!isObject(r) || typeof r.name !== "string" || r.name.trim() === "") { problem("'recipient' must have a name"); return undefined; }
   const out: Record<string, string> = {};
   for (const k of ["name", "organization", "contact", "ageRecipient"]) {
     if (r[k] === undefined) continue;
-    if (typeof r[k] !== "string") return void problem(`'recipient.${k}' must be text`);
-    out[k] = r[k] as string;
+    if (typeof r[k] !== "string") { problem(`'recipient.${k}' must be text`); return undefined; }
+    out[k] = r[k];
   }
   return out;
 }
@@ -84,7 +84,7 @@ export function consentFields(r: LineReader, obj: Record<string, unknown>, base:
   });
   if (event === "grant") {
     try {
-      checkConsent(rec as ConsentDraft);
+      checkConsent(rec);
     } catch (e) {
       problem((e as Error).message);
     }
@@ -95,15 +95,18 @@ export function consentFields(r: LineReader, obj: Record<string, unknown>, base:
 export function disclosureFields(r: LineReader, obj: Record<string, unknown>, base: BaseRecord, problem: (m: string) => void): AnyRecord {
   const rec: Record<string, unknown> = { ...base };
   const list = (k: string, required: boolean): string[] | undefined => {
-    if (obj[k] === undefined) return void (required && problem(`missing '${k}'`));
-    if (!textList(obj[k])) return void problem(`'${k}' must be a list of text`);
-    return obj[k] as string[];
+    if (obj[k] === undefined) {
+      if (required) problem(`missing '${k}'`);
+      return undefined;
+    }
+    if (!textList(obj[k])) { problem(`'${k}' must be a list of text`); return undefined; }
+    return obj[k];
   };
   const files = (k: string): { name: string; sha256: string }[] | undefined => {
     const v = obj[k];
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((f) => !isObject(f) || typeof f.name !== "string" || typeof f.sha256 !== "string")) return void problem(`'${k}' must be a list of {name, sha256}`);
-    return v.map((f) => ({ name: f.name as string, sha256: f.sha256 as string }));
+    if (!Array.isArray(v) || v.some((f) => !isObject(f) || typeof f.name !== "string" || typeof f.sha256 !== "string")) { problem(`'${k}' must be a list of {name, sha256}`); return undefined; }
+    return (v as Record<string, unknown>[]).map((f) => ({ name: f.name as string, sha256: f.sha256 as string }));
   };
   const consent = r.str("consent");
   if (consent !== undefined && !isIdOf("consent", consent)) problem("'consent' is not an authorization id");
@@ -128,7 +131,7 @@ export function disclosureFields(r: LineReader, obj: Record<string, unknown>, ba
 
 export function voidFields(r: LineReader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
   const rec: Record<string, unknown> = { ...base };
-  const targetKind = r.oneOf("targetKind", VOIDABLE_KINDS, true) as VoidableKind | undefined;
+  const targetKind = r.oneOf<VoidableKind>("targetKind", VOIDABLE_KINDS, true);
   const target = r.str("target", true);
   if (target !== undefined && targetKind !== undefined && !isIdOf(targetKind, target)) problem(`'target' is not a ${targetKind} id`);
   put(rec, { target, targetKind, date: r.date("date", true), at: r.instant("at") ?? base.created, by: r.str("by", true), reason: r.str("reason", true) });
@@ -142,7 +145,7 @@ export function accessFields(r: LineReader, obj: Record<string, unknown>, base: 
   const list = (k: string, allowed?: readonly string[]): string[] | undefined => {
     const v = obj[k];
     if (v === undefined) return undefined;
-    if (!textList(v) || (allowed && v.some((x) => !allowed.includes(x)))) return void problem(`'${k}' must be a list of ${allowed ? allowed.join(", ") : "text"}`);
+    if (!textList(v) || (allowed && v.some((x) => !allowed.includes(x)))) { problem(`'${k}' must be a list of ${allowed ? allowed.join(", ") : "text"}`); return undefined; }
     return v;
   };
   if (event === "request") {
@@ -198,7 +201,7 @@ export function extraReferenceProblems(
   }
   for (const k of ["request", "note", "addendum"] as const) {
     if ((r.kind === "access" || r.kind === "amendment") && typeof r[k] === "string") {
-      const owner = clientOf(r[k] as string);
+      const owner = clientOf(r[k]);
       if (owner === undefined) return `'${k}' names no record in the file or the chart`;
       if (owner !== r.client) return `'${k}' names a record of another client`;
     }

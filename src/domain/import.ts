@@ -5,7 +5,7 @@
  * anything is written; problems carry the line number and a field name, never a value.
  */
 import { isIsoDate, type IsoDate } from "./dates.js";
-import { dxHistoryProblems, DX_ADD_STATUSES, DX_EVENT_TYPES, DX_STATUSES, type DxEventRecord, type DxStatus } from "./dx.js";
+import { dxHistoryProblems, DX_ADD_STATUSES, DX_EVENT_TYPES, DX_STATUSES, type DxEventRecord } from "./dx.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { impliedLabels, normaliseIcd10 } from "./icd10.js";
 import { ID_PREFIX, isIdOf, type IdKind } from "./ids.js";
@@ -14,8 +14,9 @@ import { accessFields, amendmentFields, consentFields, disclosureFields, EXTRA_K
 import { LABELS, type Label } from "./labels.js";
 import { MED_EVENT_TYPES, medHistoryProblems, type MedEventRecord, type MedEventType } from "./med.js";
 import { NOTE_TYPES, normaliseBody, signedContent, type NoteRecord, type NoteType, type Signature } from "./note.js";
-import type { AnyRecord, BaseRecord, RecordKind } from "./record.js";
+import type { AnyRecord, BaseRecord } from "./record.js";
 import { checkClientFields, type ClientRecord } from "./client.js";
+import { textOf } from "./text-of.js";
 
 export const IMPORT_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void", "access", "amendment"] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -103,41 +104,41 @@ function fieldReader(obj: Record<string, unknown>, env: ImportEnv, problem: (msg
       return undefined;
     }
     const v = obj[k];
-    if (typeof v !== "string") return void problem(`'${k}' must be text`);
-    if (required && v.trim() === "") return void problem(`'${k}' is empty`);
+    if (typeof v !== "string") { problem(`'${k}' must be text`); return undefined; }
+    if (required && v.trim() === "") { problem(`'${k}' is empty`); return undefined; }
     return v;
   };
   const date = (k: string, required = false, opts: { future?: boolean } = {}): IsoDate | undefined => {
     const v = str(k, required);
     if (v === undefined) return undefined;
-    if (!isIsoDate(v)) return void problem(`'${k}' is not a date (YYYY-MM-DD)`);
-    if (v > env.today && !(opts.future ?? env.allowFuture)) return void problem(`'${k}' is in the future (pass --allow-future if intended)`);
+    if (!isIsoDate(v)) { problem(`'${k}' is not a date (YYYY-MM-DD)`); return undefined; }
+    if (v > env.today && !(opts.future ?? env.allowFuture)) { problem(`'${k}' is in the future (pass --allow-future if intended)`); return undefined; }
     return v;
   };
   const instant = (k: string): string | undefined => {
     const v = str(k);
     if (v === undefined) return undefined;
-    if (!INSTANT_RE.test(v) || Number.isNaN(Date.parse(v))) return void problem(`'${k}' is not an ISO timestamp (e.g. 2024-05-01T14:00:00Z)`);
+    if (!INSTANT_RE.test(v) || Number.isNaN(Date.parse(v))) { problem(`'${k}' is not an ISO timestamp (e.g. 2024-05-01T14:00:00Z)`); return undefined; }
     return v;
   };
   const oneOf = <T extends string>(k: string, allowed: readonly T[], required: boolean): T | undefined => {
     const v = str(k, required);
     if (v === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(v)) return void problem(`'${k}' must be one of: ${allowed.join(", ")}`);
+    if (!(allowed as readonly string[]).includes(v)) { problem(`'${k}' must be one of: ${allowed.join(", ")}`); return undefined; }
     return v as T;
   };
   const labels = (k = "labels"): Label[] | undefined => {
     if (!has(k)) return undefined;
     const v = obj[k];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) return void problem(`'${k}' must be a list of label names`);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) { problem(`'${k}' must be a list of label names`); return undefined; }
     const list = [...new Set((v as string[]).map((s) => s.trim().toUpperCase()))];
-    if (list.some((l) => !(l in LABELS))) return void problem(`'${k}' holds an unknown label (known: ${Object.keys(LABELS).join(", ")})`);
+    if (list.some((l) => !(l in LABELS))) { problem(`'${k}' holds an unknown label (known: ${Object.keys(LABELS).join(", ")})`); return undefined; }
     return list.length ? (list.sort() as Label[]) : undefined;
   };
   const bool = (k: string): boolean | undefined => {
     if (!has(k)) return undefined;
-    if (typeof obj[k] !== "boolean") return void problem(`'${k}' must be true or false`);
-    return obj[k] as boolean;
+    if (typeof obj[k] !== "boolean") { problem(`'${k}' must be true or false`); return undefined; }
+    return obj[k];
   };
   return { has, str, date, instant, oneOf, labels, bool };
 }
@@ -180,7 +181,7 @@ function clientFields(r: Reader, base: BaseRecord, problem: (m: string) => void)
 }
 
 function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, env: ImportEnv, problem: (m: string) => void, onSign: () => void): AnyRecord {
-  const type = r.oneOf("type", NOTE_TYPES, true) as NoteType | undefined;
+  const type = r.oneOf<NoteType>("type", NOTE_TYPES, true);
   const rec: Record<string, unknown> = { ...base };
   const date = r.date("date", true);
   const rawBody = r.str("body", true);
@@ -202,7 +203,7 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
   let signed: Signature | undefined;
   if (r.has("signed")) {
     const s = obj.signed;
-    if (!isObject(s) || !["by", "key", "at", "hash"].every((k) => typeof s[k] === "string" && (s[k] as string) !== "")) {
+    if (!isObject(s) || !["by", "key", "at", "hash"].every((k) => typeof s[k] === "string" && s[k] !== "")) {
       problem("'signed' must have by, key, at and hash");
     } else {
       signed = { by: s.by as string, key: s.key as string, at: s.at as string, hash: s.hash as string };
@@ -228,13 +229,13 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
       signed = { by: env.signer.by, key: env.signer.key, at: env.now, hash };
       onSign();
     }
-    if (signed) rec.signed = signed;
+    rec.signed = signed;
   }
   return rec as AnyRecord;
 }
 
 function medFields(r: Reader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
-  const event = r.oneOf("event", MED_EVENT_TYPES, true) as MedEventType | undefined;
+  const event = r.oneOf<MedEventType>("event", MED_EVENT_TYPES, true);
   const rec: Record<string, unknown> = { ...base };
   const med = r.str("med");
   if (med !== undefined && !isIdOf("med", med)) problem("'med' is not a medication id");
@@ -277,14 +278,14 @@ function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: stri
     const notImplied = (without ?? []).filter((l) => !implied.includes(l));
     if (notImplied.length) problem(`'withoutLabels' names ${notImplied.join(", ")}, which the code does not imply`);
     const missing = implied.filter((l) => !(labels ?? []).includes(l) && !(without ?? []).includes(l));
-    if (missing.length) labels = [...new Set([...(labels ?? []), ...missing])].sort() as Label[];
+    if (missing.length) labels = [...new Set([...(labels ?? []), ...missing])].sort();
     if (without?.length) onUnlabelled();
   }
   put(rec, {
     event,
     code: code ?? undefined,
     date,
-    status: status as DxStatus | undefined,
+    status,
     description: r.str("description"),
     onset,
     primary: r.bool("primary"),
@@ -353,7 +354,7 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100): Impo
       kp("'client' is not a client id");
       client = undefined;
     }
-    const base: BaseRecord = { chart: 1, kind: k as RecordKind, id: newId, client: client ?? "", created: r.instant("created") ?? env.now };
+    const base: BaseRecord = { chart: 1, kind: k, id: newId, client: client ?? "", created: r.instant("created") ?? env.now };
     const updated = r.instant("updated");
     if (updated !== undefined) base.updated = updated;
     let record: AnyRecord;
@@ -364,7 +365,7 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100): Impo
       if (record.event === "start") {
         if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
         record.med = newId;
-      } else if (record.event !== undefined && record.med === undefined) kp(`a ${String(record.event)} needs 'med' (the id of the medication's start event)`);
+      } else if (record.event !== undefined && record.med === undefined) kp(`a ${textOf(record.event)} needs 'med' (the id of the medication's start event)`);
     } else if (k === "dx") record = dxFields(r, base, env, kp, () => (unlabelled += 1));
     else if (k === "consent") record = consentFields(r, obj, base, kp);
     else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
@@ -472,6 +473,7 @@ export function countItems(items: readonly ImportItem[]): ImportCounts {
     else if (record.kind === "consent") c.consents = (c.consents ?? 0) + 1;
     else if (record.kind === "disclosure") c.disclosures = (c.disclosures ?? 0) + 1;
     else if (record.kind === "void") c.voids = (c.voids ?? 0) + 1;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- counts only these two kinds, whatever else a record may carry
     else if (record.kind === "access" || record.kind === "amendment") c.requests = (c.requests ?? 0) + 1;
   }
   return c;

@@ -24,7 +24,7 @@ const FIXED = new Set(["chart", "kind", "id", "client", "created", "mac"]);
 const same = (a: unknown, b: unknown): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 const stampOf = (r: AnyRecord): string => (typeof r.updated === "string" ? r.updated : r.created);
 const alternativesOf = (r: AnyRecord | undefined): Alternative[] =>
-  Array.isArray(r?.alternatives) ? (r?.alternatives as Alternative[]) : [];
+  Array.isArray(r?.alternatives) ? (r.alternatives as Alternative[]) : [];
 
 /** Which version is newer: later `updated`, then a content order both devices compute alike. */
 function newerFirst(a: AnyRecord, b: AnyRecord): [AnyRecord, AnyRecord] {
@@ -42,7 +42,7 @@ function union(lists: readonly Alternative[][]): Alternative[] {
 
 function withAlternatives(r: AnyRecord, alts: Alternative[]): AnyRecord {
   const { alternatives: _old, ...rest } = r;
-  return (alts.length ? { ...rest, alternatives: alts } : rest) as AnyRecord;
+  return alts.length ? { ...rest, alternatives: alts } : rest;
 }
 
 /**
@@ -88,6 +88,7 @@ export function mergeRecord(base: AnyRecord | undefined, ours: AnyRecord, theirs
       conflicts.push(k);
       added.push({ field: k, value: older[k] ?? null, updated: stampOf(older) });
     }
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops the fields left undefined by the merge
     if (v === undefined) delete out[k];
     else out[k] = v;
   }

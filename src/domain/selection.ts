@@ -176,6 +176,7 @@ export function explainShare(rawInput: ShareInput, rawConsent: ShareConsent, tod
     today,
     profile.status === "discharged" && profile.discharged ? { discharged: profile.discharged } : {},
   );
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the grant is read from a stored record: categories may be absent
   const cats: ShareCategory[] = SHARE_CATEGORIES.filter((c) => (grant.categories ?? []).includes(c));
   if (cats.includes("psychotherapy-notes") && cats.length > 1) {
     throw new ChartError("invalid", "E_CONSENT_PSYCHOTHERAPY_COMBINED", `authorization ${grant.id.slice(0, 11)} combines psychotherapy notes with other categories; nothing was shared`, "record separate authorizations (chart consent add)");
@@ -329,7 +330,7 @@ export function explainShare(rawInput: ShareInput, rawConsent: ShareConsent, tod
   const medications: ShareMedication[] = [];
   for (const [med, events] of groupBy(input.meds.filter((e) => e.client === profile.id), (e) => e.med)) {
     const ids = events.map((e) => e.id);
-    const all = [...new Set(events.flatMap((e) => (e.labels ?? []) as Label[]))].sort();
+    const all = [...new Set(events.flatMap((e) => (e.labels ?? [])))].sort();
     const bad = unauthorisedLabels(all, cats);
     const hasStart = events.some((e) => e.event === "start" && e.id === med);
     const cut = events.filter((e) => e.date <= hi);

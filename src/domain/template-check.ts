@@ -6,6 +6,7 @@
 import { parse } from "yaml";
 import { invalid } from "./errors.js";
 import { USER_NOTE_TYPES } from "./note.js";
+import { textOf } from "./text-of.js";
 
 export const TEMPLATE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
 export const TEMPLATE_MAX_BYTES = 32 * 1024;
@@ -35,7 +36,7 @@ export function checkTemplateText(name: string, text: string): string {
   if (unknown.length) throw invalid("E_BAD_TEMPLATE", `template "${name}": unknown front matter field ${unknown.join(", ")}`, "fields: description, type");
   if (typeof m.description !== "string" || m.description.trim() === "") throw invalid("E_BAD_TEMPLATE", `template "${name}" needs a description`, "add a line description: … to the front matter");
   if (m.type !== undefined && !(typeof m.type === "string" && (USER_NOTE_TYPES as readonly string[]).includes(m.type))) {
-    throw invalid("E_BAD_TEMPLATE", `template "${name}": unknown kind "${String(m.type).slice(0, 30)}"`, `type is one of: ${USER_NOTE_TYPES.join(", ")}`);
+    throw invalid("E_BAD_TEMPLATE", `template "${name}": unknown kind "${textOf(m.type).slice(0, 30)}"`, `type is one of: ${USER_NOTE_TYPES.join(", ")}`);
   }
   if (t.slice(end + 5).trim() === "") throw invalid("E_BAD_TEMPLATE", `template "${name}" has no body`, "write the headings or prompts below the front matter");
   return t.endsWith("\n") ? t : `${t}\n`;

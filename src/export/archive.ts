@@ -106,6 +106,7 @@ export async function archivePdf(
   }
   if (voided.has(p.id)) t(voided.get(p.id) as string);
   h("Profile");
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the profile is read from a stored record: admitted may be absent
   for (const [k, v] of [["Pronouns", p.pronouns], ["Date of birth", p.dob], ["Email", p.email], ["Phone", p.phone], ["Emergency contact", p.emergencyContact], ["Status", `${p.status}, admitted ${p.admitted ?? "?"}${p.discharged ? `, discharged ${p.discharged}` : ""}`]] as const) if (v) t(`${k}: ${v}`);
   h("Diagnoses");
   const live = <T extends { id: string }>(xs: readonly T[]) => xs.filter((x) => !voided.has(x.id));

@@ -83,7 +83,7 @@ export async function renderBundle(view: ShareView, formats: readonly ShareForma
  */
 export async function encryptBundle(files: readonly BundleFile[], to: Encryption): Promise<BundleFile[]> {
   const one = async (f: BundleFile) => file(f.name + AGE_SUFFIX, await encryptFor(f.data, to));
-  const out: BundleFile[] = new Array(files.length);
+  const out: BundleFile[] = new Array<BundleFile>(files.length);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < files.length; i = next++) out[i] = await one(files[i] as BundleFile);

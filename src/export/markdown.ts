@@ -9,6 +9,7 @@ import type { ClientData } from "../domain/export.js";
 import { shortId } from "../domain/ids.js";
 import { describeMedEvent, foldMedications } from "../domain/med.js";
 import type { NoteRecord } from "../domain/note.js";
+import { textOf } from "../domain/text-of.js";
 
 const noteFile = (n: NoteRecord): string => `notes/${n.date}-${n.type}-${shortId(n.id)}.md`;
 
@@ -80,7 +81,7 @@ export function clientMarkdown(c: ClientData): { name: string; text: string }[] 
       const x = k as unknown as Record<string, unknown>;
       lines.push(
         x.event === "grant"
-          ? `- ${k.id}: to ${inline((x.recipient as { name: string }).name)}, ${inline((x.categories as string[]).join(", "))}, signed ${String(x.signed)}${x.expires ? `, expires ${String(x.expires)}` : ""}`
+          ? `- ${k.id}: to ${inline((x.recipient as { name: string }).name)}, ${inline((x.categories as string[]).join(", "))}, signed ${String(x.signed)}${x.expires ? `, expires ${textOf(x.expires)}` : ""}`
           : `- ${k.id}: revokes ${String(x.revokes)} on ${String(x.date)}`,
       );
     }

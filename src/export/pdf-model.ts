@@ -147,7 +147,7 @@ function letterBlocks(view: ShareView): PdfBlock[] {
   const sig = ["Sincerely,", "", signatureName(p, c.discloser)];
   if (p.name && p.clinician) sig.push(p.name);
   const lic = licenseLine(p);
-  if (lic) sig.push(lic[0]?.toUpperCase() + lic.slice(1));
+  if (lic) sig.push(lic.charAt(0).toUpperCase() + lic.slice(1));
   if (p.npi) sig.push(`NPI ${p.npi}`);
   out.push({ kind: "signature", lines: sig });
   out.push({ kind: "paragraph", text: "Enclosed: the record this authorization allows, which follows.", style: "muted" });

@@ -439,10 +439,10 @@ export function pdfText(s: string, has: (cp: number) => boolean = (cp) => cp >= 
     else if (ch === "\t") out += "    ";
     else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || DROP.test(ch)) continue;
     else if (has(cp) && !(ch in STAND_IN && !has(cp))) out += ch;
-    else if (ch in STAND_IN) out += STAND_IN[ch];
+    else if (ch in STAND_IN) out += STAND_IN[ch] as string;
     else {
       const base = ch.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-      out += base !== "" && [...base].every((c) => has(c.codePointAt(0) ?? 0)) ? base : "?";
+      out += base !== "" && Array.from(base).every((c) => has(c.codePointAt(0) ?? 0)) ? base : "?";
     }
   }
   return out;

@@ -156,7 +156,12 @@ export async function nativeX25519Recipient(recipient: string, StanzaClass: type
  */
 const streamOf = (data: Uint8Array | string): ReadableStream<Uint8Array> => {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(bytes), c.close()) });
+  return new ReadableStream<Uint8Array>({
+    start: (c) => {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
 };
 
 async function encryptWith(e: Encrypter, plain: Uint8Array | string): Promise<Uint8Array> {

@@ -31,8 +31,8 @@ export interface BulkProgress {
 const exists = (p: string) =>
   lstat(p).then(
     () => true,
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") return false;
+    (e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw readFailure(p, e);
     },
   );

@@ -49,7 +49,7 @@ const opened = new WeakMap<Chart, Map<string, Promise<CacheFile>>>();
 
 export function loadCache(chart: Chart, group: string): Promise<CacheFile> {
   let byGroup = opened.get(chart);
-  if (!byGroup) opened.set(chart, (byGroup = new Map()));
+  if (!byGroup) opened.set(chart, (byGroup = new Map<string, Promise<CacheFile>>()));
   let p = byGroup.get(group);
   if (!p) byGroup.set(group, (p = readCache(chart, group)));
   return p;
@@ -71,6 +71,7 @@ async function readCache(chart: Chart, group: string): Promise<CacheFile> {
     const want = Buffer.from(mac(chart, body));
     if (given.length !== want.length || !timingSafeEqual(given, want)) return empty;
     const parsed = JSON.parse(body) as CacheFile;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- parsed is a decrypted file: another version or a damaged cache
     return parsed.v === 1 && parsed.entries ? parsed : empty;
   } catch {
     return empty;

@@ -56,8 +56,8 @@ export function openGit(root: string, env: Env, signer?: SigningKey): Git {
           [...prefix, ...args],
           { cwd: root, env: opts.env ? { ...childEnv, ...opts.env } : childEnv, maxBuffer: 1 << 28 },
           (err, stdout, stderr) => {
-            if (err) reject(gitFailure(args, String(stderr), err));
-            else resolve(String(stdout));
+            if (err) reject(gitFailure(args, stderr, err));
+            else resolve(stdout);
           },
         );
         if (opts.input !== undefined) child.stdin?.end(opts.input);
@@ -90,8 +90,8 @@ export async function gitOr<T>(what: string, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
-    const first = String((e as Error).message ?? e).split("\n").find((l) => l.trim() !== "") ?? "";
-    if (/index\.lock': File exists/.test(String((e as Error).message ?? e))) {
+    const first = String((e as Partial<Error>).message ?? e).split("\n").find((l) => l.trim() !== "") ?? "";
+    if (/index\.lock': File exists/.test(String((e as Partial<Error>).message ?? e))) {
       throw withCause(
         storageError("E_INDEX_LOCK", `git ${what} failed: git's lock file .git/index.lock exists (left by a git that was killed, or a git still running)`, "if no git is running in this chart, run chart fsck --repair to remove it"),
         e,
@@ -181,7 +181,7 @@ export async function retryIndexLock<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (e) {
-      if (attempt >= 20 || !String((e as Error).message).includes("index.lock")) throw e;
+      if (attempt >= 20 || !String((e as Partial<Error>).message).includes("index.lock")) throw e;
       await new Promise((r) => setTimeout(r, 100));
     }
   }

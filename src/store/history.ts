@@ -46,6 +46,7 @@ const anchorPath = (gitDir: string): string => join(gitDir, "chart", "verified")
 export async function readAnchor(gitDir: string): Promise<Anchor | undefined> {
   try {
     const a = JSON.parse(await readFile(anchorPath(gitDir), "utf8")) as Anchor;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the anchor is read from a file: files may be absent
     return typeof a.commit === "string" && /^[0-9a-f]{40,64}$/.test(a.commit) ? { commit: a.commit, files: a.files ?? {} } : undefined;
   } catch {
     return undefined;

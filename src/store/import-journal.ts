@@ -104,6 +104,7 @@ export async function recoverImports(chart: Chart): Promise<{ undone: number; ke
       } catch {
         j = undefined;
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the journal is parsed from a file left by an earlier run
       if (j && j.v === 1 && Array.isArray(j.paths)) {
         // One commit holds every path of an import: one path in HEAD means all of them.
         const landed = j.paths.length > 0 && (await inHead(git, j.paths[0] as string));

@@ -90,8 +90,8 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   // FILE_CONCURRENCY files are open at once whatever the number of clients.
   // First what the cache holds for files unchanged since they were read (one stat each).
   type Result = { record: AnyRecord } | { failure: ReadFailure };
-  const results: (Result | undefined)[] = new Array(paths.length);
-  const sigs: (string | undefined)[] = new Array(paths.length);
+  const results: (Result | undefined)[] = new Array<Result | undefined>(paths.length);
+  const sigs: (string | undefined)[] = new Array<string | undefined>(paths.length);
   const misses: number[] = [];
   await eachLimit(paths, async (path, i) => {
     const cache = loaded[caches.get(cacheGroup(path)) as number] as Awaited<ReturnType<typeof loadCache>>;
@@ -158,6 +158,7 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
     // costs speed only.
     if (group !== "_clients") {
       const read = new Set(groups.get(group));
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops cache entries of files no longer in the chart
       for (const p of Object.keys(cache.entries)) if (!read.has(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
     }
     await saveCache(chart, group, cache).catch(() => undefined);
@@ -201,7 +202,7 @@ export async function commitRecords(
   const git = await chart.git();
   return withWriteLock(chart, async () => {
     const paths = [...encrypted.map((e) => e.path), ...remove];
-    const before = await mapLimit(paths, (p) => readFile(join(chart.root, p)).catch((e) => {
+    const before = await mapLimit(paths, (p) => readFile(join(chart.root, p)).catch((e: unknown) => {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw readFailure(p, e);
     }));

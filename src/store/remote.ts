@@ -92,14 +92,14 @@ async function client(baseDir: string, env: Env, opts: RemoteOptions) {
 
 /** A one-line reason from a failed network git, never more than git's own first lines. */
 function reason(e: unknown): string {
-  const text = String((e as Error)?.message ?? e);
+  const text = String((e as Partial<Error> | null | undefined)?.message ?? e);
   const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("hint:"));
   const fatal = lines.find((l) => /^(fatal|error|remote):/i.test(l)) ?? lines[0] ?? "";
   return fatal.slice(0, 200);
 }
 
 export function isTimeout(e: unknown): boolean {
-  return /block timeout|timed out|timeout/i.test(String((e as Error)?.message ?? e));
+  return /block timeout|timed out|timeout/i.test(String((e as Partial<Error> | null | undefined)?.message ?? e));
 }
 
 export function networkError(what: string, remote: string, e: unknown) {
@@ -124,7 +124,7 @@ export async function pushRemote(root: string, env: Env, remote: string, branch:
     await withTask(env, opts, (g) => g.push([remote, `HEAD:refs/heads/${branch}`, "--no-verify"]), root);
     return "pushed";
   } catch (e) {
-    const text = String((e as Error)?.message ?? e);
+    const text = String((e as Partial<Error> | null | undefined)?.message ?? e);
     if (/\[rejected\]|non-fast-forward|fetch first|failed to push some refs/i.test(text) && !isTimeout(e)) return "rejected";
     throw withCause(networkError("push to", remote, e), e);
   }

@@ -105,7 +105,8 @@ export async function openChart(root: string, identity: Identity, env: Env, sign
   if (format !== FORMAT) {
     throw storageError("E_FORMAT", `${root} has chart format "${format.slice(0, 20)}", expected "${FORMAT}"`, "upgrade chart");
   }
-  const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch((e: NodeJS.ErrnoException) => {
+  const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch((cause: unknown) => {
+    const e = cause as NodeJS.ErrnoException;
     throw withCause(
       keyError("E_NO_RECIPIENTS", `${root} has no readable .chart/recipients (${e.code ?? "error"}): chart cannot tell whom to encrypt for`, "restore it from git (git checkout -- .chart/recipients in the chart)"),
       e,
@@ -136,8 +137,9 @@ export async function openChart(root: string, identity: Identity, env: Env, sign
   const signersText = await readFile(join(root, SIGNERS_FILE), "utf8").catch(() => undefined);
   let git: Git | undefined;
   const gitDir = await gitDirOf(root);
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw from openGit reaches callers as a rejection
   const openSigned = async (): Promise<Git> => {
-    const g = await openGit(root, env, signingKey);
+    const g = openGit(root, env, signingKey);
     // Our own commit on top of the verified one is verified by construction: move the anchor,
     // unless it changed .chart/ (key changes are checked like any other, on the next command).
     g.afterCommit = async (commit, parent, paths) => {
@@ -200,7 +202,7 @@ export async function initChart(
     if (dirname(dir) === dir) break;
   }
   await mkdir(root, { recursive: true });
-  const git = await openGit(root, env, signingKey);
+  const git = openGit(root, env, signingKey);
   const isRepo = await exists(join(root, ".git"));
   if (!isRepo) await gitOr("init", () => git.raw(["init", "--quiet", "--initial-branch=main"]));
   if (await exists(join(root, ".chart", "format"))) {

@@ -296,6 +296,7 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
       let conflicts: string[] = [];
       if (o && th) ({ record, conflicts } = mergeRecord(b, o, th));
       else record = (o ?? th) as AnyRecord; // changed on one side, deleted on the other: kept
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- o ?? th is undefined when the path is on neither side
       if (!record) throw storageError("E_SYNC_MERGE", `${path} is missing on both sides`);
       await write(path, await target.encrypt(serialize(record, path, macKey)));
       resolvedPaths.add(path);

@@ -56,7 +56,7 @@ export async function assertIntact(chart: Chart, pathspecs: readonly string[]): 
   let changes = await treeChanges(git, todo);
   if (changes.length > 0) {
     const { withWriteLock } = await import("./write-lock.js");
-    await withWriteLock(chart, async () => undefined).catch((e: unknown) => {
+    await withWriteLock(chart, () => Promise.resolve(undefined)).catch((e: unknown) => {
       if (!(e instanceof ChartError)) throw e;
     });
     changes = await treeChanges(git, todo);

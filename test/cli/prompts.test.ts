@@ -11,6 +11,7 @@ beforeAll(async () => {
 /** A prompter that answers from a list and records the questions. */
 function scripted(answers: string[]): Prompter & { asked: string[] } {
   const asked: string[] = [];
+  /* eslint-disable @typescript-eslint/require-await -- the Prompter's methods are async; this script answers at once */
   return {
     asked,
     async input(o) {
@@ -27,6 +28,7 @@ function scripted(answers: string[]): Prompter & { asked: string[] } {
       return o.choices[0]!.value;
     },
   };
+  /* eslint-enable @typescript-eslint/require-await */
 }
 
 describe("client add on a terminal", () => {

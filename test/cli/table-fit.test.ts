@@ -31,7 +31,7 @@ describe("tables fit the terminal", () => {
     await sb.ok(["client", "add", "--name", name, "--email", "a.very.long.address.for.testing@example.org"]);
     const tty = await sb.run(["client", "list"], { stdoutColumns: 80 });
     expect(tty.code).toBe(0);
-    for (const l of tty.stdout.trimEnd().split("\n")) expect([...l].length).toBeLessThanOrEqual(80);
+    for (const l of tty.stdout.trimEnd().split("\n")) expect(Array.from(l).length).toBeLessThanOrEqual(80);
     expect(tty.stdout).toContain("…");
     const piped = await sb.run(["client", "list"]);
     expect(piped.stdout).toContain(name);

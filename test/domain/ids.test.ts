@@ -12,7 +12,7 @@ function refBase32(bytes: Uint8Array): string {
   for (const b of bytes) n = (n << 8n) | BigInt(b);
   n <<= BigInt(chars * 5 - bits);
   let out = "";
-  for (let i = chars - 1; i >= 0; i--) out += alphabet[Number((n >> BigInt(i * 5)) & 31n)];
+  for (let i = chars - 1; i >= 0; i--) out += alphabet.charAt(Number((n >> BigInt(i * 5)) & 31n));
   return out;
 }
 

@@ -34,7 +34,7 @@ const signedNote = (() => {
   const n: NoteRecord = { ...n1, id: newId("note"), status: "signed", duration: 50, cpt: "90837" };
   return { ...n, signed: { by: "Dr A", key: "age1abc", at: "2025-01-10T11:00:00Z", hash: contentHash(signedContent(n)) } } as NoteRecord;
 })();
-const addendum: NoteRecord = { ...n1, id: newId("note"), type: "addendum", template: "free", addendumTo: signedNote.id, body: "Correction.\n", labels: undefined } as NoteRecord;
+const addendum: NoteRecord = { ...n1, id: newId("note"), type: "addendum", template: "free", addendumTo: signedNote.id, body: "Correction.\n", labels: undefined };
 delete (addendum as Partial<NoteRecord>).labels;
 const mStart: MedEventRecord = (() => {
   const id = newId("med");
@@ -233,6 +233,7 @@ function history(steps: readonly Step[]): { meds: MedEventRecord[]; dx: DxEventR
         if (type === "start") Object.assign(e, { name: s.text, dose: `${s.day} mg`, labels: s.type === 0 ? ["SUD"] : undefined });
         if (type === "change") Object.assign(e, { dose: s.text, reason: "why" });
         if (type === "stop" && s.which) e.reason = s.text;
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops the fields left undefined, as a stored record has them
         for (const k of Object.keys(e) as (keyof MedEventRecord)[]) if (e[k] === undefined) delete e[k];
         checkMedEvent(meds, e);
         meds.push(e);
@@ -270,6 +271,7 @@ describe("round trip", () => {
           // implied labels (SUD for F10-F19 but F17, ...) are added on import: expected back
           const withImplied = (rec: BaseRecord): BaseRecord => {
             const d = rec as DxEventRecord;
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- rec is any generated record, cast to a dx event only to read it
             if (d.kind !== "dx" || d.event !== "add") return rec;
             const labels = dxEventLabels(d);
             const { labels: _l, ...rest } = d;

@@ -44,6 +44,7 @@ describe("mergeRecord", () => {
   const build = (s: { phone?: string; email?: string; body?: string; stamp: number }): AnyRecord => {
     const r: AnyRecord = { ...base, updated: `2026-0${s.stamp}-01T00:00:00Z` };
     for (const k of ["phone", "email", "body"] as const) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- k runs over three optional fields
       if (s[k] === undefined) delete r[k];
       else r[k] = s[k];
     }

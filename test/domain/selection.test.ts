@@ -408,15 +408,15 @@ function expected(b: Built): Expected {
   for (const m of b.medMarkers) {
     const events = b.input.meds.filter((e) => e.med === m.med);
     const start = events.find((e) => e.event === "start");
-    const allLabels = events.flatMap((e) => (e.labels ?? []) as Label[]);
+    const allLabels = events.flatMap((e) => (e.labels ?? []));
     const cut = events.filter((e) => e.date <= hi);
     // which events apply is the medication module's rule (tested there); the fold tells
     const f = foldMedications(cut)[0];
     const ok = cats.includes("medications") && !!start && !!f && allOk(allLabels, cats) && !(lo && f.stopped && f.stopped < lo);
     for (const e of m.events) {
-      if (!ok || e.date > hi || !f?.events.includes(e.id)) hidden.push(e.marker);
+      if (!ok || e.date > hi || !f.events.includes(e.id)) hidden.push(e.marker);
     }
-    if (ok && f) {
+    if (ok) {
       shown.push((m.events[0] as { marker: string }).marker); // the name
       for (const id of f.events) items.add(id);
       allLabels.forEach((l) => labels.add(l));
@@ -429,8 +429,8 @@ function expected(b: Built): Expected {
     const cut = events.filter((e) => e.date <= hi);
     const f = cut.length ? foldDiagnoses(cut)[0] : undefined;
     const ok = cats.includes("diagnoses") && !!f && allOk(allLabels, cats) && !(lo && f.resolved && f.resolved < lo);
-    for (const e of d.events) if (!ok || e.date > hi || !f?.events.includes(e.id)) hidden.push(e.marker);
-    if (ok && f) {
+    for (const e of d.events) if (!ok || e.date > hi || !f.events.includes(e.id)) hidden.push(e.marker);
+    if (ok) {
       shown.push(d.code);
       for (const id of f.events) items.add(id);
       allLabels.forEach((l) => labels.add(l));
@@ -590,7 +590,7 @@ describe("rendered outputs: properties", () => {
       fc.property(chartArb, (spec) => {
         const s = shareable(spec);
         if (!s) return;
-        expect(fhirErrors(renderFhir(s.view) as Parameters<typeof fhirErrors>[0])).toEqual([]);
+        expect(fhirErrors(renderFhir(s.view))).toEqual([]);
       }),
       { numRuns: runs(40) },
     );

@@ -10,7 +10,7 @@ const note = (date: string, extra: Partial<NoteRecord> = {}): NoteRecord => ({
   chart: 1, kind: "note", id: id("nt"), client: CID, created: `${date}T10:00:00Z`, type: "progress", template: "soap", date, status: "signed", body: "x", cpt: "90837", duration: 53, ...extra,
 });
 const dx = (date: string, code: string, extra: Partial<DxEventRecord> = {}): DxEventRecord =>
-  ({ chart: 1, kind: "dx", id: id("dx"), client: CID, created: `${date}T10:00:00Z`, event: "add", code, date, status: "active", ...extra }) as DxEventRecord;
+  ({ chart: 1, kind: "dx", id: id("dx"), client: CID, created: `${date}T10:00:00Z`, event: "add", code, date, status: "active", ...extra });
 
 describe("superbill", () => {
   it("months: checked, and their last day", () => {

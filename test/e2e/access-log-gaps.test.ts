@@ -15,7 +15,7 @@ let note: string;
 beforeAll(() => {
   sb = sandbox();
   cid = addClient(sb, "Pipe Reader");
-  note = sb.ok(["note", "add", cid, "-F", "-"], { input: `${"a long line of clinical text\n".repeat(5000)}` });
+  note = sb.ok(["note", "add", cid, "-F", "-"], { input: "a long line of clinical text\n".repeat(5000) });
 });
 afterAll(() => rmSync(sb.home, { recursive: true, force: true }));
 

@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (p: ReturnType<Sandbox["spawn"]>) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     let stderr = "";
-    p.stderr?.on("data", (d) => (stderr += d));
+    p.stderr?.on("data", (d) => (stderr += String(d)));
     p.on("exit", (code, signal) => setTimeout(() => resolve({ code, signal, stderr }), 20));
   });
 

@@ -66,6 +66,7 @@ describe("no terminal, no $EDITOR", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error: no text was given and there is no terminal/);
     expect(r.stderr).toMatch(/hint: .*-m .*-F/);
+    // eslint-disable-next-line no-control-regex -- looks for ESC on purpose
     expect(r.stderr + r.stdout).not.toMatch(/\x1b/);
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
@@ -76,6 +77,7 @@ describe("no terminal, no $EDITOR", () => {
       const r = sb.run(args, { env: noEditorEnv() });
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/E_NO_EDITOR|no terminal for an editor/);
+      // eslint-disable-next-line no-control-regex -- looks for ESC on purpose
       expect(r.stderr).not.toMatch(/\x1b/);
     }
   });
@@ -97,7 +99,7 @@ describe.skipIf(!VIM || !hasScript)("a real vim on a pseudo-terminal", () => {
     });
 
   it.each([
-    ["vi (the default)", {} as Record<string, string>],
+    ["vi (the default)", {}],
     ["a symlink named `editor`", { EDITOR: "editor" }],
   ])("%s: the note is written, ~/.viminfo holds none of it, no swap or undo files", async (_n, extra) => {
     const bin = join(sb.home, "edbin");

@@ -34,8 +34,8 @@ const exited = (p: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((resolve) => {
     let stderr = "";
     let stdout = "";
-    p.stderr?.on("data", (d) => (stderr += d));
-    p.stdout?.on("data", (d) => (stdout += d));
+    p.stderr?.on("data", (d) => (stderr += String(d)));
+    p.stdout?.on("data", (d) => (stdout += String(d)));
     // "exit", not "close": an orphaned editor would keep the pipes open and hang the test.
     p.on("exit", (code, signal) => setTimeout(() => resolve({ code, signal, stderr, stdout }), 50));
   });

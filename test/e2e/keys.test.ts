@@ -138,7 +138,7 @@ describe.skipIf(!HAS_AGE)("keys", () => {
     // Stock git verifies every commit, the ones from device 2 included.
     for (const c of git(sb.repo, ["rev-list", "HEAD"]).trim().split("\n")) {
       const v = spawnSync("git", ["-c", "gpg.ssh.allowedSignersFile=.chart/allowed_signers", "verify-commit", c], { cwd: sb.repo, env: sb.env });
-      expect(v.status, `${c} ${v.stderr}`).toBe(0);
+      expect(v.status, `${c} ${String(v.stderr)}`).toBe(0);
     }
   });
 });

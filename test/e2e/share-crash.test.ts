@@ -22,7 +22,7 @@ const NEEDLE = "CRASHSHAREMARK";
 beforeAll(() => {
   sb = sandbox();
   cid = addClient(sb, "Crash Share");
-  for (let i = 0; i < 6; i++) sb.ok(["note", "add", cid, "-m", `${NEEDLE} session ${i} ${"text ".repeat(200)}`, "--sign", "--date", "2025-01-0" + (i + 1)]);
+  for (let i = 0; i < 6; i++) sb.ok(["note", "add", cid, "-m", `${NEEDLE} session ${i} ${"text ".repeat(200)}`, "--sign", "--date", `2025-01-0${i + 1}`]);
   consent = sb.ok(["consent", "add", cid, "--to", "Dr Crash", "--purpose", "care", "--share", "demographics,notes", "--expires", "2099-01-01", "--signed", "2025-01-01"]);
   parent = tempDir("chart-share-crash-");
 });

@@ -268,6 +268,7 @@ describe("chart share", () => {
     if (HAS_AGE && HAS_SCRIPT) {
       const plain = join(tempDir("chart-pass-"), "record.json");
       const r = spawnSync("sh", ["-c", `(sleep 1; printf '%s\n' "$PASS") | script -qec "${AGE} -d -o '${plain}' '${join(dir, "record.json.age")}'" /dev/null`], { env: { ...process.env, PASS: "correct horse battery" }, timeout: 60_000 });
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync gives null output when the child cannot start
       expect(r.status, r.stderr?.toString()).toBe(0);
       const listed = JSON.parse(new TextDecoder().decode(manifest)).files.find((f: { name: string }) => f.name === "record.json");
       expect(sha256(readFileSync(plain))).toBe(listed.sha256);

@@ -42,6 +42,7 @@ describe.skipIf(!hasScript)("escapes on a pseudo-terminal", () => {
   ])("%j writes only SGR colour codes", (args) => {
     const r = onPty(args.map((a) => (a === "NOTE" ? note : a)));
     // all escape sequences are SGR (ESC [ digits m); nothing else starts with ESC or is C1/bidi
+    // eslint-disable-next-line no-control-regex -- strips SGR escapes on purpose
     const rest = r.out.replace(/\x1b\[[0-9;]*m/g, "");
     // eslint-disable-next-line no-control-regex
     expect(rest).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);

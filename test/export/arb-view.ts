@@ -69,6 +69,7 @@ const arbMed: fc.Arbitrary<ShareMedication> = fc
   })
   .map((m) => {
     const out: ShareMedication = { ...m, active: m.stopped === undefined, items: [m.med] };
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops the optional fields left undefined
     for (const k of ["dose", "route", "frequency", "prescriber", "stopped", "stopReason"] as const) if (out[k] === undefined) delete out[k];
     if (out.active) delete out.stopReason;
     return out;
@@ -153,12 +154,19 @@ export const arbView: fc.Arbitrary<ShareView> = fc
     else {
       if (r.demographics) {
         const p = { id: r.clientId, ...r.patient };
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops the optional fields left undefined
         for (const k of ["preferredName", "pronouns", "dob", "email", "phone"] as const) if (p[k] === undefined) delete p[k];
         view.patient = p;
         categories.push("demographics");
       }
-      if (r.diagnoses) (view.diagnoses = r.diagnoses), categories.push("diagnoses");
-      if (r.medications) (view.medications = r.medications), categories.push("medications");
+      if (r.diagnoses) {
+        view.diagnoses = r.diagnoses;
+        categories.push("diagnoses");
+      }
+      if (r.medications) {
+        view.medications = r.medications;
+        categories.push("medications");
+      }
       if (r.notes) view.notes = r.notes;
     }
     const all = [...(view.diagnoses ?? []), ...(view.medications ?? []), ...(view.notes ?? []), ...(view.psychotherapyNotes ?? [])];

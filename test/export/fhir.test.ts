@@ -313,7 +313,7 @@ describe("renderFhir: practice, note types, medications", () => {
     const b = renderFhir(withHistory(loadView("full")));
     const comp = ofType(b, "Composition")[0] as Res;
     const pr = ofType(b, "Practitioner")[0] as Res;
-    expect(comp.attester).toEqual([{ mode: "legal", time: b.timestamp, party: { reference: `urn:uuid:${pr.id}` } }]);
+    expect(comp.attester).toEqual([{ mode: "legal", time: b.timestamp, party: { reference: `urn:uuid:${String(pr.id)}` } }]);
     expect(pr.identifier).toEqual([{ system: "http://hl7.org/fhir/sid/us-npi", value: "1234567893" }]);
     expect(pr.name).toEqual([{ text: "Jordan Ellis, LCSW" }]);
     expect(JSON.stringify(pr.qualification)).toContain("012345");

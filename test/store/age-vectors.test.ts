@@ -73,7 +73,7 @@ async function verdict(v: Vector): Promise<{ ok: boolean; sha?: string; error?: 
     }
     return { ok: true, sha: createHash("sha256").update(plain).digest("hex") };
   } catch (e) {
-    return { ok: false, error: String((e as Error)?.message ?? e) };
+    return { ok: false, error: String((e as Partial<Error> | null | undefined)?.message ?? e) };
   }
 }
 

@@ -53,12 +53,12 @@ describe("age interop", () => {
       execFileSync(AGE, args, { input: text });
       // Not in the verified history yet: refused until committed; committed with plain git, it is
       // adopted after review (chart verifies it, then signs the adoption).
-      expect((await sb.run(["note", "show", record.id as string])).code).toBe(3);
+      expect((await sb.run(["note", "show", record.id])).code).toBe(3);
       git(sb.repo, ["add", path]);
       git(sb.repo, ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "by hand"]);
-      expect((await sb.run(["note", "show", record.id as string])).code).toBe(3);
+      expect((await sb.run(["note", "show", record.id])).code).toBe(3);
       await sb.ok(["fsck", "--adopt", "--yes"]);
-      const shown = JSON.parse(await sb.ok(["note", "show", record.id as string, "--json"]));
+      const shown = JSON.parse(await sb.ok(["note", "show", record.id, "--json"]));
       expect(shown.body).toBe(record.body);
       const list = JSON.parse(await sb.ok(["note", "list", cid, "--json"]));
       expect(list.map((n: { id: string }) => n.id)).toContain(record.id);
@@ -78,7 +78,7 @@ describe("age interop", () => {
     expect(fsck.stdout).toMatch(/MAC does not verify/);
     expect(fsck.stdout + fsck.stderr).not.toContain("ForgedBodyZq");
     expect(git(sb.repo, ["status", "--porcelain"])).toContain(path.split("/").at(-1));
-    const show = await sb.run(["note", "show", record.id as string]);
+    const show = await sb.run(["note", "show", record.id]);
     expect(show.code).toBe(3);
     rmSync(join(sb.repo, path));
     expect(JSON.parse(await sb.ok(["note", "list", cid, "--json"])).length).toBeGreaterThanOrEqual(1);

@@ -50,7 +50,7 @@ describe("writeFileAtomic", () => {
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
-    reader.stdout.on("data", (d) => (out += d));
+    reader.stdout.on("data", (d) => (out += String(d)));
     const done = new Promise<void>((r) => reader.on("exit", () => r()));
     let writes = 0;
     const stop = Date.now() + 1300;

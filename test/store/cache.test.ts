@@ -24,6 +24,7 @@ const cacheFile = () => join(sb.repo, ".git", "chart", "cache", `${cid}.age`);
 async function counted(): Promise<{ chart: Chart; calls: () => number }> {
   const c = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
   let n = 0;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wraps the cipher's own function, called as before
   const decrypt = c.cipher.decrypt;
   c.cipher.decrypt = (d) => {
     n += 1;
@@ -36,7 +37,7 @@ beforeAll(async () => {
   sb = await inprocSandbox();
   cid = await sb.ok(["client", "add", "--name", "Cora Cached"]);
   chart = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
-  await commitRecords(chart, Array.from({ length: 5 }, (_, i) => note(makeId("note", rnd()), `Cache-Distinctive-${i}\n`)) as BaseRecord[], "chart: add note");
+  await commitRecords(chart, Array.from({ length: 5 }, (_, i) => note(makeId("note", rnd()), `Cache-Distinctive-${i}\n`)), "chart: add note");
 });
 
 describe("read cache", () => {

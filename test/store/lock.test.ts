@@ -63,7 +63,7 @@ describe("writer lock", () => {
     const dir = tmp();
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
     writeFileSync(join(dir, "chart.lock"), `${dead.stdout}\n`);
-    expect(await withLock(dir, 1000, async () => "ran")).toBe("ran");
+    expect(await withLock(dir, 1000, () => Promise.resolve("ran"))).toBe("ran");
     expect(existsSync(join(dir, "chart.lock"))).toBe(false);
   });
 
@@ -71,7 +71,7 @@ describe("writer lock", () => {
     const dir = tmp();
     writeFileSync(join(dir, "chart.lock"), `${process.pid}\n`);
     const t0 = Date.now();
-    const e = await withLock(dir, 300, async () => "ran").catch((x: unknown) => x);
+    const e = await withLock(dir, 300, () => Promise.resolve("ran")).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ChartError);
     expect((e as ChartError).exit).toBe(5);
     expect((e as ChartError).code).toBe("E_LOCKED");
@@ -93,14 +93,16 @@ describe("writer lock, hardened", () => {
     // Our own pid is alive, but with a start time that is not ours: the writer is gone.
     writeFileSync(join(dir, "chart.lock"), `${process.pid} 1 deadbeefdeadbeef\n`);
     let info: { tookOverStale: boolean } | undefined;
-    await withLock(dir, 2_000, async (i) => {
+    await withLock(dir, 2_000, (i) => {
       info = i;
+      return Promise.resolve();
     });
     expect(info?.tookOverStale).toBe(process.platform === "linux");
   });
 
   it("the lock file is never empty: it appears whole (written aside, then linked)", async () => {
     const dir = tempDir("chart-lock-");
+    // eslint-disable-next-line @typescript-eslint/require-await -- checks the lock file while the lock is held
     await withLock(dir, 2_000, async () => {
       const text = readFileSync(join(dir, "chart.lock"), "utf8");
       expect(text).toMatch(new RegExp(`^${process.pid} (\\d+|-) [0-9a-f]{16}\\n$`));

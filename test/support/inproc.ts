@@ -53,6 +53,7 @@ export async function inprocSandbox(opts: { init?: boolean; now?: Date } = {}): 
       const stderr = new Sink();
       const mergedEnv: Record<string, string> = { ...env };
       for (const [k, v] of Object.entries(o.env ?? {})) {
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- an undefined value unsets the variable
         if (v === undefined) delete mergedEnv[k];
         else mergedEnv[k] = v;
       }

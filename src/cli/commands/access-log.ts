@@ -4,6 +4,7 @@ import { ChartError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { readAccessLog, type AccessEntry } from "../../store/access-log.js";
 import type { Registrar } from "../program.js";
+import { textOf } from "../../domain/text-of.js";
 
 const touches = (e: AccessEntry, client: string) => [...e.read, ...e.written].some((r) => r === client || r.startsWith(`${client}/`));
 
@@ -23,7 +24,7 @@ export function registerAccessLog(program: Command, reg: Registrar): void {
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
         const since = ctx.optionalDate(opts.since, "since");
-        const client = opts.client ? (await ctx.client(String(opts.client))).id : undefined;
+        const client = opts.client ? (await ctx.client(textOf(opts.client))).id : undefined;
         const { entries, unreadable, problems } = await readAccessLog(chart);
         if (unreadable) ctx.out.warn(`${unreadable} access-log line(s) could not be decrypted (written for other keys, or damaged)`);
         for (const p of problems) ctx.out.warn(`access log line ${p.line}: ${p.message}`);

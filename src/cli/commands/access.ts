@@ -138,7 +138,7 @@ export function registerAccess(program: Command, reg: Registrar): void {
         if (typeof opts.note === "string" && opts.note.trim()) r.note = opts.note.trim();
         await commitRecords(await ctx.chart(), [r], "chart: record access request");
         const [s] = accessStatuses([r], ctx.today());
-        if (ctx.out.json) return ctx.out.data(statusJson(s as AccessStatus));
+        if (ctx.out.json) { ctx.out.data(statusJson(s as AccessStatus)); return; }
         ctx.out.line(r.id);
         ctx.out.info(`due ${(s as AccessStatus).due} (30 days after ${received}); fulfil with: chart access fulfil ${shortId(client.id)} ${shortId(r.id)} --out DIR`);
       }),
@@ -160,7 +160,7 @@ export function registerAccess(program: Command, reg: Registrar): void {
         const e: AccessExtension = { chart: 1, kind: "access", event: "extend", id: ctx.newId("access"), client: client.id, created: stamp(ctx.deps.now()), request: s.request.id, date, reason };
         await commitRecords(await ctx.chart(), [e], "chart: record access extension");
         const [after] = accessStatuses([s.request, e], ctx.today());
-        if (ctx.out.json) return ctx.out.data(statusJson(after as AccessStatus));
+        if (ctx.out.json) { ctx.out.data(statusJson(after as AccessStatus)); return; }
         ctx.out.info(`request ${shortId(s.request.id)} now due ${(after as AccessStatus).due}; tell the client the reason and this date in writing`);
       }),
     );
@@ -185,7 +185,7 @@ export function registerAccess(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const d: AccessDenial = { chart: 1, kind: "access", event: "deny", id: ctx.newId("access"), client: client.id, created: stamp(ctx.deps.now()), request: s.request.id, date: ctx.date(opts.date, "date"), scope: "private-passages", reason, by: await clinicianName(ctx.deps.env, chart.root) };
         await commitRecords(chart, [d], "chart: record access denial");
-        if (ctx.out.json) return ctx.out.data({ id: d.id, request: s.request.id, scope: d.scope });
+        if (ctx.out.json) { ctx.out.data({ id: d.id, request: s.request.id, scope: d.scope }); return; }
         ctx.out.info(`recorded: the copy for ${shortId(s.request.id)} will withhold private passages and carry the denial statement with the review right`);
       }),
     );
@@ -215,7 +215,7 @@ export function registerAccess(program: Command, reg: Registrar): void {
         if (s.fulfilled) throw conflict("E_ACCESS_DONE", `request ${shortId(s.request.id)} was fulfilled on ${s.fulfilled.date}`, "record a new request for a new copy");
         const formats = opts.format ? checkAccessFormats(opts.format as string[]) : s.request.formats;
         const chart = await ctx.chart();
-        const target = await checkExportTarget(ctx.deps.cwd, opts.out, "folder", { chart, encrypted: modes === 1 && !opts.plaintext, replace: !!opts.yes });
+        const target = await checkExportTarget(ctx.deps.cwd, opts.out, "folder", { chart, encrypted: !opts.plaintext, replace: !!opts.yes });
         const encryption = opts.passphrase ? { passphrase: await readPassphrase(ctx, "CHART_ACCESS_PASSPHRASE") } : recipients.length ? { recipients } : undefined;
         const { files, withheld } = await renderCopy(ctx, client, s, formats);
         const written = await writeExport(target, files, encryption);
@@ -243,7 +243,7 @@ export function registerAccess(program: Command, reg: Registrar): void {
           if ((await readdir(target.path).catch(() => ["x"])).length === 0) await rm(target.path, { recursive: true, force: true });
           throw e;
         }
-        if (ctx.out.json) return ctx.out.data({ id: f.id, request: s.request.id, files: written, encryption: f.encryption, privateWithheld: withheld, late: ctx.today() > s.due });
+        if (ctx.out.json) { ctx.out.data({ id: f.id, request: s.request.id, files: written, encryption: f.encryption, privateWithheld: withheld, late: ctx.today() > s.due }); return; }
         for (const p of written) ctx.out.line(p);
         ctx.out.info(`recorded access ${shortId(f.id)} for request ${shortId(s.request.id)} (not a disclosure)`);
         if (ctx.today() > s.due) ctx.out.warn(`this copy is late: the request was due ${s.due}`);
@@ -268,8 +268,8 @@ export function registerAccess(program: Command, reg: Registrar): void {
           if (has) all.push(...(await statuses(ctx, id)));
         }
         const shown = all.filter((s) => opts.all || s.open).sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
-        if (ctx.out.json) return ctx.out.data(shown.map(statusJson));
-        if (shown.length === 0) return ctx.out.info(opts.all ? "no access requests" : "no open access requests");
+        if (ctx.out.json) { ctx.out.data(shown.map(statusJson)); return; }
+        if (shown.length === 0) { ctx.out.info(opts.all ? "no access requests" : "no open access requests"); return; }
         const c = ctx.out.color;
         ctx.out.table(
           shown.map((s) => [shortId(s.request.id), shortId(s.request.client), s.request.received, s.overdue ? c.red(s.due) : s.due, s.fulfilled ? `fulfilled ${s.fulfilled.date}` : s.overdue ? "OVERDUE" : s.extended ? "open (extended)" : "open", s.request.formats.join(",")]),

@@ -100,7 +100,7 @@ export function registerAmendment(program: Command, reg: Registrar): void {
         const r: AmendmentRequest = { chart: 1, kind: "amendment", event: "request", id: ctx.newId("amendment"), client: client.id, created: stamp(ctx.deps.now()), note: note.id, text: body, received: ctx.date(opts.received, "received") };
         await commitRecords(chart, [r], "chart: record amendment request");
         const [s] = amendmentStatuses([r], ctx.today());
-        if (ctx.out.json) return ctx.out.data(statusJson(s as AmendmentStatus));
+        if (ctx.out.json) { ctx.out.data(statusJson(s as AmendmentStatus)); return; }
         ctx.out.line(r.id);
         ctx.out.info(`due ${(s as AmendmentStatus).due} (60 days after ${r.received})`);
       }),
@@ -120,7 +120,7 @@ export function registerAmendment(program: Command, reg: Registrar): void {
         const { o, addendum } = await outcome(ctx, s, "accept", acceptedText(s.request), {});
         const { records } = await readKind<DisclosureRecord>(await ctx.chart(), "disclosure", client.id);
         const notify = pastRecipients(records, s.request.note);
-        if (ctx.out.json) return ctx.out.data({ id: o.id, request: s.request.id, addendum: addendum.id, notify });
+        if (ctx.out.json) { ctx.out.data({ id: o.id, request: s.request.id, addendum: addendum.id, notify }); return; }
         ctx.out.line(addendum.id);
         ctx.out.info(`accepted: addendum ${shortId(addendum.id)} on note ${shortId(s.request.note)}; tell the client`);
         if (notify.length) {
@@ -148,7 +148,7 @@ export function registerAmendment(program: Command, reg: Registrar): void {
           const st = text(opts.statement, "--statement");
           statement = (await outcome(ctx, { ...s, denied: o, open: false }, "statement", statementText(s.request, st), { text: st })).addendum.id;
         }
-        if (ctx.out.json) return ctx.out.data({ id: o.id, request: s.request.id, addendum: addendum.id, ...(statement ? { statement } : {}) });
+        if (ctx.out.json) { ctx.out.data({ id: o.id, request: s.request.id, addendum: addendum.id, ...(statement ? { statement } : {}) }); return; }
         ctx.out.line(addendum.id);
         ctx.out.info("denied: give the client the written denial with the basis, their right to a statement of disagreement, and how to complain (164.526(d)(1))");
       }),
@@ -166,7 +166,7 @@ export function registerAmendment(program: Command, reg: Registrar): void {
         const s = findAmendment(await statuses(ctx, client.id), rq as string);
         if (!s.denied) throw invalid("E_AMENDMENT_NOT_DENIED", `request ${shortId(s.request.id)} was not denied`, s.accepted ? "it was accepted" : "deny it first, or accept it");
         const { addendum } = await outcome(ctx, s, "statement", statementText(s.request, st), { text: st });
-        if (ctx.out.json) return ctx.out.data({ request: s.request.id, addendum: addendum.id });
+        if (ctx.out.json) { ctx.out.data({ request: s.request.id, addendum: addendum.id }); return; }
         ctx.out.line(addendum.id);
       }),
     );
@@ -184,8 +184,8 @@ export function registerAmendment(program: Command, reg: Registrar): void {
           if ((await readdir(join(chart.root, "clients", id, "amendments")).catch(() => [] as string[])).length) all.push(...(await statuses(ctx, id)));
         }
         const shown = all.filter((s) => opts.all || s.open);
-        if (ctx.out.json) return ctx.out.data(shown.map(statusJson));
-        if (!shown.length) return ctx.out.info(opts.all ? "no amendment requests" : "no open amendment requests");
+        if (ctx.out.json) { ctx.out.data(shown.map(statusJson)); return; }
+        if (!shown.length) { ctx.out.info(opts.all ? "no amendment requests" : "no open amendment requests"); return; }
         ctx.out.table(
           shown.map((s) => [shortId(s.request.id), shortId(s.request.client), shortId(s.request.note), s.request.received, s.due, s.accepted ? `accepted ${s.accepted.date}` : s.denied ? `denied ${s.denied.date}` : s.overdue ? "OVERDUE" : "open"]),
           ["ID", "CLIENT", "NOTE", "RECEIVED", "DUE", "STATUS"],

@@ -67,13 +67,13 @@ export function registerClientMerge(program: Command, reg: Registrar): void {
           const x = { ...r, created: now } as BaseRecord;
           if (x.kind === "note" && (x as NoteRecord).status === "signed") {
             const { signed: _s, ...rest } = x as NoteRecord;
-            out.push(await sign(ctx, { ...rest, status: "draft" } as NoteRecord));
+            out.push(await sign(ctx, { ...rest, status: "draft" }));
           } else out.push(x);
         }
         if (!(await confirm(ctx.deps, !!opts.yes, `Fold ${out.length} record(s) of ${shortId(dup.id)} into ${displayName(into)} (${shortId(into.id)}) and void ${shortId(dup.id)}?`))) return 1;
         const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: dup.id, created: now, target: dup.id, targetKind: "client", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `duplicate of ${into.id}; records merged into it` };
         await commitRecords(chart, [...out, v], "chart: merge clients");
-        if (ctx.out.json) return ctx.out.data({ into: into.id, duplicate: dup.id, records: out.length, void: v.id });
+        if (ctx.out.json) { ctx.out.data({ into: into.id, duplicate: dup.id, records: out.length, void: v.id }); return; }
         ctx.out.info(`merged ${out.length} record(s) into ${shortId(into.id)}; ${shortId(dup.id)} is voided (kept in history)`);
       }),
     );

@@ -23,6 +23,7 @@ import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter, required } from "../prompt.js";
 import { recordJson } from "../views.js";
 import { clientSummary } from "./client-summary.js";
+import { textOf } from "../../domain/text-of.js";
 
 const FLAG: Record<ClientEditable, string> = {
   name: "--name",
@@ -72,6 +73,7 @@ function applyFields(c: ClientRecord, f: Partial<Record<ClientEditable, string>>
     if (!(k in f)) continue;
     const v = f[k];
     if (v === undefined || v === "") {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- k runs over the client record's own field names
       if (k !== "name") delete (next as Partial<ClientRecord>)[k];
     } else (next as unknown as Record<string, string>)[k] = v;
   }
@@ -145,7 +147,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           .filter((c) => (opts.all ? true : c.status === "active" && !voided.has(c.id)))
           .map((c) => (voided.has(c.id) ? { ...c, status: "voided" as ClientRecord["status"] } : c))
           .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-        if (ctx.out.json) return ctx.out.data(shown.map(recordJson));
+        if (ctx.out.json) { ctx.out.data(shown.map(recordJson)); return; }
         if (shown.length === 0) {
           ctx.out.info(records.length ? "no active clients (see --all)" : "no clients yet: chart client add --name NAME");
           return;
@@ -177,7 +179,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           psychotherapyNotes: notes.records.filter((n) => n.type !== "addendum" && isPsychotherapyNote(n)).length,
           ...summary.json,
         };
-        if (ctx.out.json) return ctx.out.data(view);
+        if (ctx.out.json) { ctx.out.data(view); return; }
         const rows: [string, string | undefined][] = [
           ["id", c.id],
           ["name", c.name],
@@ -188,7 +190,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           ["phone", c.phone],
           ["emergency contact", c.emergencyContact],
           ["status", c.status === "active" ? `active since ${c.admitted}` : `discharged ${c.discharged ?? ""}${c.dischargeReason ? ` (${c.dischargeReason})` : ""}`],
-          ["other versions", Array.isArray(c.alternatives) && c.alternatives.length ? `${(c.alternatives as { field: string; value: unknown }[]).map((a) => `${a.field}: ${a.value === null ? "(cleared)" : String(a.value)}`).join("; ")} (from a sync of two devices' edits; keep one with chart client edit)` : undefined],
+          ["other versions", Array.isArray(c.alternatives) && c.alternatives.length ? `${(c.alternatives as { field: string; value: unknown }[]).map((a) => `${a.field}: ${a.value === null ? "(cleared)" : textOf(a.value)}`).join("; ")} (from a sync of two devices' edits; keep one with chart client edit)` : undefined],
           ["last service", lastService],
           ["retain until", view.retainUntil],
           ["notes", `${view.notes}${view.psychotherapyNotes ? ` (+${view.psychotherapyNotes} psychotherapy notes, kept apart)` : ""}`],
@@ -220,7 +222,7 @@ export function registerClient(program: Command, reg: Registrar): void {
           const unknown = Object.keys(p).filter((k) => !(CLIENT_EDITABLE as readonly string[]).includes(k));
           if (unknown.length) throw invalid("E_UNKNOWN_FIELD", `unknown profile field: ${unknown.join(", ")}`, `fields: ${CLIENT_EDITABLE.join(", ")}`);
           const asFlags: Opts = {};
-          for (const k of CLIENT_EDITABLE) asFlags[k] = p[k] === null || p[k] === undefined ? "" : String(p[k]);
+          for (const k of CLIENT_EDITABLE) asFlags[k] = p[k] === null || p[k] === undefined ? "" : textOf(p[k]);
           fields = fieldsFrom(ctx, asFlags);
           if (!fields.name) throw invalid("E_CLIENT_NAME", "a client needs a name; nothing was written");
         }
@@ -273,7 +275,7 @@ export function registerClient(program: Command, reg: Registrar): void {
         const date = ctx.date(opts.date, "date");
         if (date < c.admitted) throw invalid("E_BAD_DATE", `discharge date ${date} is before admission ${c.admitted}`, "check --date");
         const next: ClientRecord = { ...c, status: "discharged", discharged: date, updated: stamp(ctx.deps.now()) };
-        if (opts.reason) next.dischargeReason = String(opts.reason);
+        if (opts.reason) next.dischargeReason = textOf(opts.reason);
         await commitRecords(await ctx.chart(), [next], "chart: discharge client");
         if (ctx.out.json) ctx.out.data({ id: c.id, status: "discharged", discharged: date });
         else ctx.out.info(`discharged ${shortId(c.id)} on ${date}`);

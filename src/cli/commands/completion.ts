@@ -67,6 +67,7 @@ export function registerCompletion(program: Command, reg: Registrar): void {
     .description("print a shell completion script: bash, zsh or fish")
     .argument("<shell>", "bash, zsh or fish")
     .action(
+      // eslint-disable-next-line @typescript-eslint/require-await -- a command handler returns a promise (Handler)
       reg.action(async (ctx, [shell]) => {
         const nodes = walk(program);
         const globals = (nodes[0]?.flags ?? []).filter((f) => f.startsWith("--"));

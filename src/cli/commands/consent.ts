@@ -37,6 +37,7 @@ import { collect } from "../options.js";
 import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter } from "../prompt.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 
@@ -105,6 +106,7 @@ async function readStatements(ctx: Ctx, file: string): Promise<string[]> {
   });
   const paras = raw.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter(Boolean);
   if (paras.length === 0) throw invalid("E_CONSENT_STATEMENTS", `--statements: ${file} is empty`);
+  // eslint-disable-next-line no-control-regex -- rejects control characters in statements on purpose
   if (paras.some((p) => /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(p))) throw invalid("E_CONSENT_STATEMENTS", "--statements holds control characters");
   return paras;
 }
@@ -126,7 +128,7 @@ const statusColor = (ctx: Ctx, s: ConsentStatus): string =>
 function optText(opts: Opts, key: string, flag: string): string | undefined {
   const v = opts[key];
   if (v === undefined) return undefined;
-  const s = String(v).trim();
+  const s = textOf(v).trim();
   if (s === "") throw invalid("E_EMPTY_VALUE", `${flag} is empty`, `give a value for ${flag}`);
   return s;
 }
@@ -224,8 +226,8 @@ export function registerConsent(program: Command, reg: Registrar): void {
         if (signed) d.signed = signed;
         if (authority) d.authority = authority;
         if (opts.nameless) d.nameless = true;
-        const form = opts.form !== undefined ? await hashForm(ctx, String(opts.form)) : undefined;
-        const statements = opts.statements !== undefined ? await readStatements(ctx, String(opts.statements)) : undefined;
+        const form = opts.form !== undefined ? await hashForm(ctx, textOf(opts.form)) : undefined;
+        const statements = opts.statements !== undefined ? await readStatements(ctx, textOf(opts.statements)) : undefined;
         const recipientKey = key ? await checkRecipient(key) : undefined;
         const client = await ctx.client(q as string);
         d.signedBy = optText(opts, "signedBy", "--signed-by") ?? client.name;
@@ -244,7 +246,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
           purposes: d.purposes as string[],
           categories: d.categories as ConsentGrant["categories"],
           signed: d.signed as IsoDate,
-          signedBy: (d.signedBy as string).trim(),
+          signedBy: d.signedBy.trim(),
         };
         if (org) g.recipient.organization = org;
         if (contact) g.recipient.contact = contact;
@@ -279,8 +281,8 @@ export function registerConsent(program: Command, reg: Registrar): void {
           .filter(isGrant)
           .sort((a, b) => (a.signed !== b.signed ? (a.signed < b.signed ? 1 : -1) : a.created < b.created ? 1 : -1))
           .filter((g) => !opts.active || consentStatus(g, revocations, today, sctx) === "active");
-        if (ctx.out.json) return ctx.out.data(grants.map((g) => statusJson(g, revocations, today, sctx)));
-        if (grants.length === 0) return ctx.out.info(records.length ? "no active authorizations" : `no authorizations yet: chart consent add ${shortId(client.id)} --to NAME ...`);
+        if (ctx.out.json) { ctx.out.data(grants.map((g) => statusJson(g, revocations, today, sctx))); return; }
+        if (grants.length === 0) { ctx.out.info(records.length ? "no active authorizations" : `no authorizations yet: chart consent add ${shortId(client.id)} --to NAME ...`); return; }
         ctx.out.table(
           grants.map((g) => [shortId(g.id), statusColor(ctx, consentStatus(g, revocations, today, sctx)), recipientText(g), g.categories.join(","), scopeText(g), g.signed, expiryText(g)]),
           ["ID", "STATUS", "TO", "SHARE", "INFORMATION", "SIGNED", "EXPIRES"],
@@ -306,7 +308,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const rec = consents.records.find((r) => r.id === where.id);
         if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
         if (isRevocation(rec)) {
-          if (ctx.out.json) return ctx.out.data(recordJson(rec));
+          if (ctx.out.json) { ctx.out.data(recordJson(rec)); return; }
           ctx.out.line(`revocation ${rec.id}`);
           ctx.out.line(`revokes:  ${rec.revokes}`);
           ctx.out.line(`date:     ${rec.date}`);
@@ -317,7 +319,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const revocations = consents.records.filter(isRevocation);
         const sctx = statusContext(client);
         const under = disclosures.records.filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1));
-        if (ctx.out.json) return ctx.out.data({ ...statusJson(rec, revocations, today, sctx), disclosures: under.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) });
+        if (ctx.out.json) { ctx.out.data({ ...statusJson(rec, revocations, today, sctx), disclosures: under.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) }); return; }
         const status = consentStatus(rec, revocations, today, sctx);
         const r = revocations.find((x) => x.revokes === rec.id);
         const rows: [string, string | undefined][] = [

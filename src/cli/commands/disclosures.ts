@@ -35,12 +35,13 @@ import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/; // eslint-disable-line no-control-regex
 
 function text(value: unknown, what: string, max = 2000): string {
-  const s = String(value ?? "").trim();
+  const s = textOf(value ?? "").trim();
   if (s === "") throw usageError("E_USAGE", `${what} is empty`);
   if (s.length > max) throw invalid("E_DISCLOSURE_FIELD", `${what} is longer than ${max} characters`);
   if (CONTROL.test(s)) throw invalid("E_DISCLOSURE_FIELD", `${what} holds control characters`, "type plain text");
@@ -74,8 +75,8 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
         const shown = (await loadAll(ctx, client.id))
           .filter((d) => !since || d.date >= since)
           .sort((a, b) => (a.at !== b.at ? (a.at < b.at ? -1 : 1) : a.id < b.id ? -1 : 1));
-        if (ctx.out.json) return ctx.out.data(shown.map((d) => ({ ...recordJson(d), class: classOf(d), legalBasis: basisText(d) })));
-        if (shown.length === 0) return ctx.out.info("no disclosures recorded");
+        if (ctx.out.json) { ctx.out.data(shown.map((d) => ({ ...recordJson(d), class: classOf(d), legalBasis: basisText(d) }))); return; }
+        if (shown.length === 0) { ctx.out.info("no disclosures recorded"); return; }
         const part = (title: string, rows: string[][], head: string[]) => {
           ctx.out.line(title);
           if (rows.length) ctx.out.table(rows, head);
@@ -142,7 +143,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
         };
         if (opts.address !== undefined) rec.address = text(opts.address, "--address", 500);
         await commitRecords(await ctx.chart(), [rec], "chart: record disclosure");
-        if (ctx.out.json) return ctx.out.data({ ...recordJson(rec), class: "accountable", legalBasis: basisText(rec) });
+        if (ctx.out.json) { ctx.out.data({ ...recordJson(rec), class: "accountable", legalBasis: basisText(rec) }); return; }
         ctx.out.line(rec.id);
         ctx.out.info(`recorded: ${basisText(rec)}; it will appear in the client's accounting of disclosures`);
       }),
@@ -169,13 +170,13 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
         const entries = accountingEntries(all, from, today);
         if (opts.dryRun || !opts.out) {
           if (!opts.dryRun) throw usageError("E_USAGE", "--out is required (or --dry-run)", "name a directory outside the chart, e.g. --out ~/accounting");
-          if (ctx.out.json) return ctx.out.data({ dryRun: true, from, until: today, entries: entries.map(recordJson) });
+          if (ctx.out.json) { ctx.out.data({ dryRun: true, from, until: today, entries: entries.map(recordJson) }); return; }
           ctx.out.line(`Accounting of disclosures from ${from} to ${today}: ${entries.length} entr${entries.length === 1 ? "y" : "ies"}`);
           if (entries.length) ctx.out.table(entries.map((d) => [d.date, to(d), d.description, basisText(d)]), ["DATE", "TO", "DISCLOSED", "BASIS"]);
-          return ctx.out.info("dry run: nothing was written");
+          ctx.out.info("dry run: nothing was written"); return;
         }
         const chart = await ctx.chart();
-        const dir = await checkOutDir(resolve(ctx.deps.cwd, String(opts.out)), chart);
+        const dir = await checkOutDir(resolve(ctx.deps.cwd, textOf(opts.out)), chart);
         const names = ["accounting.pdf", "accounting.json"];
         const present = await existingFiles(dir, names);
         if (present.length && !(await confirm(ctx.deps, !!opts.yes, `Replace ${present.join(", ")} in ${dir}?`))) {
@@ -226,7 +227,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
           throw e;
         }
         const paths = await staged.publish();
-        if (ctx.out.json) return ctx.out.data({ provided: rec.id, from, until: today, entries: entries.length, files: paths });
+        if (ctx.out.json) { ctx.out.data({ provided: rec.id, from, until: today, entries: entries.length, files: paths }); return; }
         for (const p of paths) ctx.out.line(p);
         ctx.out.warn(`the accounting in ${dir} is plaintext: give it to the client securely, then delete it`);
         ctx.out.info(`recorded as provided (${shortId(rec.id)}); requested ${requested}, ${entries.length} entr${entries.length === 1 ? "y" : "ies"}`);

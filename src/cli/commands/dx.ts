@@ -30,6 +30,7 @@ import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Opts, Registrar } from "../program.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const CODE_ARG = "ICD-10-CM code, e.g. F41.1 (case and dot optional: f411)";
@@ -58,7 +59,7 @@ function warnConflicts(ctx: Ctx, events: readonly DxEventRecord[]): void {
 
 function descriptionOpt(opts: Opts): string | undefined {
   if (opts.description === undefined) return undefined;
-  const s = String(opts.description).trim();
+  const s = textOf(opts.description).trim();
   if (s === "") throw invalid("E_EMPTY_VALUE", "--description is empty", "give the diagnosis in words, or leave the option out");
   return s;
 }
@@ -102,9 +103,9 @@ async function write(ctx: Ctx, events: DxEventRecord[], message: string): Promis
 
 function statusOpt(v: unknown): DxStatus | undefined {
   if (v === undefined) return undefined;
-  const s = String(v).trim().toLowerCase();
+  const s = textOf(v).trim().toLowerCase();
   if (!(DX_ADD_STATUSES as readonly string[]).includes(s)) {
-    throw invalid("E_DX_BAD_STATUS", `status "${String(v).slice(0, 20)}" is not provisional or active`, "resolve with chart dx resolve, rule out with chart dx rule-out");
+    throw invalid("E_DX_BAD_STATUS", `status "${textOf(v).slice(0, 20)}" is not provisional or active`, "resolve with chart dx resolve, rule out with chart dx rule-out");
   }
   return s as DxStatus;
 }
@@ -248,8 +249,8 @@ export function registerDx(program: Command, reg: Registrar): void {
         const l = await load(ctx, q as string, true);
         warnConflicts(ctx, l.events);
         const shown = l.list.filter((d) => opts.all || isCurrentDx(d));
-        if (ctx.out.json) return ctx.out.data(shown.map((d) => ({ ...d, client: l.client.id })));
-        if (shown.length === 0) return ctx.out.info(l.list.length ? "no current diagnoses (see --all)" : "no diagnoses recorded");
+        if (ctx.out.json) { ctx.out.data(shown.map((d) => ({ ...d, client: l.client.id }))); return; }
+        if (shown.length === 0) { ctx.out.info(l.list.length ? "no current diagnoses (see --all)" : "no diagnoses recorded"); return; }
         ctx.out.table(
           shown.map((d) => [d.code, d.description ?? "", statusWord(d.status) + (d.primary ? ", primary" : ""), d.since, d.labels?.join(",") ?? ""]),
           ["CODE", "DESCRIPTION", "STATUS", "SINCE", "LABELS"],
@@ -267,9 +268,9 @@ export function registerDx(program: Command, reg: Registrar): void {
         const l = await load(ctx, q as string, true);
         const bad = dxHistoryProblems(l.events);
         const shown = l.events.filter((e) => !code || e.code === code || icd10Category(e.code) === code).sort(byEventOrder);
-        if (ctx.out.json) return ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e))));
+        if (ctx.out.json) { ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e)))); return; }
         if (bad.size) warnConflicts(ctx, l.events);
-        if (shown.length === 0) return ctx.out.info("no diagnosis events");
+        if (shown.length === 0) { ctx.out.info("no diagnosis events"); return; }
         ctx.out.table(
           shown.map((e) => [e.date, e.event === "add" ? "add" : statusWord(e.status), e.code, describeDxEvent(e) + (bad.has(e.id) ? " (does not apply)" : ""), e.labels?.join(",") ?? ""]),
           ["DATE", "EVENT", "CODE", "DETAILS", "LABELS"],

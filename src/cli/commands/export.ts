@@ -29,13 +29,14 @@ import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import { readPassphrase } from "../passphrase.js";
 import type { Registrar } from "../program.js";
+import { textOf } from "../../domain/text-of.js";
 
 
 function rangeOf(ctx: Ctx, opts: Record<string, unknown>): DateRange {
   if (opts.month !== undefined && (opts.since !== undefined || opts.until !== undefined)) {
     throw usageError("E_USAGE", "--month excludes --since and --until", "give a month, or a range");
   }
-  if (opts.month !== undefined) return monthRange(String(opts.month));
+  if (opts.month !== undefined) return monthRange(textOf(opts.month));
   const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
   const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
   return checkRange({ ...(since ? { since } : {}), ...(until ? { until } : {}) });
@@ -100,7 +101,7 @@ export function registerExport(program: Command, reg: Registrar): void {
         }
         if (opts.table !== undefined) {
           if (format !== "csv" || out !== undefined) throw usageError("E_USAGE", "--table is for --format csv to standard output", "drop --table, or use --format csv without --out");
-          table = String(opts.table).trim().toLowerCase();
+          table = textOf(opts.table).trim().toLowerCase();
           if (!(CSV_TABLES as readonly string[]).includes(table)) throw usageError("E_EXPORT_TABLE", `unknown table "${table.slice(0, 20)}"`, `use one of: ${CSV_TABLES.join(", ")}`);
         }
         const chart = await ctx.chart();
@@ -151,7 +152,7 @@ export function registerExport(program: Command, reg: Registrar): void {
           return 0;
         }
         const written = await writeExport(target, files, encryption);
-        if (ctx.out.json) return ctx.out.data({ clients: selected.length, records, format, encrypted: !!encryption, written });
+        if (ctx.out.json) { ctx.out.data({ clients: selected.length, records, format, encrypted: !!encryption, written }); return; }
         ctx.out.info(`exported ${records} records of ${selected.length} client${selected.length === 1 ? "" : "s"} to ${target.path}${encryption ? " (encrypted)" : ""}`);
         if (!encryption) ctx.out.warn(`${target.path} is plaintext: keep it on an encrypted disk, and delete it when no longer needed`);
         return 0;

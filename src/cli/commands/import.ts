@@ -28,7 +28,7 @@ import { terminalSafe } from "../safe-text.js";
 async function existingIds(chart: Chart): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   const clients = (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_"));
-  const dirs = (Object.values(KIND_DIR) as (string | null)[]).filter((d): d is string => d !== null);
+  const dirs = Object.values<string | null>(KIND_DIR).filter((d): d is string => d !== null);
   await eachLimit(clients, async (cid) => {
     ids.set(cid, cid);
     for (const dir of dirs) {
@@ -143,7 +143,7 @@ export function registerImport(program: Command, reg: Registrar): void {
           );
           if (total >= 200) ctx.out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         }
-        if (ctx.out.json) return ctx.out.data({ ...counts, total, dryRun: !!opts.dryRun });
+        if (ctx.out.json) { ctx.out.data({ ...counts, total, dryRun: !!opts.dryRun }); return; }
         const verb = opts.dryRun ? "would import" : "imported";
         ctx.out.line(`${verb} ${counts.clients} client${counts.clients === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}, ${counts.meds} medication event${counts.meds === 1 ? "" : "s"}, ${counts.dx} diagnosis event${counts.dx === 1 ? "" : "s"}${extraCounts(counts)}`);
       }),

@@ -23,6 +23,7 @@ import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
+import { textOf } from "../../domain/text-of.js";
 
 const recipientsOf = async (chart: Chart): Promise<RecipientEntry[]> =>
   parseRecipients(await readFile(join(chart.root, ".chart", "recipients"), "utf8"));
@@ -195,9 +196,9 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (label === "" || /[\r\n]/.test(label)) throw invalid("E_KEY_LABEL", "a key needs a one-line label", "e.g. --label laptop");
         let signing: string | undefined;
         if (opts.signingKey !== undefined) {
-          const pub = parsePublicKey(String(opts.signingKey));
+          const pub = parsePublicKey(textOf(opts.signingKey));
           if (!pub) throw invalid("E_SIGNING_KEY_FORMAT", "--signing-key takes an Ed25519 public key: ssh-ed25519 AAAA…", "copy it from `chart key show` on the device");
-          signing = String(opts.signingKey).trim().split(/\s+/).slice(0, 2).join(" ");
+          signing = textOf(opts.signingKey).trim().split(/\s+/).slice(0, 2).join(" ");
         }
         const chart = await ctx.chart();
         const entries = await recipientsOf(chart);
@@ -278,7 +279,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         for (let n = 2; await stat(old).then(() => true, () => false); n += 1) old = `${old.replace(/-\d+$/, "")}-${n}`;
         const moves: [string, string, string][] = [
           [fresh, path, old],
-          [signFresh, signPath, `${signingKeyPath(old)}`],
+          [signFresh, signPath, signingKeyPath(old)],
         ];
         // Journalled first, so a rotation killed at any point is undone or finished by the next
         // command (src/store/key-journal.ts); the new keys are on disk before the chart depends on them.

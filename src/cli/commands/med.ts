@@ -27,6 +27,7 @@ import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Opts, Registrar } from "../program.js";
 import { recordJson } from "../views.js";
+import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const MED_ARG = "medication id, id prefix, or a unique part of its name";
@@ -57,7 +58,7 @@ function warnConflicts(ctx: Ctx, events: readonly MedEventRecord[]): void {
 function text(opts: Opts, key: string, flag: string): string | undefined {
   const v = opts[key];
   if (v === undefined) return undefined;
-  const s = String(v).trim();
+  const s = textOf(v).trim();
   if (s === "") throw invalid("E_EMPTY_VALUE", `${flag} is empty`, `give a value, e.g. ${flag} "50 mg"`);
   return s;
 }
@@ -100,7 +101,7 @@ export function registerMed(program: Command, reg: Registrar): void {
     .option("--allow-future", "accept a start date in the future")
     .action(
       reg.action(async (ctx, [q, nameArg], opts) => {
-        const name = String(nameArg ?? "").trim();
+        const name = (nameArg ?? "").trim();
         if (name === "") throw invalid("E_MED_NAME", "a medication needs a name", 'e.g. chart med add CLIENT sertraline --dose "50 mg"');
         const date = ctx.date(opts.date ?? opts.start, "date", { allowFuture: !!opts.allowFuture });
         const fields = fieldsFrom(opts);
@@ -184,8 +185,8 @@ export function registerMed(program: Command, reg: Registrar): void {
         const { client, events, meds } = await load(ctx, q as string, true);
         warnConflicts(ctx, events);
         const shown = meds.filter((m) => opts.all || m.active);
-        if (ctx.out.json) return ctx.out.data(shown.map((m) => ({ ...m, client: client.id })));
-        if (shown.length === 0) return ctx.out.info(meds.length ? "no current medications (see --all)" : "no medications recorded");
+        if (ctx.out.json) { ctx.out.data(shown.map((m) => ({ ...m, client: client.id }))); return; }
+        if (shown.length === 0) { ctx.out.info(meds.length ? "no current medications (see --all)" : "no medications recorded"); return; }
         const header = opts.all ? ["ID", "NAME", "DOSING", "PRESCRIBER", "STARTED", "STOPPED", "LABELS"] : ["ID", "NAME", "DOSING", "PRESCRIBER", "STARTED", "LABELS"];
         ctx.out.table(
           shown.map((m) => {
@@ -210,9 +211,9 @@ export function registerMed(program: Command, reg: Registrar): void {
         const target = m !== undefined ? resolveMedication(meds, m) : undefined;
         const bad = medHistoryProblems(events);
         const shown = events.filter((e) => !target || e.med === target.med).sort(byEventOrder);
-        if (ctx.out.json) return ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e))));
+        if (ctx.out.json) { ctx.out.data(shown.map((e) => (bad.has(e.id) ? { ...recordJson(e), conflict: true } : recordJson(e)))); return; }
         if (bad.size) warnConflicts(ctx, events);
-        if (shown.length === 0) return ctx.out.info("no medication events");
+        if (shown.length === 0) { ctx.out.info("no medication events"); return; }
         const names = new Map(meds.map((x) => [x.med, x.name]));
         ctx.out.table(
           shown.map((e) => [

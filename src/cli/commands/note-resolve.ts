@@ -51,7 +51,7 @@ export function registerNoteResolve(note: Command, reg: Registrar): void {
         const merged = opts.message !== undefined || opts.file !== undefined;
         if (opts.keep === undefined && !merged) {
           if (ctx.out.json) {
-            return ctx.out.data({ id: n.id, versions: versions.map((v, i) => ({ n: i + 1, updated: v.updated, current: i === 0, fields: i === 0 ? undefined : Object.fromEntries(v.fields.map((f) => [f.field, f.value])) })) });
+            ctx.out.data({ id: n.id, versions: versions.map((v, i) => ({ n: i + 1, updated: v.updated, current: i === 0, fields: i === 0 ? undefined : Object.fromEntries(v.fields.map((f) => [f.field, f.value])) })) }); return;
           }
           ctx.out.line(`1  ${versions[0]?.updated}  (current)  ${firstLine(n.body)}`);
           others.forEach((v, i) => ctx.out.line(`${i + 2}  ${v.updated}  ${v.fields.map((f) => (f.field === "body" ? describe(f.value) : `${f.field}: ${describe(f.value)}`)).join("; ")}`));
@@ -67,12 +67,13 @@ export function registerNoteResolve(note: Command, reg: Registrar): void {
           const chosen = versions[k - 1];
           if (k > 1 && n.status === "signed") throw invalid("E_NOTE_SIGNED", "the note is signed; its signed version stands", `drop the other versions with --keep 1, or add a correction with chart note amend ${shortId(n.id)}`);
           for (const f of chosen?.fields ?? []) {
+            // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a version that cleared a field
             if (f.value === null) delete (next as unknown as Record<string, unknown>)[f.field];
             else (next as unknown as Record<string, unknown>)[f.field] = f.value;
           }
         } else {
           if (n.status === "signed") throw invalid("E_NOTE_SIGNED", "the note is signed and cannot be changed", `add a correction with chart note amend ${shortId(n.id)}`);
-          const { text } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, n.body);
+          const { text } = await textFromFlagsOrEditor(ctx.deps, opts, n.body);
           next.body = checkBody(text);
         }
         next.updated = stamp(ctx.deps.now());

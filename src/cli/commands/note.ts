@@ -38,6 +38,7 @@ import { bufferBase } from "../editor.js";
 import { join } from "node:path";
 import { recordJson } from "../views.js";
 import { otherVersions, registerNoteResolve } from "./note-resolve.js";
+import { textOf } from "../../domain/text-of.js";
 
 function textOptions(cmd: Command): Command {
   return cmd
@@ -163,10 +164,10 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q], opts) => {
         const { deps } = ctx;
         // Check everything the user typed before opening an editor or writing anything.
-        const kindFlag = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
+        const kindFlag = opts.kind ? checkNoteType(textOf(opts.kind)) : undefined;
         const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
-        const duration = opts.duration !== undefined ? checkDuration(String(opts.duration)) : undefined;
-        const cpt = opts.cpt !== undefined ? checkCpt(String(opts.cpt)) : undefined;
+        const duration = opts.duration !== undefined ? checkDuration(textOf(opts.duration)) : undefined;
+        const cpt = opts.cpt !== undefined ? checkCpt(textOf(opts.cpt)) : undefined;
         const labels = checkLabels(opts.label as string[] | undefined);
         const client = await ctx.client(q as string);
         const chart = await ctx.chart();
@@ -177,7 +178,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           (hasText ? "free" : (deps.env.CHART_TEMPLATE || "soap"));
         const template = await loadTemplate(templateName, chart.root);
         const type: NoteType = kindFlag ?? (template.type ? checkNoteType(template.type) : TEMPLATE_DEFAULT_TYPE[templateName] ?? "progress");
-        const { text, edited } = await textFromFlagsOrEditor(deps, opts as { message?: string[]; file?: string }, template.body, () => preflightWrite(chart));
+        const { text, edited } = await textFromFlagsOrEditor(deps, opts, template.body, () => preflightWrite(chart));
         if (edited && normaliseBody(text) === normaliseBody(template.body)) {
           throw invalid("E_UNCHANGED", "the template was left unchanged; nothing was written", "write the note in the editor and save, or pass -m TEXT");
         }
@@ -220,7 +221,7 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q], opts) => {
         const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
         const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
-        const kind = opts.kind ? checkNoteType(String(opts.kind)) : undefined;
+        const kind = opts.kind ? checkNoteType(textOf(opts.kind)) : undefined;
         if (kind === "psychotherapy" && !opts.psychotherapy) {
           throw invalid("E_PSYCHOTHERAPY_APART", "psychotherapy notes are kept apart", "list them with --psychotherapy");
         }
@@ -257,9 +258,9 @@ export function registerNote(program: Command, reg: Registrar): void {
           .slice(0, limit);
         const apart = (n: NoteRecord) => unsigned && n.type === "psychotherapy" && !opts.psychotherapy;
         if (ctx.out.json) {
-          return ctx.out.data(shown.map((n) => (apart(n) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: addenda.get(n.id) ?? 0 })));
+          ctx.out.data(shown.map((n) => (apart(n) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: addenda.get(n.id) ?? 0 }))); return;
         }
-        if (shown.length === 0) return ctx.out.info(unsigned ? "no unsigned notes" : "no notes");
+        if (shown.length === 0) { ctx.out.info(unsigned ? "no unsigned notes" : "no notes"); return; }
         const row = (n: NoteRecord) => {
           const r = noteRow(n, addenda.get(n.id) ?? 0);
           if (apart(n)) r[5] = "(psychotherapy note)";
@@ -281,7 +282,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const all = await readKind<NoteRecord>(chart, "note", n.client);
         ctx.incomplete(all.failures);
         const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
-        if (ctx.out.json) return ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) });
+        if (ctx.out.json) { ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) }); return; }
         if (n.voided) ctx.out.line(ctx.out.color.bold(`VOIDED on ${n.voided.at} by ${n.voided.by}: ${n.voided.reason}`));
         printNote(ctx, n, addenda, displayName(client));
         const versions = otherVersions(n).length;
@@ -301,15 +302,15 @@ export function registerNote(program: Command, reg: Registrar): void {
         const n = await findNote(ctx, refs);
         assertEditable(n);
         const next: NoteRecord = { ...n };
-        if (opts.date) next.date = parseDate(String(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture });
-        if (opts.duration !== undefined) next.duration = checkDuration(String(opts.duration));
-        if (opts.cpt !== undefined) next.cpt = checkCpt(String(opts.cpt));
+        if (opts.date) next.date = parseDate(textOf(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture });
+        if (opts.duration !== undefined) next.duration = checkDuration(textOf(opts.duration));
+        if (opts.cpt !== undefined) next.cpt = checkCpt(textOf(opts.cpt));
         if (opts.label) next.labels = checkLabels(opts.label as string[]);
         const metaOnly = (opts.date || opts.duration || opts.cpt || opts.label) && opts.message === undefined && opts.file === undefined;
         let edited = false;
         if (!metaOnly) {
           const chart = await ctx.chart();
-          const got = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, n.body, () => preflightWrite(chart));
+          const got = await textFromFlagsOrEditor(ctx.deps, opts, n.body, () => preflightWrite(chart));
           next.body = checkBody(got.text);
           edited = got.edited;
         }
@@ -350,7 +351,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         await commitRecords(await ctx.chart(), signed, "chart: sign note");
         if (ctx.out.json) {
           const shape = (s: NoteRecord) => ({ id: s.id, status: "signed", signed: s.signed });
-          return ctx.out.data(signed.length === 1 ? shape(signed[0] as NoteRecord) : signed.map(shape));
+          ctx.out.data(signed.length === 1 ? shape(signed[0] as NoteRecord) : signed.map(shape)); return;
         }
         for (const s of signed) ctx.out.info(`signed ${shortId(s.id)} (${s.signed?.hash.slice(0, 19)}…)`);
       }),
@@ -366,7 +367,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (n.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(n.id)} is a draft: edit it instead`, `chart note edit ${shortId(n.id)}`);
         const date = ctx.date(opts.date, "date");
         const chart = await ctx.chart();
-        const { text, edited } = await textFromFlagsOrEditor(ctx.deps, opts as { message?: string[]; file?: string }, "", () => preflightWrite(chart));
+        const { text, edited } = await textFromFlagsOrEditor(ctx.deps, opts, "", () => preflightWrite(chart));
         const body = checkBody(text);
         const add: NoteRecord = {
           chart: 1,
@@ -400,8 +401,8 @@ export function registerNote(program: Command, reg: Registrar): void {
         const { drafts, unreadable } = await listDrafts(chart, draftFallback(ctx));
         for (const u of unreadable) ctx.out.warn(`draft ${u} cannot be decrypted with this identity (skipped)`);
         if (which === undefined) {
-          if (ctx.out.json) return ctx.out.data(drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((r) => recordJson(r)) })));
-          if (drafts.length === 0) return ctx.out.info("no drafts");
+          if (ctx.out.json) { ctx.out.data(drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((r) => recordJson(r)) }))); return; }
+          if (drafts.length === 0) { ctx.out.info("no drafts"); return; }
           ctx.out.table(
             drafts.map((d) => {
               const n = d.records[0] as NoteRecord | undefined;
@@ -412,10 +413,10 @@ export function registerNote(program: Command, reg: Registrar): void {
           return;
         }
         const d = drafts.find((x) => x.id === which);
-        if (!d) throw notFound("E_NO_DRAFT", `no draft ${String(which)}`, "list them with: chart note recover");
+        if (!d) throw notFound("E_NO_DRAFT", `no draft ${which}`, "list them with: chart note recover");
         if (opts.discard) {
           await removeDraft(chart, d.id, draftFallback(ctx));
-          return ctx.out.info(`discarded ${d.id}`);
+          ctx.out.info(`discarded ${d.id}`); return;
         }
         // A draft replacing a note (an edit) is written only while that note is still a draft.
         for (const r of d.records as NoteRecord[]) {
@@ -453,7 +454,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const now = stamp(ctx.deps.now());
         const copy = async (x: NoteRecord, addendumTo?: string): Promise<NoteRecord> => {
           const { chart: _c, id: _i, client: _cl, created: _cr, updated: _u, signed: _s, voided: _v, ...rest } = x as NoteRecord & { voided?: unknown };
-          const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" } as NoteRecord;
+          const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" };
           if (addendumTo) fresh.addendumTo = addendumTo;
           // The signature covers the note's id and client, so a moved signed note is signed again, now.
           return x.status === "signed" ? sign(ctx, fresh) : fresh;
@@ -466,7 +467,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         if (!(await confirm(ctx.deps, !!opts.yes, `Move note ${shortId(n.id)}${addenda.length ? ` and ${addenda.length} addend${addenda.length === 1 ? "um" : "a"}` : ""} to ${displayName(to)}?`))) return 1;
         const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: n.client, created: now, target: n.id, targetKind: "note", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `${reason}; moved as ${moved.id}` };
         await commitRecords(chart, [moved, ...movedAddenda, v], "chart: move note");
-        if (ctx.out.json) return ctx.out.data({ id: moved.id, from: n.id, client: to.id, addenda: movedAddenda.map((a) => a.id), void: v.id });
+        if (ctx.out.json) { ctx.out.data({ id: moved.id, from: n.id, client: to.id, addenda: movedAddenda.map((a) => a.id), void: v.id }); return; }
         ctx.out.line(moved.id);
         ctx.out.info(`moved: ${shortId(n.id)} is voided on its old client, ${shortId(moved.id)} is on ${displayName(to)}${n.status === "signed" ? " (signed again by you, now)" : ""}`);
       }),
@@ -479,7 +480,7 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx) => {
         const root = await ctx.chart().then((c) => c.root, () => undefined);
         const all = await listTemplates(root);
-        if (ctx.out.json) return ctx.out.data(all.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null })));
+        if (ctx.out.json) { ctx.out.data(all.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null }))); return; }
         ctx.out.table(all.map((t) => [t.name, t.type ?? "", t.description]), ["TEMPLATE", "KIND", "DESCRIPTION"]);
       }),
     );

@@ -17,6 +17,7 @@ import { listDir, readKind, type ReadFailure } from "../../store/records.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
+import { textOf } from "../../domain/text-of.js";
 
 function checkKinds(given: string[] | undefined): SearchKind[] | undefined {
   if (!given) return undefined;
@@ -60,7 +61,7 @@ export function registerSearch(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const want = (k: SearchKind) => !kinds || kinds.includes(k);
         const clients: string[] = opts.client
-          ? [(await ctx.client(String(opts.client))).id]
+          ? [(await ctx.client(textOf(opts.client))).id]
           : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
         const profiles = await readKind<ClientRecord>(chart, "client");
         const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));
@@ -73,7 +74,7 @@ export function registerSearch(program: Command, reg: Registrar): void {
           const meds = want("med") ? await readKind<MedEventRecord>(chart, "med", cid) : none;
           const dx = want("dx") ? await readKind<DxEventRecord>(chart, "dx", cid) : none;
           failures.push(...notes.failures, ...meds.failures, ...dx.failures);
-          const docs = searchDocs({ notes: notes.records as NoteRecord[], meds: meds.records as MedEventRecord[], dx: dx.records as DxEventRecord[] }, { psychotherapy: !!opts.psychotherapy });
+          const docs = searchDocs({ notes: notes.records, meds: meds.records, dx: dx.records }, { psychotherapy: !!opts.psychotherapy });
           for (const doc of docs) {
             if ((since && doc.date < since) || (until && doc.date > until)) continue;
             const hits = matchTokens(tokens(doc.text), query);
@@ -84,11 +85,11 @@ export function registerSearch(program: Command, reg: Registrar): void {
         results.sort((a, b) => byNewestDoc(a.doc, b.doc));
         const shown = results.slice(0, limit);
         if (ctx.out.json) {
-          return ctx.out.data(
+          ctx.out.data(
             shown.map(({ doc, snip }) => ({ client: doc.client, name: names.get(doc.client) ?? null, date: doc.date, kind: doc.kind, type: doc.type, id: doc.id, snippet: snip.text, matches: snip.marks })),
-          );
+          ); return;
         }
-        if (shown.length === 0) return ctx.out.info("no matches");
+        if (shown.length === 0) { ctx.out.info("no matches"); return; }
         ctx.out.table(
           shown.map(({ doc, snip }) => [doc.date, names.get(doc.client) ?? shortId(doc.client), doc.kind === "note" ? doc.type : `${doc.kind} ${doc.type}`, shortId(doc.id), highlight(ctx, snip)]),
           ["DATE", "CLIENT", "KIND", "ID", "MATCH"],

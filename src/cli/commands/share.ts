@@ -162,7 +162,7 @@ export function registerShare(program: Command, reg: Registrar): void {
           sel.view.unreadable = unreadable.map((f) => unreadableItem(f.path)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
           ctx.out.warn(`${unreadable.length} unreadable record${unreadable.length === 1 ? " is" : "s are"} left out and named in the manifest and the PDF (--allow-incomplete)`);
         }
-        if (opts.dryRun) return printDryRun(ctx, sel);
+        if (opts.dryRun) { printDryRun(ctx, sel); return; }
         // Each share is its own document, dated with the real instant: the disclosure's id and
         // the clock name and date it (Bundle.identifier, Composition id and date, PDF CreationDate).
         const now = deps.now();

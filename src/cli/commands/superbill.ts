@@ -14,6 +14,7 @@ import { readPractice } from "../../store/practice.js";
 import { readKind } from "../../store/records.js";
 import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
+import { textOf } from "../../domain/text-of.js";
 
 export function registerSuperbill(program: Command, reg: Registrar): void {
   program
@@ -28,7 +29,7 @@ export function registerSuperbill(program: Command, reg: Registrar): void {
         const month = checkMonth(String(opts.month));
         if (!opts.out) throw usageError("E_USAGE", "--out is required", "name a directory outside the chart, e.g. --out ~/superbills");
         const chart = await ctx.chart();
-        const dir = await checkOutDir(resolve(ctx.deps.cwd, String(opts.out)), chart);
+        const dir = await checkOutDir(resolve(ctx.deps.cwd, textOf(opts.out)), chart);
         const client = await ctx.client(q as string);
         const [notes, dx] = [await readKind<NoteRecord>(chart, "note", client.id), await readKind<DxEventRecord>(chart, "dx", client.id)];
         const failures = [...notes.failures, ...dx.failures];
@@ -53,7 +54,7 @@ export function registerSuperbill(program: Command, reg: Registrar): void {
         const [path] = await staged.publish();
         if (!practice.npi) ctx.out.warn("the practice profile has no NPI: insurers need it (chart practice set --npi ...)");
         if (data.unsigned) ctx.out.warn(`${data.unsigned} unsigned note(s) with a CPT code in ${month} are not on the superbill: sign them first`);
-        if (ctx.out.json) return ctx.out.data({ file: path, month, services: data.services.length, diagnoses: data.diagnoses.map((d) => d.code) });
+        if (ctx.out.json) { ctx.out.data({ file: path, month, services: data.services.length, diagnoses: data.diagnoses.map((d) => d.code) }); return; }
         ctx.out.line(path ?? "");
         ctx.out.info(`${data.services.length} service(s) in ${month}; the file is plaintext: give it to the client securely`);
       }),

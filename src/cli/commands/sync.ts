@@ -20,6 +20,7 @@ import { currentBranch, sync } from "../../store/sync.js";
 import { readFile } from "node:fs/promises";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
+import { textOf } from "../../domain/text-of.js";
 
 const exists = (p: string) =>
   access(p).then(
@@ -95,8 +96,8 @@ export function registerSync(program: Command, reg: Registrar): void {
       reg.action(async (ctx) => {
         const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
         const rs = await listRemotes(root, ctx.deps.env);
-        if (ctx.out.json) return ctx.out.data(rs);
-        if (rs.length === 0) return ctx.out.info("no remotes; add one with chart remote add NAME URL");
+        if (ctx.out.json) { ctx.out.data(rs); return; }
+        if (rs.length === 0) { ctx.out.info("no remotes; add one with chart remote add NAME URL"); return; }
         ctx.out.table(rs.map((r) => [r.name, r.url]), ["NAME", "URL"]);
       }),
     );
@@ -124,7 +125,7 @@ export function registerSync(program: Command, reg: Registrar): void {
           progress: progress(ctx),
         });
         const readable = !(await tryOpen(root, identity, ctx)).error;
-        if (ctx.out.json) return ctx.out.data({ ...res, readable });
+        if (ctx.out.json) { ctx.out.data({ ...res, readable }); return; }
         if (res.interruptedCleared) ctx.out.info("an interrupted sync had left a merge half done: undone, then synced again");
         const what = {
           "up-to-date": "already had everything",
@@ -172,11 +173,11 @@ export function registerSync(program: Command, reg: Registrar): void {
         const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
         const had = await identityExists(idPath);
         const identity = had ? await loadIdentity(idPath) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
-        const label = String(opts.label ?? defaultLabel(ctx));
+        const label = textOf(opts.label ?? defaultLabel(ctx));
         const { error } = await tryOpen(target, identity, ctx);
         const line = await addKeyLine(identity, idPath, label);
         if (ctx.out.json) {
-          return ctx.out.data({ root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, run: error ? line : undefined });
+          ctx.out.data({ root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, run: error ? line : undefined }); return;
         }
         if (!had) ctx.out.info(`created identity ${idPath} (mode 0600); back it up`);
         ctx.out.info(`cloned the chart into ${target}`);
@@ -211,7 +212,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         }
         const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch(() => "");
         const entries = parseRecipients(recipientsText);
-        const mine = identity ? entries.find((e) => e.recipient === identity?.recipient) : undefined;
+        const mine = identity ? entries.find((e) => e.recipient === identity.recipient) : undefined;
         const opened = identity ? await tryOpen(root, identity, ctx) : { error: undefined };
         const readable = !!identity && !opened.error;
         if (identity && !readable) {
@@ -256,7 +257,7 @@ export function registerSync(program: Command, reg: Registrar): void {
           indexLock: lock,
           next,
         };
-        if (ctx.out.json) return ctx.out.data(status);
+        if (ctx.out.json) { ctx.out.data(status); return; }
         ctx.out.line(`chart:      ${root} (branch ${branch})`);
         ctx.out.line(`this device: ${identity ? identity.recipient : `no usable identity (${identityProblem})`}${mine ? ` [${mine.label}]` : ""}`);
         ctx.out.line(`identity:   ${idPath}`);

@@ -26,7 +26,7 @@ export function registerTemplate(program: Command, reg: Registrar): void {
         const rows = await Promise.all(
           all.map(async (t) => ({ ...t, source: (await readChartTemplate(chart, t.name)) !== undefined ? (builtin.has(t.name) ? "chart (replaces built-in)" : "chart") : "built-in" })),
         );
-        if (ctx.out.json) return ctx.out.data(rows.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null, source: t.source })));
+        if (ctx.out.json) { ctx.out.data(rows.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null, source: t.source }))); return; }
         ctx.out.table(rows.map((t) => [t.name, t.type ?? "", t.source, t.description]), ["TEMPLATE", "KIND", "SOURCE", "DESCRIPTION"]);
       }),
     );

@@ -40,12 +40,12 @@ export function registerTimeline(program: Command, reg: Registrar): void {
         ctx.incomplete([...notes.failures, ...meds.failures, ...dx.failures, ...voids.failures]);
         const voided = voidedIds([...notes.records, ...meds.records, ...dx.records], voids.voids);
         const entries = buildTimeline(
-          { notes: notes.records as NoteRecord[], meds: meds.records as MedEventRecord[], dx: dx.records as DxEventRecord[] },
+          { notes: notes.records, meds: meds.records, dx: dx.records },
           { since, until, kinds, psychotherapy: !!opts.psychotherapy, voided },
         );
         if (opts.reverse) entries.reverse();
-        if (ctx.out.json) return ctx.out.data(entries);
-        if (entries.length === 0) return ctx.out.info("nothing in the timeline");
+        if (ctx.out.json) { ctx.out.data(entries); return; }
+        if (entries.length === 0) { ctx.out.info("nothing in the timeline"); return; }
         const c = ctx.out.color;
         ctx.out.table(
           entries.map((e) => [

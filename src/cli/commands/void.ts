@@ -90,7 +90,7 @@ export function registerVoid(program: Command, reg: Registrar): void {
           reason,
         };
         await commitRecords(chart, [v], "chart: void record");
-        if (ctx.out.json) return ctx.out.data({ id: v.id, target: v.target, targetKind: v.targetKind, reason: v.reason, at: v.at, by: v.by });
+        if (ctx.out.json) { ctx.out.data({ id: v.id, target: v.target, targetKind: v.targetKind, reason: v.reason, at: v.at, by: v.by }); return; }
         ctx.out.line(v.id);
         ctx.out.info(`voided ${what}: kept in history, left out of current state, shares and exports`);
       }),
