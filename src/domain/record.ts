@@ -1,5 +1,5 @@
 /**
- * The record envelope shared by every kind (DESIGN.md section 3). A record is the YAML map
+ * The record envelope shared by every kind (docs/decisions.md, "Records"). A record is the YAML map
  * inside one `.age` file; records with free text also carry a Markdown `body`.
  */
 import { invalid } from "./errors.js";

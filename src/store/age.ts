@@ -38,7 +38,7 @@ async function nativeIdentity(secret: string): Promise<Identity | string> {
   let ourPub: Buffer;
   // Only a plain X25519 identity takes this path; any other kind (a post-quantum hybrid
   // AGE-SECRET-KEY-PQ-1…) is the package's, which reads its own stanzas.
-  if (!/^AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}$/i.test(secret)) return secret;
+  if (!/^age-secret-key-1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/i.test(secret)) return secret;
   try {
     const { bech32 } = await import("@scure/base");
     const { prefix, words } = bech32.decode(secret.toLowerCase() as `${string}1${string}`, 1000);
