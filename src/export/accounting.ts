@@ -105,18 +105,8 @@ export function accountingJson(a: AccountingInput): Record<string, unknown> {
 
 /** The accounting as a PDF (tagged, fonts embedded, like share PDFs). */
 export async function renderAccountingPdf(a: AccountingInput): Promise<Uint8Array> {
-  const { newDocument, makePage, drawBlock, drawRunning, collect } = await import("./pdf.js");
+  const { newDocument, renderBlocks } = await import("./pdf.js");
   const blocks = accountingModel(a);
   const { doc, root } = await newDocument(new Date(a.generatedAt), { title: `Accounting of disclosures — ${a.client.name}`, subject: "45 CFR 164.528" });
-  const done = collect(doc);
-  const page = makePage(doc, root);
-  let running = { header: "", footer: "" };
-  for (const b of blocks) {
-    if (b.kind === "running") running = { header: b.header, footer: b.footer };
-    else drawBlock(page, b);
-  }
-  root.end();
-  drawRunning(page, running.header, running.footer);
-  doc.end();
-  return done;
+  return renderBlocks(doc, root, blocks);
 }

@@ -93,6 +93,15 @@ export async function renderPdf(view: ShareView): Promise<Uint8Array> {
     subject: "Disclosed under the client's written authorization",
   });
   setFileId(doc, view);
+  return renderBlocks(doc, root, blocks);
+}
+
+/**
+ * Lay out a document model on a new document: each block in order, the running header and
+ * footer (from the model's `running` block) on every page once all pages exist. Every chart PDF
+ * (share, accounting, superbill) is made this way.
+ */
+export function renderBlocks(doc: Doc, root: Struct, blocks: readonly PdfBlock[]): Promise<Uint8Array> {
   const done = collect(doc);
   const page = makePage(doc, root);
   let running = { header: "", footer: "" };

@@ -73,18 +73,8 @@ export function superbillModel(s: SuperbillInput): PdfBlock[] {
 }
 
 export async function renderSuperbillPdf(s: SuperbillInput): Promise<Uint8Array> {
-  const { newDocument, makePage, drawBlock, drawRunning, collect } = await import("./pdf.js");
+  const { newDocument, renderBlocks } = await import("./pdf.js");
   const blocks = superbillModel(s);
   const { doc, root } = await newDocument(new Date(s.generatedAt), { title: `Superbill ${s.data.month} — ${s.client.name}`, subject: "Statement of services" });
-  const done = collect(doc);
-  const page = makePage(doc, root);
-  let running = { header: "", footer: "" };
-  for (const b of blocks) {
-    if (b.kind === "running") running = { header: b.header, footer: b.footer };
-    else drawBlock(page, b);
-  }
-  root.end();
-  drawRunning(page, running.header, running.footer);
-  doc.end();
-  return done;
+  return renderBlocks(doc, root, blocks);
 }
