@@ -9,7 +9,6 @@ export interface Prompter {
 }
 
 export interface Deps {
-  argv0?: string;
   env: Env;
   cwd: string;
   now: () => Date;

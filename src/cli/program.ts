@@ -32,12 +32,10 @@ export interface Registrar {
 export interface Built {
   program: Command;
   exitCode(): number;
-  ctx(): Ctx | undefined;
 }
 
 export function buildProgram(deps: Deps, version: string, opts: { json?: boolean } = {}): Built {
   let code = 0;
-  let lastCtx: Ctx | undefined;
   const program = new Command("chart");
   program
     .description("Encrypted, git-backed clinical records for solo therapists")
@@ -62,7 +60,6 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
       const held = new HeldOutput(deps.stdout, () => (ctxRef?.readsSoFar() ?? 0) > 0);
       const ctx = makeCtx({ ...deps, stdout: held }, g);
       ctxRef = ctx;
-      lastCtx = ctx;
       const args = (cmd.processedArgs as unknown[]).flatMap((x) => (Array.isArray(x) ? (x as unknown[]) : x === undefined ? [] : [x])) as string[];
       let failed: unknown;
       try {
@@ -97,7 +94,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
   registerTextconv(program, reg);
 
   applyOutput(program, deps, !!opts.json);
-  return { program, exitCode: () => code, ctx: () => lastCtx };
+  return { program, exitCode: () => code };
 }
 
 /** With --json, usage errors are reported by main() as a JSON object instead of commander's text. */

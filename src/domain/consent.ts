@@ -33,7 +33,6 @@ export const CATEGORY_LABELS = {
 } as const satisfies Partial<Record<ShareCategory, readonly Label[]>>;
 
 export type SensitivityCategory = Exclude<keyof typeof CATEGORY_LABELS, "psychotherapy-notes">;
-export const SENSITIVITY_CATEGORIES: readonly SensitivityCategory[] = ["substance-use", "hiv", "sdv"];
 
 /**
  * Labels that say only what any mental-health record is (psychiatric, behavioural or mental

@@ -131,8 +131,6 @@ export function assertEditable(n: NoteRecord): void {
   }
 }
 
-export const isPsychotherapy = (n: Pick<NoteRecord, "type">): boolean => n.type === "psychotherapy";
-
 /** Newest first by date of service, then by recording time. */
 export function byNewest(a: NoteRecord, b: NoteRecord): number {
   if (a.date !== b.date) return a.date < b.date ? 1 : -1;

@@ -234,10 +234,6 @@ export function scryptRecipient(passphrase: string, StanzaClass: typeof Stanza, 
 }
 
 
-export function isRecipient(s: string): boolean {
-  return /^age1[02-9ac-hj-np-z]{58}$/.test(s);
-}
-
 /** A post-quantum hybrid recipient (age1pq1…, ML-KEM-768 + X25519; stock age 1.3 and later). */
 export const isHybridRecipient = (s: string): boolean => /^age1pq1[02-9ac-hj-np-z]{100,}$/.test(s);
 

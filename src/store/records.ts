@@ -177,10 +177,6 @@ export async function readRecord<T extends BaseRecord>(chart: Chart, kind: Recor
   return (await readRecordAt(chart, recordPath(kind, client, id))) as T;
 }
 
-export interface Change {
-  record: AnyRecord;
-}
-
 /**
  * Write records (new or replacing) and remove paths, as one commit with a generic message.
  * Called with the records already validated; each path is checked against its record.
