@@ -1,14 +1,14 @@
 /**
  * Writers at once, and writers killed at random moments: nothing lost, never a half file.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadIdentity } from "../../src/store/identity.js";
 import { readPaths } from "../../src/store/records.js";
 import { openChart } from "../../src/store/repo.js";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
-import { git, verifyTrackedFiles } from "../support/verify.js";
+import { git, settleRepo, verifyTrackedFiles } from "../support/verify.js";
 
 let sb: Sandbox;
 let cid: string;
@@ -26,21 +26,7 @@ const exited = (p: ReturnType<Sandbox["spawn"]>) =>
     p.on("exit", (code, signal) => setTimeout(() => resolve({ code, signal, stderr }), 20));
   });
 
-/**
- * A git child of a killed run (`git add` or `git commit`, already started) may still be running:
- * wait until the repository stops changing and git's index lock is gone.
- */
-async function settle(): Promise<void> {
-  const snap = () => `${existsSync(join(sb.repo, ".git", "index.lock"))}|${git(sb.repo, ["rev-list", "--count", "HEAD"])}|${git(sb.repo, ["status", "--porcelain", "--untracked-files=all"])}`;
-  let prev = snap();
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    const now = snap();
-    if (now === prev && !now.startsWith("true")) return;
-    prev = now;
-  }
-  throw new Error("the repository did not settle after a kill");
-}
+const settle = (): Promise<void> => settleRepo(sb.repo);
 
 describe("concurrent and interrupted writers", () => {
   it("four `chart note add` at once all land, one commit each", async () => {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
-import { git, verifyTrackedFiles } from "../support/verify.js";
+import { git, settleRepo, verifyTrackedFiles } from "../support/verify.js";
 
 let sb: Sandbox;
 let cid: string;
@@ -20,16 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(sb.home, { recursive: true, force: true }));
 
-async function settle(): Promise<void> {
-  const snap = () => `${existsSync(join(sb.repo, ".git", "index.lock"))}|${git(sb.repo, ["rev-list", "--count", "HEAD"])}|${git(sb.repo, ["status", "--porcelain", "--untracked-files=all"])}`;
-  let prev = snap();
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    const now = snap();
-    if (now === prev && !now.startsWith("true")) return;
-    prev = now;
-  }
-}
+const settle = (): Promise<void> => settleRepo(sb.repo, { orThrow: false });
 
 async function killAt(args: string[], ms: number): Promise<void> {
   const p = sb.spawn(args);

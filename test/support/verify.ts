@@ -4,7 +4,7 @@
  * the path, the MAC verifies). Also a plaintext search over the working tree and every git object.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { parseEnvelope } from "../../src/store/envelope.js";
@@ -100,4 +100,21 @@ export function findNeedles(blobs: { path: string; data: Buffer }[], needles: re
     }
   }
   return hits;
+}
+
+/**
+ * After a kill: a git child of the killed run (`git add`, a commit already started) may still be
+ * running. Wait until the repository stops changing and git's index lock is gone (up to 5 s;
+ * then fail, or with `orThrow: false` go on and let the test's own checks judge).
+ */
+export async function settleRepo(repo: string, opts: { orThrow?: boolean } = {}): Promise<void> {
+  const snap = () => `${existsSync(join(repo, ".git", "index.lock"))}|${git(repo, ["rev-list", "--count", "HEAD"])}|${git(repo, ["status", "--porcelain", "--untracked-files=all"])}`;
+  let prev = snap();
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = snap();
+    if (now === prev && !now.startsWith("true")) return;
+    prev = now;
+  }
+  if (opts.orThrow !== false) throw new Error("the repository did not settle after a kill");
 }
