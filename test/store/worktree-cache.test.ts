@@ -62,11 +62,12 @@ describe("work-tree cache", () => {
     const path = join(sb.repo, notes[0] as string);
     const st = statSync(path);
     const data = readFileSync(path);
-    data[data.length - 1] ^= 1;
+    const end = data.length - 1;
+    data[end] = (data[end] as number) ^ 1;
     writeFileSync(path, data);
     utimesSync(path, st.atime, st.mtime);
     await expect(assertIntact(await fresh(), [spec()])).rejects.toThrow(/differs from the verified history/);
-    data[data.length - 1] ^= 1;
+    data[end] = (data[end] as number) ^ 1;
     writeFileSync(path, data);
   });
 
