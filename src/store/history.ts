@@ -152,7 +152,8 @@ export async function verifyRange(git: Git, from: string | undefined, head: stri
     const check = checkCommitSignature(commit);
     const trustedThen = check.ok && trusted.some((t) => t.pub.equals(check.pub));
     // Trusted at its parent, but retired by a commit this device verified before it arrived.
-    const gone = trustedThen && arrived.has(c) ? retired.find((r) => check.ok && r.pub.equals(check.pub)) : undefined;
+    const signer = check.ok ? check.pub : undefined;
+    const gone = trustedThen && signer && arrived.has(c) ? retired.find((r) => r.pub.equals(signer)) : undefined;
     const signedOk = trustedThen && !gone;
     if (!commit.signature) unsigned.push(c);
     else if (!check.ok && check.reason !== "not signed") {

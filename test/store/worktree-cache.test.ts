@@ -67,7 +67,7 @@ describe("work-tree cache", () => {
     writeFileSync(path, data);
     utimesSync(path, st.atime, st.mtime);
     await expect(assertIntact(await fresh(), [spec()])).rejects.toThrow(/differs from the verified history/);
-    data[end] = (data[end] as number) ^ 1;
+    data[end] ^= 1;
     writeFileSync(path, data);
   });
 
