@@ -12,7 +12,7 @@
  * counted as unauthenticated. Appends are serialised by their own small lock.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "../domain/canonical.js";
 import { parseRecordPath } from "../domain/record.js";
@@ -139,7 +139,14 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
       const body: Omit<Chained, "sig" | "mac" | "mk"> = { ...entry, seq: lines.length + 1, prev: last === undefined ? "" : sha256Hex(last), log, ...(gap ? { gap } : {}) };
       const full: Chained = { ...body, ...(await authenticate(chart, signedText(body))) };
       const line = Buffer.from(await chart.cipher.encrypt(JSON.stringify(full))).toString("base64");
-      await appendFile(path, `${line}\n`, { mode: 0o600 });
+      // On disk before the head that names it: a head naming a line a crash lost would read as a cut.
+      const fh = await open(path, "a", 0o600);
+      try {
+        await fh.write(`${line}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       const next: Head = { log, seq: body.seq, hash: sha256Hex(line) };
       await writeFileAtomic(headPath(chart), `${JSON.stringify({ ...next, ...(await authenticate(chart, signedText(headBody(next)))) })}\n`, 0o600);
     },
