@@ -4,7 +4,9 @@
  * older version or changed without a commit is named, and the command refuses. One
  * `git status` limited to the client's folder (git compares against its index's stat data and
  * rehashes what changed). Reading HEAD's trees with `git ls-tree` and hashing the files was
- * tried: git's stat comparison was faster (it reads no file that did not change).
+ * tried: git's stat comparison was faster (it reads no file that did not change). A clean answer
+ * is remembered per folder, keyed on HEAD, the index and every file's stats, so an unchanged
+ * folder needs no git process at all (src/store/worktree-cache.ts).
  */
 import { ChartError, invalid } from "../domain/errors.js";
 import type { Git } from "./git.js";
