@@ -22,13 +22,18 @@ import { sha256Hex } from "./hash.js";
 import { withLock } from "./lock.js";
 import type { Chart } from "./repo.js";
 import { parseSigners, SIGNERS_FILE } from "./signers.js";
-import { sshSign, sshVerify } from "./sshsig.js";
+import { fingerprint, sshSign, sshVerify } from "./sshsig.js";
 
 export interface AccessEntry {
   at: string; // ISO instant
   command: string; // e.g. "note show" (never its arguments)
   read: string[]; // "cl_…" for a profile, "cl_…/nt_…" for a record
   written: string[];
+  /**
+   * Read back only: the entry was written with a key that is not a device of the chart (a
+   * recovery key), authenticated by the chart's MAC key; its signing key's fingerprint.
+   */
+  otherKey?: string;
 }
 
 interface Chained extends AccessEntry {
@@ -228,7 +233,11 @@ export async function readAccessLog(chart: Chart): Promise<AccessLogRead> {
     }
     const body = { ...(plain as AccessEntry), seq, prev: prev ?? "", ...(log !== undefined ? { log } : {}), ...(gap !== undefined ? { gap } : {}) };
     const verdict = await check(signedText(body), { sig, mac, mk });
-    if (verdict === "other") byOtherKeys += 1;
+    if (verdict === "other") {
+      byOtherKeys += 1;
+      const v = sig ? sshVerify(sig, NAMESPACE, signedText(body)) : undefined;
+      (plain as AccessEntry).otherKey = v?.ok ? fingerprint(v.pub) : "unsigned";
+    }
     else if (verdict !== "device") problems.push({ line: i + 1, message: verdict });
     if ((verdict === "device" || verdict === "other") && gap !== undefined) {
       problems.push({ line: i + 1, message: `when this entry was written, ${gap}: entries were deleted before it` });

@@ -129,6 +129,9 @@ describe("access log", () => {
     const log = await sb.run(["access-log"]);
     expect(log.code, log.stderr).toBe(0);
     expect(log.stderr).toMatch(/1 entry was written with a key that is not a device of the chart \(a recovery key\)/);
+    const fp = execFileSync("ssh-keygen", ["-l", "-f", `${recovery}.signing`], { encoding: "utf8" }).split(" ")[1] as string;
+    const entries = JSON.parse(await sb.ok(["access-log", "--json"])) as { command: string; otherKey?: string }[];
+    expect(entries.filter((e) => e.otherKey)).toEqual([expect.objectContaining({ command: "note show", otherKey: fp })]);
     const f = await sb.run(["fsck"]);
     expect(f.code, f.stdout).toBe(0);
     // Its MAC is checked: the same line altered is reported.

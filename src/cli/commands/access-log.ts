@@ -37,7 +37,7 @@ export function registerAccessLog(program: Command, reg: Registrar): void {
         else if (shown.length === 0) ctx.out.info("no entries");
         else {
           ctx.out.table(
-            shown.map((e) => [e.at, e.command, e.read.length ? `read ${names(e.read)}` : "", e.written.length ? `wrote ${names(e.written)}` : ""]),
+            shown.map((e) => [e.at, e.otherKey ? `${e.command} (recovery key ${e.otherKey.slice(0, 19)}…)` : e.command, e.read.length ? `read ${names(e.read)}` : "", e.written.length ? `wrote ${names(e.written)}` : ""]),
             ["AT", "COMMAND", "READ", "WROTE"],
           );
         }
