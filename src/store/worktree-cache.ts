@@ -11,8 +11,8 @@
  * when the folder's stats were the same before and after a clean git status, and no file in it
  * changed in the last 2 seconds (a write within the file system's time granularity could keep
  * the same stats: git's "racy clean" problem, handled the same way). Each entry is
- * authenticated with a key derived from the chart's MAC key, so only a holder of a chart key
- * can make one; a forged or copied entry is ignored.
+ * authenticated with a key derived from the chart's MAC key and this device's signing key, so
+ * only this device can make one; a forged or copied entry is ignored.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { lstatSync, readdirSync, type Dirent } from "node:fs";
@@ -27,6 +27,7 @@ export interface CacheChart {
   root: string;
   gitDir: string;
   macKey: Uint8Array;
+  signingKey?: { seed: Buffer };
 }
 
 export interface Stamp {
@@ -116,7 +117,9 @@ export async function stampOf(chart: CacheChart, pathspec: string, nowNs: bigint
 const entryPath = (chart: CacheChart, pathspec: string): string => join(chart.gitDir, "chart", "intact", `${sha256Hex(pathspec).slice(0, 32)}.json`);
 
 const macOf = (chart: CacheChart, pathspec: string, s: Stamp): string => {
-  const key = createHmac("sha256", chart.macKey).update("chart work-tree cache v1").digest();
+  // This device's own secret (its signing key) and the chart's MAC key: another holder of a
+  // chart key (a recovery key) cannot make an entry this device would use.
+  const key = createHmac("sha256", chart.macKey).update("chart work-tree cache v1").update(chart.signingKey?.seed ?? Buffer.alloc(0)).digest();
   return createHmac("sha256", key).update(JSON.stringify([pathspec, s.head, s.index, s.digest])).digest("hex");
 };
 
