@@ -162,6 +162,7 @@ export const ERROR_CODES = {
   E_SHARE_INSIDE_REPO: "invalid",
   E_SIGNERS_REMOVED: "invalid",
   E_SIGNING_KEY_FORMAT: "invalid",
+  E_SYNC_HISTORY_REFUSED: "invalid",
   E_SYNC_UNVERIFIED: "invalid",
   E_TEMPLATE_EXISTS: "invalid",
   E_TEMPLATE_NAME: "invalid",
