@@ -91,8 +91,8 @@ export async function newDocument(created: Date, info: { title: string; subject:
 }
 
 interface PdfRef {
-  write(chunk: string | Uint8Array): void;
-  finalize(): void;
+  write: (this: PdfRef, chunk: string | Uint8Array) => void;
+  finalize: (this: PdfRef) => void;
   chartPending?: string[];
 }
 let batched = false;
