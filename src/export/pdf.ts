@@ -205,7 +205,7 @@ function lightPost(fk: FkFont): void {
  * need (no ligatures: "ffi" stays three glyphs, which also copies and reads back as typed;
  * accented letters are precomposed, see pdfText's NFC), and it was most of a share's time: fontkit
  * decodes DejaVu's large GSUB/GPOS tables and runs its shaper on every distinct word (a
- * 200-note share spent ~0.6 s there; see docs/sharing.md "Speed"). The run has the shape
+ * 200-note share spent ~0.6 s there; see docs/sharing.md, "Speed"). The run has the shape
  * pdfkit's own layoutRun returns (glyphs, positions scaled to 1000 units, advanceWidth).
  */
 function plainLayout(doc: Doc): void {
