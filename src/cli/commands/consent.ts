@@ -335,6 +335,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
           ["information", scopeText(rec)],
           ["expires", expiryText(rec)],
           ["signed", `${rec.signed} by ${rec.signedBy}${rec.authority ? ` (${rec.authority})` : ""}`],
+          ["statements", rec.statements?.length ? `${rec.statements.length}, ${rec.statementsFrom === "practice" ? "the practice's wording" : rec.statementsFrom === "form" ? "the signed form's wording" : rec.statementsFrom === "chart" ? "chart's wording" : "as recorded"} (--json shows them)` : undefined],
           ["disclosures", under.length ? `${under.length}, latest ${under.at(-1)?.date}` : "none"],
         ];
         ctx.out.table(rows.filter((x): x is [string, string] => x[1] !== undefined && x[1] !== "").map(([k, v]) => [ctx.out.color.dim(k), v]));
