@@ -143,10 +143,24 @@ interface FkFont {
   directory: { tables: Record<string, { offset: number; length: number } | undefined> };
   _tables?: Record<string, unknown>;
 }
+interface Run {
+  glyphs: FkGlyph[];
+  positions: Position[];
+  advanceWidth: number;
+}
+interface Position {
+  xAdvance: number;
+  yAdvance: number;
+  xOffset: number;
+  yOffset: number;
+  advanceWidth: number;
+}
 interface EmbeddedFont {
   font?: FkFont;
   scale?: number;
-  layoutRun?: (text: string) => unknown;
+  layoutRun?: (text: string, features?: unknown) => Run;
+  layoutCached?: (text: string) => Run;
+  layout?: (text: string, features?: unknown, onlyWidth?: boolean) => { glyphs: FkGlyph[] | null; positions: Position[] | null; advanceWidth: number };
 }
 
 /** Kerning pairs of a TrueType font's legacy `kern` table (format 0), read from its bytes: left << 16 | right -> value. */
@@ -215,10 +229,10 @@ function plainLayout(doc: Doc): void {
   lightPost(fk);
   const scale = ef.scale;
   let kern: Map<number, number> | undefined;
-  ef.layoutRun = (text: string) => {
+  ef.layoutRun = (text: string): Run => {
     kern ??= kernPairs(fk);
     const glyphs = fk.glyphsForString(text);
-    const positions = [];
+    const positions: Position[] = [];
     let advanceWidth = 0;
     for (let i = 0; i < glyphs.length; i++) {
       const g = glyphs[i] as FkGlyph;
@@ -227,6 +241,31 @@ function plainLayout(doc: Doc): void {
       const xAdvance = (g.advanceWidth + k) * scale;
       positions.push({ xAdvance, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: g.advanceWidth * scale });
       advanceWidth += xAdvance;
+    }
+    return { glyphs, positions, advanceWidth };
+  };
+  // pdfkit's layout splits text into words (each with its trailing space or tab) and lays each
+  // out once per document (layoutCached); the same, without its array per character and its
+  // repeated concatenation.
+  const cached = ef.layoutCached?.bind(ef);
+  if (!cached) return;
+  ef.layout = (text: string, features?: unknown, onlyWidth?: boolean) => {
+    if (features) return (ef.layoutRun as (t: string, f?: unknown) => Run)(text, features);
+    const glyphs: FkGlyph[] | null = onlyWidth ? null : [];
+    const positions: Position[] | null = onlyWidth ? null : [];
+    let advanceWidth = 0;
+    let last = 0;
+    const end = text.length;
+    for (let i = 0; i <= end; i++) {
+      const c = i < end ? text.charCodeAt(i) : -1;
+      if (c !== 32 && c !== 9 && !(c === -1 && last < end)) continue;
+      const run = cached(text.slice(last, i + 1));
+      if (glyphs && positions) {
+        for (const g of run.glyphs) glyphs.push(g);
+        for (const p of run.positions) positions.push(p);
+      }
+      advanceWidth += run.advanceWidth;
+      last = i + 1;
     }
     return { glyphs, positions, advanceWidth };
   };
@@ -289,7 +328,14 @@ export interface Page {
 export function makePage(doc: Doc, root: Struct): Page {
   doc.font(FONT).fontSize(10).fillColor(INK);
   const font = (doc as unknown as { _font?: { font?: { hasGlyphForCodePoint?: (cp: number) => boolean } } })._font?.font;
-  const has = (cp: number): boolean => font?.hasGlyphForCodePoint?.(cp) ?? (cp >= 0x20 && cp < 0x7f);
+  // Printable ASCII is in every font chart embeds; the rest is asked of the font once per character.
+  const known = new Map<number, boolean>();
+  const has = (cp: number): boolean => {
+    if (cp >= 0x20 && cp < 0x7f) return true;
+    let k = known.get(cp);
+    if (k === undefined) known.set(cp, (k = font?.hasGlyphForCodePoint?.(cp) ?? false));
+    return k;
+  };
   return { doc, root, left: doc.page.margins.left, width: doc.page.width - doc.page.margins.left - doc.page.margins.right, has };
 }
 
