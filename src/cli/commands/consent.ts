@@ -3,13 +3,14 @@ import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import type { Command } from "commander";
 import { sha256Hex } from "../../store/hash.js";
+import { HIPAA_TOPICS, missingTopics, PART2_TOPICS, statementParagraphs, statementsFor } from "../../domain/authorization-statements.js";
+import { readPractice } from "../../store/practice.js";
 import type { ClientRecord } from "../../domain/client.js";
 import {
   checkCategories,
   checkConsent,
   checkExpiryEvent,
   checkRevocation,
-  defaultStatements,
   consentStatus,
   isGrant,
   isRevocation,
@@ -104,11 +105,7 @@ async function readStatements(ctx: Ctx, file: string): Promise<string[]> {
   const raw = await readFile(resolve(ctx.deps.cwd, file), "utf8").catch(() => {
     throw usageError("E_CONSENT_STATEMENTS_FILE", `--statements: cannot read ${file}`);
   });
-  const paras = raw.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter(Boolean);
-  if (paras.length === 0) throw invalid("E_CONSENT_STATEMENTS", `--statements: ${file} is empty`);
-  // eslint-disable-next-line no-control-regex -- rejects control characters in statements on purpose
-  if (paras.some((p) => /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(p))) throw invalid("E_CONSENT_STATEMENTS", "--statements holds control characters");
-  return paras;
+  return statementParagraphs(raw, `--statements: ${file}`);
 }
 
 const scopeText = (g: ConsentGrant): string => (g.from || g.until ? `${g.from ?? "…"} to ${g.until ?? "…"}` : "all dates");
@@ -193,7 +190,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .option("--authority <text>", "a personal representative's authority, e.g. \"parent of a minor\"")
     .option("--recipient-key <age1...>", "the recipient's age recipient: bundles for them are encrypted to it")
     .option("--form <file>", "the signed form (scan or PDF): its SHA-256 is recorded (the file stays where it is)")
-    .option("--statements <file>", "the form's own wording of the required statements (one per paragraph); default: chart's standard wording of 45 CFR 164.508(c)(2) and, for substance use, 42 CFR 2.31")
+    .option("--statements <file>", "the signed form's own wording of the required statements (one per paragraph); default: the practice's text (chart practice set --statements, --part2-statements), else chart's wording of 45 CFR 164.508(c)(2) and, for substance use, 42 CFR 2.31")
     .option("--nameless", "share substance-use information without identifying information (the recipient identifies the client otherwise)")
     .action(
       reg.action(async (ctx, [q], opts) => {
@@ -252,7 +249,11 @@ export function registerConsent(program: Command, reg: Registrar): void {
         if (contact) g.recipient.contact = contact;
         if (recipientKey) g.recipient.ageRecipient = recipientKey;
         for (const k of ["from", "until", "expires", "expiresOn", "authority"] as const) if (d[k] !== undefined) g[k] = d[k];
-        g.statements = statements ?? defaultStatements(g.categories);
+        const st = statementsFor(g.categories, await readPractice(chart), statements);
+        g.statements = st.statements;
+        g.statementsFrom = st.source;
+        const topics = [...HIPAA_TOPICS, ...(g.categories.includes("substance-use") ? PART2_TOPICS : [])];
+        for (const t of missingTopics(g.statements, topics)) ctx.out.warn(`the authorization's statements do not seem to say ${t.says} (${t.rule})`);
         if (form) g.form = form;
         if (d.nameless) g.nameless = true;
         const status = consentStatus(g, [], today, statusContext(client));
@@ -334,6 +335,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
           ["information", scopeText(rec)],
           ["expires", expiryText(rec)],
           ["signed", `${rec.signed} by ${rec.signedBy}${rec.authority ? ` (${rec.authority})` : ""}`],
+          ["statements", rec.statements?.length ? `${rec.statements.length}, ${rec.statementsFrom === "practice" ? "the practice's wording" : rec.statementsFrom === "form" ? "the signed form's wording" : rec.statementsFrom === "chart" ? "chart's wording" : "as recorded"} (--json shows them)` : undefined],
           ["disclosures", under.length ? `${under.length}, latest ${under.at(-1)?.date}` : "none"],
         ];
         ctx.out.table(rows.filter((x): x is [string, string] => x[1] !== undefined && x[1] !== "").map(([k, v]) => [ctx.out.color.dim(k), v]));
