@@ -51,7 +51,7 @@ describe("records", () => {
     await commitRecords(chart, [], "chart: remove note", [`clients/${cid}/notes/${b}.age`]);
     expect(git(sb.repo, ["show", "--name-status", "--format=", "HEAD"]).trim()).toBe(`D\tclients/${cid}/notes/${b}.age`);
     expect(git(sb.repo, ["status", "--porcelain"])).toBe("");
-    expect((await readRecord<NoteRecord>(chart, "note", cid, a)).body).toBe("one\n");
+    expect((await readRecord(chart, "note", cid, a)).body).toBe("one\n");
   });
 
   it("a writer that died after writing but before committing: the next writer commits its complete record", async () => {
@@ -68,7 +68,7 @@ describe("records", () => {
     expect(Number(git(sb.repo, ["rev-list", "--count", "HEAD"]))).toBe(before + 2);
     expect(git(sb.repo, ["log", "-2", "--format=%s"]).trim().split("\n")).toEqual(["chart: add note", "chart: recover interrupted write"]);
     expect(git(sb.repo, ["status", "--porcelain", "--untracked-files=all"])).toBe("");
-    expect((await readRecord<NoteRecord>(chart, "note", cid, orphan)).body).toBe("orphan\n");
+    expect((await readRecord(chart, "note", cid, orphan)).body).toBe("orphan\n");
   });
 
   it("a failed commit puts the files back: the old state, nothing staged", async () => {
@@ -100,7 +100,7 @@ describe("records", () => {
     writeFileSync(join(sb.repo, bad), "not age at all");
     mkdirSync(join(sb.repo, "clients", cid, "notes"), { recursive: true });
     writeFileSync(join(sb.repo, "clients", cid, "notes", ".hidden.age.tmp-1-abcd"), "temp");
-    const { records, failures } = await readKind<NoteRecord>(chart, "note", cid);
+    const { records, failures } = await readKind(chart, "note", cid);
     expect(records.map((r) => r.id)).toContain(good);
     expect(failures.map((f) => [f.path, f.error.code, f.error.exit])).toEqual([[bad, "E_DECRYPT", 6]]);
     const e = await readRecord(chart, "note", cid, bad.slice(-33, -4)).catch((x: unknown) => x);
