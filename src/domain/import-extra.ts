@@ -112,7 +112,7 @@ export function disclosureFields(r: LineReader, obj: Record<string, unknown>, ba
   if (consent !== undefined && !isIdOf("consent", consent)) problem("'consent' is not an authorization id");
   put(rec, {
     date: r.date("date", true),
-    at: r.instant("at"),
+    at: r.instant("at") ?? base.created,
     consent,
     recipient: recipient(obj, problem),
     purposes: list("purposes", true),
@@ -160,7 +160,7 @@ export function accessFields(r: LineReader, obj: Record<string, unknown>, base: 
   if (event === "fulfil") {
     const files = obj.files;
     if (files !== undefined && (!Array.isArray(files) || files.some((f) => !isObject(f) || typeof f.name !== "string" || typeof f.sha256 !== "string"))) problem("'files' must be a list of {name, sha256}");
-    put(rec, { at: r.instant("at"), by: r.str("by", true), formats: list("formats", ["pdf", "json", "fhir"]), files, encryption: r.oneOf("encryption", ["recipient", "passphrase", "none"] as const, true), privateWithheld: r.bool("privateWithheld") ?? false });
+    put(rec, { at: r.instant("at") ?? base.created, by: r.str("by", true), formats: list("formats", ["pdf", "json", "fhir"]), files, encryption: r.oneOf("encryption", ["recipient", "passphrase", "none"] as const, true), privateWithheld: r.bool("privateWithheld") ?? false });
   }
   return rec as AnyRecord;
 }
