@@ -15,7 +15,7 @@ import { voidedIds, type VoidRecord } from "./void.js";
 import { accessFields, amendmentFields, consentFields, disclosureFields, EXTRA_KNOWN, extraReferenceProblems, voidFields } from "./import-extra.js";
 import { LABELS, type Label } from "./labels.js";
 import { MED_EVENT_TYPES, medHistoryProblems, type MedEventRecord, type MedEventType } from "./med.js";
-import { NOTE_TYPES, normaliseBody, signedContent, type NoteRecord, type NoteType, type Signature } from "./note.js";
+import { NOTE_TYPES, normaliseBody, signedContent, type NoteType, type Signature } from "./note.js";
 import type { AnyRecord, BaseRecord } from "./record.js";
 import { checkClientFields, type ClientRecord } from "./client.js";
 import { textOf } from "./text-of.js";
@@ -164,7 +164,7 @@ function put(target: Record<string, unknown>, values: Record<string, unknown>): 
 }
 
 function clientFields(r: Reader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const name = r.str("name", true);
   const status = r.oneOf("status", ["active", "discharged"] as const, false) ?? "active";
   const admitted = r.date("admitted", true);
@@ -190,12 +190,12 @@ function clientFields(r: Reader, base: BaseRecord, problem: (m: string) => void)
     discharged,
     dischargeReason: r.str("dischargeReason"),
   });
-  return rec as AnyRecord;
+  return rec;
 }
 
 function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, env: ImportEnv, problem: (m: string) => void, onSign: () => void): AnyRecord {
   const type = r.oneOf<NoteType>("type", NOTE_TYPES, true);
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const date = r.date("date", true);
   const rawBody = r.str("body", true);
   const body = rawBody === undefined ? undefined : normaliseBody(rawBody);
@@ -213,6 +213,7 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
   if (addendumTo !== undefined && !noteId.check(addendumTo)) problem(`'addendumTo' ${noteId.says}`);
   if (type === "addendum" && addendumTo === undefined) problem("an addendum needs 'addendumTo'");
   if (type !== undefined && type !== "addendum" && addendumTo !== undefined) problem("only an addendum has 'addendumTo'");
+  const template = r.str("template") ?? "free";
   let status = r.oneOf("status", ["draft", "signed"] as const, false);
   let signed: Signature | undefined;
   if (r.has("signed")) {
@@ -227,7 +228,7 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
   }
   put(rec, {
     type,
-    template: r.str("template") ?? "free",
+    template,
     date,
     duration,
     cpt,
@@ -237,7 +238,7 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
     body,
   });
   if (status === "signed" && type !== undefined && date !== undefined && body !== undefined && body !== "") {
-    const hash = env.hash(signedContent(rec as unknown as NoteRecord));
+    const hash = env.hash(signedContent({ id: base.id, client: base.client, type, template, date, duration, cpt, addendumTo, body }));
     if (signed && signed.hash !== hash) problem("the signature's hash does not match the note's content (altered after signing?)");
     else if (!signed) {
       signed = { by: env.signer.by, key: env.signer.key, at: env.now, hash };
@@ -245,12 +246,12 @@ function noteFields(r: Reader, obj: Record<string, unknown>, base: BaseRecord, e
     }
     rec.signed = signed;
   }
-  return rec as AnyRecord;
+  return rec;
 }
 
 function medFields(r: Reader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
   const event = r.oneOf<MedEventType>("event", MED_EVENT_TYPES, true);
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const med = r.str("med");
   if (med !== undefined && !isIdOf("med", med)) problem("'med' is not a medication id");
   put(rec, {
@@ -269,12 +270,12 @@ function medFields(r: Reader, base: BaseRecord, problem: (m: string) => void): A
   if (event === "change" && !["dose", "route", "frequency", "prescriber", "labels"].some((k) => rec[k] !== undefined)) {
     problem("a change needs at least one of dose, route, frequency, prescriber, labels");
   }
-  return rec as AnyRecord;
+  return rec;
 }
 
 function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: string) => void, onUnlabelled: () => void): AnyRecord {
   const event = r.oneOf("event", DX_EVENT_TYPES, true);
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const raw = r.str("code", true);
   const code = raw === undefined ? undefined : normaliseIcd10(raw);
   if (raw !== undefined && code === null) problem("'code' is not an ICD-10-CM code");
@@ -306,7 +307,7 @@ function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: stri
     labels,
     withoutLabels: event === "add" ? without : undefined,
   });
-  return rec as AnyRecord;
+  return rec;
 }
 
 /** Parse and check every line; references are resolved within the file and against `env.existing`. */
