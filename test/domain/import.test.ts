@@ -118,7 +118,7 @@ describe("parseImport: one set of field rules with the read path (src/domain/rec
 
   it("a line whose record the read path would refuse is refused, naming the field", () => {
     const issues = parseImport(jsonl([strip(client), { ...acc, basis: "curiosity" }]), env()).issues;
-    expect(issues).toEqual([{ line: 2, message: expect.stringMatching(/^disclosure: 'basis' must be one of/) as unknown as string }]);
+    expect(issues).toEqual([{ line: 2, message: expect.stringMatching(/^disclosure: 'basis' must be one of/) }]);
     const rq = newId("access");
     const fulfil = { kind: "access", id: newId("access"), client: cid, event: "fulfil", request: rq, date: "2025-01-22", by: "Dr A", formats: ["pdf"], encryption: "none" };
     const lines = [strip(client), { kind: "access", id: rq, client: cid, event: "request", received: "2025-01-01", formats: ["pdf"] }, fulfil];

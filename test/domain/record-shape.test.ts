@@ -26,7 +26,7 @@ import { runs } from "../support/runs.js";
 const newId = (k: IdKind) => makeId(k, new Uint8Array(randomBytes(16)));
 const cid = newId("client");
 const at = "2025-01-10T10:00:00Z";
-const env = <K extends IdKind>(kind: K, id = newId(kind)) => ({ chart: 1 as const, id, client: kind === "client" ? id : cid, created: at });
+const env = (kind: IdKind, id = newId(kind)) => ({ chart: 1 as const, id, client: kind === "client" ? id : cid, created: at });
 
 const client: ClientRecord = { ...env("client"), kind: "client", name: "Ann Example", status: "active", admitted: "2025-01-02" };
 const note: NoteRecord = { ...env("note"), kind: "note", type: "progress", template: "soap", date: "2025-01-10", status: "draft", body: "text\n" };
@@ -107,12 +107,12 @@ describe("record shapes: valid records", () => {
   });
 
   it("records as 0.1.0 wrote them (no statements, form or nameless on a grant; no withoutLabels on dx) are valid", () => {
-    const { statements: _s, form: _f, nameless: _n, ...old } = grant as Extract<ConsentRecord, { event: "grant" }>;
+    const { statements: _s, form: _f, nameless: _n, ...old } = grant;
     expect(shapeProblems(old)).toEqual([]);
     const { withoutLabels: _w, forced: _fo, primary: _p, ...oldDx } = dxAdd;
     expect(shapeProblems(oldDx)).toEqual([]);
     // a disclosure brought in by import without the bundle's details
-    const { consent: _c, items: _i, formats: _fm, bundleHash: _b, files: _fl, encrypted: _e, ...imported } = share as Extract<AnyDisclosure, { consent?: string }>;
+    const { consent: _c, items: _i, formats: _fm, bundleHash: _b, files: _fl, encrypted: _e, ...imported } = share;
     expect(shapeProblems(imported)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId } from "../../src/domain/ids.js";
 import { TEMPLATE_DEFAULT_TYPE, USER_NOTE_TYPES, type NoteRecord } from "../../src/domain/note.js";
-import type { AnyRecord, BaseRecord } from "../../src/domain/record.js";
+import type { BaseRecord } from "../../src/domain/record.js";
 import { serialize } from "../../src/store/envelope.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { locate } from "../../src/store/locate.js";
@@ -59,7 +59,7 @@ describe("records", () => {
     const orphanPath = `clients/${cid}/notes/${orphan}.age`;
     // What a writer killed between rename and commit leaves: a whole record, uncommitted,
     // a temp file of its own, and its lock with a pid that no longer runs.
-    writeFileSync(join(sb.repo, orphanPath), await chart.cipher.encrypt(serialize(note(orphan, "orphan\n") as unknown as AnyRecord, orphanPath, chart.macKey)));
+    writeFileSync(join(sb.repo, orphanPath), await chart.cipher.encrypt(serialize(note(orphan, "orphan\n"), orphanPath, chart.macKey)));
     writeFileSync(join(sb.repo, `clients/${cid}/notes/.x.age.tmp-999999-abcd`), "partial");
     writeFileSync(join(chart.gitDir, "chart.lock"), "999999 deadbeef\n");
     const before = Number(git(sb.repo, ["rev-list", "--count", "HEAD"]));
