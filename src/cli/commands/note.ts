@@ -405,7 +405,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           if (drafts.length === 0) { ctx.out.info("no drafts"); return; }
           ctx.out.table(
             drafts.map((d) => {
-              const n = d.records[0] as NoteRecord | undefined;
+              const n = d.records[0];
               return [d.id, d.saved, n ? shortId(n.client) : "", n?.type ?? "", n ? firstLine(n.body) : ""];
             }),
             ["DRAFT", "SAVED", "CLIENT", "KIND", "FIRST LINE"],
@@ -419,7 +419,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           ctx.out.info(`discarded ${d.id}`); return;
         }
         // A draft replacing a note (an edit) is written only while that note is still a draft.
-        for (const r of d.records as NoteRecord[]) {
+        for (const r of d.records) {
           const current = await readRecord(chart, "note", r.client, r.id).catch(() => undefined);
           if (current) assertEditable(current);
         }
