@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId } from "../../src/domain/ids.js";
 import type { AnyRecord } from "../../src/domain/record.js";
+import { cacheGroup, loadCache, saveCache } from "../../src/store/cache.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { commitRecords, readKind, readRecord } from "../../src/store/records.js";
 import { openChart, type Chart } from "../../src/store/repo.js";
@@ -92,5 +93,21 @@ describe("a well-MACed record of the wrong shape", () => {
     expect(r.stdout + r.stderr).toContain("E_RECORD_SHAPE");
     expect(r.stdout + r.stderr).toContain(bad);
     expect(r.stdout + r.stderr).not.toContain("ShapeSecretZq");
+  });
+
+  it("a read-cache entry of the wrong shape (a cache an older version wrote) is refused too, not handed out", async () => {
+    const good = (await readKind(chart, "note", cid)).records[0];
+    expect(good).toBeDefined();
+    const goodPath = `clients/${cid}/notes/${good?.id ?? ""}.age`;
+    const fresh = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
+    const cache = await loadCache(fresh, cacheGroup(goodPath));
+    const entry = cache.entries[goodPath];
+    expect(entry).toBeDefined();
+    if (entry) entry.rec = { ...entry.rec, status: "final" };
+    await saveCache(fresh, cacheGroup(goodPath), cache);
+    const again = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
+    const { records, failures } = await readKind(again, "note", cid);
+    expect(records).toEqual([]);
+    expect(failures.map((f) => [f.path, f.error.code]).sort()).toEqual([[goodPath, "E_RECORD_SHAPE"], [path(), "E_RECORD_SHAPE"]].sort());
   });
 });
