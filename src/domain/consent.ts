@@ -135,19 +135,26 @@ export type ConsentRecord = ConsentGrant | ConsentRevocation;
 
 export type ConsentStatus = "active" | "expired" | "revoked" | "not-yet-signed";
 
+/**
+ * A share under an authorization. `chart share` writes every field; a disclosure brought in by
+ * `chart import` (also in 0.1.0) may lack the bundle's details, so those are optional.
+ */
 export interface DisclosureRecord extends BaseRecord {
   kind: "disclosure";
+  basis?: undefined;
   date: IsoDate;
   at: string; // ISO instant
-  consent: string;
+  consent?: string;
   recipient: ConsentRecipient;
   purposes: string[];
   description: string; // what was disclosed, in words
-  items: string[]; // record ids disclosed
-  formats: string[]; // pdf, fhir, json
-  bundleHash: string; // sha256:<hex> of the manifest file (which lists every other file's hash)
-  files: { name: string; sha256: string }[]; // plaintext files, manifest included
-  encrypted: boolean;
+  items?: string[]; // record ids disclosed
+  formats?: string[]; // pdf, fhir, json
+  bundleHash?: string; // sha256:<hex> of the manifest file (which lists every other file's hash)
+  files?: { name: string; sha256: string }[]; // plaintext files, manifest included
+  encrypted?: boolean;
+  /** Free text an imported disclosure may carry. */
+  statement?: string;
   /** When encrypted: the .age files as written (their hashes differ per run; age is randomised). */
   encryptedFiles?: { name: string; sha256: string }[];
   encryption?: "recipient" | "passphrase";

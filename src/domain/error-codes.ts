@@ -153,6 +153,7 @@ export const ERROR_CODES = {
   E_OWN_KEY: "invalid",
   E_PRACTICE_FIELD: "invalid",
   E_PSYCHOTHERAPY_APART: "invalid",
+  E_RECORD_SHAPE: "invalid",
   E_REMOTE_EXISTS: "invalid",
   E_REMOTE_NAME: "invalid",
   E_REMOTE_URL: "invalid",

@@ -16,7 +16,7 @@ import { blobOid } from "./git-objects.js";
 import { descends, readAnchor, verifyRange } from "./history.js";
 import { readFailure } from "./read-error.js";
 import { decryptPool } from "./decrypt-pool.js";
-import { COLD_READ, readRecordAt } from "./records.js";
+import { checkShape, COLD_READ, readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
 import { treeChanges } from "./worktree.js";
 import { withWriteLock } from "./write-lock.js";
@@ -118,9 +118,9 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
         } catch (e) {
           throw readFailure(path, e);
         }
-        await pool.decode(path, data);
+        checkShape(path, await pool.decode(path, data));
         chart.touched.read.add(path);
-      } else await readRecordAt(chart, path);
+      } else checkShape(path, await readRecordAt(chart, path));
       decrypted += 1;
     } catch (e) {
       if (!(e instanceof ChartError)) throw e;

@@ -19,15 +19,14 @@ import {
   SHARE_CATEGORIES,
   type ConsentDraft,
   type ConsentGrant,
-  type ConsentRecord,
   type ConsentRevocation,
   type ConsentStatus,
-  type DisclosureRecord,
   type StatusContext,
 } from "../../domain/consent.js";
 import { isIsoDate, parseDate, stamp, type IsoDate } from "../../domain/dates.js";
 import { ChartError, invalid, isChartError, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
+import { isAuthorized } from "../../domain/accounting.js";
 import { checkRecipient } from "../../store/age.js";
 import { clinicianName } from "../../store/clinician.js";
 import { locate } from "../../store/locate.js";
@@ -70,7 +69,7 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
     }
     throw e;
   }
-  const { records, failures, voided } = await readLive<ConsentRecord>(chart, "consent", client.id);
+  const { records, failures, voided } = await readLive(chart, "consent", client.id);
   if (failures.length) {
     throw new ChartError(
       "invalid",
@@ -273,7 +272,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [q], opts) => {
         const client = await ctx.client(q as string);
-        const { records, failures } = await readLive<ConsentRecord>(await ctx.chart(), "consent", client.id);
+        const { records, failures } = await readLive(await ctx.chart(), "consent", client.id);
         ctx.incomplete(failures);
         const today = ctx.today();
         const revocations = records.filter(isRevocation);
@@ -301,10 +300,10 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const [a, b] = refs;
         const narrow = b !== undefined ? (await ctx.client(a as string)).id : undefined;
         const where = await locate(chart, "consent", (b ?? a) as string, narrow);
-        const client = await readRecord<ClientRecord>(chart, "client", where.client, where.client);
+        const client = await readRecord(chart, "client", where.client, where.client);
         // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
-        const consents = await readKind<ConsentRecord>(chart, "consent", where.client);
-        const disclosures = await readKind<DisclosureRecord>(chart, "disclosure", where.client);
+        const consents = await readKind(chart, "consent", where.client);
+        const disclosures = await readKind(chart, "disclosure", where.client);
         ctx.incomplete([...consents.failures, ...disclosures.failures]);
         const rec = consents.records.find((r) => r.id === where.id);
         if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
@@ -319,7 +318,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const today = ctx.today();
         const revocations = consents.records.filter(isRevocation);
         const sctx = statusContext(client);
-        const under = disclosures.records.filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1));
+        const under = disclosures.records.filter(isAuthorized).filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1));
         if (ctx.out.json) { ctx.out.data({ ...statusJson(rec, revocations, today, sctx), disclosures: under.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) }); return; }
         const status = consentStatus(rec, revocations, today, sctx);
         const r = revocations.find((x) => x.revokes === rec.id);
