@@ -81,7 +81,7 @@ export const SHAPES: Readonly<Record<RecordKind, KindShape>> = {
   consent: byEvent({
     grant: {
       required: { event: oneOf(["grant"] as const), recipient, discloser: text, purposes: textList, categories: listOf(oneOf(SHARE_CATEGORIES), `must be a list of: ${SHARE_CATEGORIES.join(", ")}`), signed: date, signedBy: text },
-      optional: { from: date, until: date, expires: date, expiresOn: text, authority: text, statements: textList, form: object({ required: { sha256: text, bytes: count }, optional: { type: text } }, "must be {sha256, bytes, type}"), nameless: bool },
+      optional: { from: date, until: date, expires: date, expiresOn: text, authority: text, statements: textList, statementsFrom: oneOf(["form", "practice", "chart"] as const), form: object({ required: { sha256: text, bytes: count }, optional: { type: text } }, "must be {sha256, bytes, type}"), nameless: bool },
     },
     revoke: { required: { event: oneOf(["revoke"] as const), revokes: idOf("consent", "authorization"), date }, optional: { reason: text } },
   }),
