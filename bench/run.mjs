@@ -6,7 +6,8 @@
 //
 //   BENCH_SIZE=small (default: 20 clients, 1,000 notes, 400 events) | large (300 clients,
 //   50,000 notes, 20,000 medication and diagnosis events)
-//   BENCH_RUNS (default 7 small, 5 large)   BENCH_KEEP=1 keeps the temporary folder
+//   BENCH_RUNS (default 7 small, 5 large)   BENCH_COLD_RUNS (cold rebuild, fsck; default 3 at most)
+//   BENCH_KEEP=1 keeps the temporary folder
 //   BENCH_HOME=<folder> builds the chart there and keeps it; a later run with the same folder
 //   reuses it (the import is then not measured again). Delete the folder when done.
 //   BENCH_ONLY=<comma-separated words>: time only the measures whose name holds one of them.
@@ -22,6 +23,7 @@ const SIZE = process.env.BENCH_SIZE === "large" ? "large" : "small";
 const SIZES = { small: { clients: 20, notes: 1_000, events: 400 }, large: { clients: 300, notes: 50_000, events: 20_000 } };
 const { clients: CLIENTS, notes: NOTES, events: EVENTS } = SIZES[SIZE];
 const RUNS = Number(process.env.BENCH_RUNS ?? (SIZE === "large" ? 5 : 7));
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? Math.min(RUNS, 3)); // cold rebuild and fsck
 const TIME = "/usr/bin/time";
 const hasTime = spawnSync(TIME, ["-f", "%M", "true"]).status === 0;
 
@@ -164,7 +166,7 @@ const one = clientIds[0];
 // Cold: the whole chart's cache rebuilt by one command that reads everything.
 if (wanted("cold cache rebuild")) {
   const xs = [];
-  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+  for (let i = 0; i < COLD_RUNS; i++) {
     dropCache();
     xs.push(chart(["search", "zzzz"]).ms);
   }
@@ -191,7 +193,7 @@ measure("chart share pdf,fhir,json (200 notes, warm)", () => chart(["share", big
 if (wanted("fsck")) {
   const xs = [];
   let peak = 0;
-  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+  for (let i = 0; i < COLD_RUNS; i++) {
     const r = chart(["fsck", "--decrypt", "-q"], { mem: true, anyExit: true });
     xs.push(r.ms);
     peak = Math.max(peak, r.mb ?? 0);

@@ -52,10 +52,24 @@ export function accessName(path: string): string {
 
 const signedText = (e: Omit<Chained, "sig">): string => canonicalJson(e);
 
+/**
+ * The log's last line and its number of lines, counted on the bytes (the log grows with every
+ * command; decoding and splitting it all as text cost more than the rest of a warm listing).
+ */
 async function lastLine(path: string): Promise<{ line: string | undefined; count: number }> {
-  const text = await readFile(path, "utf8").catch(() => "");
-  const lines = text.split("\n").filter((l) => l !== "");
-  return { line: lines.at(-1), count: lines.length };
+  const buf = await readFile(path).catch(() => Buffer.alloc(0));
+  let count = 0;
+  let last: [number, number] | undefined;
+  for (let at = 0; at < buf.length; ) {
+    let nl = buf.indexOf(10, at);
+    if (nl < 0) nl = buf.length;
+    if (nl > at) {
+      count += 1;
+      last = [at, nl];
+    }
+    at = nl + 1;
+  }
+  return { line: last ? buf.subarray(last[0], last[1]).toString("utf8") : undefined, count };
 }
 
 export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<void> {

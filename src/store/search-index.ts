@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { DxEventRecord } from "../domain/dx.js";
 import type { MedEventRecord } from "../domain/med.js";
 import type { NoteRecord } from "../domain/note.js";
+import { recordPath } from "../domain/record.js";
 import { buildSegment, candidates, type Segment } from "../domain/search-index.js";
 import { searchDocs, type SearchDoc, type SearchKind } from "../domain/search-docs.js";
 import type { Query } from "../domain/search.js";
@@ -107,6 +108,12 @@ export async function searchCandidates(
   if (changed && (await settledAt(chart, head))) {
     await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 }).catch(() => undefined);
     await writeFileAtomic(join(cacheDir(chart), FILE), seal(chart, JSON.stringify(index)), 0o600).catch(() => undefined);
+  }
+  // What was taken from the index is logged as read, like records read from their files: every
+  // candidate shown or matched, with a note's addenda.
+  for (const d of docs) {
+    chart.touched.read.add(recordPath(d.kind, d.client, d.id));
+    for (const a of d.addenda ?? []) chart.touched.read.add(recordPath("note", d.client, a));
   }
   return { docs, failures };
 }

@@ -51,12 +51,12 @@ async function fresh(): Promise<{ chart: Chart; calls: () => number }> {
 async function truth(cid: string): Promise<NoteRecord[]> {
   const c = (await fresh()).chart;
   const out: NoteRecord[] = [];
-  for (const p of await listRecordPaths(c, "note", cid)) out.push((await readRecordAt(c, p)) as NoteRecord);
+  for (const p of await listRecordPaths(c, "note", cid)) out.push((await readRecordAt(c, p)) as unknown as NoteRecord);
   return out;
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
-const norm = (rs: readonly AnyRecord[]) => JSON.stringify([...rs].sort(byId));
+const norm = (rs: readonly { id: string }[]) => JSON.stringify([...rs].sort(byId));
 
 async function check(step: string): Promise<void> {
   const q = parseQuery("common") as Query;
@@ -130,7 +130,7 @@ async function apply(op: Op): Promise<void> {
     }
     case "untracked": {
       const n = note(clients[op.c % clients.length] as string, false);
-      writeFileSync(join(sb.repo, pathOf(n)), await chart.cipher.encrypt(serialize(n as AnyRecord, pathOf(n), chart.macKey)));
+      writeFileSync(join(sb.repo, pathOf(n)), await chart.cipher.encrypt(serialize(n as unknown as AnyRecord, pathOf(n), chart.macKey)));
       return;
     }
     case "clean":
