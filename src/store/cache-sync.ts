@@ -28,7 +28,7 @@ const diffs = new WeakMap<Chart, Map<string, Promise<Set<string> | undefined>>>(
  */
 export function changedBetween(chart: Chart, from: string, to: string): Promise<Set<string> | undefined> {
   let byPair = diffs.get(chart);
-  if (!byPair) diffs.set(chart, (byPair = new Map()));
+  if (!byPair) diffs.set(chart, (byPair = new Map<string, Promise<Set<string> | undefined>>()));
   const key = `${from}..${to}`;
   let p = byPair.get(key);
   if (!p) {
