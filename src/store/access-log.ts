@@ -11,7 +11,7 @@
  * A forged, deleted, inserted or reordered line is reported; lines from before the chain are
  * counted as unauthenticated. Appends are serialised by their own small lock.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "../domain/canonical.js";
 import { parseRecordPath } from "../domain/record.js";
@@ -52,11 +52,8 @@ export function accessName(path: string): string {
 
 const signedText = (e: Omit<Chained, "sig">): string => canonicalJson(e);
 
-/**
- * The log's last line and its number of lines, counted on the bytes (the log grows with every
- * command; decoding and splitting it all as text cost more than the rest of a warm listing).
- */
-async function lastLine(path: string): Promise<{ line: string | undefined; count: number }> {
+/** The log's last line and its number of lines, counted on the bytes (the whole log read). */
+async function scanLog(path: string): Promise<{ line: string | undefined; count: number; size: number }> {
   const buf = await readFile(path).catch(() => Buffer.alloc(0));
   let count = 0;
   let last: [number, number] | undefined;
@@ -69,7 +66,26 @@ async function lastLine(path: string): Promise<{ line: string | undefined; count
     }
     at = nl + 1;
   }
-  return { line: last ? buf.subarray(last[0], last[1]).toString("utf8") : undefined, count };
+  return { line: last ? buf.subarray(last[0], last[1]).toString("utf8") : undefined, count, size: buf.length };
+}
+
+/**
+ * Where the chain stands, without reading the log: .git/chart/access.tail holds the log's size,
+ * its number of lines and the SHA-256 of its last line after this device's last append. Used only
+ * while the log still has exactly that size; otherwise the log is read whole. (A log altered to
+ * the same size makes the next entry's link wrong, which the chain check reports like any
+ * alteration.) The log grows with every command, and reading it whole cost more than the rest
+ * of a warm listing after a few hundred commands.
+ */
+const tailPath = (chart: Pick<Chart, "gitDir">): string => join(chart.gitDir, "chart", "access.tail");
+
+async function chainEnd(chart: Chart, path: string): Promise<{ prev: string; count: number }> {
+  const size = await stat(path).then((s) => s.size, () => 0);
+  const tail = await readFile(tailPath(chart), "utf8").catch(() => "");
+  const m = /^(\d+) (\d+) ([0-9a-f]{64}|-)$/.exec(tail.trim());
+  if (m && Number(m[1]) === size) return { count: Number(m[2]), prev: m[3] === "-" ? "" : (m[3] as string) };
+  const { line, count } = await scanLog(path);
+  return { count, prev: line === undefined ? "" : sha256Hex(line) };
 }
 
 export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<void> {
@@ -79,11 +95,15 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
     chart.gitDir,
     5_000,
     async () => {
-      const { line, count } = await lastLine(path);
-      const body: Omit<Chained, "sig"> = { ...entry, seq: count + 1, prev: line === undefined ? "" : sha256Hex(line) };
+      const { prev, count } = await chainEnd(chart, path);
+      const body: Omit<Chained, "sig"> = { ...entry, seq: count + 1, prev };
       const full: Chained = chart.signingKey ? { ...body, sig: sshSign(chart.signingKey, NAMESPACE, signedText(body)) } : body;
       const data = await chart.cipher.encrypt(JSON.stringify(full));
-      await appendFile(path, `${Buffer.from(data).toString("base64")}\n`, { mode: 0o600 });
+      const line = Buffer.from(data).toString("base64");
+      await appendFile(path, `${line}\n`, { mode: 0o600 });
+      // Where the chain now ends, for the next append (a failure here costs one full read).
+      const size = await stat(path).then((s) => s.size, () => -1);
+      await writeFile(tailPath(chart), `${String(size)} ${String(count + 1)} ${sha256Hex(line)}\n`, { mode: 0o600 }).catch(() => undefined);
     },
     "chart-access.lock",
   );

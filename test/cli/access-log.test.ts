@@ -3,7 +3,7 @@
  * .git/chart/access.log naming the records (ids only) and the command (never its arguments).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
@@ -84,5 +84,29 @@ describe("access log", () => {
       await check(`${original}${forged}\n`, /signature does not verify|not signed/);
     }
     expect((await sb.run(["access-log"])).code).toBe(0);
+  });
+
+  it("appends without reading the log; a log changed behind its tail file is read whole, and a same-size alteration is still reported", async () => {
+    const TAIL = join(sb.repo, ".git", "chart", "access.tail");
+    await sb.ok(["note", "show", nid]);
+    expect(existsSync(TAIL)).toBe(true);
+    // No tail file, or one that does not match the log's size: the log is read whole.
+    rmSync(TAIL);
+    await sb.ok(["note", "show", nid]);
+    writeFileSync(TAIL, "1 1 -\n");
+    await sb.ok(["note", "show", nid]);
+    expect((await sb.run(["access-log"])).code).toBe(0);
+    // The last line swapped for an earlier one of the same length (the tail file still matches the
+    // size): the alteration is still reported.
+    const lines = readFileSync(LOG(), "utf8").split("\n").filter(Boolean);
+    const swapped = [...lines.slice(0, -1), lines.at(-3) as string];
+    if ((lines.at(-3) as string).length !== (lines.at(-1) as string).length) return; // entries of other sizes: nothing to test
+    writeFileSync(LOG(), `${swapped.join("\n")}\n`);
+    await sb.ok(["note", "show", nid]);
+    const r = await sb.run(["access-log"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/out of sequence/);
+    writeFileSync(LOG(), `${lines.join("\n")}\n`);
+    rmSync(TAIL);
   });
 });
