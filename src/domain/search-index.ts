@@ -4,6 +4,10 @@
  * documents holding every word of every term (a trailing-* word: any word it begins); each
  * candidate is then matched against its text as before (phrases, order, highlights), so the
  * index only ever narrows what is read, never changes a result.
+ *
+ * Kept as strings, decoded only where a query needs them: each document is one tab-separated
+ * line (its text last, so it may hold tabs), each word's documents one string of base-36 gaps.
+ * Parsing the whole index as objects and number arrays took most of a warm search.
  */
 import type { DxEventRecord } from "./dx.js";
 import type { MedEventRecord } from "./med.js";
@@ -19,28 +23,60 @@ export interface IndexedDoc extends SearchDoc {
 }
 
 export interface Segment {
-  docs: IndexedDoc[];
-  /** Folded word -> indexes into docs, ascending. */
-  words: Record<string, number[]>;
+  /** One line per document: client, kind, id, date, created, type, scope, addenda ids, text. */
+  docs: string[];
+  /** Folded word -> the documents holding it, ascending, as base-36 gaps joined by commas. */
+  words: Record<string, string>;
 }
+
+const FIELDS = 8; // before the text
+
+function encodeDoc(d: IndexedDoc): string {
+  return [d.client, d.kind, d.id, d.date, d.created, d.type, d.scope, (d.addenda ?? []).join(","), d.text].join("\t");
+}
+
+function decodeDoc(line: string): IndexedDoc {
+  const parts: string[] = [];
+  let at = 0;
+  for (let k = 0; k < FIELDS; k++) {
+    const tab = line.indexOf("\t", at);
+    parts.push(line.slice(at, tab));
+    at = tab + 1;
+  }
+  const [client, kind, id, date, created, type, scope, addenda] = parts as [string, SearchKind, string, string, string, string, DocScope, string];
+  const doc: IndexedDoc = { client, kind, id, date, created, type, text: line.slice(at), scope };
+  if (addenda !== "") doc.addenda = addenda.split(",");
+  return doc;
+}
+
+const encodeList = (ns: readonly number[]): string => ns.map((n, i) => (n - (i > 0 ? (ns[i - 1] as number) : 0)).toString(36)).join(",");
+
+function decodeList(s: string): number[] {
+  const out: number[] = [];
+  let prev = 0;
+  for (const gap of s.split(",")) out.push((prev += parseInt(gap, 36)));
+  return out;
+}
+
+/** Own entries only: a word such as "constructor" is not Object's. */
+const postings = (seg: Segment, w: string): number[] => (Object.hasOwn(seg.words, w) ? decodeList(seg.words[w] as string) : []);
 
 export function buildSegment(input: { notes: readonly NoteRecord[]; meds: readonly MedEventRecord[]; dx: readonly DxEventRecord[] }): Segment {
   const docs: IndexedDoc[] = [];
   for (const d of searchDocs(input, { psychotherapy: false })) docs.push({ ...d, scope: d.kind === "note" ? "other" : "both" });
   for (const d of searchDocs(input, { psychotherapy: true })) if (d.kind === "note") docs.push({ ...d, scope: "psychotherapy" });
-  const words: Record<string, number[]> = Object.create(null) as Record<string, number[]>;
+  const lists = new Map<string, number[]>();
   docs.forEach((d, i) => {
     for (const w of new Set(tokens(d.text).map((t) => t.word))) {
-      const list = words[w];
+      const list = lists.get(w);
       if (list) list.push(i);
-      else words[w] = [i];
+      else lists.set(w, [i]);
     }
   });
-  return { docs, words };
+  const words: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [w, list] of lists) words[w] = encodeList(list);
+  return { docs: docs.map(encodeDoc), words };
 }
-
-/** Own entries only: a word such as "constructor" is not Object's. */
-const postings = (seg: Segment, w: string): readonly number[] => (Object.hasOwn(seg.words, w) ? (seg.words[w] as number[]) : []);
 
 /** Documents of a segment that may match the query (every word present), in the segment's order. */
 export function candidates(seg: Segment, q: Query, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] }): IndexedDoc[] {
@@ -60,7 +96,7 @@ export function candidates(seg: Segment, q: Query, opts: { psychotherapy: boolea
   }
   const out: IndexedDoc[] = [];
   for (const i of [...(hit ?? [])].sort((a, b) => a - b)) {
-    const d = seg.docs[i] as IndexedDoc;
+    const d = decodeDoc(seg.docs[i] as string);
     if (d.scope !== "both" && (d.scope === "psychotherapy") !== opts.psychotherapy) continue;
     if (opts.kinds && !opts.kinds.includes(d.kind)) continue;
     out.push(d);

@@ -21,27 +21,29 @@ import { writeFileAtomic } from "./atomic.js";
 import { cacheDir } from "./cache.js";
 import { seal, unseal } from "./cache-seal.js";
 import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.js";
-import { readKind, type ReadFailure } from "./records.js";
+import { listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
 import { assertIntact } from "./worktree.js";
 
 interface IndexFile {
-  v: 1;
+  v: 2;
   commit?: string;
   clients: Record<string, Segment>;
 }
 
 const FILE = "_search.cache";
+/** Clients read together when they are not in the index (a cold rebuild reads all of them). */
+const BATCH = 16;
 
 async function loadIndex(chart: Chart): Promise<IndexFile> {
-  const empty: IndexFile = { v: 1, clients: {} };
+  const empty: IndexFile = { v: 2, clients: {} };
   const data = await readFile(join(cacheDir(chart), FILE)).catch(() => undefined);
   const text = data && unseal(chart, data);
   if (text === undefined) return empty;
   try {
     const parsed = JSON.parse(text) as IndexFile;
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk: another version or a damaged index
-    return parsed.v === 1 && parsed.clients && typeof parsed.clients === "object" ? parsed : empty;
+    return parsed.v === 2 && parsed.clients && typeof parsed.clients === "object" ? parsed : empty;
   } catch {
     return empty;
   }
@@ -79,31 +81,53 @@ export async function searchCandidates(
   const docs: SearchDoc[] = [];
   const failures: ReadFailure[] = [];
   const want = (k: SearchKind) => !opts.kinds || opts.kinds.includes(k);
-  // One client at a time: memory holds one client's records, and each read is bounded.
+  const indexed = (cid: string) => (Object.hasOwn(index.clients, cid) && !dirtyClients.has(cid) ? index.clients[cid] : undefined);
   for (const cid of clients) {
-    const have = Object.hasOwn(index.clients, cid) && !dirtyClients.has(cid) ? index.clients[cid] : undefined;
-    if (have) {
-      docs.push(...candidates(have, query, opts));
-      continue;
+    const seg = indexed(cid);
+    if (seg) docs.push(...candidates(seg, query, opts));
+  }
+  // The others are read a batch of clients at a time: one read (one work-tree check, one
+  // `git ls-tree`, one pool of workers) per batch instead of three per client, and memory
+  // holds one batch's records.
+  const missing = clients.filter((cid) => !indexed(cid));
+  const kindsRead: SearchKind[] = head ? ["note", "med", "dx"] : (["note", "med", "dx"] as const).filter(want);
+  for (let b = 0; b < missing.length; b += BATCH) {
+    const batch = missing.slice(b, b + BATCH);
+    const paths: string[] = [];
+    const listed = new Map<string, string>(); // path -> "<client> <kind>" it was listed for
+    for (const cid of batch) {
+      for (const k of kindsRead) {
+        for (const p of await listRecordPaths(chart, k, cid)) {
+          paths.push(p);
+          listed.set(p, `${cid} ${k}`);
+        }
+      }
     }
-    const none = { records: [], failures: [] };
-    const notes = want("note") || head ? await readKind<NoteRecord>(chart, "note", cid) : none;
-    const meds = want("med") || head ? await readKind<MedEventRecord>(chart, "med", cid) : none;
-    const dx = want("dx") || head ? await readKind<DxEventRecord>(chart, "dx", cid) : none;
-    const input = { notes: notes.records, meds: meds.records, dx: dx.records };
-    if (head && !dirtyClients.has(cid) && notes.failures.length + meds.failures.length + dx.failures.length === 0) {
-      const seg = buildSegment(input);
-      index.clients[cid] = seg;
-      changed = true;
-      docs.push(...candidates(seg, query, opts));
-      continue;
+    const read = await readPaths(chart, paths);
+    // A record's client and kind were checked against its path when it was read.
+    const mine = (cid: string, kind: SearchKind) => ({
+      records: read.records.filter((r) => r.client === cid && r.kind === kind),
+      failures: read.failures.filter((f) => listed.get(f.path) === `${cid} ${kind}`),
+    });
+    for (const cid of batch) {
+      const [n, m, d] = [mine(cid, "note"), mine(cid, "med"), mine(cid, "dx")];
+      const notes = { records: n.records as unknown as NoteRecord[], failures: n.failures };
+      const meds = { records: m.records as unknown as MedEventRecord[], failures: m.failures };
+      const dx = { records: d.records as unknown as DxEventRecord[], failures: d.failures };
+      const input = { notes: notes.records, meds: meds.records, dx: dx.records };
+      if (head && !dirtyClients.has(cid) && notes.failures.length + meds.failures.length + dx.failures.length === 0) {
+        const seg = buildSegment(input);
+        index.clients[cid] = seg;
+        changed = true;
+        docs.push(...candidates(seg, query, opts));
+        continue;
+      }
+      // Not indexed: searched as read, and only the kinds asked for are searched or named.
+      if (want("note")) failures.push(...notes.failures);
+      if (want("med")) failures.push(...meds.failures);
+      if (want("dx")) failures.push(...dx.failures);
+      docs.push(...searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts));
     }
-    // Not indexed: searched as read, and only the kinds asked for are read or named.
-    if (want("note")) failures.push(...notes.failures);
-    if (want("med")) failures.push(...meds.failures);
-    if (want("dx")) failures.push(...dx.failures);
-    const found = searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts);
-    docs.push(...found);
   }
   // Saved only while HEAD is still the commit it was built at and no writer is at work; an index that cannot be written
   // costs speed only.
