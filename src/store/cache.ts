@@ -10,7 +10,7 @@
  * tree are never served from the cache. A cache that is missing, unreadable, sealed by another
  * device or for another chart or key, or damaged, is ignored and rebuilt.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AnyRecord } from "../domain/record.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -86,4 +86,5 @@ async function readCache(chart: Chart, group: string): Promise<CacheFile> {
 export async function saveCache(chart: Chart, group: string, cache: CacheFile): Promise<void> {
   await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 });
   await writeFileAtomic(join(cacheDir(chart), `${group}.cache`), seal(chart, JSON.stringify(cache)), 0o600);
+  await rm(join(cacheDir(chart), `${group}.age`), { force: true }); // the same group's cache in the format before (an age file)
 }
