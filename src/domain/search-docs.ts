@@ -19,6 +19,8 @@ export interface SearchDoc {
   /** A note's type, a medication or diagnosis event's type. */
   type: string;
   text: string;
+  /** A note's addenda searched with it (their ids), for the access log. */
+  addenda?: string[];
 }
 
 export function searchDocs(
@@ -59,7 +61,9 @@ export function searchDocs(
 
 function noteDoc(n: NoteRecord, addenda: readonly NoteRecord[], type: string): SearchDoc {
   const text = [n.body, ...[...addenda].sort((a, b) => (a.created < b.created ? -1 : 1)).map((a) => a.body)].join("\n\n");
-  return { client: n.client, kind: "note", id: n.id, date: n.date, created: n.created, type, text };
+  const doc: SearchDoc = { client: n.client, kind: "note", id: n.id, date: n.date, created: n.created, type, text };
+  if (addenda.length > 0) doc.addenda = addenda.map((a) => a.id);
+  return doc;
 }
 
 /** Newest first: by date, then by creation, then by id (a stable order). */

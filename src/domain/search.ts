@@ -9,8 +9,10 @@ export interface Query {
   terms: { words: string[]; prefix: boolean }[];
 }
 
-/** Lower case, accents removed (NFKD, combining marks dropped). */
+/** Lower case, accents removed (NFKD, combining marks dropped). ASCII is only lower-cased (NFKD leaves it as it is). */
 export function fold(s: string): string {
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
   return s.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
 }
 

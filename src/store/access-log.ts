@@ -12,7 +12,7 @@
  * counted as unauthenticated. Appends are serialised by their own small lock.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdir, open, readFile } from "node:fs/promises";
+import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "../domain/canonical.js";
 import { parseRecordPath } from "../domain/record.js";
@@ -99,6 +99,23 @@ async function authenticate(chart: Chart, text: string): Promise<{ sig?: string;
   return { sig, mac: hmac(macKeyFrom(chart.macKey), text), mk: blobOid(macs) };
 }
 
+/**
+ * Where the chain stands, without reading the log: .git/chart/access.tail holds the log's size,
+ * its number of lines and the SHA-256 of its last line after this device's last append. It is
+ * used only while the log still has exactly that size and the signed head names that same last
+ * line; otherwise the log is read whole. (A log altered to the same size makes the next entry's
+ * link wrong, which the chain check reports like any alteration.) The log grows with every
+ * command, and reading it whole cost more than the rest of a warm listing after a few hundred
+ * commands.
+ */
+const tailPath = (chart: Pick<Chart, "gitDir">): string => join(chart.gitDir, "chart", "access.tail");
+
+async function readTail(chart: Chart, path: string): Promise<{ count: number; hash: string } | undefined> {
+  const size = await stat(path).then((st) => st.size, () => 0);
+  const m = /^(\d+) (\d+) ([0-9a-f]{64})$/.exec((await readFile(tailPath(chart), "utf8").catch(() => "")).trim());
+  return m && Number(m[1]) === size ? { count: Number(m[2]), hash: m[3] as string } : undefined;
+}
+
 async function decryptLine(chart: Chart, line: string): Promise<Partial<Chained>> {
   return JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
 }
@@ -126,12 +143,17 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
     chart.gitDir,
     5_000,
     async () => {
-      const lines = (await readFile(path, "utf8").catch(() => "")).split("\n").filter((l) => l !== "");
-      const last = lines.at(-1);
       const head = await readHeadFile(chart);
+      const tail = await readTail(chart, path);
+      // The fast path: the log is as this device left it, and the head names its last line.
+      const known = tail && head && head.seq === tail.count && head.hash === tail.hash ? tail : undefined;
+      const lines = known ? undefined : (await readFile(path, "utf8").catch(() => "")).split("\n").filter((l) => l !== "");
+      const count = known ? known.count : (lines as string[]).length;
+      const last = lines?.at(-1);
+      const prevHash = known ? known.hash : last === undefined ? "" : sha256Hex(last);
       let log = head?.log || undefined;
       let gap: string | undefined;
-      if (head && !holds(lines, head)) gap = `the head recorded ${head.seq} entries; the log held ${lines.length}, without that last entry (cut, or replaced)`;
+      if (lines && head && !holds(lines, head)) gap = `the head recorded ${head.seq} entries; the log held ${lines.length}, without that last entry (cut, or replaced)`;
       if (!head && last !== undefined) {
         // No head: a log from before heads were kept, or its head was deleted.
         const prev = await decryptLine(chart, last).catch(() => undefined);
@@ -141,7 +163,7 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
         }
       }
       log ??= randomBytes(16).toString("hex");
-      const body: Omit<Chained, "sig" | "mac" | "mk"> = { ...entry, seq: lines.length + 1, prev: last === undefined ? "" : sha256Hex(last), log, ...(gap ? { gap } : {}) };
+      const body: Omit<Chained, "sig" | "mac" | "mk"> = { ...entry, seq: count + 1, prev: prevHash, log, ...(gap ? { gap } : {}) };
       const full: Chained = { ...body, ...(await authenticate(chart, signedText(body))) };
       const line = Buffer.from(await chart.cipher.encrypt(JSON.stringify(full))).toString("base64");
       // On disk before the head that names it: a head naming a line a crash lost would read as a cut.
@@ -154,6 +176,9 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
       }
       const next: Head = { log, seq: body.seq, hash: sha256Hex(line) };
       await writeFileAtomic(headPath(chart), `${JSON.stringify({ ...next, ...(await authenticate(chart, signedText(headBody(next)))) })}\n`, 0o600);
+      // Where the chain now ends, for the next append (a failure here costs one full read).
+      const size = await stat(path).then((st) => st.size, () => -1);
+      await writeFile(tailPath(chart), `${String(size)} ${String(next.seq)} ${next.hash}\n`, { mode: 0o600 }).catch(() => undefined);
     },
     "chart-access.lock",
   );

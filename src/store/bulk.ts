@@ -20,6 +20,8 @@ import { commitStaged, gitOr, retryIndexLock } from "./git.js";
 import type { Chart } from "./repo.js";
 import { importTemp, removeJournal, undoImport, writeJournal, type ImportJournal } from "./import-journal.js";
 import { eachLimit } from "./pool.js";
+import { decryptPool } from "./decrypt-pool.js";
+import { COLD_READ } from "./records.js";
 import { readFailure } from "./read-error.js";
 import { withWriteLock } from "./write-lock.js";
 
@@ -88,8 +90,11 @@ export async function commitNewRecords(
       progress?.("encrypt", 0, paths.length);
       let done = 0;
       const every = Math.max(1, Math.floor(paths.length / 100));
+      // Serialized and encrypted in worker threads (one per core, decrypt-pool.ts) when the
+      // built CLI runs; in-process otherwise (the same bytes' format either way).
+      const pool = planned.length >= COLD_READ ? decryptPool(chart) : undefined;
       await eachLimit(planned, async ({ path, record }) => {
-        const data = await chart.cipher.encrypt(serialize(record, path, chart.macKey));
+        const data = pool ? await pool.encode(path, record) : await chart.cipher.encrypt(serialize(record, path, chart.macKey));
         await writeFile(importTemp(chart.root, path, tag), data, { mode: 0o600, flag: "wx" });
         done += 1;
         if (done % every === 0 || done === paths.length) progress?.("write", done, paths.length);

@@ -1,86 +1,90 @@
 /**
- * The local read cache (design §11): records already decrypted and verified on this device, kept
- * per client in .git/chart/cache/<cid>.age (profiles in _clients.age), age-encrypted to this
- * device's key only, with an HMAC under the chart's MAC key. Never committed or pushed.
+ * The local read cache (docs/decisions.md, "The read cache"): records already decrypted and
+ * verified on this device, kept per client in .git/chart/cache/<cid>.cache (profiles in
+ * _clients.cache), sealed to this device and this chart (cache-seal.ts). Never committed or
+ * pushed.
  *
- * An entry is used only while its file is exactly the one that was read: same inode, size,
- * modification and change time (nanoseconds). chart's own writes (temp file + rename), git
- * checkouts and pulls all give a new inode or times, so a changed file is always decrypted and
- * verified again. A cache that is missing, unreadable or fails its HMAC is ignored and rebuilt.
+ * Each file records the commit its entries were read at. When HEAD has moved since, the record
+ * files that changed between the two commits (one `git diff-tree`, cache-sync.ts) lose their
+ * entries; the others are still exactly what HEAD holds. Files that differ from HEAD in the work
+ * tree are never served from the cache. A cache that is missing, unreadable, sealed by another
+ * device or for another chart or key, or damaged, is ignored and rebuilt.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AnyRecord } from "../domain/record.js";
-import { encryptFor } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
+import { seal, unseal } from "./cache-seal.js";
+import { changedBetween } from "./cache-sync.js";
 import type { Chart } from "./repo.js";
 
-interface CacheFile {
-  v: 1;
-  entries: Record<string, { sig: string; rec: AnyRecord }>;
+export interface CacheFile {
+  v: 2;
+  /** The commit the entries were read at (undefined: none yet). */
+  commit?: string;
+  entries: Record<string, AnyRecord>;
 }
 
-const cacheDir = (chart: Pick<Chart, "gitDir">) => join(chart.gitDir, "chart", "cache");
+export const cacheDir = (chart: Pick<Chart, "gitDir">): string => join(chart.gitDir, "chart", "cache");
 
-/** Which cache file holds a record path: its client's, or the profiles' one. */
+/** Which cache file holds a record path: its client's, the profiles' one, or none ("_other"). */
 export function cacheGroup(path: string): string {
   const m = /^clients\/([a-z0-9_]+)\/(profile\.age|[a-z]+\/)/.exec(path);
   if (!m) return "_other";
   return m[2] === "profile.age" ? "_clients" : (m[1] as string);
 }
 
-export async function fileSig(abs: string): Promise<string | undefined> {
-  try {
-    const s = await stat(abs, { bigint: true });
-    return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-  } catch {
-    return undefined;
-  }
-}
-
-const mac = (chart: Chart, body: string) => createHmac("sha256", chart.macKey).update("chart-cache-1\n").update(body).digest("hex");
-
 /**
  * Cache files already opened by this command, per chart: a timeline or a search reads three
- * kinds of one client, and the client's cache file is decrypted once, not three times.
+ * kinds of one client, and the client's cache file is opened once, not three times.
  */
 const opened = new WeakMap<Chart, Map<string, Promise<CacheFile>>>();
 
-export function loadCache(chart: Chart, group: string): Promise<CacheFile> {
+/** A group's cache as of `head`: entries of files changed since its commit dropped. */
+export function loadCache(chart: Chart, group: string, head: string | undefined): Promise<CacheFile> {
   let byGroup = opened.get(chart);
   if (!byGroup) opened.set(chart, (byGroup = new Map<string, Promise<CacheFile>>()));
-  let p = byGroup.get(group);
-  if (!p) byGroup.set(group, (p = readCache(chart, group)));
+  const key = `${group}@${head ?? ""}`;
+  let p = byGroup.get(key);
+  if (!p) byGroup.set(key, (p = readCache(chart, group).then((c) => bringUpTo(chart, c, head))));
   return p;
 }
 
+/** Caches brought forward to a newer commit since they were read from disk: to be saved. */
+const moved = new WeakSet<CacheFile>();
+export const cacheMoved = (cache: CacheFile): boolean => moved.has(cache);
+
+async function bringUpTo(chart: Chart, cache: CacheFile, head: string | undefined): Promise<CacheFile> {
+  if (cache.commit === head) return cache;
+  const changed = cache.commit && head ? await changedBetween(chart, cache.commit, head) : undefined;
+  const entries: Record<string, AnyRecord> = {};
+  if (changed) for (const [p, rec] of Object.entries(cache.entries)) if (!changed.has(p)) entries[p] = rec;
+  const out: CacheFile = { v: 2, commit: head, entries };
+  moved.add(out);
+  return out;
+}
+
 async function readCache(chart: Chart, group: string): Promise<CacheFile> {
-  const empty: CacheFile = { v: 1, entries: {} };
+  const empty: CacheFile = { v: 2, entries: {} };
   let data: Uint8Array;
   try {
-    data = await readFile(join(cacheDir(chart), `${group}.age`));
+    data = await readFile(join(cacheDir(chart), `${group}.cache`));
   } catch {
     return empty;
   }
+  const text = unseal(chart, data);
+  if (text === undefined) return empty;
   try {
-    const text = new TextDecoder().decode(await chart.cipher.decrypt(data));
-    const nl = text.indexOf("\n");
-    const given = Buffer.from(text.slice(0, nl));
-    const body = text.slice(nl + 1);
-    const want = Buffer.from(mac(chart, body));
-    if (given.length !== want.length || !timingSafeEqual(given, want)) return empty;
-    const parsed = JSON.parse(body) as CacheFile;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- parsed is a decrypted file: another version or a damaged cache
-    return parsed.v === 1 && parsed.entries ? parsed : empty;
+    const parsed = JSON.parse(text) as CacheFile;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- parsed is a file from disk: another version or a damaged cache
+    return parsed.v === 2 && parsed.entries && (parsed.commit === undefined || typeof parsed.commit === "string") ? parsed : empty;
   } catch {
     return empty;
   }
 }
 
 export async function saveCache(chart: Chart, group: string, cache: CacheFile): Promise<void> {
-  const body = JSON.stringify(cache);
-  const data = await encryptFor(`${mac(chart, body)}\n${body}`, { recipients: [chart.identity.recipient] });
   await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(cacheDir(chart), `${group}.age`), data, 0o600);
+  await writeFileAtomic(join(cacheDir(chart), `${group}.cache`), seal(chart, JSON.stringify(cache)), 0o600);
+  await rm(join(cacheDir(chart), `${group}.age`), { force: true }); // the same group's cache in the format before (an age file)
 }

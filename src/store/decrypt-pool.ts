@@ -9,15 +9,17 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { errorFor, type ErrorCode } from "../domain/errors.js";
-import type { AnyRecord } from "../domain/record.js";
+import type { AnyRecord, BaseRecord } from "../domain/record.js";
 import type { Chart } from "./repo.js";
 
 export interface DecryptPool {
   decode(path: string, data: Uint8Array): Promise<AnyRecord>;
+  /** Serialize (envelope and MAC) and encrypt a record for its path, as commitRecords does. */
+  encode(path: string, record: BaseRecord): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; record?: AnyRecord; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
+type Reply = { id: number; record?: AnyRecord; data?: Uint8Array; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
 
 const pools = new WeakMap<Chart, DecryptPool | undefined>();
@@ -34,11 +36,11 @@ export function decryptPool(chart: Chart): DecryptPool | undefined {
 export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
-  const waiting = new Map<number, { resolve: (r: AnyRecord) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (r: AnyRecord | Uint8Array) => void; reject: (e: unknown) => void }>();
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
-    const w = new Worker(url, { workerData: { secret: chart.identity.secret, macKey: Buffer.from(chart.macKey).toString("hex") } });
+    const w = new Worker(url, { workerData: { secret: chart.identity.secret, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients } });
     pending[k] = 0;
     w.unref();
     w.on("message", (m: Reply) => {
@@ -49,6 +51,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
       pending[k] = (pending[k] ?? 1) - 1;
       if (pending[k] === 0) w.unref();
       if (m.record) p.resolve(m.record);
+      else if (m.data) p.resolve(m.data);
       else if (m.error) p.reject(errorFor(m.error.code as ErrorCode, m.error.message, m.error.hint)); // a ChartError the worker raised, passed across the thread
       else p.reject(new Error(m.fatal ?? "worker failed"));
     });
@@ -58,18 +61,20 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     });
     return w;
   });
+  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord }): Promise<AnyRecord | Uint8Array> => {
+    const id = next++;
+    const k = id % workers.length;
+    const w = workers[k] as Worker;
+    // A worker with work keeps the process alive until it answers.
+    if ((pending[k] = (pending[k] ?? 0) + 1) === 1) w.ref();
+    return new Promise((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      w.postMessage({ id, ...job });
+    });
+  };
   return {
-    decode(path, data) {
-      const id = next++;
-      const k = id % workers.length;
-      const w = workers[k] as Worker;
-      // A worker with work keeps the process alive until it answers.
-      if ((pending[k] = (pending[k] ?? 0) + 1) === 1) w.ref();
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        w.postMessage({ id, path, data });
-      });
-    },
+    decode: (path, data) => send({ path, data }) as Promise<AnyRecord>,
+    encode: (path, record) => send({ path, encode: record }) as Promise<Uint8Array>,
     async close() {
       for (const w of workers) await w.terminate();
     },

@@ -1,23 +1,31 @@
 /**
- * A worker thread that decrypts and verifies records for a cold read of many files
- * (decrypt-pool.ts). It gets the identity's secret and the MAC key from its parent (same
- * process), bytes in, records or typed errors out; it never touches the disk.
+ * A worker thread that decrypts and verifies records for a cold read of many files, and
+ * serializes and encrypts records for an import (decrypt-pool.ts). It gets the identity's
+ * secret, the chart's recipients and the MAC key from its parent (same process): bytes in,
+ * records or typed errors out, or records in, encrypted bytes out; it never touches the disk.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
 import { makeCipher } from "./age.js";
 import { decodeRecord } from "./decode-record.js";
+import type { BaseRecord } from "../domain/record.js";
+import { serialize } from "./envelope.js";
 
-interface Job {
-  id: number;
-  path: string;
-  data: Uint8Array;
-}
+type Job = { id: number; path: string; data: Uint8Array } | { id: number; path: string; encode: BaseRecord };
 
-const { secret, macKey } = workerData as { secret: string; macKey: string };
-const cipher = await makeCipher(secret, []);
+const { secret, macKey, recipients } = workerData as { secret: string; macKey: string; recipients: string[] };
+const cipher = await makeCipher(secret, recipients);
 const key = new Uint8Array(Buffer.from(macKey, "hex"));
 parentPort?.on("message", (job: Job) => {
+  if ("encode" in job) {
+    Promise.resolve()
+      .then(() => cipher.encrypt(serialize(job.encode, job.path, key)))
+      .then(
+        (data) => parentPort?.postMessage({ id: job.id, data }), // copied, not transferred: the bytes may share a pooled buffer
+        (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
+      );
+    return;
+  }
   decodeRecord(cipher, key, job.path, job.data).then(
     (record) => parentPort?.postMessage({ id: job.id, record }),
     (e: unknown) =>

@@ -12,7 +12,9 @@ import { serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
 import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
-import { cacheGroup, fileSig, loadCache, saveCache } from "./cache.js";
+import { cacheGroup, cacheMoved, loadCache, saveCache, type CacheFile } from "./cache.js";
+import { cacheHead, dirtyPaths, headBlobs, settledAt } from "./cache-sync.js";
+import { blobOid } from "./git-objects.js";
 import { eachLimit, mapLimit } from "./pool.js";
 import { readFailure } from "./read-error.js";
 import { decodeRecord } from "./decode-record.js";
@@ -93,45 +95,49 @@ export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: s
 }
 
 /**
- * Read many paths, collecting failures instead of stopping at the first. Records whose files
- * are unchanged since this device last read them come from the local cache; the rest are
- * decrypted and verified (in parallel), and the cache is brought up to date.
+ * Read many paths, collecting failures instead of stopping at the first. Records the local
+ * cache holds for files unchanged since the commit it was read at come from the cache (no file
+ * is opened or stat'ed for them); the rest are decrypted and verified (in parallel), and the
+ * cache is brought up to date.
  */
 export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<ChartRecord>> {
-  await assertIntact(chart, pathspecsFor(paths)); // the work tree is what was verified
+  const specs = pathspecsFor(paths);
+  await assertIntact(chart, specs); // the work tree is what was verified
+  const head = await cacheHead(chart);
+  // Files that differ from HEAD in the work tree: read as they are, never cached. None when the
+  // command checked the folders against the verified commit just above.
+  const dirty = await dirtyPaths(chart, specs, chart.checkWorkTree === true);
+  const cacheable = (p: string) => head !== undefined && !dirty.has(p) && cacheGroup(p) !== "_other";
   const groups = new Map<string, string[]>();
   for (const p of paths) {
+    if (!cacheable(p)) continue;
     const g = cacheGroup(p);
     const list = groups.get(g);
     if (list) list.push(p);
     else groups.set(g, [p]);
   }
   const names = [...groups.keys()];
-  const caches = new Map(names.map((g, i) => [g, i]));
-  const loaded = await mapLimit(names, (g) => loadCache(chart, g));
-  const changed = new Set<string>();
-  // One pool over every path (never a pool per group inside a pool per group), so at most
-  // FILE_CONCURRENCY files are open at once whatever the number of clients.
-  // First what the cache holds for files unchanged since they were read (one stat each).
+  const loaded = new Map((await mapLimit(names, (g) => loadCache(chart, g, head))).map((c, i) => [names[i] as string, c]));
+  const changed = new Set<string>(names.filter((g) => cacheMoved(loaded.get(g) as CacheFile)));
   type Result = { record: ChartRecord } | { failure: ReadFailure };
   const results: (Result | undefined)[] = new Array<Result | undefined>(paths.length);
-  const sigs: (string | undefined)[] = new Array<string | undefined>(paths.length);
   const misses: number[] = [];
-  await eachLimit(paths, async (path, i) => {
-    const cache = loaded[caches.get(cacheGroup(path)) as number] as Awaited<ReturnType<typeof loadCache>>;
-    const sig = await fileSig(join(chart.root, path));
-    sigs[i] = sig;
-    const hit = sig !== undefined ? cache.entries[path] : undefined;
-    if (hit && hit.sig === sig) {
+  paths.forEach((path, i) => {
+    const hit = cacheable(path) ? loaded.get(cacheGroup(path))?.entries[path] : undefined;
+    if (hit) {
       chart.touched.read.add(path);
       // Checked here too: the cache may have been written by a version that did not check shapes.
       try {
-        results[i] = { record: checkShape(path, hit.rec) };
+        results[i] = { record: checkShape(path, hit) };
       } catch (e) {
         results[i] = { failure: { path, error: e as ChartError } };
       }
     } else misses.push(i);
   });
+  // HEAD's blob of each file to cache: a record is cached only when the bytes decrypted are
+  // exactly HEAD's (a file replaced while it was read is used, never cached).
+  const toCache = misses.map((i) => paths[i] as string).filter(cacheable);
+  const blobs = toCache.length > 0 && head ? await headBlobs(chart, head, toCache) : new Map<string, string>();
   // Then the rest, decrypted and verified: in worker threads when there are many (a cold
   // rebuild), with progress; files are read here, bounded.
   const many = misses.length >= COLD_READ;
@@ -141,26 +147,20 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   try {
     await eachLimit(misses, async (i) => {
       const path = paths[i] as string;
-      const group = cacheGroup(path);
-      const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
       try {
-        let record: AnyRecord;
-        if (pool) {
-          let data: Uint8Array;
-          try {
-            data = await readFile(join(chart.root, path));
-          } catch (e) {
-            throw readFailure(path, e);
-          }
-          record = await pool.decode(path, data);
-          chart.touched.read.add(path);
-        } else record = await readRecordAt(chart, path);
-        const shaped = checkShape(path, record);
-        // Cached under the signature taken BEFORE the read: if the file was replaced or changed
-        // since, its signature now differs and the entry is never used (a miss, not a stale hit).
-        const sig = sigs[i];
-        if (sig !== undefined) {
-          cache.entries[path] = { sig, rec: record };
+        let data: Uint8Array;
+        try {
+          data = await readFile(join(chart.root, path));
+        } catch (e) {
+          throw readFailure(path, e);
+        }
+        const record = pool ? await pool.decode(path, data) : await decodeRecord(chart.cipher, chart.macKey, path, data);
+        chart.touched.read.add(path);
+        const shaped = checkShape(path, record); // a mis-shaped record fails here, never cached
+        const blob = blobs.get(path);
+        if (blob !== undefined && blobOid(data, blob.length === 64 ? "sha256" : "sha1") === blob) {
+          const group = cacheGroup(path);
+          (loaded.get(group) as CacheFile).entries[path] = record;
           changed.add(group);
         }
         results[i] = { record: shaped };
@@ -182,17 +182,11 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
     if ("record" in r) records.push(r.record);
     else failures.push(r.failure);
   }
-  await eachLimit([...changed], async (group) => {
-    const cache = loaded[caches.get(group) as number] as Awaited<ReturnType<typeof loadCache>>;
-    // Forget entries for files that are gone, then save; a cache that cannot be written
-    // costs speed only.
-    if (group !== "_clients") {
-      const read = new Set(groups.get(group));
-      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops cache entries of files no longer in the chart
-      for (const p of Object.keys(cache.entries)) if (!read.has(p) && (await fileSig(join(chart.root, p))) === undefined) delete cache.entries[p];
-    }
-    await saveCache(chart, group, cache).catch(() => undefined);
-  });
+  // Saved only while HEAD is still the commit the entries belong to and no writer is at work; a
+  // cache that cannot be written costs speed only.
+  if (changed.size > 0 && (await settledAt(chart, head))) {
+    await eachLimit([...changed], (group) => saveCache(chart, group, loaded.get(group) as CacheFile).catch(() => undefined));
+  }
   // `results` keeps the order of `paths`.
   return { records, failures };
 }

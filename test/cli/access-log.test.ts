@@ -148,4 +148,28 @@ describe("access log", () => {
     expect(bad.stderr).toMatch(/MAC .* does not verify/);
     writeFileSync(LOG(), original);
   });
+
+  it("appends without reading the log; a log changed behind its tail file is read whole, and a same-size alteration is still reported", async () => {
+    const TAIL = join(sb.repo, ".git", "chart", "access.tail");
+    await sb.ok(["note", "show", nid]);
+    expect(existsSync(TAIL)).toBe(true);
+    // No tail file, or one that does not match the log's size: the log is read whole.
+    rmSync(TAIL);
+    await sb.ok(["note", "show", nid]);
+    writeFileSync(TAIL, "1 1 -\n");
+    await sb.ok(["note", "show", nid]);
+    expect((await sb.run(["access-log"])).code).toBe(0);
+    // The last line swapped for an earlier one of the same length (the tail file still matches the
+    // size): the alteration is still reported.
+    const lines = readFileSync(LOG(), "utf8").split("\n").filter(Boolean);
+    const swapped = [...lines.slice(0, -1), lines.at(-3) as string];
+    if ((lines.at(-3) as string).length !== (lines.at(-1) as string).length) return; // entries of other sizes: nothing to test
+    writeFileSync(LOG(), `${swapped.join("\n")}\n`);
+    await sb.ok(["note", "show", nid]);
+    const r = await sb.run(["access-log"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/out of sequence/);
+    writeFileSync(LOG(), `${lines.join("\n")}\n`);
+    rmSync(TAIL);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
@@ -150,5 +150,22 @@ describe("read cache equivalence", () => {
     outs.push(clone);
     execFileSync("git", ["pull", "-q", "--no-rebase", clone, "HEAD"], { cwd: sb.repo, env: { ...sb.env, GIT_MERGE_AUTOEDIT: "no" } });
     same("pull");
+
+    // A change in the work tree, not committed: refused the same way with the cache and without
+    // (the cache never answers for a file that differs from HEAD); put back, the same again.
+    const notes = join(sb.repo, "clients", a, "notes");
+    const [one, two] = readdirSync(notes).filter((f) => f.endsWith(".age"));
+    const saved = readFileSync(join(notes, one as string));
+    copyFileSync(join(notes, two as string), join(notes, one as string));
+    for (const v of [["note", "list", a], ["search", "sleep*"], ["timeline", a]]) {
+      const warm = sb.run(v);
+      rmSync(join(sb.repo, ".git", "chart", "cache"), { recursive: true, force: true });
+      const cold = sb.run(v);
+      expect(warm.code, v.join(" ")).not.toBe(0);
+      expect(warm.stderr).toMatch(/changed outside chart/);
+      expect([cold.code, cold.stdout]).toEqual([warm.code, warm.stdout]);
+    }
+    writeFileSync(join(notes, one as string), saved);
+    same("work tree put back");
   }, 300_000);
 });

@@ -1,16 +1,17 @@
 /**
  * chart search QUERY: full text over notes (with their addenda), medication and diagnosis events,
- * newest first. Records come through the read cache (decrypted and verified records kept on
- * this device, encrypted to its key, never in git: docs/decisions.md, "The read cache"); a
- * record that cannot be read is named and makes the exit non-zero, like any listing.
+ * newest first. Candidates come from the search index kept with the read cache (encrypted to
+ * this device, never in git: docs/decisions.md, "The read cache"); a record that cannot be read
+ * is named and makes the exit non-zero, like any listing.
  */
 import type { Command } from "commander";
 import { displayName } from "../../domain/client.js";
 import { usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
-import { byNewestDoc, searchDocs, SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
+import { byNewestDoc, SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
 import { matchTokens, parseQuery, snippet, tokens, type Snippet } from "../../domain/search.js";
 import { listDir, readKind, type ReadFailure } from "../../store/records.js";
+import { searchCandidates } from "../../store/search-index.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
 import type { Registrar } from "../program.js";
@@ -56,7 +57,6 @@ export function registerSearch(program: Command, reg: Registrar): void {
         const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
         if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw usageError("E_USAGE", "--limit takes a positive whole number");
         const chart = await ctx.chart();
-        const want = (k: SearchKind) => !kinds || kinds.includes(k);
         const clients: string[] = opts.client
           ? [(await ctx.client(textOf(opts.client))).id]
           : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
@@ -64,19 +64,13 @@ export function registerSearch(program: Command, reg: Registrar): void {
         const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));
         const failures: ReadFailure[] = profiles.failures.filter((f) => clients.some((c) => f.path.startsWith(`clients/${c}/`)));
         const results: { doc: SearchDoc; snip: Snippet }[] = [];
-        // One client at a time: memory holds one client's records, and each read is bounded.
-        for (const cid of clients) {
-          const none = { records: [], failures: [] };
-          const notes = want("note") ? await readKind(chart, "note", cid) : none;
-          const meds = want("med") ? await readKind(chart, "med", cid) : none;
-          const dx = want("dx") ? await readKind(chart, "dx", cid) : none;
-          failures.push(...notes.failures, ...meds.failures, ...dx.failures);
-          const docs = searchDocs({ notes: notes.records, meds: meds.records, dx: dx.records }, { psychotherapy: !!opts.psychotherapy });
-          for (const doc of docs) {
-            if ((since && doc.date < since) || (until && doc.date > until)) continue;
-            const hits = matchTokens(tokens(doc.text), query);
-            if (hits) results.push({ doc, snip: snippet(doc.text, hits) });
-          }
+        // Candidates from the search index (src/store/search-index.ts), each matched against its text.
+        const found = await searchCandidates(chart, clients, query, { psychotherapy: !!opts.psychotherapy, kinds });
+        failures.push(...found.failures);
+        for (const doc of found.docs) {
+          if ((since && doc.date < since) || (until && doc.date > until)) continue;
+          const hits = matchTokens(tokens(doc.text), query);
+          if (hits) results.push({ doc, snip: snippet(doc.text, hits) });
         }
         ctx.incomplete(failures);
         results.sort((a, b) => byNewestDoc(a.doc, b.doc));

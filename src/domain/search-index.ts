@@ -1,0 +1,105 @@
+/**
+ * The search index (pure): per client, the documents `chart search` searches (search-docs.ts)
+ * and, for each folded word (search.ts), the documents holding it. A query's candidates are the
+ * documents holding every word of every term (a trailing-* word: any word it begins); each
+ * candidate is then matched against its text as before (phrases, order, highlights), so the
+ * index only ever narrows what is read, never changes a result.
+ *
+ * Kept as strings, decoded only where a query needs them: each document is one tab-separated
+ * line (its text last, so it may hold tabs), each word's documents one string of base-36 gaps.
+ * Parsing the whole index as objects and number arrays took most of a warm search.
+ */
+import type { DxEventRecord } from "./dx.js";
+import type { MedEventRecord } from "./med.js";
+import type { NoteRecord } from "./note.js";
+import { searchDocs, type SearchDoc, type SearchKind } from "./search-docs.js";
+import { tokens, type Query } from "./search.js";
+
+/** Which searches see a document: both (medications, diagnoses), without or only with --psychotherapy. */
+export type DocScope = "both" | "other" | "psychotherapy";
+
+export interface IndexedDoc extends SearchDoc {
+  scope: DocScope;
+}
+
+export interface Segment {
+  /** One line per document: client, kind, id, date, created, type, scope, addenda ids, text. */
+  docs: string[];
+  /** Folded word -> the documents holding it, ascending, as base-36 gaps joined by commas. */
+  words: Record<string, string>;
+}
+
+const FIELDS = 8; // before the text
+
+function encodeDoc(d: IndexedDoc): string {
+  return [d.client, d.kind, d.id, d.date, d.created, d.type, d.scope, (d.addenda ?? []).join(","), d.text].join("\t");
+}
+
+function decodeDoc(line: string): IndexedDoc {
+  const parts: string[] = [];
+  let at = 0;
+  for (let k = 0; k < FIELDS; k++) {
+    const tab = line.indexOf("\t", at);
+    parts.push(line.slice(at, tab));
+    at = tab + 1;
+  }
+  const [client, kind, id, date, created, type, scope, addenda] = parts as [string, SearchKind, string, string, string, string, DocScope, string];
+  const doc: IndexedDoc = { client, kind, id, date, created, type, text: line.slice(at), scope };
+  if (addenda !== "") doc.addenda = addenda.split(",");
+  return doc;
+}
+
+const encodeList = (ns: readonly number[]): string => ns.map((n, i) => (n - (i > 0 ? (ns[i - 1] as number) : 0)).toString(36)).join(",");
+
+function decodeList(s: string): number[] {
+  const out: number[] = [];
+  let prev = 0;
+  for (const gap of s.split(",")) out.push((prev += parseInt(gap, 36)));
+  return out;
+}
+
+/** Own entries only: a word such as "constructor" is not Object's. */
+const postings = (seg: Segment, w: string): number[] => (Object.hasOwn(seg.words, w) ? decodeList(seg.words[w] as string) : []);
+
+export function buildSegment(input: { notes: readonly NoteRecord[]; meds: readonly MedEventRecord[]; dx: readonly DxEventRecord[] }): Segment {
+  const docs: IndexedDoc[] = [];
+  for (const d of searchDocs(input, { psychotherapy: false })) docs.push({ ...d, scope: d.kind === "note" ? "other" : "both" });
+  for (const d of searchDocs(input, { psychotherapy: true })) if (d.kind === "note") docs.push({ ...d, scope: "psychotherapy" });
+  const lists = new Map<string, number[]>();
+  docs.forEach((d, i) => {
+    for (const w of new Set(tokens(d.text).map((t) => t.word))) {
+      const list = lists.get(w);
+      if (list) list.push(i);
+      else lists.set(w, [i]);
+    }
+  });
+  const words: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [w, list] of lists) words[w] = encodeList(list);
+  return { docs: docs.map(encodeDoc), words };
+}
+
+/** Documents of a segment that may match the query (every word present), in the segment's order. */
+export function candidates(seg: Segment, q: Query, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] }): IndexedDoc[] {
+  let keys: string[] | undefined;
+  let hit: Set<number> | undefined;
+  for (const t of q.terms) {
+    for (const [j, w] of t.words.entries()) {
+      let docsOf: Set<number>;
+      if (t.prefix && j === t.words.length - 1) {
+        docsOf = new Set();
+        keys ??= Object.keys(seg.words);
+        for (const k of keys) if (k.startsWith(w)) for (const i of postings(seg, k)) docsOf.add(i);
+      } else docsOf = new Set(postings(seg, w));
+      hit = hit ? new Set([...hit].filter((i) => docsOf.has(i))) : docsOf;
+      if (hit.size === 0) return [];
+    }
+  }
+  const out: IndexedDoc[] = [];
+  for (const i of [...(hit ?? [])].sort((a, b) => a - b)) {
+    const d = decodeDoc(seg.docs[i] as string);
+    if (d.scope !== "both" && (d.scope === "psychotherapy") !== opts.psychotherapy) continue;
+    if (opts.kinds && !opts.kinds.includes(d.kind)) continue;
+    out.push(d);
+  }
+  return out;
+}

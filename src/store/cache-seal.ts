@@ -1,0 +1,49 @@
+/**
+ * How the read cache and the search index are sealed on disk (docs/decisions.md, "The read
+ * cache"): compressed, then AES-256-GCM under a key derived (HKDF-SHA256) from this device's
+ * age identity and the chart's MAC key. Only this device, with this chart, can open them: a
+ * cache copied from another device, another chart, or made before a key change does not open
+ * and is rebuilt; a damaged one fails its tag and is rebuilt. Native AES-GCM instead of an age
+ * file: the search index is megabytes, and age's payload cipher runs in JavaScript (about
+ * 40 MB/s here), which alone would spend the search's time budget.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import type { Chart } from "./repo.js";
+
+const MAGIC = Buffer.from("chart-cache-2\n");
+const keys = new WeakMap<Chart, Buffer>();
+
+function cacheKey(chart: Pick<Chart, "identity" | "macKey">): Buffer {
+  let k = keys.get(chart as Chart);
+  if (!k) {
+    const ikm = Buffer.concat([Buffer.from(chart.identity.secret, "utf8"), Buffer.from(chart.macKey)]);
+    k = Buffer.from(hkdfSync("sha256", ikm, Buffer.from(chart.identity.recipient, "utf8"), "chart read cache v2", 32));
+    keys.set(chart as Chart, k);
+  }
+  return k;
+}
+
+/** Text in, sealed bytes out: MAGIC, 12-byte nonce, ciphertext, 16-byte tag. */
+export function seal(chart: Pick<Chart, "identity" | "macKey">, text: string): Buffer {
+  const nonce = randomBytes(12);
+  const c = createCipheriv("aes-256-gcm", cacheKey(chart), nonce);
+  c.setAAD(MAGIC);
+  const body = Buffer.concat([c.update(deflateRawSync(Buffer.from(text, "utf8"), { level: 1 })), c.final()]);
+  return Buffer.concat([MAGIC, nonce, body, c.getAuthTag()]);
+}
+
+/** The text sealed in `data`, or undefined for anything this device did not seal for this chart. */
+export function unseal(chart: Pick<Chart, "identity" | "macKey">, data: Uint8Array): string | undefined {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < MAGIC.length + 28 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  try {
+    const d = createDecipheriv("aes-256-gcm", cacheKey(chart), buf.subarray(MAGIC.length, MAGIC.length + 12));
+    d.setAAD(MAGIC);
+    d.setAuthTag(buf.subarray(buf.length - 16));
+    const plain = Buffer.concat([d.update(buf.subarray(MAGIC.length + 12, buf.length - 16)), d.final()]);
+    return inflateRawSync(plain).toString("utf8");
+  } catch {
+    return undefined;
+  }
+}
