@@ -1,0 +1,91 @@
+/**
+ * The commands' option parsers (src/cli/command.ts): pure functions from commander's arguments
+ * and options to a typed input. No IO here: no chart, no clock, no files.
+ */
+import { describe, expect, it } from "vitest";
+import { ChartError } from "../../src/domain/errors.js";
+import { print } from "../../src/cli/command.js";
+import type { Output } from "../../src/cli/output.js";
+import { arg, optFlag, optList, optString, optText } from "../../src/cli/options.js";
+import { parseConsentAdd, parseConsentList, parseConsentRevoke, parseConsentShow } from "../../src/cli/commands/consent.js";
+
+/** The error a call throws (fails the test when it throws none). */
+function thrown(fn: () => unknown): ChartError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ChartError);
+    return e as ChartError;
+  }
+  throw new Error("expected an error");
+}
+const usage = (fn: () => unknown) => {
+  const e = thrown(fn);
+  expect(e.exit).toBe(2);
+  return e;
+};
+
+describe("option readers", () => {
+  it("read commander's values typed, without casts", () => {
+    expect(optString({ a: "x" }, "a")).toBe("x");
+    expect(optString({}, "a")).toBeUndefined();
+    expect(optList({ a: ["x", "y"] }, "a")).toEqual(["x", "y"]);
+    expect(optList({ a: "x" }, "a")).toEqual(["x"]);
+    expect(optList({}, "a")).toEqual([]);
+    expect(optFlag({ a: true }, "a")).toBe(true);
+    expect(optFlag({ a: "true" }, "a")).toBe(false);
+    expect(optText({ a: "  x " }, "a", "--a")).toBe("x");
+    expect(thrown(() => optText({ a: " " }, "a", "--a")).code).toBe("E_EMPTY_VALUE");
+    expect(arg(["c"], 0, "CLIENT")).toBe("c");
+    expect(usage(() => arg([], 0, "CLIENT")).code).toBe("E_USAGE");
+  });
+});
+
+describe("print: text or --json in one place", () => {
+  const fake = (json: boolean) => {
+    const lines: string[] = [];
+    const data: unknown[] = [];
+    return { out: { json, line: (t = "") => lines.push(t), data: (v: unknown) => data.push(v) } as unknown as Output, lines, data };
+  };
+  const spec = { text: (out: Output, r: { id: string }) => out.line(r.id), json: (r: { id: string }) => ({ ID: r.id }) };
+  it("prints the text form without --json and the JSON form with it", () => {
+    const t = fake(false);
+    print(t.out, spec, { id: "a" });
+    expect(t.lines).toEqual(["a"]);
+    expect(t.data).toEqual([]);
+    const j = fake(true);
+    print(j.out, spec, { id: "a" });
+    expect(j.data).toEqual([{ ID: "a" }]);
+    expect(j.lines).toEqual([]);
+  });
+  it("prints the result itself as JSON when the command has no JSON form", () => {
+    const j = fake(true);
+    print(j.out, { text: () => undefined }, { id: "a" });
+    expect(j.data).toEqual([{ id: "a" }]);
+  });
+});
+
+describe("consent", () => {
+  it("add: options to a typed input, dates kept as typed", () => {
+    const i = parseConsentAdd(["ada"], { to: " Dr B ", purpose: ["care", " "], share: ["notes,diagnoses"], expiresOn: "discharge", signed: "today", nameless: true });
+    expect(i).toMatchObject({ client: "ada", to: "Dr B", purposes: ["care"], categories: ["diagnoses", "notes"], expiresOn: "discharge", dates: { signed: "today" }, nameless: true });
+  });
+  it("add: refuses a blank value, an unknown category or expiry event (exit 3, as before)", () => {
+    expect(thrown(() => parseConsentAdd(["ada"], { to: " " })).code).toBe("E_EMPTY_VALUE");
+    expect(thrown(() => parseConsentAdd(["ada"], { share: ["gossip"] })).code).toBe("E_CONSENT_CATEGORY");
+    expect(thrown(() => parseConsentAdd(["ada"], { expiresOn: "never" })).code).toBe("E_CONSENT_EXPIRY_EVENT");
+  });
+  it("list: --active and --all", () => {
+    expect(parseConsentList(["ada"], { all: true })).toEqual({ client: "ada", active: false, all: true });
+  });
+  it("show: CONSENT or CLIENT CONSENT; more is a usage error (exit 2)", () => {
+    expect(parseConsentShow(["cs_ab3"])).toEqual({ consent: "cs_ab3" });
+    expect(parseConsentShow(["ada", "cs_ab3"])).toEqual({ client: "ada", consent: "cs_ab3" });
+    usage(() => parseConsentShow(["a", "b", "c"]));
+    usage(() => parseConsentShow([]));
+  });
+  it("revoke: client, consent, date as typed, reason", () => {
+    expect(parseConsentRevoke(["ada", "cs_1"], { date: "yesterday", reason: " moved " })).toEqual({ client: "ada", consent: "cs_1", date: "yesterday", reason: "moved" });
+    usage(() => parseConsentRevoke(["ada"], {}));
+  });
+});
