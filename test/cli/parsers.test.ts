@@ -7,6 +7,7 @@ import { ChartError } from "../../src/domain/errors.js";
 import { print } from "../../src/cli/command.js";
 import type { Output } from "../../src/cli/output.js";
 import { arg, optFlag, optList, optString, optText } from "../../src/cli/options.js";
+import { parseShare } from "../../src/cli/commands/share.js";
 import { parseConsentAdd, parseConsentList, parseConsentRevoke, parseConsentShow } from "../../src/cli/commands/consent.js";
 
 /** The error a call throws (fails the test when it throws none). */
@@ -87,5 +88,20 @@ describe("consent", () => {
   it("revoke: client, consent, date as typed, reason", () => {
     expect(parseConsentRevoke(["ada", "cs_1"], { date: "yesterday", reason: " moved " })).toEqual({ client: "ada", consent: "cs_1", date: "yesterday", reason: "moved" });
     usage(() => parseConsentRevoke(["ada"], {}));
+  });
+});
+
+describe("share", () => {
+  it("options to a typed input", () => {
+    const i = parseShare(["ada"], { consent: "cs_1", out: "dir", format: ["pdf,json"], yes: true, message: "hi" });
+    expect(i).toMatchObject({ client: "ada", consent: "cs_1", out: "dir", formats: ["pdf", "json"], replace: true, dryRun: false, letter: { message: "hi" } });
+    expect(parseShare(["ada"], {}).formats.length).toBeGreaterThan(0);
+  });
+  it("usage errors exit 2: exclusive protections, --letter with -m, an unknown format", () => {
+    usage(() => parseShare(["ada"], { encryptTo: ["age1x"], passphrase: true }));
+    usage(() => parseShare(["ada"], { passphrase: true, plaintext: true }));
+    usage(() => parseShare(["ada"], { letter: "f", message: "m" }));
+    expect(usage(() => parseShare(["ada"], { format: ["docx"] })).code).toBe("E_SHARE_FORMAT");
+    usage(() => parseShare([], {}));
   });
 });
