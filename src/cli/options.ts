@@ -5,6 +5,7 @@
 import { invalid, usageError } from "../domain/errors.js";
 import { textOf } from "../domain/text-of.js";
 import type { Opts } from "./program.js";
+import type { TextSource } from "./text-input.js";
 
 /** Repeatable option: --label A --label B */
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -39,4 +40,20 @@ export function arg(args: readonly string[], i: number, name: string): string {
   const v = args[i];
   if (v === undefined) throw usageError("E_USAGE", `missing argument ${name}`);
   return v;
+}
+
+/** -m TEXT (repeatable) / -F FILE: where a text comes from; both at once is a usage error. */
+export function optTextSource(opts: Opts): TextSource {
+  const message = opts.message === undefined ? undefined : optList(opts, "message");
+  const file = optString(opts, "file");
+  if (message !== undefined && file !== undefined) throw usageError("E_USAGE", "-m and -F cannot be combined", "choose one source for the text");
+  return { message, file };
+}
+
+/** -n/--limit: a positive whole number, or undefined. */
+export function optLimit(opts: Opts, key = "limit"): number | undefined {
+  if (opts[key] === undefined) return undefined;
+  const limit = Number(opts[key]);
+  if (!Number.isInteger(limit) || limit <= 0) throw usageError("E_USAGE", "--limit takes a positive whole number");
+  return limit;
 }
