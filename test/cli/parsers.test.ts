@@ -8,6 +8,8 @@ import { print } from "../../src/cli/command.js";
 import type { Output } from "../../src/cli/output.js";
 import { arg, optFlag, optList, optString, optText } from "../../src/cli/options.js";
 import { parseShare } from "../../src/cli/commands/share.js";
+import { parseNoteAdd, parseNoteEdit, parseNoteList, parseNoteMove, parseNoteRef, parseNoteSign } from "../../src/cli/commands/note.js";
+import { parseMedAdd, parseMedEdit, parseMedHistory, parseMedList, parseMedStop } from "../../src/cli/commands/med.js";
 import { parseConsentAdd, parseConsentList, parseConsentRevoke, parseConsentShow } from "../../src/cli/commands/consent.js";
 
 /** The error a call throws (fails the test when it throws none). */
@@ -103,5 +105,58 @@ describe("share", () => {
     usage(() => parseShare(["ada"], { letter: "f", message: "m" }));
     expect(usage(() => parseShare(["ada"], { format: ["docx"] })).code).toBe("E_SHARE_FORMAT");
     usage(() => parseShare([], {}));
+  });
+});
+
+describe("note", () => {
+  it("add: checks what the user typed before any editor opens", () => {
+    expect(parseNoteAdd(["ada"], { kind: "intake", duration: "53", cpt: "90837", label: ["sud"], message: ["a", "b"], sign: true })).toMatchObject({
+      client: "ada", kind: "intake", duration: 53, cpt: "90837", labels: ["SUD"], text: { message: ["a", "b"] }, sign: true,
+    });
+    expect(thrown(() => parseNoteAdd(["ada"], { kind: "novel" })).exit).toBe(3);
+    expect(thrown(() => parseNoteAdd(["ada"], { duration: "ten" })).exit).toBe(3);
+    usage(() => parseNoteAdd(["ada"], { message: ["a"], file: "-" }));
+  });
+  it("list: a client or --all-clients, a positive --limit (usage errors exit 2)", () => {
+    expect(parseNoteList(["ada"], { limit: "3", unsigned: true })).toMatchObject({ client: "ada", limit: 3, unsigned: true, allClients: false });
+    usage(() => parseNoteList([], {}));
+    usage(() => parseNoteList(["ada"], { allClients: true }));
+    usage(() => parseNoteList(["ada"], { limit: "0" }));
+    usage(() => parseNoteList(["ada"], { limit: "x" }));
+    expect(thrown(() => parseNoteList(["ada"], { kind: "psychotherapy" })).code).toBe("E_PSYCHOTHERAPY_APART");
+  });
+  it("show/edit/amend take NOTE or CLIENT NOTE; sign takes several", () => {
+    expect(parseNoteRef(["nt_1"])).toEqual({ note: "nt_1" });
+    expect(parseNoteRef(["ada", "nt_1"])).toEqual({ client: "ada", note: "nt_1" });
+    usage(() => parseNoteRef(["a", "b", "c"]));
+    expect(parseNoteSign(["a", "b", "c"])).toEqual({ refs: ["a", "b", "c"] });
+    usage(() => parseNoteSign([]));
+  });
+  it("edit: fields alone need no editor", () => {
+    expect(parseNoteEdit(["nt_1"], { cpt: "90834" }).metaOnly).toBe(true);
+    expect(parseNoteEdit(["nt_1"], { cpt: "90834", message: ["x"] }).metaOnly).toBe(false);
+    expect(parseNoteEdit(["nt_1"], {}).metaOnly).toBe(false);
+  });
+  it("move: --to is required (exit 2)", () => {
+    expect(usage(() => parseNoteMove(["nt_1"], {})).code).toBe("E_MISSING");
+    expect(parseNoteMove(["nt_1"], { to: "bob", yes: true })).toEqual({ note: "nt_1", to: "bob", reason: undefined, yes: true });
+  });
+});
+
+describe("med", () => {
+  it("add: name required, --start the old name of --date, fields trimmed", () => {
+    expect(parseMedAdd(["ada", " sertraline "], { start: "2024-01-02", dose: " 50 mg " })).toMatchObject({ name: "sertraline", date: "2024-01-02", fields: { dose: "50 mg" } });
+    expect(thrown(() => parseMedAdd(["ada", " "], {})).code).toBe("E_MED_NAME");
+    expect(thrown(() => parseMedAdd(["ada", "x"], { dose: " " })).code).toBe("E_EMPTY_VALUE");
+  });
+  it("edit: nothing to change is a usage error (exit 2)", () => {
+    expect(usage(() => parseMedEdit(["ada", "sert"], {})).code).toBe("E_MED_NO_CHANGE");
+    expect(parseMedEdit(["ada", "sert"], { dose: "100 mg" })).toMatchObject({ med: "sert", fields: { dose: "100 mg" } });
+  });
+  it("stop, list, history", () => {
+    expect(parseMedStop(["ada", "sert"], { date: "today" })).toMatchObject({ client: "ada", med: "sert", date: "today" });
+    usage(() => parseMedStop(["ada"], {}));
+    expect(parseMedList(["ada"], { all: true })).toEqual({ client: "ada", all: true });
+    expect(parseMedHistory(["ada"])).toEqual({ client: "ada", med: undefined });
   });
 });
