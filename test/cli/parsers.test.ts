@@ -8,6 +8,8 @@ import { print } from "../../src/cli/command.js";
 import type { Output } from "../../src/cli/output.js";
 import { arg, optFlag, optList, optString, optText } from "../../src/cli/options.js";
 import { parseShare } from "../../src/cli/commands/share.js";
+import { parseDxAdd, parseDxEdit, parseDxHistory, parseDxList, parseDxStatus } from "../../src/cli/commands/dx.js";
+import { parseClientAdd, parseClientDischarge, parseClientEdit, parseClientList, parseClientReadmit } from "../../src/cli/commands/client.js";
 import { parseNoteAdd, parseNoteEdit, parseNoteList, parseNoteMove, parseNoteRef, parseNoteSign } from "../../src/cli/commands/note.js";
 import { parseMedAdd, parseMedEdit, parseMedHistory, parseMedList, parseMedStop } from "../../src/cli/commands/med.js";
 import { parseConsentAdd, parseConsentList, parseConsentRevoke, parseConsentShow } from "../../src/cli/commands/consent.js";
@@ -158,5 +160,37 @@ describe("med", () => {
     usage(() => parseMedStop(["ada"], {}));
     expect(parseMedList(["ada"], { all: true })).toEqual({ client: "ada", all: true });
     expect(parseMedHistory(["ada"])).toEqual({ client: "ada", med: undefined });
+  });
+});
+
+describe("dx", () => {
+  it("add: the code normalised, status checked, --no-auto-label refused (exit 2)", () => {
+    expect(parseDxAdd(["ada", "f411"], { status: "Provisional", label: ["psy"] })).toMatchObject({ client: "ada", code: "F41.1", status: "provisional", labels: ["PSY"], withoutLabels: [] });
+    expect(parseDxAdd(["ada", "F41.1"], {}).status).toBe("active");
+    expect(thrown(() => parseDxAdd(["ada", "F41.1"], { status: "resolved" })).code).toBe("E_DX_BAD_STATUS");
+    expect(usage(() => parseDxAdd(["ada", "F10.20"], { autoLabel: false })).code).toBe("E_AUTO_LABEL_ALWAYS");
+    expect(thrown(() => parseDxAdd(["ada", "not a code"], {})).exit).toBe(3);
+  });
+  it("edit: --primary / --no-primary, nothing to change is exit 2", () => {
+    expect(parseDxEdit(["ada", "F41.1"], { primary: false })).toMatchObject({ primary: false });
+    expect(parseDxEdit(["ada", "F41.1"], { status: "active" })).toMatchObject({ primary: undefined, status: "active" });
+    expect(usage(() => parseDxEdit(["ada", "F41.1"], {})).code).toBe("E_DX_NO_CHANGE");
+  });
+  it("resolve, list, history", () => {
+    expect(parseDxStatus(["ada", "f411"], { date: "today" })).toEqual({ client: "ada", code: "F41.1", date: "today", allowFuture: false });
+    expect(parseDxList(["ada"], {})).toEqual({ client: "ada", all: false });
+    expect(parseDxHistory(["ada", "f41"])).toEqual({ client: "ada", code: "F41" });
+    usage(() => parseDxStatus(["ada"], {}));
+  });
+});
+
+describe("client", () => {
+  it("profile flags as given; dates and checks wait for the chart's today", () => {
+    expect(parseClientAdd([], { name: " Ada ", dob: "1990-01-02", admitted: "yesterday", json: true })).toEqual({ profile: { name: " Ada ", dob: "1990-01-02" }, admitted: "yesterday" });
+    expect(parseClientEdit(["ada"], { phone: "555" })).toEqual({ client: "ada", profile: { phone: "555" } });
+    expect(parseClientList([], { all: true })).toEqual({ all: true });
+    expect(parseClientDischarge(["ada"], { date: "today", reason: "done" })).toEqual({ client: "ada", date: "today", reason: "done" });
+    expect(parseClientReadmit(["ada"], {})).toEqual({ client: "ada", date: undefined });
+    usage(() => parseClientEdit([], {}));
   });
 });
