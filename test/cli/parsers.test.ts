@@ -8,6 +8,10 @@ import { print } from "../../src/cli/command.js";
 import type { Output } from "../../src/cli/output.js";
 import { arg, optFlag, optList, optString, optText } from "../../src/cli/options.js";
 import { parseShare } from "../../src/cli/commands/share.js";
+import { parseDisclosureAdd, parseDisclosureReport, parseDisclosures } from "../../src/cli/commands/disclosures.js";
+import { parseAccessDeny, parseAccessFulfil, parseAccessList, parseAccessRequest } from "../../src/cli/commands/access.js";
+import { parseExport } from "../../src/cli/commands/export.js";
+import { parseAmendmentDeny, parseAmendmentList, parseAmendmentRef, parseAmendmentRequest } from "../../src/cli/commands/amendment.js";
 import { parseDxAdd, parseDxEdit, parseDxHistory, parseDxList, parseDxStatus } from "../../src/cli/commands/dx.js";
 import { parseClientAdd, parseClientDischarge, parseClientEdit, parseClientList, parseClientReadmit } from "../../src/cli/commands/client.js";
 import { parseNoteAdd, parseNoteEdit, parseNoteList, parseNoteMove, parseNoteRef, parseNoteSign } from "../../src/cli/commands/note.js";
@@ -192,5 +196,45 @@ describe("client", () => {
     expect(parseClientDischarge(["ada"], { date: "today", reason: "done" })).toEqual({ client: "ada", date: "today", reason: "done" });
     expect(parseClientReadmit(["ada"], {})).toEqual({ client: "ada", date: undefined });
     usage(() => parseClientEdit([], {}));
+  });
+});
+
+describe("disclosures, access, export", () => {
+  it("disclosures: a client is required (exit 2); add checks its texts; report needs --out or --dry-run (exit 2)", () => {
+    usage(() => parseDisclosures([], {}));
+    expect(parseDisclosureAdd(["ada"], { to: " Court ", purpose: ["order"], description: "notes", basis: "judicial" })).toMatchObject({ recipient: { name: "Court" }, purposes: ["order"], basis: "judicial" });
+    usage(() => parseDisclosureAdd(["ada"], { to: " ", purpose: ["x"], description: "d", basis: "judicial" }));
+    usage(() => parseDisclosureReport(["ada"], {}));
+    expect(parseDisclosureReport(["ada"], { dryRun: true })).toMatchObject({ dryRun: true, out: undefined });
+  });
+  it("access: fulfil needs exactly one protection and --out (exit 2); deny needs --private (exit 2) and a reason (exit 3)", () => {
+    usage(() => parseAccessFulfil(["ada", "ar_1"], { out: "d" }));
+    usage(() => parseAccessFulfil(["ada", "ar_1"], { out: "d", plaintext: true, passphrase: true }));
+    expect(usage(() => parseAccessFulfil(["ada", "ar_1"], { plaintext: true })).code).toBe("E_MISSING");
+    expect(parseAccessFulfil(["ada", "ar_1"], { out: "d", plaintext: true, format: ["pdf"] })).toMatchObject({ out: "d", plaintext: true, formats: ["pdf"] });
+    usage(() => parseAccessDeny(["ada", "ar_1"], { reason: "x" }));
+    expect(thrown(() => parseAccessDeny(["ada", "ar_1"], { private: true })).code).toBe("E_ACCESS_REASON");
+    expect(parseAccessRequest(["ada"], { note: "  by mail " })).toMatchObject({ client: "ada", note: "by mail" });
+    expect(parseAccessList([], { all: true })).toEqual({ client: undefined, all: true });
+  });
+  it("export: exclusive options and folder formats without --out are usage errors (exit 2)", () => {
+    usage(() => parseExport([], { client: ["ada"], all: true }));
+    usage(() => parseExport([], { encryptTo: ["age1x"], passphrase: true }));
+    usage(() => parseExport([], { month: "2024-01", since: "2024-01-01" }));
+    expect(usage(() => parseExport([], { format: "pdf" })).code).toBe("E_EXPORT_OUT");
+    expect(parseExport([], { format: "csv", table: "sessions" })).toMatchObject({ format: "csv", table: "sessions" });
+    expect(parseExport([], { month: "2024-02" }).range).toEqual({ month: { since: "2024-02-01", until: "2024-02-29" } });
+  });
+});
+
+describe("amendment", () => {
+  it("request needs --note (exit 2) and a --text (exit 3); deny needs a --reason", () => {
+    expect(usage(() => parseAmendmentRequest(["ada"], { text: "x" })).code).toBe("E_MISSING");
+    expect(thrown(() => parseAmendmentRequest(["ada"], { note: "nt_1" })).code).toBe("E_EMPTY_VALUE");
+    expect(parseAmendmentRequest(["ada"], { note: "nt_1", text: " fix " })).toEqual({ client: "ada", note: "nt_1", text: "fix", received: undefined });
+    expect(thrown(() => parseAmendmentDeny(["ada", "am_1"], {})).code).toBe("E_EMPTY_VALUE");
+    expect(parseAmendmentDeny(["ada", "am_1"], { reason: "accurate", statement: " no " })).toEqual({ client: "ada", request: "am_1", reason: "accurate", statement: "no" });
+    usage(() => parseAmendmentRef(["ada"]));
+    expect(parseAmendmentList([], {})).toEqual({ client: undefined, all: false });
   });
 });
