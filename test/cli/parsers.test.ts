@@ -191,6 +191,7 @@ describe("dx", () => {
 describe("client", () => {
   it("profile flags as given; dates and checks wait for the chart's today", () => {
     expect(parseClientAdd([], { name: " Ada ", dob: "1990-01-02", admitted: "yesterday", json: true })).toEqual({ profile: { name: " Ada ", dob: "1990-01-02" }, admitted: "yesterday" });
+    expect(parseClientAdd([], { date: "today", admitted: "yesterday" }).admitted).toBe("today");
     expect(parseClientEdit(["ada"], { phone: "555" })).toEqual({ client: "ada", profile: { phone: "555" } });
     expect(parseClientList([], { all: true })).toEqual({ all: true });
     expect(parseClientDischarge(["ada"], { date: "today", reason: "done" })).toEqual({ client: "ada", date: "today", reason: "done" });
@@ -202,6 +203,7 @@ describe("client", () => {
 describe("disclosures, access, export", () => {
   it("disclosures: a client is required (exit 2); add checks its texts; report needs --out or --dry-run (exit 2)", () => {
     usage(() => parseDisclosures([], {}));
+    expect(parseDisclosures(["adam"], { all: true })).toEqual({ client: "adam", since: undefined, all: true });
     expect(parseDisclosureAdd(["ada"], { to: " Court ", purpose: ["order"], description: "notes", basis: "judicial" })).toMatchObject({ recipient: { name: "Court" }, purposes: ["order"], basis: "judicial" });
     usage(() => parseDisclosureAdd(["ada"], { to: " ", purpose: ["x"], description: "d", basis: "judicial" }));
     usage(() => parseDisclosureReport(["ada"], {}));
@@ -216,6 +218,8 @@ describe("disclosures, access, export", () => {
     expect(thrown(() => parseAccessDeny(["ada", "ar_1"], { private: true })).code).toBe("E_ACCESS_REASON");
     expect(parseAccessRequest(["ada"], { note: "  by mail " })).toMatchObject({ client: "ada", note: "by mail" });
     expect(parseAccessList([], { all: true })).toEqual({ client: undefined, all: true });
+    expect(parseAccessRequest(["ada"], { date: "-3d" }).received).toBe("-3d");
+    expect(parseAccessRequest(["ada"], { received: "-2d" }).received).toBe("-2d");
   });
   it("export: exclusive options and folder formats without --out are usage errors (exit 2)", () => {
     usage(() => parseExport([], { client: ["ada"], all: true }));
@@ -236,5 +240,6 @@ describe("amendment", () => {
     expect(parseAmendmentDeny(["ada", "am_1"], { reason: "accurate", statement: " no " })).toEqual({ client: "ada", request: "am_1", reason: "accurate", statement: "no" });
     usage(() => parseAmendmentRef(["ada"]));
     expect(parseAmendmentList([], {})).toEqual({ client: undefined, all: false });
+    expect(parseAmendmentRequest(["ada"], { note: "n", text: "t", date: "today" }).received).toBe("today");
   });
 });

@@ -6,7 +6,7 @@
  */
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import {
   accessStatuses,
   checkAccessFormats,
@@ -132,7 +132,7 @@ export interface AccessRequestInput {
 
 export const parseAccessRequest = (args: readonly string[], opts: Opts): AccessRequestInput => ({
   client: arg(args, 0, "CLIENT"),
-  received: optString(opts, "received"),
+  received: optString(opts, "date") ?? optString(opts, "received"),
   formats: checkAccessFormats(optList(opts, "format")),
   note: optString(opts, "note")?.trim() || undefined,
 });
@@ -366,7 +366,8 @@ export function registerAccess(program: Command, reg: Registrar): void {
     .command("request")
     .description("record a client's request for a copy of their record; due in 30 days")
     .argument("<client>", CLIENT_ARG)
-    .option("--received <date>", "when the request was received, YYYY-MM-DD (default today)")
+    .option("-d, --date <date>", "when the request was received (default today)")
+    .addOption(new Option("--received <date>", "the old name of --date").hideHelp())
     .option("--format <formats>", "the form asked for: pdf, json, fhir (comma separated or repeated; default all three)", collect)
     .option("--note <text>", "what was asked for, how to deliver it")
     .action(wire(reg, accessRequest));

@@ -5,7 +5,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import {
   acceptedText,
   amendmentStatuses,
@@ -91,7 +91,7 @@ export interface AmendmentRequestInput {
 export function parseAmendmentRequest(args: readonly string[], opts: Opts): AmendmentRequestInput {
   const note = optString(opts, "note");
   if (note === undefined) throw usageError("E_MISSING", "--note is required", "pass --note NOTE");
-  return { client: arg(args, 0, "CLIENT"), note, text: text(optString(opts, "text"), "--text"), received: optString(opts, "received") };
+  return { client: arg(args, 0, "CLIENT"), note, text: text(optString(opts, "text"), "--text"), received: optString(opts, "date") ?? optString(opts, "received") };
 }
 
 export async function runAmendmentRequest(ctx: Ctx, input: AmendmentRequestInput): Promise<AmendmentStatus> {
@@ -257,7 +257,8 @@ export function registerAmendment(program: Command, reg: Registrar): void {
     .argument("<client>", CLIENT_ARG)
     .option("--note <note>", "the note to amend (id or id prefix)")
     .option("--text <text>", "the amendment the client asks for")
-    .option("--received <date>", "when the request was received (default today)")
+    .option("-d, --date <date>", "when the request was received (default today)")
+    .addOption(new Option("--received <date>", "the old name of --date").hideHelp())
     .action(wire(reg, amendmentRequest));
 
   am.command("accept")

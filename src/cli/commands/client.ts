@@ -1,5 +1,5 @@
 /** chart client add|list|show|edit|discharge */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { parse as parseYaml, stringify } from "yaml";
 import {
   CLIENT_EDITABLE,
@@ -91,7 +91,7 @@ export interface ClientAddInput {
   admitted?: string | undefined;
 }
 
-export const parseClientAdd = (_args: readonly string[], opts: Opts): ClientAddInput => ({ profile: profileFrom(opts), admitted: optString(opts, "admitted") });
+export const parseClientAdd = (_args: readonly string[], opts: Opts): ClientAddInput => ({ profile: profileFrom(opts), admitted: optString(opts, "date") ?? optString(opts, "admitted") });
 
 export interface ClientAddResult {
   id: string;
@@ -362,7 +362,8 @@ export function registerClient(program: Command, reg: Registrar): void {
   const client = program.command("client").description("clients: add, list, show, edit, discharge");
 
   profileOptions(client.command("add").description("add a client (prompts for missing values on a terminal)"))
-    .option("--admitted <date>", "date care began (default today)")
+    .option("-d, --date <date>", "date care began (default today)")
+    .addOption(new Option("--admitted <date>", "the old name of --date").hideHelp())
     .action(wire(reg, clientAdd));
 
   client

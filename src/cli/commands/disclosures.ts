@@ -67,16 +67,18 @@ const to = (d: AnyDisclosure): string => {
 export interface DisclosuresInput {
   client: string;
   since?: string | undefined;
+  /** A discharged client in name matching. */
+  all: boolean;
 }
 
 export function parseDisclosures(args: readonly string[], opts: Opts): DisclosuresInput {
   const q = args[0];
   if (q === undefined) throw usageError("E_USAGE", "name a client", "chart disclosures CLIENT, or chart disclosures add|report CLIENT");
-  return { client: q, since: optString(opts, "since") };
+  return { client: q, since: optString(opts, "since"), all: optFlag(opts, "all") };
 }
 
 export async function runDisclosures(ctx: Ctx, input: DisclosuresInput): Promise<AnyDisclosure[]> {
-  const client = await ctx.client(input.client);
+  const client = await ctx.client(input.client, { all: input.all });
   const since = ctx.optionalDate(input.since, "since", { allowFuture: true });
   return (await loadAll(ctx, client.id))
     .filter((d) => !since || d.date >= since)
@@ -304,6 +306,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
     .description("the record of disclosures: the accounting (164.528), shares under an authorization, accountings provided")
     .argument("[client]", CLIENT_ARG)
     .option("--since <date>", "only disclosures on or after this date")
+    .option("--all", "a discharged client named by name too")
     .action(wire(reg, disclosures));
 
   cmd
@@ -326,7 +329,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
     .option("-o, --out <dir>", "the directory to write accounting.pdf and accounting.json to (outside the chart repository)")
     .option("--requested <date>", "when the client asked (default today)")
     .option("--from <date>", "start of the period (default six years before today; the client may ask for less)")
-    .option("-n, --dry-run", "show the entries; write and record nothing")
+    .option("--dry-run", "show the entries; write and record nothing")
     .option("-y, --yes", "replace files already in the output directory")
     .action(wire(reg, disclosureReport));
 }

@@ -22,6 +22,8 @@ export interface TimelineInput {
   kinds: ReturnType<typeof parseTimelineKinds>;
   psychotherapy: boolean;
   reverse: boolean;
+  /** A discharged client in name matching. */
+  all: boolean;
 }
 
 export const parseTimeline = (args: readonly string[], opts: Opts): TimelineInput => {
@@ -33,6 +35,7 @@ export const parseTimeline = (args: readonly string[], opts: Opts): TimelineInpu
     kinds: parseTimelineKinds(kind.length ? kind : undefined),
     psychotherapy: optFlag(opts, "psychotherapy"),
     reverse: optFlag(opts, "reverse"),
+    all: optFlag(opts, "all"),
   };
 };
 
@@ -43,7 +46,7 @@ export async function runTimeline(ctx: Ctx, input: TimelineInput): Promise<Timel
   const until = ctx.optionalDate(input.until, "until", { allowFuture: true });
   if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
   const { kinds } = input;
-  const client = await ctx.client(input.client, { allowVoided: true });
+  const client = await ctx.client(input.client, { allowVoided: true, all: input.all });
   const chart = await ctx.chart();
   const want = (k: "note" | "med" | "dx") => !kinds || kinds.includes(k);
   const none = { records: [], failures: [] };
@@ -83,5 +86,6 @@ export function registerTimeline(program: Command, reg: Registrar): void {
     .option("-k, --kind <kind>", "only these kinds (repeatable or comma-separated): note, med, dx", collect)
     .option("--psychotherapy", "include psychotherapy notes (kept apart by default)")
     .option("-r, --reverse", "newest first")
+    .option("--all", "a discharged client named by name too")
     .action(wire(reg, timeline));
 }
