@@ -36,6 +36,7 @@ import { wire, type CommandSpec } from "../command.js";
 import type { Output } from "../output.js";
 import type { Opts, Registrar } from "../program.js";
 import { textFromFlagsOrEditor, type TextSource } from "../text-input.js";
+import { timeInZone } from "../../domain/timezone.js";
 import { bufferBase } from "../editor.js";
 import { join } from "node:path";
 import { recordJson } from "../views.js";
@@ -138,22 +139,23 @@ function noteRow(n: NoteRecord, addenda: number): string[] {
   ];
 }
 
-function printNote(out: Output, n: NoteRecord, addenda: NoteRecord[], clientName: string): void {
+function printNote(out: Output, n: NoteRecord, addenda: NoteRecord[], clientName: string, zone: string): void {
   const c = out.color;
+  const at = (instant: string) => timeInZone(instant, zone);
   const meta = [
     `${c.bold(n.type)} note ${n.id}`,
     `client:   ${clientName}`,
     `date:     ${n.date}${n.duration ? `, ${n.duration} min` : ""}${n.cpt ? `, CPT ${n.cpt}` : ""}`,
     `template: ${n.template}`,
     n.labels?.length ? `labels:   ${n.labels.join(", ")}` : "",
-    n.status === "signed" && n.signed ? `status:   signed by ${n.signed.by} at ${n.signed.at}` : "status:   draft",
+    n.status === "signed" && n.signed ? `status:   signed by ${n.signed.by} at ${at(n.signed.at)}` : "status:   draft",
   ].filter(Boolean);
   for (const l of meta) out.line(l);
   out.line("");
   out.text(n.body);
   for (const a of addenda) {
     out.line("");
-    out.line(c.bold(`Addendum ${a.id} (${a.date}${a.signed ? `, signed by ${a.signed.by} at ${a.signed.at}` : ""})`));
+    out.line(c.bold(`Addendum ${a.id} (${a.date}${a.signed ? `, signed by ${a.signed.by} at ${at(a.signed.at)}` : ""})`));
     out.line("");
     out.text(a.body);
   }
@@ -337,6 +339,8 @@ export interface NoteShowResult {
   note: NoteRecord & { voided?: VoidMark };
   addenda: NoteRecord[];
   clientName: string;
+  /** The practice's time zone: times print in it. */
+  zone: string;
 }
 
 export async function runNoteShow(ctx: Ctx, ref: NoteRef): Promise<NoteShowResult> {
@@ -346,12 +350,12 @@ export async function runNoteShow(ctx: Ctx, ref: NoteRef): Promise<NoteShowResul
   const all = await readKind<NoteRecord>(chart, "note", n.client);
   ctx.incomplete(all.failures);
   const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
-  return { note: n, addenda, clientName: displayName(client) };
+  return { note: n, addenda, clientName: displayName(client), zone: ctx.timeZone() };
 }
 
-export function printNoteShow(out: Output, { note: n, addenda, clientName }: NoteShowResult): void {
-  if (n.voided) out.line(out.color.bold(`VOIDED on ${n.voided.at} by ${n.voided.by}: ${n.voided.reason}`));
-  printNote(out, n, addenda, clientName);
+export function printNoteShow(out: Output, { note: n, addenda, clientName, zone }: NoteShowResult): void {
+  if (n.voided) out.line(out.color.bold(`VOIDED on ${timeInZone(n.voided.at, zone)} by ${n.voided.by}: ${n.voided.reason}`));
+  printNote(out, n, addenda, clientName, zone);
   const versions = otherVersions(n).length;
   if (versions) out.warn(`this note was edited on two devices: ${versions + 1} versions are kept; see and settle them with chart note resolve ${shortId(n.id)}`);
 }
