@@ -11,6 +11,11 @@ import { parseShare } from "../../src/cli/commands/share.js";
 import { parseDisclosureAdd, parseDisclosureReport, parseDisclosures } from "../../src/cli/commands/disclosures.js";
 import { parseAccessDeny, parseAccessFulfil, parseAccessList, parseAccessRequest } from "../../src/cli/commands/access.js";
 import { parseExport } from "../../src/cli/commands/export.js";
+import { parseVoid } from "../../src/cli/commands/void.js";
+import { parseTimeline } from "../../src/cli/commands/timeline.js";
+import { parseSuperbill } from "../../src/cli/commands/superbill.js";
+import { parseTemplate } from "../../src/cli/commands/template.js";
+import { parseClientMerge } from "../../src/cli/commands/client-merge.js";
 import { parseAmendmentDeny, parseAmendmentList, parseAmendmentRef, parseAmendmentRequest } from "../../src/cli/commands/amendment.js";
 import { parseDxAdd, parseDxEdit, parseDxHistory, parseDxList, parseDxStatus } from "../../src/cli/commands/dx.js";
 import { parseClientAdd, parseClientDischarge, parseClientEdit, parseClientList, parseClientReadmit } from "../../src/cli/commands/client.js";
@@ -241,5 +246,27 @@ describe("amendment", () => {
     usage(() => parseAmendmentRef(["ada"]));
     expect(parseAmendmentList([], {})).toEqual({ client: undefined, all: false });
     expect(parseAmendmentRequest(["ada"], { note: "n", text: "t", date: "today" }).received).toBe("today");
+  });
+});
+
+describe("void, timeline, superbill, template, client merge", () => {
+  it("void: the record, a reason, -y", () => {
+    expect(parseVoid(["nt_1"], { reason: "wrong", yes: true })).toEqual({ record: "nt_1", reason: "wrong", yes: true });
+    usage(() => parseVoid([], {}));
+  });
+  it("timeline: kinds checked, --all for a discharged client", () => {
+    expect(parseTimeline(["ada"], { kind: ["note,dx"], all: true })).toMatchObject({ client: "ada", kinds: ["note", "dx"], all: true, reverse: false });
+    expect(parseTimeline(["ada"], {}).kinds).toBeUndefined();
+  });
+  it("superbill: --out required (exit 2), the month checked", () => {
+    expect(usage(() => parseSuperbill(["ada"], { month: "2024-03" })).code).toBe("E_USAGE");
+    expect(parseSuperbill(["ada"], { month: "2024-03", out: "d" })).toEqual({ client: "ada", month: "2024-03", out: "d", yes: false });
+    expect(thrown(() => parseSuperbill(["ada"], { month: "March", out: "d" })).exit).toBeGreaterThan(1);
+  });
+  it("template: the name checked; client merge: --into required (exit 2)", () => {
+    expect(parseTemplate(["couples-intake"], { file: "-" })).toEqual({ name: "couples-intake", file: "-" });
+    expect(() => parseTemplate(["Bad Name"], {})).toThrow(ChartError);
+    expect(usage(() => parseClientMerge(["cl_dup"], {})).code).toBe("E_MISSING");
+    expect(parseClientMerge(["cl_dup"], { into: "ada", yes: true })).toEqual({ duplicate: "cl_dup", into: "ada", yes: true });
   });
 });
