@@ -16,6 +16,7 @@ import { parseTimeline } from "../../src/cli/commands/timeline.js";
 import { parseSuperbill } from "../../src/cli/commands/superbill.js";
 import { parseTemplate } from "../../src/cli/commands/template.js";
 import { parseClientMerge } from "../../src/cli/commands/client-merge.js";
+import { parseNoteResolve } from "../../src/cli/commands/note-resolve.js";
 import { parseAmendmentDeny, parseAmendmentList, parseAmendmentRef, parseAmendmentRequest } from "../../src/cli/commands/amendment.js";
 import { parseDxAdd, parseDxEdit, parseDxHistory, parseDxList, parseDxStatus } from "../../src/cli/commands/dx.js";
 import { parseClientAdd, parseClientDischarge, parseClientEdit, parseClientList, parseClientReadmit } from "../../src/cli/commands/client.js";
@@ -268,5 +269,14 @@ describe("void, timeline, superbill, template, client merge", () => {
     expect(() => parseTemplate(["Bad Name"], {})).toThrow(ChartError);
     expect(usage(() => parseClientMerge(["cl_dup"], {})).code).toBe("E_MISSING");
     expect(parseClientMerge(["cl_dup"], { into: "ada", yes: true })).toEqual({ duplicate: "cl_dup", into: "ada", yes: true });
+  });
+});
+
+describe("note resolve", () => {
+  it("--keep or the merged text, not both (exit 2); NOTE or CLIENT NOTE", () => {
+    usage(() => parseNoteResolve(["nt_1"], { keep: "2", message: ["x"] }));
+    usage(() => parseNoteResolve(["a", "b", "c"], {}));
+    expect(parseNoteResolve(["ada", "nt_1"], { keep: "2" })).toMatchObject({ client: "ada", note: "nt_1", keep: "2", merged: false });
+    expect(parseNoteResolve(["nt_1"], { file: "-" })).toMatchObject({ note: "nt_1", merged: true, text: { file: "-" } });
   });
 });

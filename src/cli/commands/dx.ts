@@ -292,8 +292,8 @@ export function printDxList(out: Output, r: DxListResult): void {
     return;
   }
   out.table(
-    r.shown.map((d) => [d.code, d.description ?? "", statusWord(d.status) + (d.primary ? ", primary" : ""), d.since, d.labels?.join(",") ?? ""]),
-    ["CODE", "DESCRIPTION", "STATUS", "SINCE", "LABELS"],
+    r.shown.map((d) => [d.code, d.description ?? "", statusWord(d.status) + (d.primary ? ", primary" : ""), d.since, d.onset ?? "", d.labels?.join(",") ?? ""]),
+    ["CODE", "DESCRIPTION", "STATUS", "SINCE", "ONSET", "LABELS"],
   );
 }
 
