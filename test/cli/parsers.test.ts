@@ -17,6 +17,7 @@ import { parseSuperbill } from "../../src/cli/commands/superbill.js";
 import { parseTemplate } from "../../src/cli/commands/template.js";
 import { parseClientMerge } from "../../src/cli/commands/client-merge.js";
 import { parseNoteResolve } from "../../src/cli/commands/note-resolve.js";
+import { parseInit } from "../../src/cli/commands/init.js";
 import { parseAmendmentDeny, parseAmendmentList, parseAmendmentRef, parseAmendmentRequest } from "../../src/cli/commands/amendment.js";
 import { parseDxAdd, parseDxEdit, parseDxHistory, parseDxList, parseDxStatus } from "../../src/cli/commands/dx.js";
 import { parseClientAdd, parseClientDischarge, parseClientEdit, parseClientList, parseClientReadmit } from "../../src/cli/commands/client.js";
@@ -278,5 +279,12 @@ describe("note resolve", () => {
     usage(() => parseNoteResolve(["a", "b", "c"], {}));
     expect(parseNoteResolve(["ada", "nt_1"], { keep: "2" })).toMatchObject({ client: "ada", note: "nt_1", keep: "2", merged: false });
     expect(parseNoteResolve(["nt_1"], { file: "-" })).toMatchObject({ note: "nt_1", merged: true, text: { file: "-" } });
+  });
+});
+
+describe("init", () => {
+  it("the folder defaults to the working directory; an empty --label means the default", () => {
+    expect(parseInit([], { label: "" })).toEqual({ dir: ".", label: undefined, postQuantum: false });
+    expect(parseInit(["c"], { label: "laptop", postQuantum: true })).toEqual({ dir: "c", label: "laptop", postQuantum: true });
   });
 });
