@@ -34,3 +34,16 @@ export function dateInZone(now: Date, zone: string): IsoDate {
   const year = Number(get("year")) * (get("era") === "BC" || get("era") === "B" ? -1 : 1);
   return `${String(year).padStart(4, "0")}-${get("month")}-${get("day")}`;
 }
+
+/**
+ * An instant (a stamp such as 2026-12-01T18:42:54Z) as the practice reads it: date and time in
+ * its time zone, with the zone's short name ("2026-12-01 13:42 EST"). Anything that is not an
+ * instant is shown as it is.
+ */
+export function timeInZone(instant: string, zone: string): string {
+  const t = new Date(instant);
+  if (Number.isNaN(t.getTime())) return instant;
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).formatToParts(t);
+  const get = (k: string) => parts.find((p) => p.type === k)?.value ?? "";
+  return `${dateInZone(t, zone)} ${get("hour")}:${get("minute")} ${get("timeZoneName")}`.trimEnd();
+}

@@ -1,6 +1,6 @@
 /** Find a record by id or id prefix from file names alone (nothing is decrypted). */
 import { ChartError, notFound, type CodeOf } from "../domain/errors.js";
-import { idMatches, shortId } from "../domain/ids.js";
+import { ID_PREFIX, idMatches, shortId } from "../domain/ids.js";
 import { KIND_DIR, type RecordKind } from "../domain/record.js";
 import { eachLimit } from "./pool.js";
 import { listDir } from "./records.js";
@@ -49,7 +49,7 @@ export async function locate(
   if (exact.length === 1) return exact[0] as { client: string; id: string };
   if (found.length === 1) return found[0] as { client: string; id: string };
   if (found.length === 0) {
-    throw notFound(NOT_FOUND[kind], `no ${kind} matches "${q}"`, `ids look like ${kind === "note" ? "nt_" : ""}…; see the list command (chart ${kind} list CLIENT)`);
+    throw notFound(NOT_FOUND[kind], `no ${kind} matches "${q}"`, `ids look like ${ID_PREFIX[kind]}_…; see the list command (chart ${kind} list CLIENT)`);
   }
   throw new ChartError("usage", AMBIGUOUS[kind], `"${q}" matches ${found.length} ${kind} records: ${found.map((f) => shortId(f.id)).join(", ")}`, "give more of the id");
 }

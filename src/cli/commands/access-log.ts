@@ -4,6 +4,7 @@ import { ChartError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { readAccessLog, type AccessEntry } from "../../store/access-log.js";
 import type { Registrar } from "../program.js";
+import { timeInZone } from "../../domain/timezone.js";
 import { textOf } from "../../domain/text-of.js";
 
 const touches = (e: AccessEntry, client: string) => [...e.read, ...e.written].some((r) => r === client || r.startsWith(`${client}/`));
@@ -37,7 +38,7 @@ export function registerAccessLog(program: Command, reg: Registrar): void {
         else if (shown.length === 0) ctx.out.info("no entries");
         else {
           ctx.out.table(
-            shown.map((e) => [e.at, e.otherKey ? `${e.command} (recovery key ${e.otherKey.slice(0, 19)}…)` : e.command, e.read.length ? `read ${names(e.read)}` : "", e.written.length ? `wrote ${names(e.written)}` : ""]),
+            shown.map((e) => [timeInZone(e.at, ctx.timeZone()), e.otherKey ? `${e.command} (recovery key ${e.otherKey.slice(0, 19)}…)` : e.command, e.read.length ? `read ${names(e.read)}` : "", e.written.length ? `wrote ${names(e.written)}` : ""]),
             ["AT", "COMMAND", "READ", "WROTE"],
           );
         }

@@ -21,6 +21,7 @@ import {
   type ConsentGrant,
   type ConsentRevocation,
   type ConsentStatus,
+  type DisclosureRecord,
   type StatusContext,
 } from "../../domain/consent.js";
 import { isIsoDate, parseDate, stamp, type IsoDate } from "../../domain/dates.js";
@@ -33,11 +34,12 @@ import { locate } from "../../store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
 import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
-import { collect } from "../options.js";
+import { arg, collect, optFlag, optList, optString, optText } from "../options.js";
+import { wire, type CommandSpec } from "../command.js";
+import type { Output } from "../output.js";
 import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter } from "../prompt.js";
 import { recordJson } from "../views.js";
-import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 
@@ -118,16 +120,8 @@ function statusJson(g: ConsentGrant, revocations: readonly ConsentRevocation[], 
   return out;
 }
 
-const statusColor = (ctx: Ctx, s: ConsentStatus): string =>
-  s === "active" ? ctx.out.color.green(s) : s === "not-yet-signed" ? ctx.out.color.yellow("not yet signed") : ctx.out.color.dim(s);
-
-function optText(opts: Opts, key: string, flag: string): string | undefined {
-  const v = opts[key];
-  if (v === undefined) return undefined;
-  const s = textOf(v).trim();
-  if (s === "") throw invalid("E_EMPTY_VALUE", `${flag} is empty`, `give a value for ${flag}`);
-  return s;
-}
+const statusColor = (out: Output, s: ConsentStatus): string =>
+  s === "active" ? out.color.green(s) : s === "not-yet-signed" ? out.color.yellow("not yet signed") : out.color.dim(s);
 
 /** On a terminal, ask for the elements the flags did not give; elsewhere checkConsent names them. */
 async function promptMissing(ctx: Ctx, d: ConsentDraft, today: IsoDate): Promise<void> {
@@ -168,6 +162,304 @@ async function promptMissing(ctx: Ctx, d: ConsentDraft, today: IsoDate): Promise
   }
 }
 
+// ---- consent add ----------------------------------------------------------------------------
+
+/** What `consent add` was given; dates stay as typed until the chart's "today" is known. */
+export interface ConsentAddInput {
+  client: string;
+  purposes: string[];
+  categories: ConsentGrant["categories"];
+  to?: string | undefined;
+  org?: string | undefined;
+  contact?: string | undefined;
+  recipientKey?: string | undefined;
+  dates: { from?: string | undefined; until?: string | undefined; expires?: string | undefined; signed?: string | undefined };
+  expiresOn?: ConsentGrant["expiresOn"];
+  authority?: string | undefined;
+  signedBy?: string | undefined;
+  nameless: boolean;
+  form?: string | undefined;
+  statements?: string | undefined;
+}
+
+export function parseConsentAdd(args: readonly string[], opts: Opts): ConsentAddInput {
+  const expiresOnRaw = optText(opts, "expiresOn", "--expires-on");
+  return {
+    client: arg(args, 0, "CLIENT"),
+    purposes: optList(opts, "purpose").map((s) => s.trim()).filter((s) => s !== ""),
+    categories: checkCategories(optList(opts, "share")),
+    to: optText(opts, "to", "--to"),
+    org: optText(opts, "org", "--org"),
+    contact: optText(opts, "contact", "--contact"),
+    recipientKey: optText(opts, "recipientKey", "--recipient-key"),
+    dates: {
+      from: optText(opts, "from", "--from"),
+      until: optText(opts, "until", "--until"),
+      expires: optText(opts, "expires", "--expires"),
+      signed: optText(opts, "signed", "--signed"),
+    },
+    ...(expiresOnRaw === undefined ? {} : { expiresOn: checkExpiryEvent(expiresOnRaw) }),
+    authority: optText(opts, "authority", "--authority"),
+    signedBy: optText(opts, "signedBy", "--signed-by"),
+    nameless: optFlag(opts, "nameless"),
+    form: optString(opts, "form"),
+    statements: optString(opts, "statements"),
+  };
+}
+
+export interface ConsentAddResult {
+  id: string;
+  status: ConsentStatus;
+}
+
+export async function runConsentAdd(ctx: Ctx, input: ConsentAddInput): Promise<ConsentAddResult> {
+  const today = ctx.today();
+  const date = (v: string | undefined, what: string) => (v === undefined ? undefined : parseDate(v, what, today, { allowFuture: true }));
+  const d: ConsentDraft = { recipient: {}, purposes: input.purposes, categories: input.categories };
+  if (input.to) d.recipient = { name: input.to };
+  const from = date(input.dates.from, "from");
+  const until = date(input.dates.until, "until");
+  const expires = date(input.dates.expires, "expires");
+  const signed = date(input.dates.signed, "signed");
+  if (from) d.from = from;
+  if (until) d.until = until;
+  if (expires) d.expires = expires;
+  if (input.expiresOn) d.expiresOn = input.expiresOn;
+  if (signed) d.signed = signed;
+  if (input.authority) d.authority = input.authority;
+  if (input.nameless) d.nameless = true;
+  const form = input.form !== undefined ? await hashForm(ctx, input.form) : undefined;
+  const statements = input.statements !== undefined ? await readStatements(ctx, input.statements) : undefined;
+  const recipientKey = input.recipientKey ? await checkRecipient(input.recipientKey) : undefined;
+  const client = await ctx.client(input.client);
+  d.signedBy = input.signedBy ?? client.name;
+  await promptMissing(ctx, d, today);
+  checkConsent(d, [client.name, client.preferredName ?? ""].filter(Boolean), client.dob ? { dob: client.dob } : {});
+  const chart = await ctx.chart();
+  const g: ConsentGrant = {
+    chart: 1,
+    kind: "consent",
+    event: "grant",
+    id: ctx.newId("consent"),
+    client: client.id,
+    created: stamp(ctx.deps.now()),
+    // checkConsent refused a draft missing any of these
+    recipient: { name: (d.recipient?.name ?? "").trim() },
+    discloser: await clinicianName(ctx.deps.env, chart.root),
+    purposes: d.purposes ?? [],
+    categories: d.categories ?? [],
+    signed: d.signed as IsoDate,
+    signedBy: d.signedBy.trim(),
+  };
+  if (input.org) g.recipient.organization = input.org;
+  if (input.contact) g.recipient.contact = input.contact;
+  if (recipientKey) g.recipient.ageRecipient = recipientKey;
+  for (const k of ["from", "until", "expires", "expiresOn", "authority"] as const) if (d[k] !== undefined) g[k] = d[k];
+  const st = statementsFor(g.categories, await readPractice(chart), statements);
+  g.statements = st.statements;
+  g.statementsFrom = st.source;
+  const topics = [...HIPAA_TOPICS, ...(g.categories.includes("substance-use") ? PART2_TOPICS : [])];
+  for (const t of missingTopics(g.statements, topics)) ctx.out.warn(`the authorization's statements do not seem to say ${t.says} (${t.rule})`);
+  if (form) g.form = form;
+  if (d.nameless) g.nameless = true;
+  const status = consentStatus(g, [], today, statusContext(client));
+  if (status === "expired") ctx.out.warn(`authorization ${shortId(g.id)} has already expired; it is recorded but cannot be used to share`);
+  if (status === "not-yet-signed") ctx.out.warn(`authorization ${shortId(g.id)} takes effect when signed, on ${g.signed}`);
+  await commitRecords(chart, [g], "chart: add consent");
+  return { id: g.id, status };
+}
+
+export const consentAdd: CommandSpec<ConsentAddInput, ConsentAddResult> = {
+  parse: parseConsentAdd,
+  run: runConsentAdd,
+  text: (out, r) => out.line(r.id),
+};
+
+// ---- consent list ---------------------------------------------------------------------------
+
+export interface ConsentListInput {
+  client: string;
+  active: boolean;
+  /** Discharged clients in name matching (ctx.client reads --all). */
+  all: boolean;
+}
+
+export const parseConsentList = (args: readonly string[], opts: Opts): ConsentListInput => ({
+  client: arg(args, 0, "CLIENT"),
+  active: optFlag(opts, "active"),
+  all: optFlag(opts, "all"),
+});
+
+export interface ConsentListResult {
+  client: ClientRecord;
+  /** Whether the client has any consent record at all (for the empty message). */
+  any: boolean;
+  today: IsoDate;
+  grants: ConsentGrant[];
+  revocations: ConsentRevocation[];
+}
+
+export async function runConsentList(ctx: Ctx, input: ConsentListInput): Promise<ConsentListResult> {
+  const client = await ctx.client(input.client, { all: input.all });
+  const { records, failures } = await readLive(await ctx.chart(), "consent", client.id);
+  ctx.incomplete(failures);
+  const today = ctx.today();
+  const revocations = records.filter(isRevocation);
+  const sctx = statusContext(client);
+  const grants = records
+    .filter(isGrant)
+    .sort((a, b) => (a.signed !== b.signed ? (a.signed < b.signed ? 1 : -1) : a.created < b.created ? 1 : -1))
+    .filter((g) => !input.active || consentStatus(g, revocations, today, sctx) === "active");
+  return { client, any: records.length > 0, today, grants, revocations };
+}
+
+export function printConsentList(out: Output, r: ConsentListResult): void {
+  const sctx = statusContext(r.client);
+  if (r.grants.length === 0) {
+    out.info(r.any ? "no active authorizations" : `no authorizations yet: chart consent add ${shortId(r.client.id)} --to NAME ...`);
+    return;
+  }
+  out.table(
+    r.grants.map((g) => [shortId(g.id), statusColor(out, consentStatus(g, r.revocations, r.today, sctx)), recipientText(g), g.categories.join(","), scopeText(g), g.signed, expiryText(g)]),
+    ["ID", "STATUS", "TO", "SHARE", "INFORMATION", "SIGNED", "EXPIRES"],
+  );
+}
+
+export const consentList: CommandSpec<ConsentListInput, ConsentListResult> = {
+  parse: parseConsentList,
+  run: runConsentList,
+  text: printConsentList,
+  json: (r) => r.grants.map((g) => statusJson(g, r.revocations, r.today, statusContext(r.client))),
+};
+
+// ---- consent show ---------------------------------------------------------------------------
+
+/** CONSENT, or CLIENT CONSENT. */
+export interface ConsentShowInput {
+  client?: string | undefined;
+  consent: string;
+}
+
+export function parseConsentShow(args: readonly string[]): ConsentShowInput {
+  if (args.length > 2) throw usageError("E_USAGE", "consent show takes CONSENT or CLIENT CONSENT", "e.g. chart consent show cs_ab3");
+  const b = args[1];
+  return b === undefined ? { consent: arg(args, 0, "CONSENT") } : { client: arg(args, 0, "CLIENT"), consent: b };
+}
+
+export type ConsentShowResult =
+  | { revocation: ConsentRevocation }
+  | { grant: ConsentGrant; client: ClientRecord; revocations: ConsentRevocation[]; disclosures: DisclosureRecord[]; today: IsoDate };
+
+export async function runConsentShow(ctx: Ctx, input: ConsentShowInput): Promise<ConsentShowResult> {
+  const chart = await ctx.chart();
+  const narrow = input.client !== undefined ? (await ctx.client(input.client)).id : undefined;
+  const where = await locate(chart, "consent", input.consent, narrow);
+  const client = await readRecord(chart, "client", where.client, where.client);
+  // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
+  const consents = await readKind(chart, "consent", where.client);
+  const disclosures = await readKind(chart, "disclosure", where.client);
+  ctx.incomplete([...consents.failures, ...disclosures.failures]);
+  const rec = consents.records.find((r) => r.id === where.id);
+  if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
+  if (isRevocation(rec)) return { revocation: rec };
+  return {
+    grant: rec,
+    client,
+    revocations: consents.records.filter(isRevocation),
+    disclosures: disclosures.records.filter(isAuthorized).filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1)),
+    today: ctx.today(),
+  };
+}
+
+export function printConsentShow(out: Output, r: ConsentShowResult): void {
+  if ("revocation" in r) {
+    const rec = r.revocation;
+    out.line(`revocation ${rec.id}`);
+    out.line(`revokes:  ${rec.revokes}`);
+    out.line(`date:     ${rec.date}`);
+    if (rec.reason) out.line(`reason:   ${rec.reason}`);
+    return;
+  }
+  const { grant: rec, revocations, disclosures: under } = r;
+  const status = consentStatus(rec, revocations, r.today, statusContext(r.client));
+  const rv = revocations.find((x) => x.revokes === rec.id);
+  const rows: [string, string | undefined][] = [
+    ["id", rec.id],
+    ["status", statusColor(out, status) + (rv ? ` (revoked ${rv.date}${rv.reason ? `: ${rv.reason}` : ""})` : "")],
+    ["to", recipientText(rec)],
+    ["contact", rec.recipient.contact],
+    ["recipient key", rec.recipient.ageRecipient],
+    ["discloser", rec.discloser],
+    ["purpose", rec.purposes.join("; ")],
+    ["share", rec.categories.join(", ")],
+    ["information", scopeText(rec)],
+    ["expires", expiryText(rec)],
+    ["signed", `${rec.signed} by ${rec.signedBy}${rec.authority ? ` (${rec.authority})` : ""}`],
+    ["statements", rec.statements?.length ? `${rec.statements.length}, ${rec.statementsFrom === "practice" ? "the practice's wording" : rec.statementsFrom === "form" ? "the signed form's wording" : rec.statementsFrom === "chart" ? "chart's wording" : "as recorded"} (--json shows them)` : undefined],
+    ["disclosures", under.length ? `${under.length}, latest ${under.at(-1)?.date}` : "none"],
+  ];
+  out.table(rows.filter((x): x is [string, string] => x[1] !== undefined && x[1] !== "").map(([k, v]) => [out.color.dim(k), v]));
+}
+
+export const consentShow: CommandSpec<ConsentShowInput, ConsentShowResult> = {
+  parse: parseConsentShow,
+  run: runConsentShow,
+  text: printConsentShow,
+  json: (r) =>
+    "revocation" in r
+      ? recordJson(r.revocation)
+      : { ...statusJson(r.grant, r.revocations, r.today, statusContext(r.client)), disclosures: r.disclosures.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) },
+};
+
+// ---- consent revoke -------------------------------------------------------------------------
+
+export interface ConsentRevokeInput {
+  client: string;
+  consent: string;
+  date?: string | undefined;
+  reason?: string | undefined;
+}
+
+export const parseConsentRevoke = (args: readonly string[], opts: Opts): ConsentRevokeInput => ({
+  client: arg(args, 0, "CLIENT"),
+  consent: arg(args, 1, "CONSENT"),
+  date: optString(opts, "date"),
+  reason: optText(opts, "reason", "--reason"),
+});
+
+export interface ConsentRevokeResult {
+  id: string;
+  revokes: string;
+  date: IsoDate;
+}
+
+export async function runConsentRevoke(ctx: Ctx, input: ConsentRevokeInput): Promise<ConsentRevokeResult> {
+  const client = await ctx.client(input.client);
+  const { grant, revocations } = await loadConsent(ctx, client, input.consent);
+  const today = ctx.today();
+  const date = ctx.date(input.date, "date");
+  checkRevocation(grant, revocations, date, today);
+  const r: ConsentRevocation = {
+    chart: 1,
+    kind: "consent",
+    event: "revoke",
+    id: ctx.newId("consent"),
+    client: client.id,
+    created: stamp(ctx.deps.now()),
+    revokes: grant.id,
+    date,
+  };
+  if (input.reason) r.reason = input.reason;
+  await commitRecords(await ctx.chart(), [r], "chart: revoke consent");
+  return { id: r.id, revokes: grant.id, date };
+}
+
+export const consentRevoke: CommandSpec<ConsentRevokeInput, ConsentRevokeResult> = {
+  parse: parseConsentRevoke,
+  run: runConsentRevoke,
+  text: (out, r) => out.line(r.id),
+};
+
 export function registerConsent(program: Command, reg: Registrar): void {
   const consent = program.command("consent").description("authorizations to disclose (HIPAA 164.508): add, list, show, revoke");
 
@@ -191,155 +483,21 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .option("--form <file>", "the signed form (scan or PDF): its SHA-256 is recorded (the file stays where it is)")
     .option("--statements <file>", "the signed form's own wording of the required statements (one per paragraph); default: the practice's text (chart practice set --statements, --part2-statements), else chart's wording of 45 CFR 164.508(c)(2) and, for substance use, 42 CFR 2.31")
     .option("--nameless", "share substance-use information without identifying information (the recipient identifies the client otherwise)")
-    .action(
-      reg.action(async (ctx, [q], opts) => {
-        const today = ctx.today();
-        const date = (key: string, what: string) => {
-          const v = optText(opts, key, `--${what}`);
-          return v === undefined ? undefined : parseDate(v, what, today, { allowFuture: true });
-        };
-        const d: ConsentDraft = {
-          recipient: {},
-          purposes: ((opts.purpose as string[] | undefined) ?? []).map((s) => s.trim()).filter((s) => s !== ""),
-          categories: checkCategories(opts.share as string[] | undefined),
-        };
-        const to = optText(opts, "to", "--to");
-        if (to) d.recipient = { name: to };
-        const org = optText(opts, "org", "--org");
-        const contact = optText(opts, "contact", "--contact");
-        const key = optText(opts, "recipientKey", "--recipient-key");
-        const from = date("from", "from");
-        const until = date("until", "until");
-        const expires = date("expires", "expires");
-        const expiresOnRaw = optText(opts, "expiresOn", "--expires-on");
-        const expiresOn = expiresOnRaw === undefined ? undefined : checkExpiryEvent(expiresOnRaw);
-        const signed = date("signed", "signed");
-        const authority = optText(opts, "authority", "--authority");
-        if (from) d.from = from;
-        if (until) d.until = until;
-        if (expires) d.expires = expires;
-        if (expiresOn) d.expiresOn = expiresOn;
-        if (signed) d.signed = signed;
-        if (authority) d.authority = authority;
-        if (opts.nameless) d.nameless = true;
-        const form = opts.form !== undefined ? await hashForm(ctx, textOf(opts.form)) : undefined;
-        const statements = opts.statements !== undefined ? await readStatements(ctx, textOf(opts.statements)) : undefined;
-        const recipientKey = key ? await checkRecipient(key) : undefined;
-        const client = await ctx.client(q as string);
-        d.signedBy = optText(opts, "signedBy", "--signed-by") ?? client.name;
-        await promptMissing(ctx, d, today);
-        checkConsent(d, [client.name, client.preferredName ?? ""].filter(Boolean), client.dob ? { dob: client.dob } : {});
-        const chart = await ctx.chart();
-        const g: ConsentGrant = {
-          chart: 1,
-          kind: "consent",
-          event: "grant",
-          id: ctx.newId("consent"),
-          client: client.id,
-          created: stamp(ctx.deps.now()),
-          recipient: { name: (d.recipient?.name as string).trim() },
-          discloser: await clinicianName(ctx.deps.env, chart.root),
-          purposes: d.purposes as string[],
-          categories: d.categories as ConsentGrant["categories"],
-          signed: d.signed as IsoDate,
-          signedBy: d.signedBy.trim(),
-        };
-        if (org) g.recipient.organization = org;
-        if (contact) g.recipient.contact = contact;
-        if (recipientKey) g.recipient.ageRecipient = recipientKey;
-        for (const k of ["from", "until", "expires", "expiresOn", "authority"] as const) if (d[k] !== undefined) g[k] = d[k];
-        const st = statementsFor(g.categories, await readPractice(chart), statements);
-        g.statements = st.statements;
-        g.statementsFrom = st.source;
-        const topics = [...HIPAA_TOPICS, ...(g.categories.includes("substance-use") ? PART2_TOPICS : [])];
-        for (const t of missingTopics(g.statements, topics)) ctx.out.warn(`the authorization's statements do not seem to say ${t.says} (${t.rule})`);
-        if (form) g.form = form;
-        if (d.nameless) g.nameless = true;
-        const status = consentStatus(g, [], today, statusContext(client));
-        if (status === "expired") ctx.out.warn(`authorization ${shortId(g.id)} has already expired; it is recorded but cannot be used to share`);
-        if (status === "not-yet-signed") ctx.out.warn(`authorization ${shortId(g.id)} takes effect when signed, on ${g.signed}`);
-        await commitRecords(chart, [g], "chart: add consent");
-        if (ctx.out.json) ctx.out.data({ id: g.id, status });
-        else ctx.out.line(g.id);
-      }),
-    );
+    .action(wire(reg, consentAdd));
 
   consent
     .command("list")
     .description("a client's authorizations with their status today (active, expired, revoked, not yet signed)")
     .argument("<client>", CLIENT_ARG)
     .option("--active", "only those that are active today")
-    .action(
-      reg.action(async (ctx, [q], opts) => {
-        const client = await ctx.client(q as string);
-        const { records, failures } = await readLive(await ctx.chart(), "consent", client.id);
-        ctx.incomplete(failures);
-        const today = ctx.today();
-        const revocations = records.filter(isRevocation);
-        const sctx = statusContext(client);
-        const grants = records
-          .filter(isGrant)
-          .sort((a, b) => (a.signed !== b.signed ? (a.signed < b.signed ? 1 : -1) : a.created < b.created ? 1 : -1))
-          .filter((g) => !opts.active || consentStatus(g, revocations, today, sctx) === "active");
-        if (ctx.out.json) { ctx.out.data(grants.map((g) => statusJson(g, revocations, today, sctx))); return; }
-        if (grants.length === 0) { ctx.out.info(records.length ? "no active authorizations" : `no authorizations yet: chart consent add ${shortId(client.id)} --to NAME ...`); return; }
-        ctx.out.table(
-          grants.map((g) => [shortId(g.id), statusColor(ctx, consentStatus(g, revocations, today, sctx)), recipientText(g), g.categories.join(","), scopeText(g), g.signed, expiryText(g)]),
-          ["ID", "STATUS", "TO", "SHARE", "INFORMATION", "SIGNED", "EXPIRES"],
-        );
-      }),
-    );
+    .option("--all", "a discharged client named by name too (its authorizations are listed whatever --all)")
+    .action(wire(reg, consentList));
 
   consent
     .command("show")
     .description("show an authorization, its status and the disclosures made under it")
     .argument("<consent...>", "CONSENT, or CLIENT CONSENT (id or id prefix)")
-    .action(
-      reg.action(async (ctx, refs) => {
-        const chart = await ctx.chart();
-        const [a, b] = refs;
-        const narrow = b !== undefined ? (await ctx.client(a as string)).id : undefined;
-        const where = await locate(chart, "consent", (b ?? a) as string, narrow);
-        const client = await readRecord(chart, "client", where.client, where.client);
-        // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
-        const consents = await readKind(chart, "consent", where.client);
-        const disclosures = await readKind(chart, "disclosure", where.client);
-        ctx.incomplete([...consents.failures, ...disclosures.failures]);
-        const rec = consents.records.find((r) => r.id === where.id);
-        if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
-        if (isRevocation(rec)) {
-          if (ctx.out.json) { ctx.out.data(recordJson(rec)); return; }
-          ctx.out.line(`revocation ${rec.id}`);
-          ctx.out.line(`revokes:  ${rec.revokes}`);
-          ctx.out.line(`date:     ${rec.date}`);
-          if (rec.reason) ctx.out.line(`reason:   ${rec.reason}`);
-          return;
-        }
-        const today = ctx.today();
-        const revocations = consents.records.filter(isRevocation);
-        const sctx = statusContext(client);
-        const under = disclosures.records.filter(isAuthorized).filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1));
-        if (ctx.out.json) { ctx.out.data({ ...statusJson(rec, revocations, today, sctx), disclosures: under.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) }); return; }
-        const status = consentStatus(rec, revocations, today, sctx);
-        const r = revocations.find((x) => x.revokes === rec.id);
-        const rows: [string, string | undefined][] = [
-          ["id", rec.id],
-          ["status", statusColor(ctx, status) + (r ? ` (revoked ${r.date}${r.reason ? `: ${r.reason}` : ""})` : "")],
-          ["to", recipientText(rec)],
-          ["contact", rec.recipient.contact],
-          ["recipient key", rec.recipient.ageRecipient],
-          ["discloser", rec.discloser],
-          ["purpose", rec.purposes.join("; ")],
-          ["share", rec.categories.join(", ")],
-          ["information", scopeText(rec)],
-          ["expires", expiryText(rec)],
-          ["signed", `${rec.signed} by ${rec.signedBy}${rec.authority ? ` (${rec.authority})` : ""}`],
-          ["statements", rec.statements?.length ? `${rec.statements.length}, ${rec.statementsFrom === "practice" ? "the practice's wording" : rec.statementsFrom === "form" ? "the signed form's wording" : rec.statementsFrom === "chart" ? "chart's wording" : "as recorded"} (--json shows them)` : undefined],
-          ["disclosures", under.length ? `${under.length}, latest ${under.at(-1)?.date}` : "none"],
-        ];
-        ctx.out.table(rows.filter((x): x is [string, string] => x[1] !== undefined && x[1] !== "").map(([k, v]) => [ctx.out.color.dim(k), v]));
-      }),
-    );
+    .action(wire(reg, consentShow));
 
   consent
     .command("revoke")
@@ -348,28 +506,5 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .argument("<consent>", "the authorization's id or id prefix")
     .option("-d, --date <date>", "when the client revoked it (default today)")
     .option("--reason <text>", "why, if the client said")
-    .action(
-      reg.action(async (ctx, [q, id], opts) => {
-        const client = await ctx.client(q as string);
-        const { grant, revocations } = await loadConsent(ctx, client, id as string);
-        const today = ctx.today();
-        const date = ctx.date(opts.date, "date");
-        checkRevocation(grant, revocations, date, today);
-        const r: ConsentRevocation = {
-          chart: 1,
-          kind: "consent",
-          event: "revoke",
-          id: ctx.newId("consent"),
-          client: client.id,
-          created: stamp(ctx.deps.now()),
-          revokes: grant.id,
-          date,
-        };
-        const reason = optText(opts, "reason", "--reason");
-        if (reason) r.reason = reason;
-        await commitRecords(await ctx.chart(), [r], "chart: revoke consent");
-        if (ctx.out.json) ctx.out.data({ id: r.id, revokes: grant.id, date });
-        else ctx.out.line(r.id);
-      }),
-    );
+    .action(wire(reg, consentRevoke));
 }

@@ -26,21 +26,153 @@ import { readClientsData } from "../../store/export-read.js";
 import { CSV_TABLES, csvTables } from "../../export/csv.js";
 import { checkExportTarget, writeExport, type ExportFile } from "../../export/export-out.js";
 import type { Ctx } from "../context.js";
-import { collect } from "../options.js";
+import { collect, optFlag, optList, optString } from "../options.js";
+import { wire, type CommandSpec } from "../command.js";
+import type { Output } from "../output.js";
 import { readPassphrase } from "../passphrase.js";
-import type { Registrar } from "../program.js";
-import { textOf } from "../../domain/text-of.js";
+import type { Opts, Registrar } from "../program.js";
 
 
-function rangeOf(ctx: Ctx, opts: Record<string, unknown>): DateRange {
-  if (opts.month !== undefined && (opts.since !== undefined || opts.until !== undefined)) {
+/** The dates asked for: a month (checked here), or --since/--until as typed. */
+type RangeInput = { month: DateRange } | { since?: string | undefined; until?: string | undefined };
+
+function rangeInput(opts: Opts): RangeInput {
+  const month = optString(opts, "month");
+  const since = optString(opts, "since");
+  const until = optString(opts, "until");
+  if (month !== undefined && (since !== undefined || until !== undefined)) {
     throw usageError("E_USAGE", "--month excludes --since and --until", "give a month, or a range");
   }
-  if (opts.month !== undefined) return monthRange(textOf(opts.month));
-  const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
-  const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
+  return month !== undefined ? { month: monthRange(month) } : { since, until };
+}
+
+function rangeOf(ctx: Ctx, r: RangeInput): DateRange {
+  if ("month" in r) return r.month;
+  const since = ctx.optionalDate(r.since, "since", { allowFuture: true });
+  const until = ctx.optionalDate(r.until, "until", { allowFuture: true });
   return checkRange({ ...(since ? { since } : {}), ...(until ? { until } : {}) });
 }
+
+export interface ExportInput {
+  format: ExportFormat;
+  range: RangeInput;
+  clients: string[];
+  encryptTo: string[];
+  passphrase: boolean;
+  out?: string | undefined;
+  table?: string | undefined;
+  withVoided: boolean;
+  yes: boolean;
+}
+
+/** Everything about the request that can be checked without the chart or the terminal. */
+export function parseExport(_args: readonly string[], opts: Opts): ExportInput {
+  const format = checkExportFormat(optString(opts, "format"), "jsonl");
+  const range = rangeInput(opts);
+  const clients = optList(opts, "client");
+  if (clients.length && optFlag(opts, "all")) throw usageError("E_USAGE", "--client and --all exclude each other", "name clients, or export all");
+  const encryptTo = optList(opts, "encryptTo").map((r) => r.trim());
+  const passphrase = optFlag(opts, "passphrase");
+  if (encryptTo.length && passphrase) throw usageError("E_USAGE", "--encrypt-to and --passphrase exclude each other", "choose one way to protect the export");
+  const out = optString(opts, "out");
+  const tableOpt = optString(opts, "table");
+  if (out === undefined && FOLDER_FORMATS.includes(format) && !(format === "csv" && tableOpt)) {
+    throw usageError("E_EXPORT_OUT", `--format ${format} writes several files: it needs --out FOLDER`, format === "csv" ? "pass --out FOLDER, or --table sessions to print one table" : "pass --out FOLDER");
+  }
+  return { format, range, clients, encryptTo, passphrase, out, table: tableOpt, withVoided: optFlag(opts, "withVoided"), yes: optFlag(opts, "yes") };
+}
+
+export type ExportResult =
+  | { to: "stdout" }
+  | { to: "nothing"; out?: string | undefined }
+  | { to: "files"; clients: number; records: number; format: ExportFormat; encrypted: boolean; written: string[]; path: string };
+
+export async function runExport(ctx: Ctx, input: ExportInput): Promise<ExportResult> {
+  const { deps } = ctx;
+  const { format, out } = input;
+  // Everything about the request is checked before the chart is read.
+  const range = rangeOf(ctx, input.range);
+  const recipients = [];
+  for (const r of input.encryptTo) recipients.push(await checkRecipient(r));
+  const encrypted = recipients.length > 0 || input.passphrase;
+  const folder = FOLDER_FORMATS.includes(format);
+  let table: string | undefined;
+  if (out === undefined && deps.isTTY.stdout) {
+    throw usageError("E_EXPORT_TTY", encrypted ? "will not write encrypted bytes to the terminal" : "will not print the export on the terminal", "pipe it (chart export ... > file), or pass --out PATH");
+  }
+  if (input.table !== undefined) {
+    if (format !== "csv" || out !== undefined) throw usageError("E_USAGE", "--table is for --format csv to standard output", "drop --table, or use --format csv without --out");
+    table = input.table.trim().toLowerCase();
+    if (!(CSV_TABLES as readonly string[]).includes(table)) throw usageError("E_EXPORT_TABLE", `unknown table "${table.slice(0, 20)}"`, `use one of: ${CSV_TABLES.join(", ")}`);
+  }
+  const chart = await ctx.chart();
+  const target = out === undefined ? undefined : await checkExportTarget(deps.cwd, out, folder ? "folder" : "file", { chart, encrypted, replace: input.yes });
+  const passphrase = input.passphrase ? await readPassphrase(ctx, "CHART_EXPORT_PASSPHRASE") : undefined;
+
+  // Which clients: named ones (must exist and be live), else all.
+  let ids: string[] | "all" = "all";
+  if (input.clients.length) {
+    const found: string[] = [];
+    for (const q of input.clients) found.push((await ctx.client(q, { allowVoided: input.withVoided })).id);
+    ids = [...new Set(found)];
+  }
+  const progress = deps.isTTY.stderr && !ctx.opts.quiet && !ctx.out.json;
+  let shown = 0;
+  const { clients: data, failures } = await readClientsData(chart, ids, (done, total) => {
+    if (!progress || total < 10) return;
+    const pct = Math.floor((done / total) * 10);
+    if (pct !== shown || done === total) {
+      shown = pct;
+      deps.stderr.write(`\rreading ${done}/${total} clients…${done === total ? "\n" : ""}`);
+    }
+  });
+  ctx.reportFailures(failures);
+  if (failures.length) {
+    throw new ChartError("invalid", "E_EXPORT_UNREADABLE", `${failures.length} record(s) cannot be read; nothing was exported`, "restore them from git history (chart fsck), then export again");
+  }
+  const withVoided = input.withVoided;
+  const selected = data
+    .map((d) => selectClient(d, { ...range, withVoided }))
+    .filter((c): c is ClientData => c !== undefined)
+    .sort((a, b) => (a.profile.id < b.profile.id ? -1 : 1));
+  const records = selected.reduce((n, c) => n + recordCount(c), 0);
+  if (selected.length === 0) {
+    ctx.out.warn(`nothing to export${range.since || range.until ? ` between ${range.since ?? "the start"} and ${range.until ?? "today"}` : ""}; nothing was written`);
+    return { to: "nothing", out };
+  }
+  const meta = { exportedAt: stamp(deps.now()), clinician: await clinicianName(deps.env, chart.root), ...range, withVoided };
+  let files = await render(format, selected, meta);
+  if (table) files = files.filter((f) => f.name === `${table}.csv`);
+  const encryption = passphrase !== undefined ? { passphrase } : recipients.length ? { recipients } : undefined;
+  if (target === undefined) {
+    // The export itself is the output: written to stdout here, as bytes.
+    const { encryptFor } = await import("../../store/age.js");
+    const bytes = files[0]?.data ?? new Uint8Array();
+    deps.stdout.write(encryption ? await encryptFor(bytes, encryption) : bytes);
+    if (!ctx.opts.quiet && deps.isTTY.stderr) ctx.out.info(`exported ${records} records of ${selected.length} client${selected.length === 1 ? "" : "s"}`);
+    return { to: "stdout" };
+  }
+  const written = await writeExport(target, files, encryption);
+  return { to: "files", clients: selected.length, records, format, encrypted: !!encryption, written, path: target.path };
+}
+
+export function printExport(out: Output, r: ExportResult): void {
+  if (r.to !== "files") return;
+  out.info(`exported ${r.records} records of ${r.clients} client${r.clients === 1 ? "" : "s"} to ${r.path}${r.encrypted ? " (encrypted)" : ""}`);
+  if (!r.encrypted) out.warn(`${r.path} is plaintext: keep it on an encrypted disk, and delete it when no longer needed`);
+}
+
+export const exportCommand: CommandSpec<ExportInput, ExportResult> = {
+  parse: parseExport,
+  run: runExport,
+  text: printExport,
+  json: (r) =>
+    r.to === "files"
+      ? { clients: r.clients, records: r.records, format: r.format, encrypted: r.encrypted, written: r.written }
+      : r.to === "nothing" && r.out !== undefined
+        ? { clients: 0, records: 0, written: [] }
+        : undefined,
+};
 
 /** The files a format makes (names relative to the output folder), or the one stream for stdout. */
 async function render(format: ExportFormat, clients: readonly ClientData[], meta: { exportedAt: string; clinician: string } & DateRange & { withVoided: boolean }): Promise<ExportFile[]> {
@@ -75,87 +207,5 @@ export function registerExport(program: Command, reg: Registrar): void {
     .option("--passphrase", "encrypt with a passphrase ($CHART_EXPORT_PASSPHRASE, or asked on the terminal)")
     .option("--with-voided", "also export voided records and their voids (the full history; imports back as it was)")
     .option("-y, --yes", "replace an existing output file, or files of the same names in the output folder")
-    .action(
-      reg.action(async (ctx, _args, opts) => {
-        const { deps } = ctx;
-        // Everything about the request is checked before the chart is read.
-        const format = checkExportFormat(opts.format as string | undefined, "jsonl");
-        const range = rangeOf(ctx, opts);
-        const queries = (opts.client as string[] | undefined) ?? [];
-        if (queries.length && opts.all) throw usageError("E_USAGE", "--client and --all exclude each other", "name clients, or export all");
-        const encryptTo = ((opts.encryptTo as string[] | undefined) ?? []).map((r) => r.trim());
-        if (encryptTo.length && opts.passphrase) throw usageError("E_USAGE", "--encrypt-to and --passphrase exclude each other", "choose one way to protect the export");
-        const recipients = [];
-        for (const r of encryptTo) recipients.push(await checkRecipient(r));
-        const encrypted = recipients.length > 0 || !!opts.passphrase;
-        const out = opts.out as string | undefined;
-        const folder = FOLDER_FORMATS.includes(format);
-        let table: string | undefined;
-        if (out === undefined) {
-          if (folder && !(format === "csv" && opts.table)) {
-            throw usageError("E_EXPORT_OUT", `--format ${format} writes several files: it needs --out FOLDER`, format === "csv" ? "pass --out FOLDER, or --table sessions to print one table" : "pass --out FOLDER");
-          }
-          if (deps.isTTY.stdout) {
-            throw usageError("E_EXPORT_TTY", encrypted ? "will not write encrypted bytes to the terminal" : "will not print the export on the terminal", "pipe it (chart export ... > file), or pass --out PATH");
-          }
-        }
-        if (opts.table !== undefined) {
-          if (format !== "csv" || out !== undefined) throw usageError("E_USAGE", "--table is for --format csv to standard output", "drop --table, or use --format csv without --out");
-          table = textOf(opts.table).trim().toLowerCase();
-          if (!(CSV_TABLES as readonly string[]).includes(table)) throw usageError("E_EXPORT_TABLE", `unknown table "${table.slice(0, 20)}"`, `use one of: ${CSV_TABLES.join(", ")}`);
-        }
-        const chart = await ctx.chart();
-        const target = out === undefined ? undefined : await checkExportTarget(deps.cwd, out, folder ? "folder" : "file", { chart, encrypted, replace: !!opts.yes });
-        const passphrase = opts.passphrase ? await readPassphrase(ctx, "CHART_EXPORT_PASSPHRASE") : undefined;
-
-        // Which clients: named ones (must exist and be live), else all.
-        let ids: string[] | "all" = "all";
-        if (queries.length) {
-          const found: string[] = [];
-          for (const q of queries) found.push((await ctx.client(q, { allowVoided: !!opts.withVoided })).id);
-          ids = [...new Set(found)];
-        }
-        const progress = deps.isTTY.stderr && !ctx.opts.quiet && !ctx.out.json;
-        let shown = 0;
-        const { clients: data, failures } = await readClientsData(chart, ids, (done, total) => {
-          if (!progress || total < 10) return;
-          const pct = Math.floor((done / total) * 10);
-          if (pct !== shown || done === total) {
-            shown = pct;
-            deps.stderr.write(`\rreading ${done}/${total} clients…${done === total ? "\n" : ""}`);
-          }
-        });
-        ctx.reportFailures(failures);
-        if (failures.length) {
-          throw new ChartError("invalid", "E_EXPORT_UNREADABLE", `${failures.length} record(s) cannot be read; nothing was exported`, "restore them from git history (chart fsck), then export again");
-        }
-        const withVoided = !!opts.withVoided;
-        const selected = data
-          .map((d) => selectClient(d, { ...range, withVoided }))
-          .filter((c): c is ClientData => c !== undefined)
-          .sort((a, b) => (a.profile.id < b.profile.id ? -1 : 1));
-        const records = selected.reduce((n, c) => n + recordCount(c), 0);
-        if (selected.length === 0) {
-          ctx.out.warn(`nothing to export${range.since || range.until ? ` between ${range.since ?? "the start"} and ${range.until ?? "today"}` : ""}; nothing was written`);
-          if (ctx.out.json && out !== undefined) ctx.out.data({ clients: 0, records: 0, written: [] });
-          return 0;
-        }
-        const meta = { exportedAt: stamp(deps.now()), clinician: await clinicianName(deps.env, chart.root), ...range, withVoided };
-        let files = await render(format, selected, meta);
-        if (table) files = files.filter((f) => f.name === `${table}.csv`);
-        const encryption = passphrase !== undefined ? { passphrase } : recipients.length ? { recipients } : undefined;
-        if (target === undefined) {
-          const { encryptFor } = await import("../../store/age.js");
-          const bytes = files[0]?.data ?? new Uint8Array();
-          deps.stdout.write(encryption ? await encryptFor(bytes, encryption) : bytes);
-          if (!ctx.opts.quiet && deps.isTTY.stderr) ctx.out.info(`exported ${records} records of ${selected.length} client${selected.length === 1 ? "" : "s"}`);
-          return 0;
-        }
-        const written = await writeExport(target, files, encryption);
-        if (ctx.out.json) { ctx.out.data({ clients: selected.length, records, format, encrypted: !!encryption, written }); return; }
-        ctx.out.info(`exported ${records} records of ${selected.length} client${selected.length === 1 ? "" : "s"} to ${target.path}${encryption ? " (encrypted)" : ""}`);
-        if (!encryption) ctx.out.warn(`${target.path} is plaintext: keep it on an encrypted disk, and delete it when no longer needed`);
-        return 0;
-      }),
-    );
+    .action(wire(reg, exportCommand));
 }

@@ -7,8 +7,78 @@ import { initChart } from "../../store/repo.js";
 import { ensureSigningKey } from "../../store/signing-key.js";
 import { addLine } from "./key.js";
 import { fingerprint } from "../../store/sshsig.js";
-import type { Registrar } from "../program.js";
+import type { Opts, Registrar } from "../program.js";
+import type { Ctx } from "../context.js";
+import { optFlag, optString } from "../options.js";
+import { wire, type CommandSpec } from "../command.js";
+import type { Output } from "../output.js";
 import { ChartError, invalid } from "../../domain/errors.js";
+
+export interface InitInput {
+  dir: string;
+  label?: string | undefined;
+  postQuantum: boolean;
+}
+
+export const parseInit = (args: readonly string[], opts: Opts): InitInput => ({ dir: args[0] ?? ".", label: optString(opts, "label") || undefined, postQuantum: optFlag(opts, "postQuantum") });
+
+export type InitResult = {
+  root: string;
+  identity: string;
+  identityCreated: boolean;
+  recipient: string;
+} & (
+  | { readable: false; addLine: string }
+  | { readable: true; created: boolean; signingKey: string; fingerprint: string; signingCreated: boolean }
+);
+
+export async function runInit(ctx: Ctx, input: InitInput): Promise<InitResult> {
+  const { deps } = ctx;
+  const idPath = identityPath(deps.env, deps.cwd, ctx.opts.identity);
+  const hadIdentity = await identityExists(idPath);
+  const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now(), { postQuantum: input.postQuantum });
+  if (input.postQuantum && !isHybridSecret(identity.secret)) {
+    throw invalid("E_NOT_POST_QUANTUM", `your identity ${idPath} is an X25519 one, not post-quantum; nothing was created`, "init the chart without --post-quantum, then move it with chart key rotate --post-quantum (or use --identity NEW_FILE)");
+  }
+  const root = resolve(deps.cwd, input.dir);
+  const label = input.label ?? `${deps.env.USER ?? "clinician"}@${hostname()}`;
+  const signing = await ensureSigningKey(idPath);
+  const base = { root, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient };
+  let res;
+  try {
+    res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label, signing.key);
+  } catch (e) {
+    // A chart cloned onto a new device: its key has not been added yet. Say what to run.
+    if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
+    return { ...base, readable: false, addLine: addLine(identity.recipient, signing.key.publicKey, label.replace(/\s+/g, "-")) };
+  }
+  return { ...base, readable: true, created: res.created, signingKey: signing.key.publicKey, fingerprint: fingerprint(signing.key.pub), signingCreated: signing.created };
+}
+
+export function printInit(out: Output, r: InitResult): void {
+  if (!r.readable) {
+    if (r.identityCreated) out.info(`created identity ${r.identity} (mode 0600); back it up`);
+    out.info("this device cannot open the chart yet. On a device that can, run this line, then chart sync there; then chart sync here:");
+    out.info(`  ${r.addLine}`);
+    out.line(r.recipient);
+    return;
+  }
+  if (r.identityCreated) out.info(`created identity ${r.identity} (mode 0600); back it up: without it the chart cannot be read`);
+  if (r.signingCreated) out.info(`created signing key ${r.identity}.signing (mode 0600): every commit from this device is signed with it`);
+  out.info(`this device signs as ${r.fingerprint}`);
+  out.info(r.created ? `initialised chart in ${r.root}` : `chart in ${r.root} is already initialised; checked and refreshed local git settings`);
+  out.line(r.recipient);
+}
+
+export const init: CommandSpec<InitInput, InitResult> = {
+  parse: parseInit,
+  run: runInit,
+  text: printInit,
+  json: (r) =>
+    r.readable
+      ? { root: r.root, created: r.created, identity: r.identity, identityCreated: r.identityCreated, recipient: r.recipient, signingKey: r.signingKey, fingerprint: r.fingerprint }
+      : { root: r.root, created: false, identity: r.identity, identityCreated: r.identityCreated, recipient: r.recipient, readable: false },
+};
 
 export function registerInit(program: Command, reg: Registrar): void {
   program
@@ -17,44 +87,5 @@ export function registerInit(program: Command, reg: Registrar): void {
     .argument("[dir]", "folder for the chart", ".")
     .option("--label <label>", "label for your key in .chart/recipients", "")
     .option("--post-quantum", "create a post-quantum hybrid identity (ML-KEM-768 + X25519; stock age 1.3+ reads the files)")
-    .action(
-      reg.action(async (ctx, [dir], opts) => {
-        const { deps, out } = ctx;
-        const idPath = identityPath(deps.env, deps.cwd, ctx.opts.identity);
-        const hadIdentity = await identityExists(idPath);
-        const identity = hadIdentity ? await loadIdentity(idPath) : await createIdentity(idPath, deps.now(), { postQuantum: !!opts.postQuantum });
-        if (opts.postQuantum && !isHybridSecret(identity.secret)) {
-          throw invalid("E_NOT_POST_QUANTUM", `your identity ${idPath} is an X25519 one, not post-quantum; nothing was created`, "init the chart without --post-quantum, then move it with chart key rotate --post-quantum (or use --identity NEW_FILE)");
-        }
-        const root = resolve(deps.cwd, dir ?? ".");
-        const label = (opts.label as string) || `${deps.env.USER ?? "clinician"}@${hostname()}`;
-        const signing = await ensureSigningKey(idPath);
-        let res;
-        try {
-          res = await initChart(root, identity, deps.env, `${deps.selfCommand} textconv`, label, signing.key);
-        } catch (e) {
-          // A chart cloned onto a new device: its key has not been added yet. Say what to run.
-          if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
-          if (out.json) {
-            out.data({ root, created: false, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient, readable: false });
-            return;
-          }
-          if (!hadIdentity) out.info(`created identity ${idPath} (mode 0600); back it up`);
-          out.info("this device cannot open the chart yet. On a device that can, run this line, then chart sync there; then chart sync here:");
-          out.info(`  ${addLine(identity.recipient, signing.key.publicKey, label.replace(/\s+/g, "-"))}`);
-          out.line(identity.recipient);
-          return;
-        }
-        const fp = fingerprint(signing.key.pub);
-        if (out.json) {
-          out.data({ root, created: res.created, identity: idPath, identityCreated: !hadIdentity, recipient: identity.recipient, signingKey: signing.key.publicKey, fingerprint: fp });
-          return;
-        }
-        if (!hadIdentity) out.info(`created identity ${idPath} (mode 0600); back it up: without it the chart cannot be read`);
-        if (signing.created) out.info(`created signing key ${idPath}.signing (mode 0600): every commit from this device is signed with it`);
-        out.info(`this device signs as ${fp}`);
-        out.info(res.created ? `initialised chart in ${root}` : `chart in ${root} is already initialised; checked and refreshed local git settings`);
-        out.line(identity.recipient);
-      }),
-    );
+    .action(wire(reg, init));
 }

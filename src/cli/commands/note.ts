@@ -5,7 +5,7 @@ import { parseDate, stamp } from "../../domain/dates.js";
 import { ChartError, errorFor, invalid, notFound, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { isPsychotherapyNote } from "../../domain/psychotherapy.js";
-import { checkLabels } from "../../domain/labels.js";
+import { checkLabels, type Label } from "../../domain/labels.js";
 import {
   TEMPLATE_DEFAULT_TYPE,
   assertEditable,
@@ -31,14 +31,16 @@ import { checkVoid, voidedIds, type VoidMark, type VoidRecord } from "../../doma
 import { confirm } from "../prompt.js";
 import { listTemplates, loadTemplate } from "../../store/templates.js";
 import type { Ctx } from "../context.js";
-import { collect } from "../options.js";
+import { arg, collect, optFlag, optLimit, optList, optString, optTextSource } from "../options.js";
+import { wire, type CommandSpec } from "../command.js";
+import type { Output } from "../output.js";
 import type { Opts, Registrar } from "../program.js";
-import { textFromFlagsOrEditor } from "../text-input.js";
+import { textFromFlagsOrEditor, type TextSource } from "../text-input.js";
+import { timeInZone } from "../../domain/timezone.js";
 import { bufferBase } from "../editor.js";
 import { join } from "node:path";
 import { recordJson } from "../views.js";
 import { otherVersions, registerNoteResolve } from "./note-resolve.js";
-import { textOf } from "../../domain/text-of.js";
 
 function textOptions(cmd: Command): Command {
   return cmd
@@ -100,12 +102,24 @@ function draftFallback(ctx: Ctx): string | undefined {
   }
 }
 
+/** NOTE, or CLIENT NOTE (the client narrows the search). */
+export interface NoteRef {
+  client?: string | undefined;
+  note: string;
+}
+
+/** Pure: NOTE or CLIENT NOTE; more is a usage error. */
+export function parseNoteRef(args: readonly string[]): NoteRef {
+  if (args.length > 2) throw usageError("E_USAGE", "give NOTE, or CLIENT NOTE", "e.g. chart note show nt_ab3");
+  const b = args[1];
+  return b === undefined ? { note: arg(args, 0, "NOTE") } : { client: arg(args, 0, "CLIENT"), note: b };
+}
+
 /** Resolve NOTE, or CLIENT NOTE (the client narrows the search). */
-async function findNote(ctx: Ctx, refs: string[], o: { allowVoided?: boolean } = {}): Promise<NoteRecord & { voided?: VoidMark }> {
+async function findNote(ctx: Ctx, ref: NoteRef, o: { allowVoided?: boolean } = {}): Promise<NoteRecord & { voided?: VoidMark }> {
   const chart = await ctx.chart();
-  const [a, b] = refs;
-  const client = b !== undefined ? (await ctx.client(a as string, o)).id : undefined;
-  const where = await locate(chart, "note", (b ?? a) as string, client);
+  const client = ref.client !== undefined ? (await ctx.client(ref.client, o)).id : undefined;
+  const where = await locate(chart, "note", ref.note, client);
   const n = await readRecord(chart, "note", where.client, where.id);
   // A voided note (or a note of a voided client) is history: shown, never changed.
   const { voids } = await readVoids(chart, n.client);
@@ -125,26 +139,510 @@ function noteRow(n: NoteRecord, addenda: number): string[] {
   ];
 }
 
-function printNote(ctx: Ctx, n: NoteRecord, addenda: NoteRecord[], clientName: string): void {
-  const c = ctx.out.color;
+function printNote(out: Output, n: NoteRecord, addenda: NoteRecord[], clientName: string, zone: string): void {
+  const c = out.color;
+  const at = (instant: string) => timeInZone(instant, zone);
   const meta = [
     `${c.bold(n.type)} note ${n.id}`,
     `client:   ${clientName}`,
     `date:     ${n.date}${n.duration ? `, ${n.duration} min` : ""}${n.cpt ? `, CPT ${n.cpt}` : ""}`,
     `template: ${n.template}`,
     n.labels?.length ? `labels:   ${n.labels.join(", ")}` : "",
-    n.status === "signed" && n.signed ? `status:   signed by ${n.signed.by} at ${n.signed.at}` : "status:   draft",
+    n.status === "signed" && n.signed ? `status:   signed by ${n.signed.by} at ${at(n.signed.at)}` : "status:   draft",
   ].filter(Boolean);
-  for (const l of meta) ctx.out.line(l);
-  ctx.out.line("");
-  ctx.out.text(n.body);
+  for (const l of meta) out.line(l);
+  out.line("");
+  out.text(n.body);
   for (const a of addenda) {
-    ctx.out.line("");
-    ctx.out.line(c.bold(`Addendum ${a.id} (${a.date}${a.signed ? `, signed by ${a.signed.by} at ${a.signed.at}` : ""})`));
-    ctx.out.line("");
-    ctx.out.text(a.body);
+    out.line("");
+    out.line(c.bold(`Addendum ${a.id} (${a.date}${a.signed ? `, signed by ${a.signed.by} at ${at(a.signed.at)}` : ""})`));
+    out.line("");
+    out.text(a.body);
   }
 }
+
+// ---- note add --------------------------------------------------------------------------------
+
+export interface NoteAddInput {
+  client: string;
+  kind?: NoteType | undefined;
+  template?: string | undefined;
+  date?: string | undefined;
+  allowFuture: boolean;
+  duration?: number | undefined;
+  cpt?: string | undefined;
+  labels?: Label[] | undefined;
+  text: TextSource;
+  sign: boolean;
+}
+
+/** Everything the user typed is checked here, before an editor opens or anything is written. */
+export const parseNoteAdd = (args: readonly string[], opts: Opts): NoteAddInput => {
+  const kind = optString(opts, "kind");
+  const duration = optString(opts, "duration");
+  const cpt = optString(opts, "cpt");
+  return {
+    client: arg(args, 0, "CLIENT"),
+    kind: kind ? checkNoteType(kind) : undefined,
+    template: optString(opts, "template"),
+    date: optString(opts, "date"),
+    allowFuture: optFlag(opts, "allowFuture"),
+    duration: duration !== undefined ? checkDuration(duration) : undefined,
+    cpt: cpt !== undefined ? checkCpt(cpt) : undefined,
+    labels: checkLabels(optList(opts, "label")),
+    text: optTextSource(opts),
+    sign: optFlag(opts, "sign"),
+  };
+};
+
+export interface NoteAddResult {
+  id: string;
+  client: string;
+  status: NoteRecord["status"];
+}
+
+export async function runNoteAdd(ctx: Ctx, input: NoteAddInput): Promise<NoteAddResult> {
+  const { deps } = ctx;
+  const kindFlag = input.kind;
+  const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
+  const client = await ctx.client(input.client);
+  const chart = await ctx.chart();
+  const hasText = input.text.message !== undefined || input.text.file !== undefined;
+  const templateName =
+    input.template ??
+    (kindFlag && kindFlag !== "progress" && kindFlag !== "contact" ? kindFlag : undefined) ??
+    (hasText ? "free" : (deps.env.CHART_TEMPLATE || "soap"));
+  const template = await loadTemplate(templateName, chart.root);
+  const type: NoteType = kindFlag ?? (template.type ? checkNoteType(template.type) : TEMPLATE_DEFAULT_TYPE[templateName] ?? "progress");
+  const { text, edited } = await textFromFlagsOrEditor(deps, input.text, template.body, () => preflightWrite(chart));
+  if (edited && normaliseBody(text) === normaliseBody(template.body)) {
+    throw invalid("E_UNCHANGED", "the template was left unchanged; nothing was written", "write the note in the editor and save, or pass -m TEXT");
+  }
+  const body = checkBody(text);
+  if (client.status === "discharged") ctx.out.warn(`client ${shortId(client.id)} is discharged`);
+  let rec: NoteRecord = {
+    chart: 1,
+    kind: "note",
+    id: ctx.newId("note"),
+    client: client.id,
+    created: stamp(deps.now()),
+    type,
+    template: templateName,
+    date,
+    status: "draft",
+    body,
+  };
+  if (input.duration !== undefined) rec.duration = input.duration;
+  if (input.cpt !== undefined) rec.cpt = input.cpt;
+  if (input.labels) rec.labels = input.labels;
+  if (input.sign) rec = await sign(ctx, rec);
+  await commitKeeping(ctx, [rec], "chart: add note", edited);
+  return { id: rec.id, client: client.id, status: rec.status };
+}
+
+export const noteAdd: CommandSpec<NoteAddInput, NoteAddResult> = { parse: parseNoteAdd, run: runNoteAdd, text: (out, r) => out.line(r.id) };
+
+// ---- note list -------------------------------------------------------------------------------
+
+export interface NoteListInput {
+  client?: string | undefined;
+  allClients: boolean;
+  psychotherapy: boolean;
+  unsigned: boolean;
+  kind?: NoteType | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  limit?: number | undefined;
+}
+
+export function parseNoteList(args: readonly string[], opts: Opts): NoteListInput {
+  const kindRaw = optString(opts, "kind");
+  const kind = kindRaw ? checkNoteType(kindRaw) : undefined;
+  const psychotherapy = optFlag(opts, "psychotherapy");
+  if (kind === "psychotherapy" && !psychotherapy) {
+    throw invalid("E_PSYCHOTHERAPY_APART", "psychotherapy notes are kept apart", "list them with --psychotherapy");
+  }
+  const limit = optLimit(opts);
+  const client = args[0];
+  const allClients = optFlag(opts, "allClients");
+  if (!client && !allClients) throw usageError("E_MISSING", "name a client, or pass --all-clients", "chart note list CLIENT, or chart note list --unsigned --all-clients");
+  if (client && allClients) throw usageError("E_USAGE", "a client and --all-clients exclude each other", "drop one");
+  return { client, allClients, psychotherapy, unsigned: optFlag(opts, "unsigned"), kind, since: optString(opts, "since"), until: optString(opts, "until"), limit };
+}
+
+export interface NoteListResult {
+  notes: NoteRecord[];
+  addenda: Map<string, number>;
+  /** Client names, for the CLIENT column of --all-clients. */
+  names?: Map<string, string> | undefined;
+  /** Unsigned psychotherapy notes in the worklist: listed without their text. */
+  apart: Set<string>;
+  unsigned: boolean;
+}
+
+export async function runNoteList(ctx: Ctx, input: NoteListInput): Promise<NoteListResult> {
+  const since = ctx.optionalDate(input.since, "since", { allowFuture: true });
+  const until = ctx.optionalDate(input.until, "until", { allowFuture: true });
+  const chart = await ctx.chart();
+  const clients: { id: string; name: string }[] = [];
+  if (input.client === undefined) {
+    const all = await readKind(chart, "client");
+    ctx.incomplete(all.failures);
+    const { voided } = await voidedClients(chart, all.records.map((c) => c.id));
+    clients.push(...all.records.filter((c) => c.status === "active" && !voided.has(c.id)).map((c) => ({ id: c.id, name: displayName(c) })));
+  } else {
+    const c = await ctx.client(input.client);
+    clients.push({ id: c.id, name: displayName(c) });
+  }
+  const records: NoteRecord[] = [];
+  for (const c of clients) {
+    const res = await readLive(chart, "note", c.id);
+    ctx.incomplete(res.failures);
+    records.push(...res.records);
+  }
+  const unsigned = input.unsigned;
+  const shown = records
+    .filter((n) => (unsigned ? n.status !== "signed" : n.type !== "addendum"))
+    .filter((n) => unsigned || (input.psychotherapy ? isPsychotherapyNote(n) : !isPsychotherapyNote(n)))
+    .filter((n) => !input.kind || n.type === input.kind)
+    .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
+    .sort(byNewest)
+    .slice(0, input.limit);
+  const apart = new Set(shown.filter((n) => unsigned && n.type === "psychotherapy" && !input.psychotherapy).map((n) => n.id));
+  return { notes: shown, addenda: countAddenda(records), names: input.allClients ? new Map(clients.map((c) => [c.id, c.name])) : undefined, apart, unsigned };
+}
+
+export function printNoteList(out: Output, r: NoteListResult): void {
+  if (r.notes.length === 0) {
+    out.info(r.unsigned ? "no unsigned notes" : "no notes");
+    return;
+  }
+  const names = r.names;
+  const row = (n: NoteRecord) => {
+    const cells = noteRow(n, r.addenda.get(n.id) ?? 0);
+    if (r.apart.has(n.id)) cells[5] = "(psychotherapy note)";
+    return names ? [cells[0] ?? "", names.get(n.client) ?? shortId(n.client), ...cells.slice(1)] : cells;
+  };
+  out.table(r.notes.map(row), names ? ["ID", "CLIENT", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"] : ["ID", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"]);
+}
+
+export const noteList: CommandSpec<NoteListInput, NoteListResult> = {
+  parse: parseNoteList,
+  run: runNoteList,
+  text: printNoteList,
+  json: (r) => r.notes.map((n) => (r.apart.has(n.id) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: r.addenda.get(n.id) ?? 0 })),
+};
+
+// ---- note show -------------------------------------------------------------------------------
+
+export interface NoteShowResult {
+  note: NoteRecord & { voided?: VoidMark };
+  addenda: NoteRecord[];
+  clientName: string;
+  /** The practice's time zone: times print in it. */
+  zone: string;
+}
+
+export async function runNoteShow(ctx: Ctx, ref: NoteRef): Promise<NoteShowResult> {
+  const n = await findNote(ctx, ref, { allowVoided: true });
+  const chart = await ctx.chart();
+  const client = await readRecord(chart, "client", n.client, n.client);
+  const all = await readKind(chart, "note", n.client);
+  ctx.incomplete(all.failures);
+  const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
+  return { note: n, addenda, clientName: displayName(client), zone: ctx.timeZone() };
+}
+
+export function printNoteShow(out: Output, { note: n, addenda, clientName, zone }: NoteShowResult): void {
+  if (n.voided) out.line(out.color.bold(`VOIDED on ${timeInZone(n.voided.at, zone)} by ${n.voided.by}: ${n.voided.reason}`));
+  printNote(out, n, addenda, clientName, zone);
+  const versions = otherVersions(n).length;
+  if (versions) out.warn(`this note was edited on two devices: ${versions + 1} versions are kept; see and settle them with chart note resolve ${shortId(n.id)}`);
+}
+
+export const noteShow: CommandSpec<NoteRef, NoteShowResult> = {
+  parse: parseNoteRef,
+  run: runNoteShow,
+  text: printNoteShow,
+  json: (r) => ({ ...recordJson(r.note), addenda: r.addenda.map(recordJson) }),
+};
+
+// ---- note edit -------------------------------------------------------------------------------
+
+export interface NoteEditInput {
+  ref: NoteRef;
+  date?: string | undefined;
+  allowFuture: boolean;
+  duration?: number | undefined;
+  cpt?: string | undefined;
+  /** Replaces the labels when --label is given. */
+  labels?: Label[] | undefined;
+  text: TextSource;
+  /** Only fields changed: no text given, so no editor. */
+  metaOnly: boolean;
+}
+
+export function parseNoteEdit(args: readonly string[], opts: Opts): NoteEditInput {
+  const date = optString(opts, "date");
+  const duration = optString(opts, "duration");
+  const cpt = optString(opts, "cpt");
+  const label = opts.label === undefined ? undefined : optList(opts, "label");
+  const text = optTextSource(opts);
+  return {
+    ref: parseNoteRef(args),
+    date: date || undefined,
+    allowFuture: optFlag(opts, "allowFuture"),
+    duration: duration !== undefined ? checkDuration(duration) : undefined,
+    cpt: cpt !== undefined ? checkCpt(cpt) : undefined,
+    labels: label ? checkLabels(label) : undefined,
+    text,
+    metaOnly: !!(date || duration || cpt || label) && text.message === undefined && text.file === undefined,
+  };
+}
+
+export interface NoteEditResult {
+  id: string;
+  changed: boolean;
+}
+
+export async function runNoteEdit(ctx: Ctx, input: NoteEditInput): Promise<NoteEditResult> {
+  const n = await findNote(ctx, input.ref);
+  assertEditable(n);
+  const next: NoteRecord = { ...n };
+  if (input.date) next.date = parseDate(input.date, "date", ctx.today(), { allowFuture: input.allowFuture });
+  if (input.duration !== undefined) next.duration = input.duration;
+  if (input.cpt !== undefined) next.cpt = input.cpt;
+  if (input.labels) next.labels = input.labels;
+  let edited = false;
+  if (!input.metaOnly) {
+    const chart = await ctx.chart();
+    const got = await textFromFlagsOrEditor(ctx.deps, input.text, n.body, () => preflightWrite(chart));
+    next.body = checkBody(got.text);
+    edited = got.edited;
+  }
+  if (JSON.stringify(recordJson(next)) === JSON.stringify(recordJson(n))) return { id: n.id, changed: false };
+  next.updated = stamp(ctx.deps.now());
+  await commitKeeping(ctx, [next], "chart: edit note", edited);
+  return { id: n.id, changed: true };
+}
+
+export const noteEdit: CommandSpec<NoteEditInput, NoteEditResult> = {
+  parse: parseNoteEdit,
+  run: runNoteEdit,
+  text: (out, r) => out.info(r.changed ? `updated ${shortId(r.id)}` : "no changes; nothing written"),
+};
+
+// ---- note sign -------------------------------------------------------------------------------
+
+export const parseNoteSign = (args: readonly string[]): { refs: string[] } => {
+  if (args.length === 0) throw usageError("E_USAGE", "missing argument NOTE");
+  return { refs: [...args] };
+};
+
+export async function runNoteSign(ctx: Ctx, { refs }: { refs: string[] }): Promise<NoteRecord[]> {
+  // NOTE NOTE ... (each found on its own), or the older CLIENT NOTE form.
+  let notes: NoteRecord[];
+  try {
+    notes = [];
+    for (const r of refs) notes.push(await findNote(ctx, { note: r }));
+  } catch (e) {
+    if (refs.length !== 2) throw e;
+    notes = [await findNote(ctx, parseNoteRef(refs))];
+  }
+  notes = [...new Map(notes.map((n) => [n.id, n])).values()];
+  const done = notes.filter((n) => n.status === "signed");
+  const [firstDone] = done;
+  if (firstDone) throw invalid("E_NOTE_SIGNED", `${done.length === 1 ? "note" : "notes"} ${done.map((n) => shortId(n.id)).join(", ")} ${done.length === 1 ? "is" : "are"} already signed; nothing was signed`, `add a correction with: chart note amend ${shortId(firstDone.id)}`);
+  const [split] = notes.filter((n) => otherVersions(n).length);
+  if (split) throw invalid("E_NOTE_VERSIONS", `note ${shortId(split.id)} has versions from two devices`, `pick or merge them first: chart note resolve ${shortId(split.id)}`);
+  const signed: NoteRecord[] = [];
+  for (const n of notes) signed.push(await sign(ctx, n));
+  await commitRecords(await ctx.chart(), signed, "chart: sign note");
+  return signed;
+}
+
+export const noteSign: CommandSpec<{ refs: string[] }, NoteRecord[]> = {
+  parse: parseNoteSign,
+  run: runNoteSign,
+  text: (out, signed) => {
+    for (const s of signed) out.info(`signed ${shortId(s.id)} (${s.signed?.hash.slice(0, 19)}…)`);
+  },
+  json: (signed) => {
+    const shape = (s: NoteRecord) => ({ id: s.id, status: "signed", signed: s.signed });
+    return signed.length === 1 && signed[0] ? shape(signed[0]) : signed.map(shape);
+  },
+};
+
+// ---- note amend ------------------------------------------------------------------------------
+
+export interface NoteAmendInput {
+  ref: NoteRef;
+  date?: string | undefined;
+  text: TextSource;
+}
+
+export const parseNoteAmend = (args: readonly string[], opts: Opts): NoteAmendInput => ({ ref: parseNoteRef(args), date: optString(opts, "date"), text: optTextSource(opts) });
+
+export async function runNoteAmend(ctx: Ctx, input: NoteAmendInput): Promise<{ id: string; addendumTo: string }> {
+  const n = await findNote(ctx, input.ref);
+  if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "addenda attach to the original note", `amend ${shortId(n.addendumTo ?? "")} instead`);
+  if (n.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(n.id)} is a draft: edit it instead`, `chart note edit ${shortId(n.id)}`);
+  const date = ctx.date(input.date, "date");
+  const chart = await ctx.chart();
+  const { text, edited } = await textFromFlagsOrEditor(ctx.deps, input.text, "", () => preflightWrite(chart));
+  const body = checkBody(text);
+  const add: NoteRecord = {
+    chart: 1,
+    kind: "note",
+    id: ctx.newId("note"),
+    client: n.client,
+    created: stamp(ctx.deps.now()),
+    type: "addendum",
+    template: "free",
+    date,
+    status: "draft",
+    addendumTo: n.id,
+    body,
+  };
+  if (n.labels) add.labels = n.labels;
+  const signedAdd = await sign(ctx, add);
+  await commitKeeping(ctx, [signedAdd], "chart: amend note", edited);
+  return { id: signedAdd.id, addendumTo: n.id };
+}
+
+export const noteAmend: CommandSpec<NoteAmendInput, { id: string; addendumTo: string }> = { parse: parseNoteAmend, run: runNoteAmend, text: (out, r) => out.line(r.id) };
+
+// ---- note recover ----------------------------------------------------------------------------
+
+export interface NoteRecoverInput {
+  draft?: string | undefined;
+  discard: boolean;
+}
+
+export const parseNoteRecover = (args: readonly string[], opts: Opts): NoteRecoverInput => ({ draft: args[0], discard: optFlag(opts, "discard") });
+
+type Draft = Awaited<ReturnType<typeof listDrafts>>["drafts"][number];
+export type NoteRecoverResult = { drafts: Draft[] } | { discarded: string } | { draft: string; written: string[] };
+
+export async function runNoteRecover(ctx: Ctx, input: NoteRecoverInput): Promise<NoteRecoverResult> {
+  const chart = await ctx.chart();
+  const { drafts, unreadable } = await listDrafts(chart, draftFallback(ctx));
+  for (const u of unreadable) ctx.out.warn(`draft ${u} cannot be decrypted with this identity (skipped)`);
+  if (input.draft === undefined) return { drafts };
+  const which = input.draft;
+  const d = drafts.find((x) => x.id === which);
+  if (!d) throw notFound("E_NO_DRAFT", `no draft ${which}`, "list them with: chart note recover");
+  if (input.discard) {
+    await removeDraft(chart, d.id, draftFallback(ctx));
+    return { discarded: d.id };
+  }
+  // A draft replacing a note (an edit) is written only while that note is still a draft.
+  for (const r of d.records) {
+    const current = await readRecord(chart, "note", r.client, r.id).catch(() => undefined);
+    if (current) assertEditable(current);
+  }
+  await commitRecords(chart, d.records, d.message);
+  await removeDraft(chart, d.id, draftFallback(ctx));
+  return { draft: d.id, written: d.records.map((r) => r.id) };
+}
+
+export function printNoteRecover(out: Output, r: NoteRecoverResult): void {
+  if ("discarded" in r) out.info(`discarded ${r.discarded}`);
+  else if ("written" in r) for (const id of r.written) out.line(id);
+  else if (r.drafts.length === 0) out.info("no drafts");
+  else {
+    out.table(
+      r.drafts.map((d) => {
+        const n = d.records[0];
+        return [d.id, d.saved, n ? shortId(n.client) : "", n?.type ?? "", n ? firstLine(n.body) : ""];
+      }),
+      ["DRAFT", "SAVED", "CLIENT", "KIND", "FIRST LINE"],
+    );
+  }
+}
+
+export const noteRecover: CommandSpec<NoteRecoverInput, NoteRecoverResult> = {
+  parse: parseNoteRecover,
+  run: runNoteRecover,
+  text: printNoteRecover,
+  json: (r) => ("discarded" in r ? undefined : "written" in r ? r : r.drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((x) => recordJson(x)) }))),
+};
+
+// ---- note move -------------------------------------------------------------------------------
+
+export interface NoteMoveInput {
+  note: string;
+  to: string;
+  reason?: string | undefined;
+  yes: boolean;
+}
+
+export function parseNoteMove(args: readonly string[], opts: Opts): NoteMoveInput {
+  const to = optString(opts, "to");
+  if (to === undefined) throw usageError("E_MISSING", "--to is required", "pass --to CLIENT");
+  return { note: arg(args, 0, "NOTE"), to, reason: optString(opts, "reason"), yes: optFlag(opts, "yes") };
+}
+
+export type NoteMoveResult =
+  | { cancelled: true }
+  | { cancelled: false; id: string; from: string; client: string; clientName: string; addenda: string[]; void: string; resigned: boolean };
+
+export async function runNoteMove(ctx: Ctx, input: NoteMoveInput): Promise<NoteMoveResult> {
+  const n = await findNote(ctx, { note: input.note });
+  if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "move the original note: its addenda go with it", `chart note move ${shortId(n.addendumTo ?? "")} --to ...`);
+  const to = await ctx.client(input.to);
+  if (to.id === n.client) throw invalid("E_SAME_CLIENT", `note ${shortId(n.id)} is already on that client`, "nothing to do");
+  const chart = await ctx.chart();
+  const { records: all, failures } = await readKind(chart, "note", n.client);
+  if (failures.length) {
+    ctx.reportFailures(failures);
+    throw invalid("E_UNREADABLE", "some notes of this client cannot be read; nothing was moved", "run chart fsck");
+  }
+  const { voids } = await readVoids(chart, n.client);
+  const now = stamp(ctx.deps.now());
+  const copy = async (x: NoteRecord, addendumTo?: string): Promise<NoteRecord> => {
+    const { chart: _c, id: _i, client: _cl, created: _cr, updated: _u, signed: _s, voided: _v, ...rest } = x as NoteRecord & { voided?: unknown };
+    const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" };
+    if (addendumTo) fresh.addendumTo = addendumTo;
+    // The signature covers the note's id and client, so a moved signed note is signed again, now.
+    return x.status === "signed" ? sign(ctx, fresh) : fresh;
+  };
+  const moved = await copy(n);
+  const addenda = all.filter((a) => a.addendumTo === n.id && !voidedIds([a], voids).has(a.id)).sort((a, b) => (a.created < b.created ? -1 : 1));
+  const movedAddenda: NoteRecord[] = [];
+  for (const a of addenda) movedAddenda.push(await copy(a, moved.id));
+  const reason = checkVoid({ target: n, reason: input.reason ?? "written on the wrong client", voids, siblings: [] });
+  if (!(await confirm(ctx.deps, input.yes, `Move note ${shortId(n.id)}${addenda.length ? ` and ${addenda.length} addend${addenda.length === 1 ? "um" : "a"}` : ""} to ${displayName(to)}?`))) return { cancelled: true };
+  const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: n.client, created: now, target: n.id, targetKind: "note", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `${reason}; moved as ${moved.id}` };
+  await commitRecords(chart, [moved, ...movedAddenda, v], "chart: move note");
+  return { cancelled: false, id: moved.id, from: n.id, client: to.id, clientName: displayName(to), addenda: movedAddenda.map((a) => a.id), void: v.id, resigned: n.status === "signed" };
+}
+
+export const noteMove: CommandSpec<NoteMoveInput, NoteMoveResult> = {
+  parse: parseNoteMove,
+  run: runNoteMove,
+  text: (out, r) => {
+    if (r.cancelled) return;
+    out.line(r.id);
+    out.info(`moved: ${shortId(r.from)} is voided on its old client, ${shortId(r.id)} is on ${r.clientName}${r.resigned ? " (signed again by you, now)" : ""}`);
+  },
+  json: (r) => (r.cancelled ? undefined : { id: r.id, from: r.from, client: r.client, addenda: r.addenda, void: r.void }),
+  exit: (r) => (r.cancelled ? 1 : 0),
+};
+
+// ---- note templates --------------------------------------------------------------------------
+
+type TemplateInfo = Awaited<ReturnType<typeof listTemplates>>[number];
+
+export const noteTemplates: CommandSpec<Record<string, never>, TemplateInfo[]> = {
+  parse: () => ({}),
+  run: async (ctx) => {
+    const root = await ctx.chart().then((c) => c.root, () => undefined);
+    return listTemplates(root);
+  },
+  text: (out, all) => out.table(all.map((t) => [t.name, t.type ?? "", t.description]), ["TEMPLATE", "KIND", "DESCRIPTION"]),
+  json: (all) => all.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null })),
+};
 
 export function registerNote(program: Command, reg: Registrar): void {
   const note = program.command("note").description("progress notes, intakes, treatment plans, psychotherapy notes");
@@ -160,51 +658,7 @@ export function registerNote(program: Command, reg: Registrar): void {
     .option("-l, --label <label>", "sensitivity label (repeatable): SUD, HIV, SDV, PSY, ...", collect)
     .option("--allow-future", "accept a date of service in the future")
     .option("--sign", "sign and lock the note now")
-    .action(
-      reg.action(async (ctx, [q], opts) => {
-        const { deps } = ctx;
-        // Check everything the user typed before opening an editor or writing anything.
-        const kindFlag = opts.kind ? checkNoteType(textOf(opts.kind)) : undefined;
-        const date = ctx.date(opts.date, "date", { allowFuture: !!opts.allowFuture });
-        const duration = opts.duration !== undefined ? checkDuration(textOf(opts.duration)) : undefined;
-        const cpt = opts.cpt !== undefined ? checkCpt(textOf(opts.cpt)) : undefined;
-        const labels = checkLabels(opts.label as string[] | undefined);
-        const client = await ctx.client(q as string);
-        const chart = await ctx.chart();
-        const hasText = opts.message !== undefined || opts.file !== undefined;
-        const templateName =
-          (opts.template as string | undefined) ??
-          (kindFlag && kindFlag !== "progress" && kindFlag !== "contact" ? kindFlag : undefined) ??
-          (hasText ? "free" : (deps.env.CHART_TEMPLATE || "soap"));
-        const template = await loadTemplate(templateName, chart.root);
-        const type: NoteType = kindFlag ?? (template.type ? checkNoteType(template.type) : TEMPLATE_DEFAULT_TYPE[templateName] ?? "progress");
-        const { text, edited } = await textFromFlagsOrEditor(deps, opts, template.body, () => preflightWrite(chart));
-        if (edited && normaliseBody(text) === normaliseBody(template.body)) {
-          throw invalid("E_UNCHANGED", "the template was left unchanged; nothing was written", "write the note in the editor and save, or pass -m TEXT");
-        }
-        const body = checkBody(text);
-        if (client.status === "discharged") ctx.out.warn(`client ${shortId(client.id)} is discharged`);
-        let rec: NoteRecord = {
-          chart: 1,
-          kind: "note",
-          id: ctx.newId("note"),
-          client: client.id,
-          created: stamp(deps.now()),
-          type,
-          template: templateName,
-          date,
-          status: "draft",
-          body,
-        };
-        if (duration !== undefined) rec.duration = duration;
-        if (cpt !== undefined) rec.cpt = cpt;
-        if (labels) rec.labels = labels;
-        if (opts.sign) rec = await sign(ctx, rec);
-        await commitKeeping(ctx, [rec], "chart: add note", edited);
-        if (ctx.out.json) ctx.out.data({ id: rec.id, client: client.id, status: rec.status });
-        else ctx.out.line(rec.id);
-      }),
-    );
+    .action(wire(reg, noteAdd));
 
   note
     .command("list")
@@ -217,78 +671,13 @@ export function registerNote(program: Command, reg: Registrar): void {
     .option("--since <date>", "from this date of service")
     .option("--until <date>", "to this date of service")
     .option("-n, --limit <n>", "at most n notes")
-    .action(
-      reg.action(async (ctx, [q], opts) => {
-        const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
-        const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
-        const kind = opts.kind ? checkNoteType(textOf(opts.kind)) : undefined;
-        if (kind === "psychotherapy" && !opts.psychotherapy) {
-          throw invalid("E_PSYCHOTHERAPY_APART", "psychotherapy notes are kept apart", "list them with --psychotherapy");
-        }
-        const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
-        if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw usageError("E_USAGE", "--limit takes a positive whole number");
-        if (!q && !opts.allClients) throw usageError("E_MISSING", "name a client, or pass --all-clients", "chart note list CLIENT, or chart note list --unsigned --all-clients");
-        if (q && opts.allClients) throw usageError("E_USAGE", "a client and --all-clients exclude each other", "drop one");
-        const chart = await ctx.chart();
-        const clients: { id: string; name: string }[] = [];
-        if (opts.allClients) {
-          const all = await readKind(chart, "client");
-          ctx.incomplete(all.failures);
-          const { voided } = await voidedClients(chart, all.records.map((c) => c.id));
-          clients.push(...all.records.filter((c) => c.status === "active" && !voided.has(c.id)).map((c) => ({ id: c.id, name: displayName(c) })));
-        } else {
-          const c = await ctx.client(q as string);
-          clients.push({ id: c.id, name: displayName(c) });
-        }
-        const records: NoteRecord[] = [];
-        for (const c of clients) {
-          const res = await readLive(chart, "note", c.id);
-          ctx.incomplete(res.failures);
-          records.push(...res.records);
-        }
-        const nameOf = new Map(clients.map((c) => [c.id, c.name]));
-        const addenda = countAddenda(records);
-        const unsigned = !!opts.unsigned;
-        const shown = records
-          .filter((n) => (unsigned ? n.status !== "signed" : n.type !== "addendum"))
-          .filter((n) => unsigned || (opts.psychotherapy ? isPsychotherapyNote(n) : !isPsychotherapyNote(n)))
-          .filter((n) => !kind || n.type === kind)
-          .filter((n) => (!since || n.date >= since) && (!until || n.date <= until))
-          .sort(byNewest)
-          .slice(0, limit);
-        const apart = (n: NoteRecord) => unsigned && n.type === "psychotherapy" && !opts.psychotherapy;
-        if (ctx.out.json) {
-          ctx.out.data(shown.map((n) => (apart(n) ? { id: n.id, client: n.client, type: n.type, date: n.date, status: n.status } : { ...recordJson(n), addenda: addenda.get(n.id) ?? 0 }))); return;
-        }
-        if (shown.length === 0) { ctx.out.info(unsigned ? "no unsigned notes" : "no notes"); return; }
-        const row = (n: NoteRecord) => {
-          const r = noteRow(n, addenda.get(n.id) ?? 0);
-          if (apart(n)) r[5] = "(psychotherapy note)";
-          return opts.allClients ? [r[0] as string, nameOf.get(n.client) ?? shortId(n.client), ...r.slice(1)] : r;
-        };
-        ctx.out.table(shown.map(row), opts.allClients ? ["ID", "CLIENT", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"] : ["ID", "DATE", "KIND", "STATUS", "LABELS", "FIRST LINE"]);
-      }),
-    );
+    .action(wire(reg, noteList));
 
   note
     .command("show")
     .description("show a note with its addenda")
     .argument("<note...>", "NOTE, or CLIENT NOTE (id or id prefix)")
-    .action(
-      reg.action(async (ctx, refs) => {
-        const n = await findNote(ctx, refs, { allowVoided: true });
-        const chart = await ctx.chart();
-        const client = await readRecord(chart, "client", n.client, n.client);
-        const all = await readKind(chart, "note", n.client);
-        ctx.incomplete(all.failures);
-        const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
-        if (ctx.out.json) { ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) }); return; }
-        if (n.voided) ctx.out.line(ctx.out.color.bold(`VOIDED on ${n.voided.at} by ${n.voided.by}: ${n.voided.reason}`));
-        printNote(ctx, n, addenda, displayName(client));
-        const versions = otherVersions(n).length;
-        if (versions) ctx.out.warn(`this note was edited on two devices: ${versions + 1} versions are kept; see and settle them with chart note resolve ${shortId(n.id)}`);
-      }),
-    );
+    .action(wire(reg, noteShow));
 
   textOptions(note.command("edit").description("change a draft note (signed notes take addenda: chart note amend)"))
     .argument("<note...>", "NOTE, or CLIENT NOTE")
@@ -297,138 +686,25 @@ export function registerNote(program: Command, reg: Registrar): void {
     .option("--cpt <code>", "change the CPT code")
     .option("-l, --label <label>", "replace the sensitivity labels (repeatable)", collect)
     .option("--allow-future", "accept a date of service in the future")
-    .action(
-      reg.action(async (ctx, refs, opts) => {
-        const n = await findNote(ctx, refs);
-        assertEditable(n);
-        const next: NoteRecord = { ...n };
-        if (opts.date) next.date = parseDate(textOf(opts.date), "date", ctx.today(), { allowFuture: !!opts.allowFuture });
-        if (opts.duration !== undefined) next.duration = checkDuration(textOf(opts.duration));
-        if (opts.cpt !== undefined) next.cpt = checkCpt(textOf(opts.cpt));
-        if (opts.label) next.labels = checkLabels(opts.label as string[]);
-        const metaOnly = (opts.date || opts.duration || opts.cpt || opts.label) && opts.message === undefined && opts.file === undefined;
-        let edited = false;
-        if (!metaOnly) {
-          const chart = await ctx.chart();
-          const got = await textFromFlagsOrEditor(ctx.deps, opts, n.body, () => preflightWrite(chart));
-          next.body = checkBody(got.text);
-          edited = got.edited;
-        }
-        if (JSON.stringify(recordJson(next)) === JSON.stringify(recordJson(n))) {
-          ctx.out.info("no changes; nothing written");
-          if (ctx.out.json) ctx.out.data({ id: n.id, changed: false });
-          return;
-        }
-        next.updated = stamp(ctx.deps.now());
-        await commitKeeping(ctx, [next], "chart: edit note", edited);
-        if (ctx.out.json) ctx.out.data({ id: n.id, changed: true });
-        else ctx.out.info(`updated ${shortId(n.id)}`);
-      }),
-    );
+    .action(wire(reg, noteEdit));
 
   note
     .command("sign")
     .description("sign and lock notes (several at once: one commit); they can then only take addenda")
     .argument("<note...>", "NOTE..., or CLIENT NOTE")
-    .action(
-      reg.action(async (ctx, refs) => {
-        // NOTE NOTE ... (each found on its own), or the older CLIENT NOTE form.
-        let notes: NoteRecord[];
-        try {
-          notes = [];
-          for (const r of refs) notes.push(await findNote(ctx, [r]));
-        } catch (e) {
-          if (refs.length !== 2) throw e;
-          notes = [await findNote(ctx, refs)];
-        }
-        notes = [...new Map(notes.map((n) => [n.id, n])).values()];
-        const done = notes.filter((n) => n.status === "signed");
-        if (done.length) throw invalid("E_NOTE_SIGNED", `${done.length === 1 ? "note" : "notes"} ${done.map((n) => shortId(n.id)).join(", ")} ${done.length === 1 ? "is" : "are"} already signed; nothing was signed`, `add a correction with: chart note amend ${shortId((done[0] as NoteRecord).id)}`);
-        const split = notes.filter((n) => otherVersions(n).length);
-        if (split.length) throw invalid("E_NOTE_VERSIONS", `note ${shortId((split[0] as NoteRecord).id)} has versions from two devices`, `pick or merge them first: chart note resolve ${shortId((split[0] as NoteRecord).id)}`);
-        const signed: NoteRecord[] = [];
-        for (const n of notes) signed.push(await sign(ctx, n));
-        await commitRecords(await ctx.chart(), signed, "chart: sign note");
-        if (ctx.out.json) {
-          const shape = (s: NoteRecord) => ({ id: s.id, status: "signed", signed: s.signed });
-          ctx.out.data(signed.length === 1 ? shape(signed[0] as NoteRecord) : signed.map(shape)); return;
-        }
-        for (const s of signed) ctx.out.info(`signed ${shortId(s.id)} (${s.signed?.hash.slice(0, 19)}…)`);
-      }),
-    );
+    .action(wire(reg, noteSign));
 
   textOptions(note.command("amend").description("add a signed addendum to a signed note"))
     .argument("<note...>", "NOTE, or CLIENT NOTE")
     .option("-d, --date <date>", "date of the addendum (default today)")
-    .action(
-      reg.action(async (ctx, refs, opts: Opts) => {
-        const n = await findNote(ctx, refs);
-        if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "addenda attach to the original note", `amend ${shortId(n.addendumTo ?? "")} instead`);
-        if (n.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(n.id)} is a draft: edit it instead`, `chart note edit ${shortId(n.id)}`);
-        const date = ctx.date(opts.date, "date");
-        const chart = await ctx.chart();
-        const { text, edited } = await textFromFlagsOrEditor(ctx.deps, opts, "", () => preflightWrite(chart));
-        const body = checkBody(text);
-        const add: NoteRecord = {
-          chart: 1,
-          kind: "note",
-          id: ctx.newId("note"),
-          client: n.client,
-          created: stamp(ctx.deps.now()),
-          type: "addendum",
-          template: "free",
-          date,
-          status: "draft",
-          addendumTo: n.id,
-          body,
-        };
-        if (n.labels) add.labels = n.labels;
-        const signedAdd = await sign(ctx, add);
-        await commitKeeping(ctx, [signedAdd], "chart: amend note", edited);
-        if (ctx.out.json) ctx.out.data({ id: signedAdd.id, addendumTo: n.id });
-        else ctx.out.line(signedAdd.id);
-      }),
-    );
+    .action(wire(reg, noteAmend));
 
   note
     .command("recover")
     .description("list notes kept (encrypted to this device) when a write failed after the editor closed; write one back")
     .argument("[draft]", "the draft to write (dr_...)")
     .option("--discard", "delete the draft instead of writing it")
-    .action(
-      reg.action(async (ctx, [which], opts) => {
-        const chart = await ctx.chart();
-        const { drafts, unreadable } = await listDrafts(chart, draftFallback(ctx));
-        for (const u of unreadable) ctx.out.warn(`draft ${u} cannot be decrypted with this identity (skipped)`);
-        if (which === undefined) {
-          if (ctx.out.json) { ctx.out.data(drafts.map((d) => ({ id: d.id, saved: d.saved, records: d.records.map((r) => recordJson(r)) }))); return; }
-          if (drafts.length === 0) { ctx.out.info("no drafts"); return; }
-          ctx.out.table(
-            drafts.map((d) => {
-              const n = d.records[0];
-              return [d.id, d.saved, n ? shortId(n.client) : "", n?.type ?? "", n ? firstLine(n.body) : ""];
-            }),
-            ["DRAFT", "SAVED", "CLIENT", "KIND", "FIRST LINE"],
-          );
-          return;
-        }
-        const d = drafts.find((x) => x.id === which);
-        if (!d) throw notFound("E_NO_DRAFT", `no draft ${which}`, "list them with: chart note recover");
-        if (opts.discard) {
-          await removeDraft(chart, d.id, draftFallback(ctx));
-          ctx.out.info(`discarded ${d.id}`); return;
-        }
-        // A draft replacing a note (an edit) is written only while that note is still a draft.
-        for (const r of d.records) {
-          const current = await readRecord(chart, "note", r.client, r.id).catch(() => undefined);
-          if (current) assertEditable(current);
-        }
-        await commitRecords(chart, d.records, d.message);
-        await removeDraft(chart, d.id, draftFallback(ctx));
-        if (ctx.out.json) ctx.out.data({ draft: d.id, written: d.records.map((r) => r.id) });
-        else for (const r of d.records) ctx.out.line(r.id);
-      }),
-    );
+    .action(wire(reg, noteRecover));
 
   note
     .command("move")
@@ -437,53 +713,12 @@ export function registerNote(program: Command, reg: Registrar): void {
     .option("--to <client>", "the client the note belongs to")
     .option("--reason <text>", 'why (default "written on the wrong client")')
     .option("-y, --yes", "do not ask for confirmation")
-    .action(
-      reg.action(async (ctx, [ref], opts) => {
-        if (typeof opts.to !== "string") throw usageError("E_MISSING", "--to is required", "pass --to CLIENT");
-        const n = await findNote(ctx, [ref as string]);
-        if (n.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "move the original note: its addenda go with it", `chart note move ${shortId(n.addendumTo ?? "")} --to ...`);
-        const to = await ctx.client(opts.to);
-        if (to.id === n.client) throw invalid("E_SAME_CLIENT", `note ${shortId(n.id)} is already on that client`, "nothing to do");
-        const chart = await ctx.chart();
-        const { records: all, failures } = await readKind(chart, "note", n.client);
-        if (failures.length) {
-          ctx.reportFailures(failures);
-          throw invalid("E_UNREADABLE", "some notes of this client cannot be read; nothing was moved", "run chart fsck");
-        }
-        const { voids } = await readVoids(chart, n.client);
-        const now = stamp(ctx.deps.now());
-        const copy = async (x: NoteRecord, addendumTo?: string): Promise<NoteRecord> => {
-          const { chart: _c, id: _i, client: _cl, created: _cr, updated: _u, signed: _s, voided: _v, ...rest } = x as NoteRecord & { voided?: unknown };
-          const fresh: NoteRecord = { chart: 1, ...rest, id: ctx.newId("note"), client: to.id, created: now, status: "draft" };
-          if (addendumTo) fresh.addendumTo = addendumTo;
-          // The signature covers the note's id and client, so a moved signed note is signed again, now.
-          return x.status === "signed" ? sign(ctx, fresh) : fresh;
-        };
-        const moved = await copy(n);
-        const addenda = all.filter((a) => a.addendumTo === n.id && !voidedIds([a], voids).has(a.id)).sort((a, b) => (a.created < b.created ? -1 : 1));
-        const movedAddenda: NoteRecord[] = [];
-        for (const a of addenda) movedAddenda.push(await copy(a, moved.id));
-        const reason = checkVoid({ target: n, reason: (opts.reason as string | undefined) ?? "written on the wrong client", voids, siblings: [] });
-        if (!(await confirm(ctx.deps, !!opts.yes, `Move note ${shortId(n.id)}${addenda.length ? ` and ${addenda.length} addend${addenda.length === 1 ? "um" : "a"}` : ""} to ${displayName(to)}?`))) return 1;
-        const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: n.client, created: now, target: n.id, targetKind: "note", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `${reason}; moved as ${moved.id}` };
-        await commitRecords(chart, [moved, ...movedAddenda, v], "chart: move note");
-        if (ctx.out.json) { ctx.out.data({ id: moved.id, from: n.id, client: to.id, addenda: movedAddenda.map((a) => a.id), void: v.id }); return; }
-        ctx.out.line(moved.id);
-        ctx.out.info(`moved: ${shortId(n.id)} is voided on its old client, ${shortId(moved.id)} is on ${displayName(to)}${n.status === "signed" ? " (signed again by you, now)" : ""}`);
-      }),
-    );
+    .action(wire(reg, noteMove));
 
   note
     .command("templates")
     .description("list the note templates (built in, and the chart's own in .chart/templates/)")
-    .action(
-      reg.action(async (ctx) => {
-        const root = await ctx.chart().then((c) => c.root, () => undefined);
-        const all = await listTemplates(root);
-        if (ctx.out.json) { ctx.out.data(all.map((t) => ({ name: t.name, description: t.description, type: t.type ?? null }))); return; }
-        ctx.out.table(all.map((t) => [t.name, t.type ?? "", t.description]), ["TEMPLATE", "KIND", "DESCRIPTION"]);
-      }),
-    );
+    .action(wire(reg, noteTemplates));
 }
 
 function countAddenda(notes: readonly NoteRecord[]): Map<string, number> {

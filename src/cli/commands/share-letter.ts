@@ -16,11 +16,20 @@ function checkText(text: string, what: string): string {
   return t;
 }
 
-export async function readLetter(cwd: string, opts: Record<string, unknown>): Promise<ShareLetter | undefined> {
-  const file = opts.letter as string | undefined;
-  const message = opts.message as string | undefined;
-  const question = opts.question as string | undefined;
+/** The letter's options as given: --letter FILE, -m TEXT, --question TEXT. */
+export interface LetterOptions {
+  file?: string | undefined;
+  message?: string | undefined;
+  question?: string | undefined;
+}
+
+/** Pure: the letter options, refusing --letter with -m (exit 2). */
+export function parseLetter(file: string | undefined, message: string | undefined, question: string | undefined): LetterOptions {
   if (file !== undefined && message !== undefined) throw usageError("E_USAGE", "--letter and -m exclude each other", "give the letter in a file or inline, not both");
+  return { file, message, question };
+}
+
+export async function readLetter(cwd: string, { file, message, question }: LetterOptions): Promise<ShareLetter | undefined> {
   let text: string | undefined;
   if (file !== undefined) {
     const path = resolve(cwd, file);

@@ -10,9 +10,72 @@ import { clinicianName } from "../../store/clinician.js";
 import { sha256Hex } from "../../store/hash.js";
 import { readPractice } from "../../store/practice.js";
 import { readKind } from "../../store/records.js";
-import type { Registrar } from "../program.js";
+import type { Opts, Registrar } from "../program.js";
+import type { Ctx } from "../context.js";
+import { arg, optFlag, optString } from "../options.js";
+import { wire, type CommandSpec } from "../command.js";
 import { confirm } from "../prompt.js";
-import { textOf } from "../../domain/text-of.js";
+
+export interface SuperbillInput {
+  client: string;
+  month: string;
+  out: string;
+  yes: boolean;
+}
+
+export function parseSuperbill(args: readonly string[], opts: Opts): SuperbillInput {
+  const month = checkMonth(optString(opts, "month") ?? "");
+  const out = optString(opts, "out");
+  if (!out) throw usageError("E_USAGE", "--out is required", "name a directory outside the chart, e.g. --out ~/superbills");
+  return { client: arg(args, 0, "CLIENT"), month, out, yes: optFlag(opts, "yes") };
+}
+
+export interface SuperbillResult {
+  file: string;
+  month: string;
+  services: number;
+  diagnoses: string[];
+}
+
+export async function runSuperbill(ctx: Ctx, input: SuperbillInput): Promise<SuperbillResult> {
+  const { month } = input;
+  const chart = await ctx.chart();
+  const dir = await checkOutDir(resolve(ctx.deps.cwd, input.out), chart);
+  const client = await ctx.client(input.client);
+  const [notes, dx] = [await readKind(chart, "note", client.id), await readKind(chart, "dx", client.id)];
+  const failures = [...notes.failures, ...dx.failures];
+  ctx.reportFailures(failures);
+  if (failures.length) throw usageError("E_SUPERBILL_UNREADABLE", `${failures.length} record(s) could not be read; a superbill could leave a session out`, "run chart fsck --decrypt");
+  const data = superbillData(notes.records, dx.records, month);
+  const name = `superbill-${month}.pdf`;
+  const present = await existingFiles(dir, [name]);
+  if (present.length && !(await confirm(ctx.deps, input.yes, `Replace ${name} in ${dir}?`))) {
+    throw conflict("E_SUPERBILL_EXISTS", `${name} already in ${dir}; nothing was written`, "pass --yes to replace it");
+  }
+  const practice = await readPractice(chart);
+  const { renderSuperbillPdf } = await import("../../export/superbill.js");
+  const pdf = await renderSuperbillPdf({
+    data,
+    client: { name: client.name, ...(client.dob ? { dob: client.dob } : {}), ...(client.phone ? { phone: client.phone } : {}) },
+    practice,
+    clinician: await clinicianName(ctx.deps.env, chart.root),
+    generatedAt: stamp(ctx.deps.now()),
+  });
+  const staged = await stageBundle(dir, [{ name, data: pdf, sha256: sha256Hex(pdf) }]);
+  const [path] = await staged.publish();
+  if (!practice.npi) ctx.out.warn("the practice profile has no NPI: insurers need it (chart practice set --npi ...)");
+  if (data.unsigned) ctx.out.warn(`${data.unsigned} unsigned note(s) with a CPT code in ${month} are not on the superbill: sign them first`);
+  return { file: path ?? "", month, services: data.services.length, diagnoses: data.diagnoses.map((d) => d.code) };
+}
+
+export const superbill: CommandSpec<SuperbillInput, SuperbillResult> = {
+  parse: parseSuperbill,
+  run: runSuperbill,
+  text: (out, r) => {
+    out.line(r.file);
+    out.info(`${r.services} service(s) in ${r.month}; the file is plaintext: give it to the client securely`);
+  },
+};
 
 export function registerSuperbill(program: Command, reg: Registrar): void {
   program
@@ -22,39 +85,5 @@ export function registerSuperbill(program: Command, reg: Registrar): void {
     .requiredOption("--month <YYYY-MM>", "the month of service")
     .option("-o, --out <dir>", "the directory to write superbill-YYYY-MM.pdf to (outside the chart repository)")
     .option("-y, --yes", "replace a superbill already in the output directory")
-    .action(
-      reg.action(async (ctx, [q], opts) => {
-        const month = checkMonth(String(opts.month));
-        if (!opts.out) throw usageError("E_USAGE", "--out is required", "name a directory outside the chart, e.g. --out ~/superbills");
-        const chart = await ctx.chart();
-        const dir = await checkOutDir(resolve(ctx.deps.cwd, textOf(opts.out)), chart);
-        const client = await ctx.client(q as string);
-        const [notes, dx] = [await readKind(chart, "note", client.id), await readKind(chart, "dx", client.id)];
-        const failures = [...notes.failures, ...dx.failures];
-        ctx.reportFailures(failures);
-        if (failures.length) throw usageError("E_SUPERBILL_UNREADABLE", `${failures.length} record(s) could not be read; a superbill could leave a session out`, "run chart fsck --decrypt");
-        const data = superbillData(notes.records, dx.records, month);
-        const name = `superbill-${month}.pdf`;
-        const present = await existingFiles(dir, [name]);
-        if (present.length && !(await confirm(ctx.deps, !!opts.yes, `Replace ${name} in ${dir}?`))) {
-          throw conflict("E_SUPERBILL_EXISTS", `${name} already in ${dir}; nothing was written`, "pass --yes to replace it");
-        }
-        const practice = await readPractice(chart);
-        const { renderSuperbillPdf } = await import("../../export/superbill.js");
-        const pdf = await renderSuperbillPdf({
-          data,
-          client: { name: client.name, ...(client.dob ? { dob: client.dob } : {}), ...(client.phone ? { phone: client.phone } : {}) },
-          practice,
-          clinician: await clinicianName(ctx.deps.env, chart.root),
-          generatedAt: stamp(ctx.deps.now()),
-        });
-        const staged = await stageBundle(dir, [{ name, data: pdf, sha256: sha256Hex(pdf) }]);
-        const [path] = await staged.publish();
-        if (!practice.npi) ctx.out.warn("the practice profile has no NPI: insurers need it (chart practice set --npi ...)");
-        if (data.unsigned) ctx.out.warn(`${data.unsigned} unsigned note(s) with a CPT code in ${month} are not on the superbill: sign them first`);
-        if (ctx.out.json) { ctx.out.data({ file: path, month, services: data.services.length, diagnoses: data.diagnoses.map((d) => d.code) }); return; }
-        ctx.out.line(path ?? "");
-        ctx.out.info(`${data.services.length} service(s) in ${month}; the file is plaintext: give it to the client securely`);
-      }),
-    );
+    .action(wire(reg, superbill));
 }

@@ -15,8 +15,10 @@ import { locate } from "../../store/locate.js";
 import { commitRecords, readKind, readRecord } from "../../store/records.js";
 import { readVoids } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
-import type { Registrar } from "../program.js";
+import type { Opts, Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
+import { arg, optFlag, optString } from "../options.js";
+import { wire, type CommandSpec } from "../command.js";
 
 /** Find RECORD among the voidable kinds by id or id prefix (file names only). */
 async function locateAny(ctx: Ctx, query: string): Promise<{ kind: VoidableKind; client: string; id: string }> {
@@ -48,6 +50,64 @@ async function locateAny(ctx: Ctx, query: string): Promise<{ kind: VoidableKind;
   throw new ChartError("usage", "E_RECORD_AMBIGUOUS", `"${q}" matches ${found.length} records: ${found.map((f) => shortId(f.id)).join(", ")}`, "give more of the id");
 }
 
+export interface VoidInput {
+  record: string;
+  reason?: string | undefined;
+  yes: boolean;
+}
+
+export const parseVoid = (args: readonly string[], opts: Opts): VoidInput => ({ record: arg(args, 0, "RECORD"), reason: optString(opts, "reason"), yes: optFlag(opts, "yes") });
+
+export type VoidResult = { cancelled: true } | { cancelled: false; void: VoidRecord; what: string };
+
+export async function runVoid(ctx: Ctx, input: VoidInput): Promise<VoidResult> {
+  const chart = await ctx.chart();
+  const where = await locateAny(ctx, input.record);
+  const target = await readRecord(chart, where.kind, where.client, where.id);
+  const [{ voids, failures }, siblings] = await Promise.all([
+    readVoids(chart, where.client),
+    where.kind === "med" || where.kind === "dx" ? readKind(chart, where.kind, where.client) : Promise.resolve({ records: [], failures: [] }),
+  ]);
+  if (failures.length || siblings.failures.length) {
+    ctx.reportFailures([...failures, ...siblings.failures]);
+    throw new ChartError("invalid", "E_UNREADABLE", "some records of this client cannot be read; nothing was voided", "restore them from git history or run chart fsck");
+  }
+  const reason = checkVoid({ target, reason: input.reason, voids, siblings: siblings.records });
+  const what = where.kind === "client" ? `client ${shortId(where.id)} and all of its records` : `${where.kind} ${shortId(where.id)}`;
+  if (!(await confirm(ctx.deps, input.yes, `Void ${what} (${reason})?`))) {
+    ctx.out.info("nothing was voided");
+    return { cancelled: true };
+  }
+  const now = ctx.deps.now();
+  const v: VoidRecord = {
+    chart: 1,
+    kind: "void",
+    id: ctx.newId("void"),
+    client: where.client,
+    created: stamp(now),
+    target: where.id,
+    targetKind: where.kind,
+    date: ctx.today(),
+    at: stamp(now),
+    by: await clinicianName(ctx.deps.env, chart.root),
+    reason,
+  };
+  await commitRecords(chart, [v], "chart: void record");
+  return { cancelled: false, void: v, what };
+}
+
+export const voidCommand: CommandSpec<VoidInput, VoidResult> = {
+  parse: parseVoid,
+  run: runVoid,
+  text: (out, r) => {
+    if (r.cancelled) return;
+    out.line(r.void.id);
+    out.info(`voided ${r.what}: kept in history, left out of current state, shares and exports`);
+  },
+  json: (r) => (r.cancelled ? undefined : { id: r.void.id, target: r.void.target, targetKind: r.void.targetKind, reason: r.void.reason, at: r.void.at, by: r.void.by }),
+  exit: (r) => (r.cancelled ? 1 : 0),
+};
+
 export function registerVoid(program: Command, reg: Registrar): void {
   program
     .command("void")
@@ -55,43 +115,5 @@ export function registerVoid(program: Command, reg: Registrar): void {
     .argument("<record>", "the record's id or id prefix (nt_, md_, dx_, cs_, cl_)")
     .option("--reason <text>", 'why it was entered in error (required for a signed note; default "entered in error")')
     .option("-y, --yes", "do not ask for confirmation")
-    .action(
-      reg.action(async (ctx, [q], opts) => {
-        const chart = await ctx.chart();
-        const where = await locateAny(ctx, q as string);
-        const target = await readRecord(chart, where.kind, where.client, where.id);
-        const [{ voids, failures }, siblings] = await Promise.all([
-          readVoids(chart, where.client),
-          where.kind === "med" || where.kind === "dx" ? readKind(chart, where.kind, where.client) : Promise.resolve({ records: [], failures: [] }),
-        ]);
-        if (failures.length || siblings.failures.length) {
-          ctx.reportFailures([...failures, ...siblings.failures]);
-          throw new ChartError("invalid", "E_UNREADABLE", "some records of this client cannot be read; nothing was voided", "restore them from git history or run chart fsck");
-        }
-        const reason = checkVoid({ target, reason: opts.reason as string | undefined, voids, siblings: siblings.records });
-        const what = where.kind === "client" ? `client ${shortId(where.id)} and all of its records` : `${where.kind} ${shortId(where.id)}`;
-        if (!(await confirm(ctx.deps, !!opts.yes, `Void ${what} (${reason})?`))) {
-          ctx.out.info("nothing was voided");
-          return 1;
-        }
-        const now = ctx.deps.now();
-        const v: VoidRecord = {
-          chart: 1,
-          kind: "void",
-          id: ctx.newId("void"),
-          client: where.client,
-          created: stamp(now),
-          target: where.id,
-          targetKind: where.kind,
-          date: ctx.today(),
-          at: stamp(now),
-          by: await clinicianName(ctx.deps.env, chart.root),
-          reason,
-        };
-        await commitRecords(chart, [v], "chart: void record");
-        if (ctx.out.json) { ctx.out.data({ id: v.id, target: v.target, targetKind: v.targetKind, reason: v.reason, at: v.at, by: v.by }); return; }
-        ctx.out.line(v.id);
-        ctx.out.info(`voided ${what}: kept in history, left out of current state, shares and exports`);
-      }),
-    );
+    .action(wire(reg, voidCommand));
 }
