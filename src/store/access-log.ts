@@ -67,7 +67,7 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
     async () => {
       const { line, count } = await lastLine(path);
       const body: Omit<Chained, "sig"> = { ...entry, seq: count + 1, prev: line === undefined ? "" : sha256Hex(line) };
-      const full: Chained = chart.signingKey ? { ...body, sig: sshSign(chart.signingKey, NAMESPACE, signedText(body)) } : body;
+      const full: Chained = chart.signingKey ? { ...body, sig: await sshSign(chart.signingKey, NAMESPACE, signedText(body)) } : body;
       const data = await chart.cipher.encrypt(JSON.stringify(full));
       await appendFile(path, `${Buffer.from(data).toString("base64")}\n`, { mode: 0o600 });
     },

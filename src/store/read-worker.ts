@@ -1,11 +1,11 @@
 /**
  * A worker thread that decrypts and verifies records for a cold read of many files
- * (decrypt-pool.ts). It gets the identity's secret and the MAC key from its parent (same
- * process), bytes in, records or typed errors out; it never touches the disk.
+ * (decrypt-pool.ts). It gets the identity's secret (or the unlock agent's socket) and the MAC
+ * key from its parent (same process), bytes in, records or typed errors out; it never touches the disk.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
-import { makeCipher } from "./age.js";
+import { makeCipher, type IdentityKey } from "./age.js";
 import { decodeRecord } from "./decode-record.js";
 
 interface Job {
@@ -14,8 +14,10 @@ interface Job {
   data: Uint8Array;
 }
 
-const { secret, macKey } = workerData as { secret: string; macKey: string };
-const cipher = await makeCipher(secret, []);
+// The identity's secret (this process's own), or where the unlock agent listens: each worker
+// then has its own connection to the agent, its requests pipelined (src/store/agent-client.ts).
+const { key: identityKey, macKey } = workerData as { key: IdentityKey; macKey: string };
+const cipher = await makeCipher(identityKey, []);
 const key = new Uint8Array(Buffer.from(macKey, "hex"));
 parentPort?.on("message", (job: Job) => {
   decodeRecord(cipher, key, job.path, job.data).then(

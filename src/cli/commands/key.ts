@@ -23,6 +23,7 @@ import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
+import { unlockOptions } from "../unlock.js";
 import { textOf } from "../../domain/text-of.js";
 
 const recipientsOf = async (chart: Chart): Promise<RecipientEntry[]> =>
@@ -68,9 +69,9 @@ async function waitingDevice(ctx: Ctx): Promise<boolean> {
   }
   const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
   const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
-  const identity = await loadIdentity(idPath);
+  const identity = await loadIdentity(idPath, unlockOptions(ctx.deps));
   const entries = parseRecipients(await readFile(join(root, ".chart", "recipients"), "utf8"));
-  const signing = await ensureSigningKey(idPath);
+  const signing = await ensureSigningKey(idPath, identity);
   const line = addLine(identity.recipient, signing.key.publicKey, `${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-"));
   if (ctx.out.json) {
     ctx.out.data({ identity: { path: identity.path, recipient: identity.recipient }, recipients: entries.map((e) => ({ ...e, yours: e.recipient === identity.recipient })), readable: false, run: line });
@@ -216,7 +217,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (entries.some((e) => e.label === label)) throw invalid("E_KEY_LABEL", `a key is already labelled "${label}"`, "choose another label");
         const nextSigners = signing ? [...keep(signers), { principal: r, publicKey: signing, label }] : keep(signers);
         const res = await rekey(chart, [...entries, { recipient: r, label }], {
-          secret: chart.identity.secret,
+          key: chart.identity.key,
           rotateMac: false,
           message: "chart: add key",
           signers: chart.signers ? nextSigners : undefined,
@@ -245,7 +246,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         }
         const signers = await signersOf(chart);
         const res = await rekey(chart, entries.filter((e) => e !== gone), {
-          secret: chart.identity.secret,
+          key: chart.identity.key,
           rotateMac: true,
           message: "chart: remove key",
           signers: chart.signers ? retire(signers, gone.recipient, ctx.deps.now()) : undefined,
@@ -296,7 +297,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         const signers = await signersOf(chart);
         const nextSigners = [...retire(signers, mine.recipient, ctx.deps.now()), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
         const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), {
-          secret: next.secret,
+          key: next.key,
           rotateMac: true,
           message: "chart: rotate key",
           signers: nextSigners,
