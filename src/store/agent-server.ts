@@ -154,8 +154,7 @@ export function runAgent(server: Server, paths: AgentPaths, keys: AgentKeys, opt
         introduced.ok = true;
         return { ok: true, info: info() };
       case "stop":
-        setImmediate(() => stop("stopped"));
-        return { ok: true };
+        return { ok: true }; // the agent stops once this answer is written (below)
       case "key": {
         if (!introduced.ok) return fail("E_AGENT_HELLO", "say hello with the identity first");
         if (typeof req.header !== "string" || req.header.length > MAX_LINE) return fail("E_AGENT_BAD_REQUEST", "no header");
@@ -190,13 +189,18 @@ export function runAgent(server: Server, paths: AgentPaths, keys: AgentKeys, opt
     const introduced = { ok: false };
     let buf = "";
     let out: string[] = [];
+    let stopAfter = false;
     const reply = (line: string) => {
       if (out.length === 0) {
         // Answers finished in the same turn go out in one write.
         setImmediate(() => {
           const lines = out;
           out = [];
-          if (!sock.destroyed) sock.write(lines.join(""));
+          const then = () => {
+            if (stopAfter) stop("stopped");
+          };
+          if (!sock.destroyed) sock.write(lines.join(""), then);
+          else then();
         });
       }
       out.push(line);
@@ -218,6 +222,7 @@ export function runAgent(server: Server, paths: AgentPaths, keys: AgentKeys, opt
           return;
         }
         const id = typeof req.id === "number" ? req.id : 0;
+        if (req.op === "stop") stopAfter = true;
         void answer(req, introduced).then((r) => reply(`${JSON.stringify({ ...r, id })}\n`));
       }
     });
