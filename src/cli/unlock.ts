@@ -8,6 +8,7 @@ import type { UnlockOptions } from "../store/identity.js";
 import type { Deps } from "./deps.js";
 import { canPrompt } from "./prompt.js";
 import { readStream } from "./text-input.js";
+import { agentJson, describeAgent } from "./agent-text.js";
 
 async function ask(deps: Deps, message: string): Promise<string> {
   if (deps.prompter) return deps.prompter.input({ message });
@@ -36,4 +37,14 @@ export async function readDevicePassphrase(deps: Deps, opts: { fromStdin: boolea
   }
   if (first === "") throw usageError("E_PASSPHRASE", "the passphrase is empty", "choose a passphrase");
   return first;
+}
+
+/** What status and key show say about the identity's passphrase and the agent. */
+export async function protectionReport(deps: Deps, idPath: string): Promise<{ text: string; json: { protected: boolean; agent: ReturnType<typeof agentJson> | null } }> {
+  const { protectionState } = await import("../store/agent-start.js");
+  const state = await protectionState(deps.env, idPath);
+  const now = deps.now().getTime();
+  if (!state.protected) return { text: "no passphrase (chart key protect adds one)", json: { protected: false, agent: null } };
+  if (!state.agent) return { text: "passphrase-protected, locked (chart unlock starts a session)", json: { protected: true, agent: null } };
+  return { text: `passphrase-protected, ${describeAgent(state.agent, now)}`, json: { protected: true, agent: agentJson(state.agent, now) } };
 }

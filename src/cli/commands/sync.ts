@@ -3,7 +3,7 @@
  * chart join URL [DIR], chart status.
  */
 import { ensureSigningKey } from "../../store/signing-key.js";
-import { readDevicePassphrase, unlockOptions } from "../unlock.js";
+import { protectionReport, readDevicePassphrase, unlockOptions } from "../unlock.js";
 import { addLine } from "./key.js";
 import type { Command } from "commander";
 import { hostname } from "node:os";
@@ -248,8 +248,10 @@ export function registerSync(program: Command, reg: Registrar): void {
         const { staleIndexLock } = await import("../../store/index-lock.js");
         const lock = await staleIndexLock(root, gitDir);
         if (lock === "stale") next.push("chart fsck --repair (removes the stale .git/index.lock a killed git left)");
+        const protection = await protectionReport(ctx.deps, idPath);
         const status = {
           root,
+          protection: protection.json,
           branch,
           device: { identity: idPath, recipient: identity?.recipient ?? null, label: mine?.label ?? null, problem: identityProblem ?? null },
           readable,
@@ -265,6 +267,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         ctx.out.line(`chart:      ${root} (branch ${branch})`);
         ctx.out.line(`this device: ${identity ? identity.recipient : `no usable identity (${identityProblem})`}${mine ? ` [${mine.label}]` : ""}`);
         ctx.out.line(`identity:   ${idPath}`);
+        ctx.out.line(`passphrase: ${protection.text}`);
         ctx.out.line(`can read:   ${readable ? "yes" : "no, this device's key has not been added yet (or was removed)"}`);
         ctx.out.line(`keys:       ${entries.length} (${entries.map((e) => e.label || shortId(e.recipient)).join(", ")})${trusted ? "" : ", changed since this device last wrote"}`);
         if (remotes.length === 0) ctx.out.line("remotes:    none");

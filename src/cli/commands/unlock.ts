@@ -5,24 +5,10 @@ import { keyError } from "../../domain/errors.js";
 import { identityPath, loadIdentity } from "../../store/identity.js";
 import { DEFAULT_IDLE_MS, DEFAULT_LIFETIME_MS, MAX_LIFETIME_MS, startAgent, stopAgent } from "../../store/agent-start.js";
 import type { AgentInfo } from "../../store/agent-client.js";
+import { agentJson, describeAgent } from "../agent-text.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
 import { readDevicePassphrase } from "../unlock.js";
-
-/** "unlocked (agent 123): ends after 15m idle, at the latest in 7h 59m" */
-export function describeAgent(info: AgentInfo, now: number): string {
-  return `unlocked (agent pid ${info.pid}): ends after ${formatSpan(info.idleMs)} unused (next in ${formatSpan(info.idleEndsAt - now)}), at the latest in ${formatSpan(info.expiresAt - now)}`;
-}
-
-const agentJson = (info: AgentInfo, now: number) => ({
-  pid: info.pid,
-  idleTimeoutSeconds: Math.round(info.idleMs / 1000),
-  idleEndsAt: new Date(info.idleEndsAt).toISOString(),
-  expiresAt: new Date(info.expiresAt).toISOString(),
-  remainingSeconds: Math.max(0, Math.round((Math.min(info.idleEndsAt, info.expiresAt) - now) / 1000)),
-});
-
-export { agentJson };
 
 export function registerUnlock(program: Command, reg: Registrar): void {
   program
