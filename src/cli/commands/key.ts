@@ -314,7 +314,11 @@ export function registerKey(program: Command, reg: Registrar): void {
         ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
         warnMixed(ctx, entries.map((e) => (e === mine ? next.recipient : e.recipient)));
         ctx.out.info(`this device now signs as ${fingerprint(nextSigning.pub)}`);
-        if (passphrase !== undefined && chart.identity.agent) await restartAgent(ctx, path, passphrase, chart.identity.agent);
+        if (passphrase !== undefined && chart.identity.agent) {
+          // The old agent ends: what this command still signs (its access log line) uses the new key.
+          chart.signingKey = nextSigning;
+          await restartAgent(ctx, path, passphrase, chart.identity.agent);
+        }
       }),
     );
 }
