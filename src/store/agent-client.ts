@@ -103,7 +103,7 @@ function refused(r: Reply): Error {
   if (r.code === "E_AGENT_OTHER_IDENTITY") {
     return keyError("E_AGENT_OTHER_IDENTITY", "the unlock agent holds another version of this identity (it changed since chart unlock)", "run chart unlock again");
   }
-  return keyError("E_AGENT_REFUSED", `the unlock agent refused: ${String(r.message ?? r.code ?? "error").slice(0, 200)}`, "run chart unlock again");
+  return keyError("E_AGENT_REFUSED", `the unlock agent refused: ${(r.message ?? r.code ?? "error").slice(0, 200)}`, "run chart unlock again");
 }
 
 /** The connection for this agent and identity, introduced once (hello) before any other request. */

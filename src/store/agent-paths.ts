@@ -29,7 +29,7 @@ export function agentPaths(env: Env, identityPath: string): AgentPaths {
     join(env.TMPDIR || "/tmp", `chart-${uid()}`),
     join("/tmp", `chart-${uid()}`),
   ];
-  const dir = candidates.find((d) => Buffer.byteLength(join(d, `${name}.sock`)) <= SOCKET_PATH_MAX) ?? (candidates.at(-1) as string);
+  const dir = candidates.find((d) => Buffer.byteLength(join(d, `${name}.sock`)) <= SOCKET_PATH_MAX) ?? join("/tmp", `chart-${uid()}`);
   return { dir, socket: join(dir, `${name}.sock`), lock: join(dir, `${name}.lock`) };
 }
 

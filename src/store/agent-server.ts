@@ -163,7 +163,7 @@ export function runAgent(server: Server, paths: AgentPaths, keys: AgentKeys, opt
           const key = await (req.old === true ? keys.all : keys.current).decryptHeader(new Uint8Array(Buffer.from(req.header, "base64")));
           return { ok: true, key: Buffer.from(key).toString("base64") };
         } catch (e) {
-          return fail(/no identity matched/.test(String((e as Error).message)) ? "E_AGENT_NO_MATCH" : "E_AGENT_BAD_HEADER", "the header does not open");
+          return fail(/no identity matched/.test((e as Error).message) ? "E_AGENT_NO_MATCH" : "E_AGENT_BAD_HEADER", "the header does not open");
         }
       }
       case "sign": {

@@ -31,7 +31,8 @@ export async function protectedSigningText(key: LocalSigningKey, recipient: stri
 /** The public key a protected file names in its header (undefined for a plain one). */
 export function protectedPublicKey(text: string): string | undefined {
   const m = /^# public key: (ssh-ed25519 \S+)$/m.exec(text);
-  return m && parsePublicKey(m[1] as string) ? (m[1] as string) : undefined;
+  const line = m?.[1];
+  return line !== undefined && parsePublicKey(line) ? line : undefined;
 }
 
 /** The OpenSSH text inside a protected file, opened with the identity's key (secret or agent). */

@@ -146,7 +146,7 @@ describe("passphrase-protected identity and the unlock agent", () => {
     expect(sb.run(["note", "list", id]).code).toBe(6);
   });
 
-  it("key protect on an existing chart; stock age opens the identity on a terminal; --remove takes it off", async () => {
+  it("key protect on an existing chart; stock age opens the identity on a terminal; --remove takes it off", () => {
     const sb = sandbox();
     const id = sb.ok(["client", "add", "--name", "Bea Example"]);
     sb.ok(["key", "protect", "--passphrase-stdin"], { input: `${PASS}\n` });

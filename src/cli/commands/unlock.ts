@@ -14,13 +14,13 @@ export function registerUnlock(program: Command, reg: Registrar): void {
   program
     .command("unlock")
     .description("unlock a passphrase-protected identity for a session: a private agent keeps it until idle or its lifetime ends")
-    .option("--idle <time>", "end after this long unused (30s, 15m, 2h)", "15m")
-    .option("--lifetime <time>", "end this long after unlocking, used or not (at most 7d)", "8h")
+    .option("--idle <time>", "end after this long unused (30s, 15m, 2h; default 15m)")
+    .option("--lifetime <time>", "end this long after unlocking, used or not (at most 7d; default 8h)")
     .option("--passphrase-stdin", "read the passphrase from standard input's first line (scripts), not the terminal")
     .action(
       reg.action(async (ctx, _a, opts) => {
-        const idleMs = parseSpan(String(opts.idle ?? formatSpan(DEFAULT_IDLE_MS)), "--idle", { minMs: 1_000, maxMs: MAX_LIFETIME_MS });
-        const lifetimeMs = parseSpan(String(opts.lifetime ?? formatSpan(DEFAULT_LIFETIME_MS)), "--lifetime", { minMs: 1_000, maxMs: MAX_LIFETIME_MS });
+        const idleMs = parseSpan(typeof opts.idle === "string" ? opts.idle : formatSpan(DEFAULT_IDLE_MS), "--idle", { minMs: 1_000, maxMs: MAX_LIFETIME_MS });
+        const lifetimeMs = parseSpan(typeof opts.lifetime === "string" ? opts.lifetime : formatSpan(DEFAULT_LIFETIME_MS), "--lifetime", { minMs: 1_000, maxMs: MAX_LIFETIME_MS });
         const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
         // Already unlocked (an agent holding this very identity file): nothing is asked.
         const current = await loadIdentity(idPath, { env: ctx.deps.env }).catch(() => undefined);
