@@ -117,7 +117,8 @@ export function registerKey(program: Command, reg: Registrar): void {
         const protection = await protectionReport(ctx.deps, chart.identity.path);
         if (ctx.out.json) {
           ctx.out.data({
-            identity: { path: chart.identity.path, recipient: mine, ...protection.json },
+            identity: { path: chart.identity.path, recipient: mine },
+            protection: protection.json,
             signingKey: own ? { publicKey: own.publicKey, fingerprint: fingerprint(own.pub) } : null,
             recipients: entries.map((e) => ({ ...e, yours: e.recipient === mine })),
             signers: signers.map((s) => ({ principal: s.principal, publicKey: s.publicKey, fingerprint: fingerprint(s.pub), label: s.label, yours: !!own && s.pub.equals(own.pub), retired: s.validBefore ?? null })),
