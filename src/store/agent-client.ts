@@ -185,9 +185,3 @@ export async function agentStatus(socket: string): Promise<AgentInfo | undefined
   const r = await agentCall(socket, { op: "status" });
   return typeof r === "object" && r.ok ? (r.info as AgentInfo) : undefined;
 }
-
-/** Close this process's connections (tests; a command simply exits). */
-export function closeAgentConnections(): void {
-  for (const c of conns.values()) c.sock.destroy();
-  conns.clear();
-}

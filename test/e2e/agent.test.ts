@@ -135,6 +135,14 @@ describe("passphrase-protected identity and the unlock agent", () => {
     const sock = readdirSync(sockDir).find((n) => n.endsWith(".sock")) as string;
     expect(statSync(join(sockDir, sock)).mode & 0o777).toBe(0o600);
 
+    if (HAS_SCRIPT) {
+      // Locked, on a terminal: the command asks for the passphrase itself (one scrypt), once.
+      sb.ok(["lock"]);
+      const r = spawnSync("sh", ["-c", `(sleep 2; printf '%s\r' "$PASS") | script -qec "'${process.execPath}' '${BIN}' client list" /dev/null`], { cwd: sb.repo, env: { ...sb.env, PASS }, timeout: 60_000, encoding: "utf8" });
+      expect(r.stdout).toContain("Passphrase for");
+      expect(r.stdout).toContain("Ann Example");
+      started.find((s) => s.sb === sb)?.pids.add(unlock(sb).pid as number);
+    }
     const status = JSON.parse(sb.ok(["--json", "status"])) as { protection: { agent: { pid: number; remainingSeconds: number } } };
     expect(status.protection.agent.pid).toBe(pid);
     expect(status.protection.agent.remainingSeconds).toBeGreaterThan(0);
