@@ -74,7 +74,8 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe("passphrase-protected identity and the unlock agent", () => {
+// Each unlock costs a scrypt (about a second, several on a loaded machine).
+describe("passphrase-protected identity and the unlock agent", { timeout: 240_000 }, () => {
   it("init --passphrase: locked without the agent (exit 6, hint), then everything through the agent; lock ends it", async () => {
     const sb = protectedSandbox();
     const idText = readFileSync(sb.identity, "utf8");
@@ -96,7 +97,7 @@ describe("passphrase-protected identity and the unlock agent", () => {
     expect(wrong.code).toBe(6);
     expect(wrong.stderr).toMatch(/wrong passphrase/);
 
-    const { pid } = unlock(sb);
+    let { pid } = unlock(sb);
     expect(pid).toBeGreaterThan(0);
     const id = sb.ok(["client", "add", "--name", "Ann Example"]);
     const note = sb.ok(["note", "add", id, "-m", "first session, through the agent"]);
@@ -141,7 +142,7 @@ describe("passphrase-protected identity and the unlock agent", () => {
       const r = spawnSync("sh", ["-c", `(sleep 2; printf '%s\r' "$PASS") | script -qec "'${process.execPath}' '${BIN}' client list" /dev/null`], { cwd: sb.repo, env: { ...sb.env, PASS }, timeout: 60_000, encoding: "utf8" });
       expect(r.stdout).toContain("Passphrase for");
       expect(r.stdout).toContain("Ann Example");
-      started.find((s) => s.sb === sb)?.pids.add(unlock(sb).pid as number);
+      pid = unlock(sb).pid;
     }
     const status = JSON.parse(sb.ok(["--json", "status"])) as { protection: { agent: { pid: number; remainingSeconds: number } } };
     expect(status.protection.agent.pid).toBe(pid);
