@@ -47,7 +47,7 @@ const conns = new Map<string, Conn>();
 const gone = (): Error =>
   keyError("E_AGENT_GONE", "the unlock agent stopped while this command was using it (chart lock, its idle timeout or its lifetime)", "run chart unlock, then the command again");
 
-function open(socket: string): Conn {
+function open(socket: string, name: string): Conn {
   const sock = connect(socket);
   const c: Conn = { sock, pending: new Map(), queue: [], next: 1 };
   let buf = "";
@@ -73,7 +73,7 @@ function open(socket: string): Conn {
   });
   const fail = (e: Error) => {
     c.dead = e;
-    conns.delete(socket);
+    conns.delete(name);
     for (const p of c.pending.values()) p.reject(e);
     c.pending.clear();
   };
@@ -108,10 +108,11 @@ function refused(r: Reply): Error {
 
 /** The connection for this agent and identity, introduced once (hello) before any other request. */
 function conn(key: AgentKey): { c: Conn; ready: Promise<AgentInfo> } {
-  let c = conns.get(key.socket);
+  const name = `${key.socket}\0${key.identityHash}`;
+  let c = conns.get(name);
   if (!c || c.dead) {
-    c = open(key.socket);
-    conns.set(key.socket, c);
+    c = open(key.socket, name);
+    conns.set(name, c);
     const cc = c;
     c.hello = send(c, { op: "hello", identity: key.identityHash }).then((r) => {
       if (!r.ok) throw refused(r);
@@ -119,7 +120,7 @@ function conn(key: AgentKey): { c: Conn; ready: Promise<AgentInfo> } {
     });
     c.hello.catch(() => {
       cc.sock.destroy();
-      conns.delete(key.socket);
+      conns.delete(name);
     });
   }
   return { c, ready: c.hello as Promise<AgentInfo> };
