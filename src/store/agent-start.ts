@@ -70,6 +70,8 @@ export async function startAgent(env: Env, identityPath: string, passphrase: str
 /** The agent's state for this identity: running (its info), a stale socket, or none. */
 export async function agentState(env: Env, identityPath: string): Promise<{ info?: AgentInfo; stale: boolean }> {
   const paths = agentPaths(env, identityPath);
+  // Nothing is believed from a folder others could have put a socket in.
+  if (!(await ensurePrivateDir(paths.dir, false).catch(() => false))) return { stale: false };
   const r = await agentCall(paths.socket, { op: "status" });
   if (r === "none") return { stale: false };
   if (r === "stale") return { stale: true };

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { ChartError, keyError, withCause } from "../domain/errors.js";
 import { decryptWithPassphrase, encryptArmoredWithPassphrase, type IdentityKey } from "./age.js";
 import { agentHello, type AgentInfo } from "./agent-client.js";
-import { agentPaths } from "./agent-paths.js";
+import { agentPaths, ensurePrivateDir } from "./agent-paths.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { Env } from "./env.js";
 
@@ -142,8 +142,10 @@ export async function loadIdentity(path: string, opts: UnlockOptions = {}): Prom
     return { path, key: secret, recipient: await recipientOf(secret, path), protected: false };
   }
   const hash = identityHash(bytes);
-  if (opts.env) {
-    const key = { socket: agentPaths(opts.env, path).socket, identityHash: hash };
+  // The agent's folder must be this user's own, closed to others, before anything is sent there.
+  const paths = opts.env ? agentPaths(opts.env, path) : undefined;
+  if (paths && (await ensurePrivateDir(paths.dir, false))) {
+    const key = { socket: paths.socket, identityHash: hash };
     try {
       const info = await agentHello(key);
       return { path, key, recipient: info.recipient, protected: true, agent: info };

@@ -185,6 +185,14 @@ describe("passphrase-protected identity and the unlock agent", { timeout: 240_00
     expect(readdirSync(join(sb.runtimeDir, "chart")).filter((n) => n.endsWith(".sock"))).toEqual([]);
     expect(sb.run(["client", "list"]).code).toBe(6);
     expect(sb.run(["--json", "unlock", "--idle", "2"]).code).toBe(2); // a span needs its unit
+    // The lifetime ends it even while it is in use.
+    const busy = unlock(sb, ["--idle", "1h", "--lifetime", "4s"]);
+    const t0 = Date.now();
+    while (running(busy.pid as number) && Date.now() - t0 < 30_000) {
+      sb.run(["client", "list"]);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(running(busy.pid as number)).toBe(false);
   });
 
   it("a killed agent's socket is replaced by the next unlock; two unlocks at once leave one agent", async () => {
