@@ -16,6 +16,8 @@ export XDG_RUNTIME_DIR="$demo/run"; mkdir -m 700 "$XDG_RUNTIME_DIR"
 step() { printf '\n\033[1m$ chart %s\033[0m\n' "$*"; chart "$@"; }
 
 step init "$CHART_REPO"
+step practice set --name "Demo Counseling, PLLC" --clinician "Dr. Demo Clinician" --credentials PhD \
+  --address "12 Example St\\nSpringfield, IL 62701" --time-zone America/Chicago
 client=$(chart client add --name "Avery Example" --preferred-name "Ave" --pronouns they/them --dob 1991-04-12)
 echo "client: $client"
 step note add Avery --template soap --duration 53 --cpt 90837 \

@@ -156,9 +156,9 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
     const byId = exact ? [exact] : q.includes("_") ? ids.filter((id) => idMatches(id, q)) : [];
     if (byId.length === 1) {
       await assertIntact(c, [`clients/${byId[0] as string}`]); // the work tree is what was verified
-      return readRecord<ClientRecord>(c, "client", byId[0] as string, byId[0] as string);
+      return readRecord(c, "client", byId[0] as string, byId[0] as string);
     }
-    const { records, failures } = await readKind<ClientRecord>(c, "client");
+    const { records, failures } = await readKind(c, "client");
     if (failures.length) {
       // A name matched against only some profiles could pick the wrong client.
       ctx.reportFailures(failures);

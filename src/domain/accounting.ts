@@ -65,19 +65,20 @@ export type AnyDisclosure = DisclosureRecord | AccountableDisclosure | Accountin
 export type DisclosureClass = "authorized" | "accountable" | "provided";
 
 export function classOf(d: AnyDisclosure): DisclosureClass {
-  const basis = (d as { basis?: string }).basis;
-  if (basis === undefined) return "authorized";
-  return basis === "individual" ? "provided" : "accountable";
+  if (d.basis === undefined) return "authorized";
+  return d.basis === "individual" ? "provided" : "accountable";
 }
+
+/** A share under an authorization (no legal basis of its own). */
+export const isAuthorized = (d: AnyDisclosure): d is DisclosureRecord => d.basis === undefined;
 
 /** The legal basis in words, with its citation. */
 export function basisText(d: AnyDisclosure): string {
-  const basis = (d as { basis?: string }).basis;
-  if (basis === undefined) return "authorization (45 CFR 164.508)";
-  if (basis === "individual") return "to the client (45 CFR 164.502(a)(1)(i))";
-  const b = BASES[basis as AccountableBasis];
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- basis comes from a stored record and may be unknown to this version
-  return b ? `${b.label} (${b.cite})` : basis;
+  if (d.basis === undefined) return "authorization (45 CFR 164.508)";
+  if (d.basis === "individual") return "to the client (45 CFR 164.502(a)(1)(i))";
+  // A basis this version does not know is refused when the record is read (record-shape.ts).
+  const b = BASES[d.basis];
+  return `${b.label} (${b.cite})`;
 }
 
 export function checkBasis(s: string): AccountableBasis {

@@ -5,7 +5,8 @@
  * note goes (shares, the client's copy, exports): the accepted amendment, or the request, the
  * denial and the client's statement of disagreement (164.526(d)(4), (d)(5)).
  */
-import type { ConsentRecipient, DisclosureRecord } from "./consent.js";
+import type { AnyDisclosure } from "./accounting.js";
+import type { ConsentRecipient } from "./consent.js";
 import { addDays, type IsoDate } from "./dates.js";
 import { conflict, notFound, usageError } from "./errors.js";
 import { shortId } from "./ids.js";
@@ -90,9 +91,8 @@ export const statementText = (r: AmendmentRequest, text: string): string =>
  * Who received the amended note before: 164.526(c)(3) asks to inform persons the practice
  * knows have the information. From the disclosure log: disclosures whose items include it.
  */
-export function pastRecipients(disclosures: readonly DisclosureRecord[], noteId: string): { date: IsoDate; recipient: ConsentRecipient; disclosure: string }[] {
+export function pastRecipients(disclosures: readonly AnyDisclosure[], noteId: string): { date: IsoDate; recipient: ConsentRecipient; disclosure: string }[] {
   return disclosures
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- records are read from files: items may be absent
     .filter((d) => (d.items ?? []).includes(noteId))
     .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
     .map((d) => ({ date: d.date, recipient: d.recipient, disclosure: d.id }));

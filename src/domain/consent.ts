@@ -85,8 +85,10 @@ export interface ConsentGrant extends BaseRecord {
   signed: IsoDate;
   signedBy: string; // the client, or their representative
   authority?: string; // a representative's authority
-  /** The required statements the signed form carried (164.508(c)(2); Part 2 §2.31 for SUD records). */
+  /** The required statements the signed form carried (164.508(c)(2); Part 2 §2.31 for SUD records): see authorization-statements.ts. */
   statements?: string[];
+  /** Whose wording the statements are: the signed form's (--statements FILE), the practice's (chart practice set), or chart's. */
+  statementsFrom?: "form" | "practice" | "chart";
   /** The signed form itself, by hash (chart consent add --form FILE): the file stays where it is. */
   form?: { sha256: string; bytes: number; type?: string };
   /** Substance-use information may be shared without identifying information: acknowledged at consent add. */
@@ -112,32 +114,6 @@ export function checkExpiryEvent(s: string): ExpiryEvent {
   );
 }
 
-/**
- * The statements 45 CFR 164.508(c)(2) requires an authorization to contain, in chart's default
- * wording (a practice may record its own form's wording with --statements FILE).
- */
-export const HIPAA_STATEMENTS: readonly string[] = [
-  "You may revoke this authorization at any time by writing to the practice, except to the extent that the practice has already acted on it (45 CFR 164.508(c)(2)(i)).",
-  "Treatment, payment, enrollment or eligibility for benefits will not be conditioned on whether you sign this authorization (45 CFR 164.508(c)(2)(ii)).",
-  "Information disclosed under this authorization may be redisclosed by the recipient and may no longer be protected by the federal privacy rule (45 CFR 164.508(c)(2)(iii)).",
-];
-
-/**
- * Additional statements for substance use disorder records (42 CFR 2.31), in chart's default
- * wording.
- */
-export const PART2_STATEMENTS: readonly string[] = [
-  "This consent covers substance use disorder records protected by 42 CFR part 2; it is given for the purposes stated and may be revoked at any time, except to the extent the program has already acted on it (42 CFR 2.31).",
-  "Records disclosed under this consent may be redisclosed by the recipient as 42 CFR part 2 and the HIPAA regulations permit, and may then no longer be protected by part 2 (42 CFR 2.31, 2.32).",
-  "These records may not be used or disclosed in a civil, criminal, administrative or legislative proceeding against you without your specific consent or a court order meeting 42 CFR part 2, subpart E.",
-];
-
-/** The statements a new authorization records by default: HIPAA's, and Part 2's when it covers substance use. */
-export const defaultStatements = (categories: readonly ShareCategory[]): string[] => [
-  ...HIPAA_STATEMENTS,
-  ...(categories.includes("substance-use") ? PART2_STATEMENTS : []),
-];
-
 /** Whole years between a date of birth and a date. */
 export function ageOn(dob: IsoDate, date: IsoDate): number {
   const years = Number(date.slice(0, 4)) - Number(dob.slice(0, 4));
@@ -159,19 +135,26 @@ export type ConsentRecord = ConsentGrant | ConsentRevocation;
 
 export type ConsentStatus = "active" | "expired" | "revoked" | "not-yet-signed";
 
+/**
+ * A share under an authorization. `chart share` writes every field; a disclosure brought in by
+ * `chart import` (also in 0.1.0) may lack the bundle's details, so those are optional.
+ */
 export interface DisclosureRecord extends BaseRecord {
   kind: "disclosure";
+  basis?: undefined;
   date: IsoDate;
   at: string; // ISO instant
-  consent: string;
+  consent?: string;
   recipient: ConsentRecipient;
   purposes: string[];
   description: string; // what was disclosed, in words
-  items: string[]; // record ids disclosed
-  formats: string[]; // pdf, fhir, json
-  bundleHash: string; // sha256:<hex> of the manifest file (which lists every other file's hash)
-  files: { name: string; sha256: string }[]; // plaintext files, manifest included
-  encrypted: boolean;
+  items?: string[]; // record ids disclosed
+  formats?: string[]; // pdf, fhir, json
+  bundleHash?: string; // sha256:<hex> of the manifest file (which lists every other file's hash)
+  files?: { name: string; sha256: string }[]; // plaintext files, manifest included
+  encrypted?: boolean;
+  /** Free text an imported disclosure may carry. */
+  statement?: string;
   /** When encrypted: the .age files as written (their hashes differ per run; age is randomised). */
   encryptedFiles?: { name: string; sha256: string }[];
   encryption?: "recipient" | "passphrase";

@@ -5,14 +5,15 @@
  * the selection.
  */
 import type { ClientRecord } from "./client.js";
-import type { ConsentRecord, DisclosureRecord } from "./consent.js";
+import type { AnyDisclosure } from "./accounting.js";
+import type { ConsentRecord } from "./consent.js";
 import { addDays, isIsoDate, type IsoDate } from "./dates.js";
 import type { DxEventRecord } from "./dx.js";
 import { invalid, usageError } from "./errors.js";
 import { byEventOrder } from "./events.js";
 import type { MedEventRecord } from "./med.js";
 import type { NoteRecord } from "./note.js";
-import type { AnyRecord, BaseRecord } from "./record.js";
+import type { BaseRecord, ChartRecord } from "./record.js";
 import { isClientVoided, voidedIds, type VoidRecord } from "./void.js";
 import type { AccessRecord } from "./access.js";
 import type { AmendmentRecord } from "./amendment.js";
@@ -63,7 +64,7 @@ export interface ClientData {
   meds: MedEventRecord[];
   dx: DxEventRecord[];
   consents: ConsentRecord[];
-  disclosures: DisclosureRecord[];
+  disclosures: AnyDisclosure[];
   voids: VoidRecord[];
   /** Right-of-access requests and their events, amendment requests and their outcomes (absent: none). */
   access?: AccessRecord[];
@@ -78,12 +79,11 @@ export interface ExportOptions extends DateRange {
 }
 
 /** The date a record is selected by: date of service or of the event. */
-export function recordDate(r: BaseRecord): IsoDate | undefined {
-  const x = r as AnyRecord;
-  if (r.kind === "consent") return (x.event === "grant" ? x.signed : x.date) as IsoDate;
-  if (r.kind === "client") return x.admitted as IsoDate | undefined;
-  if ((r.kind === "access" || r.kind === "amendment") && x.event === "request") return x.received as IsoDate;
-  return typeof x.date === "string" ? x.date : undefined;
+export function recordDate(r: ChartRecord): IsoDate | undefined {
+  if (r.kind === "consent") return r.event === "grant" ? r.signed : r.date;
+  if (r.kind === "client") return r.admitted;
+  if ((r.kind === "access" || r.kind === "amendment") && r.event === "request") return r.received;
+  return "date" in r ? r.date : undefined;
 }
 
 /**
@@ -94,11 +94,11 @@ export function recordDate(r: BaseRecord): IsoDate | undefined {
 export function selectClient(d: ClientData, o: ExportOptions): ClientData | undefined {
   const voids = d.voids.filter((v) => v.client === d.profile.id);
   if (!o.withVoided && isClientVoided(d.profile.id, voids)) return undefined;
-  const all: BaseRecord[] = [...d.notes, ...d.meds, ...d.dx, ...d.consents];
+  const all: ChartRecord[] = [...d.notes, ...d.meds, ...d.dx, ...d.consents];
   // An amendment of a voided note goes with it (its addendum is voided with the note).
   const gone = o.withVoided ? new Map() : voidedIds(all, voids);
   const live = <T extends BaseRecord>(xs: readonly T[]) => xs.filter((x) => !gone.has(x.id));
-  const inRange = (r: BaseRecord) => {
+  const inRange = (r: ChartRecord) => {
     const date = recordDate(r);
     if (o.since === undefined && o.until === undefined) return true;
     return date !== undefined && (o.since === undefined || date >= o.since) && (o.until === undefined || date <= o.until);
@@ -120,7 +120,7 @@ export function selectClient(d: ClientData, o: ExportOptions): ClientData | unde
   // Requests by the date received; their events travel with them.
   for (const k of ["access", "amendments"] as const) {
     const list = d[k] ?? [];
-    const refersToGone = (r: BaseRecord) => ["note", "addendum"].some((f) => gone.has((r as AnyRecord)[f]));
+    const refersToGone = (r: AccessRecord | AmendmentRecord) => [r.kind === "amendment" ? (r.event === "request" ? r.note : r.addendum) : undefined].some((id) => id !== undefined && gone.has(id));
     const reqs = new Set(list.filter((r) => r.event === "request" && inRange(r) && !refersToGone(r)).map((r) => r.id));
     const picked = list.filter((r) => (reqs.has(r.id) || reqs.has((r as { request?: string }).request ?? "")) && !refersToGone(r));
     if (picked.length) out[k] = [...picked].sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1)) as never;

@@ -49,13 +49,13 @@ function recipient(obj: Record<string, unknown>, problem: (m: string) => void): 
 }
 
 export function consentFields(r: LineReader, obj: Record<string, unknown>, base: BaseRecord, problem: (m: string) => void): AnyRecord {
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const event = r.oneOf("event", ["grant", "revoke"] as const, true);
   if (event === "revoke") {
     const revokes = r.str("revokes", true);
     if (revokes !== undefined && !isIdOf("consent", revokes)) problem("'revokes' is not an authorization id");
     put(rec, { event, revokes, date: r.date("date", true), reason: r.str("reason") });
-    return rec as AnyRecord;
+    return rec;
   }
   let purposes: string[] | undefined;
   if (obj.purposes !== undefined) {
@@ -84,16 +84,16 @@ export function consentFields(r: LineReader, obj: Record<string, unknown>, base:
   });
   if (event === "grant") {
     try {
-      checkConsent(rec);
+      checkConsent({ ...rec, kind: "consent" });
     } catch (e) {
       problem((e as Error).message);
     }
   }
-  return rec as AnyRecord;
+  return rec;
 }
 
 export function disclosureFields(r: LineReader, obj: Record<string, unknown>, base: BaseRecord, problem: (m: string) => void): AnyRecord {
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const list = (k: string, required: boolean): string[] | undefined => {
     if (obj[k] === undefined) {
       if (required) problem(`missing '${k}'`);
@@ -112,7 +112,7 @@ export function disclosureFields(r: LineReader, obj: Record<string, unknown>, ba
   if (consent !== undefined && !isIdOf("consent", consent)) problem("'consent' is not an authorization id");
   put(rec, {
     date: r.date("date", true),
-    at: r.instant("at"),
+    at: r.instant("at") ?? base.created,
     consent,
     recipient: recipient(obj, problem),
     purposes: list("purposes", true),
@@ -126,21 +126,21 @@ export function disclosureFields(r: LineReader, obj: Record<string, unknown>, ba
     encryption: r.oneOf("encryption", ["recipient", "passphrase"] as const, false),
     statement: r.str("statement"),
   });
-  return rec as AnyRecord;
+  return rec;
 }
 
 export function voidFields(r: LineReader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const targetKind = r.oneOf<VoidableKind>("targetKind", VOIDABLE_KINDS, true);
   const target = r.str("target", true);
   if (target !== undefined && targetKind !== undefined && !isIdOf(targetKind, target)) problem(`'target' is not a ${targetKind} id`);
   put(rec, { target, targetKind, date: r.date("date", true), at: r.instant("at") ?? base.created, by: r.str("by", true), reason: r.str("reason", true) });
-  return rec as AnyRecord;
+  return rec;
 }
 
 /** A right-of-access request or one of its events (docs/access.md). */
 export function accessFields(r: LineReader, obj: Record<string, unknown>, base: BaseRecord, problem: (m: string) => void): AnyRecord {
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const event = r.oneOf("event", ["request", "extend", "deny", "fulfil"] as const, true);
   const list = (k: string, allowed?: readonly string[]): string[] | undefined => {
     const v = obj[k];
@@ -150,7 +150,7 @@ export function accessFields(r: LineReader, obj: Record<string, unknown>, base: 
   };
   if (event === "request") {
     put(rec, { event, received: r.date("received", true), formats: list("formats", ["pdf", "json", "fhir"]) ?? ["pdf", "json", "fhir"], note: r.str("note") });
-    return rec as AnyRecord;
+    return rec;
   }
   const request = r.str("request", true);
   if (request !== undefined && !isIdOf("access", request)) problem("'request' is not an access request id");
@@ -160,27 +160,27 @@ export function accessFields(r: LineReader, obj: Record<string, unknown>, base: 
   if (event === "fulfil") {
     const files = obj.files;
     if (files !== undefined && (!Array.isArray(files) || files.some((f) => !isObject(f) || typeof f.name !== "string" || typeof f.sha256 !== "string"))) problem("'files' must be a list of {name, sha256}");
-    put(rec, { at: r.instant("at"), by: r.str("by", true), formats: list("formats", ["pdf", "json", "fhir"]), files, encryption: r.oneOf("encryption", ["recipient", "passphrase", "none"] as const, true), privateWithheld: r.bool("privateWithheld") ?? false });
+    put(rec, { at: r.instant("at") ?? base.created, by: r.str("by", true), formats: list("formats", ["pdf", "json", "fhir"]), files, encryption: r.oneOf("encryption", ["recipient", "passphrase", "none"] as const, true), privateWithheld: r.bool("privateWithheld") ?? false });
   }
-  return rec as AnyRecord;
+  return rec;
 }
 
 /** An amendment request or one of its outcomes (docs/amendments.md). */
 export function amendmentFields(r: LineReader, base: BaseRecord, problem: (m: string) => void): AnyRecord {
-  const rec: Record<string, unknown> = { ...base };
+  const rec: AnyRecord = { ...base };
   const event = r.oneOf("event", ["request", "accept", "deny", "statement"] as const, true);
   if (event === "request") {
     const note = r.str("note", true);
     if (note !== undefined && !isIdOf("note", note)) problem("'note' is not a note id");
     put(rec, { event, note, text: r.str("text", true), received: r.date("received", true) });
-    return rec as AnyRecord;
+    return rec;
   }
   const request = r.str("request", true);
   if (request !== undefined && !isIdOf("amendment", request)) problem("'request' is not an amendment request id");
   const addendum = r.str("addendum", true);
   if (addendum !== undefined && !isIdOf("note", addendum)) problem("'addendum' is not a note id");
   put(rec, { event, request, date: r.date("date", true), by: r.str("by", true), addendum, reason: r.str("reason", event === "deny"), text: r.str("text", event === "statement") });
-  return rec as AnyRecord;
+  return rec;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Clinical notes: types, templates, status, signing, addenda, and private passages. */
 import { invalid } from "./errors.js";
+import { cpt, minutes } from "./fields.js";
 import type { IsoDate } from "./dates.js";
 import type { BaseRecord } from "./record.js";
 
@@ -57,17 +58,19 @@ export function checkNoteType(t: string): NoteType {
   );
 }
 
+/** A duration typed by the user; the rule is the record's own (fields.ts `minutes`). */
 export function checkDuration(s: string): number {
   const n = Number(s);
-  if (!/^\d+$/.test(s.trim()) || !Number.isInteger(n) || n <= 0 || n > 24 * 60) {
+  if (!/^\d+$/.test(s.trim()) || !minutes.check(n)) {
     throw invalid("E_BAD_DURATION", `duration "${s}" is not a number of minutes`, "e.g. --duration 50");
   }
   return n;
 }
 
+/** A CPT code typed by the user, upper-cased; the rule is the record's own (fields.ts `cpt`). */
 export function checkCpt(s: string): string {
   const c = s.trim().toUpperCase();
-  if (!/^\d{4}[0-9A-Z]$/.test(c)) {
+  if (!cpt.check(c)) {
     throw invalid("E_BAD_CPT", `CPT code "${s}" is malformed`, "five characters, e.g. 90837");
   }
   return c;

@@ -20,6 +20,10 @@ export interface Practice {
   licenseState?: string; // two-letter US state (or territory) code
   npi?: string; // 10-digit National Provider Identifier
   timeZone?: string; // IANA name, e.g. "America/Chicago"
+  /** The practice's wording of the 45 CFR 164.508(c)(2) statements: paragraphs separated by blank lines (authorization-statements.ts). */
+  statements?: string;
+  /** The practice's wording of the 42 CFR 2.31 statements for substance use disorder records, likewise. */
+  part2Statements?: string;
 }
 
 export const PRACTICE_FIELDS = [
@@ -34,10 +38,15 @@ export const PRACTICE_FIELDS = [
   "licenseState",
   "npi",
   "timeZone",
+  "statements",
+  "part2Statements",
 ] as const satisfies readonly (keyof Practice)[];
 export type PracticeField = (typeof PRACTICE_FIELDS)[number];
 
 const MAX_LEN = 300;
+/** Fields holding a text of paragraphs (read from a file), not one value. */
+export const TEXT_FIELDS: readonly PracticeField[] = ["statements", "part2Statements"];
+const MAX_TEXT_LEN = 6000;
 
 /**
  * NPI check digit (45 CFR 162.406; the Luhn formula over the prefix 80840 followed by the
@@ -83,9 +92,10 @@ const STATES = new Set(
 export function checkPracticeField(field: PracticeField, raw: string): string {
   const value = raw.replace(/\r\n?/g, "\n").trim();
   if (value === "") throw invalid("E_PRACTICE_FIELD", `--${flagName(field)} is empty`, `to remove it, use --unset ${flagName(field)}`);
-  if (value.length > MAX_LEN) throw invalid("E_PRACTICE_FIELD", `--${flagName(field)} is longer than ${MAX_LEN} characters`);
+  const max = TEXT_FIELDS.includes(field) ? MAX_TEXT_LEN : MAX_LEN;
+  if (value.length > max) throw invalid("E_PRACTICE_FIELD", `--${flagName(field)} is longer than ${max} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(value) || (field !== "address" && value.includes("\n"))) {
+  if (/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(value) || (field !== "address" && !TEXT_FIELDS.includes(field) && value.includes("\n"))) {
     throw invalid("E_PRACTICE_FIELD", `--${flagName(field)} holds control characters`, "type plain text");
   }
   switch (field) {

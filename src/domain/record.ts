@@ -2,8 +2,17 @@
  * The record envelope shared by every kind (docs/decisions.md, "Records"). A record is the YAML map
  * inside one `.age` file; records with free text also carry a Markdown `body`.
  */
+import type { AccessRecord } from "./access.js";
+import type { AnyDisclosure } from "./accounting.js";
+import type { AmendmentRecord } from "./amendment.js";
+import type { ClientRecord } from "./client.js";
+import type { ConsentRecord } from "./consent.js";
+import type { DxEventRecord } from "./dx.js";
 import { invalid } from "./errors.js";
 import { isIdOf, type IdKind } from "./ids.js";
+import type { MedEventRecord } from "./med.js";
+import type { NoteRecord } from "./note.js";
+import type { VoidRecord } from "./void.js";
 
 export const RECORD_KINDS = ["client", "note", "med", "dx", "consent", "disclosure", "void", "access", "amendment"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
@@ -45,7 +54,37 @@ export interface BaseRecord {
   alternatives?: unknown;
 }
 
+/**
+ * A record whose envelope and MAC were checked but not yet its shape (what `parseEnvelope`
+ * returns, and what merge and re-encryption pass through unchanged). Reads for use go through
+ * `checkShape` (record-shape.ts) and give a `ChartRecord`.
+ */
 export type AnyRecord = BaseRecord & Record<string, unknown>;
+
+/** Every record kind's type, by kind: the union chart reads and writes. */
+export interface RecordTypes {
+  client: ClientRecord;
+  note: NoteRecord;
+  med: MedEventRecord;
+  dx: DxEventRecord;
+  consent: ConsentRecord;
+  disclosure: AnyDisclosure;
+  void: VoidRecord;
+  access: AccessRecord;
+  amendment: AmendmentRecord;
+}
+
+/** The record of one kind, e.g. `RecordOf<"note">` is `NoteRecord`. */
+export type RecordOf<K extends RecordKind> = RecordTypes[K];
+
+/** Any record, discriminated on `kind` (and within a kind on `event` or `basis`). */
+export type ChartRecord = RecordTypes[RecordKind];
+
+/** A filter for records of one kind: `records.filter(ofKind("note"))` is a `NoteRecord[]`. */
+export const ofKind =
+  <K extends RecordKind>(kind: K) =>
+  (r: ChartRecord): r is RecordOf<K> =>
+    r.kind === kind;
 
 export function recordPath(kind: RecordKind, client: string, id: string): string {
   if (kind === "client") return `clients/${client}/profile.age`;

@@ -11,12 +11,11 @@
  * the history that remains always folds.
  */
 import type { IsoDate } from "./dates.js";
-import { dxHistoryProblems, type DxEventRecord } from "./dx.js";
+import { dxHistoryProblems } from "./dx.js";
 import { conflict, invalid } from "./errors.js";
 import { shortId } from "./ids.js";
-import { medHistoryProblems, type MedEventRecord } from "./med.js";
-import type { NoteRecord } from "./note.js";
-import type { BaseRecord, RecordKind } from "./record.js";
+import { medHistoryProblems } from "./med.js";
+import { ofKind, type AnyRecord, type BaseRecord, type ChartRecord, type RecordKind } from "./record.js";
 
 export const VOIDABLE_KINDS = ["client", "note", "med", "dx", "consent"] as const satisfies readonly RecordKind[];
 export type VoidableKind = (typeof VOIDABLE_KINDS)[number];
@@ -49,7 +48,7 @@ const markOf = (v: VoidRecord): VoidMark => ({ void: v.id, at: v.at, by: v.by, r
  * the addenda of voided notes, and everything of a voided client. Only voids of the record's
  * own client count (a void file cannot reach another client's record).
  */
-export function voidedIds(records: readonly BaseRecord[], voids: readonly VoidRecord[]): Map<string, VoidMark> {
+export function voidedIds(records: readonly (ChartRecord | AnyRecord)[], voids: readonly VoidRecord[]): Map<string, VoidMark> {
   const direct = new Map<string, VoidRecord>();
   for (const v of [...voids].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1))) {
     const key = `${v.client} ${v.target}`;
@@ -58,17 +57,15 @@ export function voidedIds(records: readonly BaseRecord[], voids: readonly VoidRe
   const out = new Map<string, VoidMark>();
   const hit = (client: string, id: string) => direct.get(`${client} ${id}`);
   for (const r of records) {
-    const v =
-      hit(r.client, r.id) ??
-      hit(r.client, r.client) ??
-      (r.kind === "note" && typeof (r as Partial<NoteRecord>).addendumTo === "string" ? hit(r.client, (r as NoteRecord).addendumTo as string) : undefined);
+    const to: unknown = r.kind === "note" ? r.addendumTo : undefined;
+    const v = hit(r.client, r.id) ?? hit(r.client, r.client) ?? (typeof to === "string" ? hit(r.client, to) : undefined);
     if (v) out.set(r.id, markOf(v));
   }
   return out;
 }
 
 /** The records no void reaches: what current state, shares and exports are made from. */
-export function withoutVoided<T extends BaseRecord>(records: readonly T[], voids: readonly VoidRecord[]): T[] {
+export function withoutVoided<T extends ChartRecord | AnyRecord>(records: readonly T[], voids: readonly VoidRecord[]): T[] {
   if (voids.length === 0) return [...records];
   const gone = voidedIds(records, voids);
   return records.filter((r) => !gone.has(r.id));
@@ -78,12 +75,12 @@ export function withoutVoided<T extends BaseRecord>(records: readonly T[], voids
 export const isClientVoided = (client: string, voids: readonly VoidRecord[]): boolean => voids.some((v) => v.client === client && v.target === client);
 
 export interface VoidCheckInput {
-  target: BaseRecord;
+  target: ChartRecord;
   reason: string | undefined;
   /** The client's voids already recorded. */
   voids: readonly VoidRecord[];
   /** The client's records of the target's kind (for medication and diagnosis histories). */
-  siblings: readonly BaseRecord[];
+  siblings: readonly ChartRecord[];
 }
 
 /**
@@ -107,14 +104,15 @@ export function checkVoid(input: VoidCheckInput): string {
   if (already) {
     throw conflict("E_ALREADY_VOIDED", `${shortId(target.id)} is already voided (${already.at}: ${already.reason})`, "nothing to do");
   }
-  if (target.kind === "note" && (target as NoteRecord).status === "signed" && !reason) {
+  if (target.kind === "note" && target.status === "signed" && !reason) {
     throw invalid("E_VOID_REASON", `${shortId(target.id)} is a signed note: voiding it needs a reason`, 'pass --reason "why it was entered in error"');
   }
   if (target.kind === "med" || target.kind === "dx") {
     const live = withoutVoided(siblings, voids);
     const rest = live.filter((r) => r.id !== target.id);
-    const before = target.kind === "med" ? medHistoryProblems(live as MedEventRecord[]) : dxHistoryProblems(live as DxEventRecord[]);
-    const after = target.kind === "med" ? medHistoryProblems(rest as MedEventRecord[]) : dxHistoryProblems(rest as DxEventRecord[]);
+    const problems = (xs: readonly ChartRecord[]) => (target.kind === "med" ? medHistoryProblems(xs.filter(ofKind("med"))) : dxHistoryProblems(xs.filter(ofKind("dx"))));
+    const before = problems(live);
+    const after = problems(rest);
     const broken = [...after.keys()].filter((id) => !before.has(id));
     if (broken.length) {
       throw invalid(

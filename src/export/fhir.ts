@@ -385,6 +385,16 @@ function consentResource(view: ShareView, id: string, patient: Json): FhirResour
     category: [{ coding: [{ system: LOINC, code: "59284-0", display: "Patient Consent" }] }],
     patient,
     dateTime: c.signed,
+    // The statements the signed authorization carries (45 CFR 164.508(c)(2); 42 CFR 2.31 for
+    // substance use records), as text a receiving system can show: one per line.
+    sourceAttachment: c.statements?.length
+      ? {
+          contentType: "text/plain; charset=utf-8",
+          language: "en-US",
+          data: Buffer.from(`${c.statements.join("\n")}\n`, "utf8").toString("base64"),
+          title: `Statements of the signed authorization (45 CFR 164.508(c)(2)${c.categories.includes("substance-use") ? "; 42 CFR 2.31" : ""})`,
+        }
+      : undefined,
     // The signer is usually the client: named only when the view carries demographics.
     performer: view.patient ? [{ display: c.authority ? `${c.signedBy} (${c.authority})` : c.signedBy }] : undefined,
     policy,

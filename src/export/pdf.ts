@@ -79,11 +79,196 @@ export async function newDocument(created: Date, info: { title: string; subject:
       ModDate: created,
     },
   } as unknown as PDFKit.PDFDocumentOptions);
-  for (const [name, data] of Object.entries(fonts())) doc.registerFont(name, data);
+  for (const [name, data] of Object.entries(fonts())) {
+    doc.registerFont(name, data);
+    plainLayout(doc.font(name));
+  }
   doc.font(FONT).fontSize(10).fillColor(INK);
+  batchWrites(doc);
   const root = doc.struct("Document");
   doc.addStructure(root);
   return { doc, root };
+}
+
+interface PdfRef {
+  write: (this: PdfRef, chunk: string | Uint8Array) => void;
+  finalize: (this: PdfRef) => void;
+  chartPending?: string[];
+}
+let batched = false;
+
+/**
+ * pdfkit turns every content operator (each BT, Tf, TJ, q, Q, BDC ...) into its own byte array
+ * as it is written, then joins them when the page is finalized: tens of thousands of small
+ * arrays for a long record. Here the text operators of an object are kept as strings and turned
+ * into bytes once, when the object is finalized. The bytes are the same (pdfkit's own
+ * conversion keeps the low byte of each character, as latin1 does, and adds the same newline).
+ */
+function batchWrites(doc: Doc): void {
+  if (batched) return;
+  const content = (doc as unknown as { page?: { content?: PdfRef } }).page?.content;
+  const proto = content ? (Object.getPrototypeOf(content) as PdfRef) : undefined;
+  if (!proto || typeof proto.write !== "function" || typeof proto.finalize !== "function") return;
+  batched = true;
+  const write = proto.write;
+  const finalize = proto.finalize;
+  const flush = (ref: PdfRef): void => {
+    const pending = ref.chartPending;
+    if (!pending?.length) return;
+    ref.chartPending = [];
+    write.call(ref, new Uint8Array(Buffer.from(pending.join(""), "latin1")));
+  };
+  proto.write = function (this: PdfRef, chunk: string | Uint8Array) {
+    if (typeof chunk === "string") (this.chartPending ??= []).push(`${chunk}\n`);
+    else {
+      flush(this);
+      write.call(this, chunk);
+    }
+  };
+  proto.finalize = function (this: PdfRef) {
+    flush(this);
+    finalize.call(this);
+  };
+}
+
+/** The parts of fontkit's font and glyph and of pdfkit's embedded font that plainLayout uses. */
+interface FkGlyph {
+  id: number;
+  advanceWidth: number;
+  codePoints: number[];
+}
+interface FkFont {
+  glyphsForString(s: string): FkGlyph[];
+  stream: { buffer: Uint8Array };
+  directory: { tables: Record<string, { offset: number; length: number } | undefined> };
+  _tables?: Record<string, unknown>;
+}
+interface Run {
+  glyphs: FkGlyph[];
+  positions: Position[];
+  advanceWidth: number;
+}
+interface Position {
+  xAdvance: number;
+  yAdvance: number;
+  xOffset: number;
+  yOffset: number;
+  advanceWidth: number;
+}
+interface EmbeddedFont {
+  font?: FkFont;
+  scale?: number;
+  layoutRun?: (text: string, features?: unknown) => Run;
+  layoutCached?: (text: string) => Run;
+  layout?: (text: string, features?: unknown, onlyWidth?: boolean) => { glyphs: FkGlyph[] | null; positions: Position[] | null; advanceWidth: number };
+}
+
+/** Kerning pairs of a TrueType font's legacy `kern` table (format 0), read from its bytes: left << 16 | right -> value. */
+export function kernPairs(font: FkFont): Map<number, number> {
+  const pairs = new Map<number, number>();
+  const entry = font.directory.tables.kern;
+  const buf = font.stream.buffer;
+  if (!entry || entry.length < 18) return pairs;
+  const v = new DataView(buf.buffer, buf.byteOffset + entry.offset, entry.length);
+  if (v.getUint16(0) !== 0) return pairs; // only the Microsoft version-0 layout
+  let at = 4;
+  for (let t = v.getUint16(2); t > 0 && at + 14 <= entry.length; t--) {
+    const length = v.getUint16(at + 2);
+    const coverage = v.getUint16(at + 4);
+    // format 0 (coverage high byte), horizontal (bit 0), kerning values rather than minimums (bit 1 clear), not cross-stream (bit 2 clear)
+    if (coverage >> 8 === 0 && (coverage & 0x7) === 1) {
+      const n = v.getUint16(at + 6);
+      for (let i = 0, p = at + 14; i < n && p + 6 <= entry.length; i++, p += 6) {
+        const key = v.getUint16(p) * 65536 + v.getUint16(p + 2);
+        if (!pairs.has(key)) pairs.set(key, v.getInt16(p + 4));
+      }
+    }
+    at += Math.max(length, 6);
+  }
+  return pairs;
+}
+
+/**
+ * The header of the font's `post` table, read from its bytes into fontkit's table cache.
+ * pdfkit reads two fields of it when embedding the font (isFixedPitch, italicAngle); fontkit
+ * would decode the whole table for them, glyph names included: DejaVu Sans names ~6,000
+ * glyphs, ~0.1 s per face. Nothing chart draws needs the glyph names.
+ */
+function lightPost(fk: FkFont): void {
+  const entry = fk.directory.tables.post;
+  const tables = fk._tables;
+  if (!entry || entry.length < 32 || !tables || "post" in tables) return;
+  const buf = fk.stream.buffer;
+  const v = new DataView(buf.buffer, buf.byteOffset + entry.offset, 32);
+  tables.post = {
+    version: v.getInt32(0) / 65536,
+    italicAngle: v.getInt32(4) / 65536,
+    underlinePosition: v.getInt16(8),
+    underlineThickness: v.getInt16(10),
+    isFixedPitch: v.getUint32(12),
+    minMemType42: v.getUint32(16),
+    maxMemType42: v.getUint32(20),
+    minMemType1: v.getUint32(24),
+    maxMemType1: v.getUint32(28),
+  };
+}
+
+/**
+ * Lay text out from the font's character map, advance widths and kerning pairs, without
+ * OpenType shaping (GSUB/GPOS). Shaping is what a Latin, Greek or Cyrillic record does not
+ * need (no ligatures: "ffi" stays three glyphs, which also copies and reads back as typed;
+ * accented letters are precomposed, see pdfText's NFC), and it was most of a share's time: fontkit
+ * decodes DejaVu's large GSUB/GPOS tables and runs its shaper on every distinct word (a
+ * 200-note share spent ~0.6 s there; see docs/sharing.md, "Speed"). The run has the shape
+ * pdfkit's own layoutRun returns (glyphs, positions scaled to 1000 units, advanceWidth).
+ */
+function plainLayout(doc: Doc): void {
+  const ef = (doc as unknown as { _font?: EmbeddedFont })._font;
+  const fk = ef?.font;
+  if (!ef || !fk || typeof fk.glyphsForString !== "function" || typeof ef.scale !== "number") return;
+  lightPost(fk);
+  const scale = ef.scale;
+  let kern: Map<number, number> | undefined;
+  ef.layoutRun = (text: string): Run => {
+    kern ??= kernPairs(fk);
+    const glyphs = fk.glyphsForString(text);
+    const positions: Position[] = [];
+    let advanceWidth = 0;
+    for (let i = 0; i < glyphs.length; i++) {
+      const g = glyphs[i] as FkGlyph;
+      const next = glyphs[i + 1];
+      const k = next ? (kern.get(g.id * 65536 + next.id) ?? 0) : 0;
+      const xAdvance = (g.advanceWidth + k) * scale;
+      positions.push({ xAdvance, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: g.advanceWidth * scale });
+      advanceWidth += xAdvance;
+    }
+    return { glyphs, positions, advanceWidth };
+  };
+  // pdfkit's layout splits text into words (each with its trailing space or tab) and lays each
+  // out once per document (layoutCached); the same, without its array per character and its
+  // repeated concatenation.
+  const cached = ef.layoutCached?.bind(ef);
+  if (!cached) return;
+  ef.layout = (text: string, features?: unknown, onlyWidth?: boolean) => {
+    if (features) return (ef.layoutRun as (t: string, f?: unknown) => Run)(text, features);
+    const glyphs: FkGlyph[] | null = onlyWidth ? null : [];
+    const positions: Position[] | null = onlyWidth ? null : [];
+    let advanceWidth = 0;
+    let last = 0;
+    const end = text.length;
+    for (let i = 0; i <= end; i++) {
+      const c = i < end ? text.charCodeAt(i) : -1;
+      if (c !== 32 && c !== 9 && !(c === -1 && last < end)) continue;
+      const run = cached(text.slice(last, i + 1));
+      if (glyphs && positions) {
+        for (const g of run.glyphs) glyphs.push(g);
+        for (const p of run.positions) positions.push(p);
+      }
+      advanceWidth += run.advanceWidth;
+      last = i + 1;
+    }
+    return { glyphs, positions, advanceWidth };
+  };
 }
 
 export async function renderPdf(view: ShareView): Promise<Uint8Array> {
@@ -143,7 +328,14 @@ export interface Page {
 export function makePage(doc: Doc, root: Struct): Page {
   doc.font(FONT).fontSize(10).fillColor(INK);
   const font = (doc as unknown as { _font?: { font?: { hasGlyphForCodePoint?: (cp: number) => boolean } } })._font?.font;
-  const has = (cp: number): boolean => font?.hasGlyphForCodePoint?.(cp) ?? (cp >= 0x20 && cp < 0x7f);
+  // Printable ASCII is in every font chart embeds; the rest is asked of the font once per character.
+  const known = new Map<number, boolean>();
+  const has = (cp: number): boolean => {
+    if (cp >= 0x20 && cp < 0x7f) return true;
+    let k = known.get(cp);
+    if (k === undefined) known.set(cp, (k = font?.hasGlyphForCodePoint?.(cp) ?? false));
+    return k;
+  };
   return { doc, root, left: doc.page.margins.left, width: doc.page.width - doc.page.margins.left - doc.page.margins.right, has };
 }
 
@@ -442,7 +634,7 @@ const DROP = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
  */
 export function pdfText(s: string, has: (cp: number) => boolean = (cp) => cp >= 0x20 && cp < 0x7f): string {
   let out = "";
-  for (const ch of s) {
+  for (const ch of s.normalize("NFC")) {
     const cp = ch.codePointAt(0) ?? 0;
     if (ch === "\n") out += ch;
     else if (ch === "\t") out += "    ";

@@ -1,6 +1,7 @@
 /**
  * RxNorm ingredient concepts (RxCUI, term type IN) for common psychiatric medications, so a
  * MedicationStatement carries a code a receiving system can match, besides the name as typed.
+ * Each entry was cross-checked against public sources (docs/bundle-format.md, MedicationStatement).
  * A medication is coded only when its name starts with the ingredient's name as a whole word
  * ("Sertraline 50 mg" -> sertraline); anything else stays text only: no code is guessed.
  */

@@ -11,37 +11,67 @@
  * A forged, deleted, inserted or reordered line is reported; lines from before the chain are
  * counted as unauthenticated. Appends are serialised by their own small lock.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "../domain/canonical.js";
 import { parseRecordPath } from "../domain/record.js";
+import { writeFileAtomic } from "./atomic.js";
+import { blobOid } from "./git-objects.js";
 import { sha256Hex } from "./hash.js";
 import { withLock } from "./lock.js";
 import type { Chart } from "./repo.js";
 import { parseSigners, SIGNERS_FILE } from "./signers.js";
-import { sshSign, sshVerify } from "./sshsig.js";
+import { fingerprint, sshSign, sshVerify } from "./sshsig.js";
 
 export interface AccessEntry {
   at: string; // ISO instant
   command: string; // e.g. "note show" (never its arguments)
   read: string[]; // "cl_…" for a profile, "cl_…/nt_…" for a record
   written: string[];
+  /**
+   * Read back only: the entry was written with a key that is not a device of the chart (a
+   * recovery key), authenticated by the chart's MAC key; its signing key's fingerprint.
+   */
+  otherKey?: string;
 }
 
 interface Chained extends AccessEntry {
   seq: number;
   prev: string; // sha256 hex of the previous line ("" for the first)
+  /** This log's id (random, from its first chained line): what the head and commits name. */
+  log?: string;
+  /**
+   * Set when this line was written after the log had been cut: what the head recorded and what
+   * the log held then (the evidence is kept, never overwritten by the append).
+   */
+  gap?: string;
   sig?: string;
+  /** By a key that is not a device of the chart (a recovery key): HMAC under the chart's MAC key. */
+  mac?: string;
+  /** The .chart/macs.age blob whose key made `mac`. */
+  mk?: string;
+}
+
+/** .git/chart/access.head: the log's last entry, signed; the log must still hold it. */
+interface Head {
+  log: string;
+  seq: number;
+  hash: string; // sha256 hex of line `seq` as written
+  sig?: string;
+  mac?: string;
+  mk?: string;
 }
 
 export interface AccessLogProblem {
-  line: number; // 1-based
+  line: number; // 1-based; 0: the log as a whole (its head, its end)
   message: string;
 }
 
 const NAMESPACE = "chart-access-log";
 
 export const accessLogPath = (chart: Pick<Chart, "gitDir">): string => join(chart.gitDir, "chart", "access.log");
+const headPath = (chart: Pick<Chart, "gitDir">): string => join(chart.gitDir, "chart", "access.head");
 
 /** A record path as the log names it: the client, and the record when it is not the profile. */
 export function accessName(path: string): string {
@@ -50,13 +80,44 @@ export function accessName(path: string): string {
   return p.kind === "client" ? p.client : `${p.client}/${p.id}`;
 }
 
-const signedText = (e: Omit<Chained, "sig">): string => canonicalJson(e);
+const signedText = (e: object): string => canonicalJson(e);
+const macKeyFrom = (chartMac: Uint8Array): Buffer => createHmac("sha256", chartMac).update("chart access log v1").digest();
+const hmac = (key: Uint8Array, text: string): string => createHmac("sha256", key).update(text).digest("hex");
 
-async function lastLine(path: string): Promise<{ line: string | undefined; count: number }> {
-  const text = await readFile(path, "utf8").catch(() => "");
-  const lines = text.split("\n").filter((l) => l !== "");
-  return { line: lines.at(-1), count: lines.length };
+/** Is this device's signing key a device key of the chart (not a recovery key, not retired)? */
+const isDevice = (chart: Chart): boolean => !!chart.signingKey && !!chart.signers?.some((s) => s.validBefore === undefined && chart.signingKey?.pub.equals(s.pub));
+
+/**
+ * Sign a line or the head. A device signs with its signing key. A key that is not a device of the
+ * chart (a recovery identity used with chart) also signs, for attribution, and authenticates the
+ * text with the chart's MAC key, which only a holder of a chart key has: the verifier knows it.
+ */
+async function authenticate(chart: Chart, text: string): Promise<{ sig?: string; mac?: string; mk?: string }> {
+  const sig = chart.signingKey ? await sshSign(chart.signingKey, NAMESPACE, text) : undefined;
+  if (isDevice(chart)) return { sig };
+  const macs = await readFile(join(chart.root, ".chart", "macs.age"));
+  return { sig, mac: hmac(macKeyFrom(chart.macKey), text), mk: blobOid(macs) };
 }
+
+async function decryptLine(chart: Chart, line: string): Promise<Partial<Chained>> {
+  return JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
+}
+
+async function readHeadFile(chart: Chart): Promise<Head | undefined> {
+  const text = await readFile(headPath(chart), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const h = JSON.parse(text) as Partial<Head>;
+    return typeof h.log === "string" && typeof h.seq === "number" && typeof h.hash === "string" ? (h as Head) : { log: "", seq: -1, hash: "" };
+  } catch {
+    return { log: "", seq: -1, hash: "" }; // present but unreadable: reported, never trusted
+  }
+}
+
+const headBody = (h: Head) => ({ log: h.log, seq: h.seq, hash: h.hash });
+
+/** Does the log still hold the entry the head names? */
+const holds = (lines: readonly string[], h: Head): boolean => h.seq >= 1 && h.seq <= lines.length && sha256Hex(lines[h.seq - 1] as string) === h.hash;
 
 export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<void> {
   await mkdir(join(chart.gitDir, "chart"), { recursive: true, mode: 0o700 });
@@ -65,35 +126,100 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
     chart.gitDir,
     5_000,
     async () => {
-      const { line, count } = await lastLine(path);
-      const body: Omit<Chained, "sig"> = { ...entry, seq: count + 1, prev: line === undefined ? "" : sha256Hex(line) };
-      const full: Chained = chart.signingKey ? { ...body, sig: await sshSign(chart.signingKey, NAMESPACE, signedText(body)) } : body;
-      const data = await chart.cipher.encrypt(JSON.stringify(full));
-      await appendFile(path, `${Buffer.from(data).toString("base64")}\n`, { mode: 0o600 });
+      const lines = (await readFile(path, "utf8").catch(() => "")).split("\n").filter((l) => l !== "");
+      const last = lines.at(-1);
+      const head = await readHeadFile(chart);
+      let log = head?.log || undefined;
+      let gap: string | undefined;
+      if (head && !holds(lines, head)) gap = `the head recorded ${head.seq} entries; the log held ${lines.length}, without that last entry (cut, or replaced)`;
+      if (!head && last !== undefined) {
+        // No head: a log from before heads were kept, or its head was deleted.
+        const prev = await decryptLine(chart, last).catch(() => undefined);
+        if (prev?.log) {
+          log = prev.log;
+          gap = "the log's head record (.git/chart/access.head) was missing";
+        }
+      }
+      log ??= randomBytes(16).toString("hex");
+      const body: Omit<Chained, "sig" | "mac" | "mk"> = { ...entry, seq: lines.length + 1, prev: last === undefined ? "" : sha256Hex(last), log, ...(gap ? { gap } : {}) };
+      const full: Chained = { ...body, ...(await authenticate(chart, signedText(body))) };
+      const line = Buffer.from(await chart.cipher.encrypt(JSON.stringify(full))).toString("base64");
+      // On disk before the head that names it: a head naming a line a crash lost would read as a cut.
+      const fh = await open(path, "a", 0o600);
+      try {
+        await fh.write(`${line}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const next: Head = { log, seq: body.seq, hash: sha256Hex(line) };
+      await writeFileAtomic(headPath(chart), `${JSON.stringify({ ...next, ...(await authenticate(chart, signedText(headBody(next)))) })}\n`, 0o600);
     },
     "chart-access.lock",
   );
 }
 
-export async function readAccessLog(chart: Chart): Promise<{ entries: AccessEntry[]; unreadable: number; unauthenticated: number; problems: AccessLogProblem[] }> {
+export interface AccessLogRead {
+  entries: AccessEntry[];
+  unreadable: number;
+  unauthenticated: number;
+  /** Entries written with a key that is not a device of the chart (a recovery key), authenticated by the chart's MAC key. */
+  byOtherKeys: number;
+  problems: AccessLogProblem[];
+}
+
+export async function readAccessLog(chart: Chart): Promise<AccessLogRead> {
   const text = await readFile(accessLogPath(chart), "utf8").catch(() => "");
   const lines = text.split("\n").filter((l) => l !== "");
   // Every key that was ever a device of the chart since it was signed (retired ones stay listed).
   const keys = parseSigners(await readFile(join(chart.root, SIGNERS_FILE), "utf8").catch(() => ""));
+  // The MAC keys that authenticated recovery-key lines, by the macs.age blob they came from.
+  const macKeys = new Map<string, Promise<Buffer | undefined>>();
+  const currentMk = blobOid(await readFile(join(chart.root, ".chart", "macs.age")).catch(() => Buffer.alloc(0)));
+  const macKeyOf = (mk: string): Promise<Buffer | undefined> => {
+    let p = macKeys.get(mk);
+    if (!p) {
+      p = (async () => {
+        if (mk === currentMk) return macKeyFrom(chart.macKey);
+        if (!/^[0-9a-f]{40,64}$/.test(mk)) return undefined;
+        const git = await chart.git();
+        const blob = await git.rawBuffer(["cat-file", "blob", mk]).catch(() => undefined);
+        if (!blob) return undefined;
+        const m = /^key: ([0-9a-f]{64})$/m.exec(new TextDecoder().decode(await chart.cipher.decrypt(blob).catch(() => new Uint8Array())));
+        return m ? macKeyFrom(Buffer.from(m[1] as string, "hex")) : undefined;
+      })();
+      macKeys.set(mk, p);
+    }
+    return p;
+  };
+  /** "device", "other" (a recovery key, MAC-authenticated), or why it fails. */
+  const check = async (text: string, a: { sig?: string; mac?: string; mk?: string }): Promise<string> => {
+    const v = a.sig ? sshVerify(a.sig, NAMESPACE, text) : undefined;
+    if (v?.ok && keys.some((k) => k.pub.equals(v.pub))) return "device";
+    if (a.mac && a.mk) {
+      const key = await macKeyOf(a.mk);
+      const want = key ? hmac(key, text) : "";
+      if (key && a.mac.length === want.length && timingSafeEqual(Buffer.from(want), Buffer.from(a.mac))) return "other";
+      return "its MAC under the chart's MAC key does not verify (forged or altered)";
+    }
+    return a.sig ? "its signature does not verify with a device key of this chart (forged or altered)" : "not signed (forged?)";
+  };
   const entries: AccessEntry[] = [];
   const problems: AccessLogProblem[] = [];
   let unreadable = 0;
   let unauthenticated = 0;
+  let byOtherKeys = 0;
   let chained = false;
+  let logId: string | undefined;
   for (const [i, line] of lines.entries()) {
     let e: Partial<Chained>;
     try {
-      e = JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
+      e = await decryptLine(chart, line);
     } catch {
       unreadable += 1;
       continue;
     }
-    const { seq, prev, sig, ...plain } = e;
+    const { seq, prev, sig, mac, mk, log, gap, ...plain } = e;
     if (seq === undefined) {
       if (chained) problems.push({ line: i + 1, message: "an entry without a signature after the chained entries began (inserted?)" });
       else unauthenticated += 1; // written before entries were chained
@@ -105,11 +231,35 @@ export async function readAccessLog(chart: Chart): Promise<{ entries: AccessEntr
     if (seq !== i + 1 || prev !== expectPrev) {
       problems.push({ line: i + 1, message: "out of sequence: a line before it was deleted, inserted or moved" });
     }
-    const check = sig ? sshVerify(sig, NAMESPACE, signedText({ ...(plain as AccessEntry), seq, prev: prev ?? "" })) : undefined;
-    if (!check?.ok || !keys.some((k) => k.pub.equals(check.pub))) {
-      problems.push({ line: i + 1, message: sig ? "its signature does not verify with a device key of this chart (forged or altered)" : "not signed (forged?)" });
+    const body = { ...(plain as AccessEntry), seq, prev: prev ?? "", ...(log !== undefined ? { log } : {}), ...(gap !== undefined ? { gap } : {}) };
+    const verdict = await check(signedText(body), { sig, mac, mk });
+    if (verdict === "other") {
+      byOtherKeys += 1;
+      const v = sig ? sshVerify(sig, NAMESPACE, signedText(body)) : undefined;
+      (plain as AccessEntry).otherKey = v?.ok ? fingerprint(v.pub) : "unsigned";
+    }
+    else if (verdict !== "device") problems.push({ line: i + 1, message: verdict });
+    if ((verdict === "device" || verdict === "other") && gap !== undefined) {
+      problems.push({ line: i + 1, message: `when this entry was written, ${gap}: entries were deleted before it` });
+    }
+    if (log !== undefined) {
+      if (logId !== undefined && log !== logId) problems.push({ line: i + 1, message: "belongs to another log (lines from two logs were put together)" });
+      logId ??= log;
     }
     entries.push(plain as AccessEntry);
   }
-  return { entries, unreadable, unauthenticated, problems };
+  // The end of the log: the head names its last entry, signed; the log must still hold it.
+  const head = await readHeadFile(chart);
+  if (head) {
+    const verdict = head.seq < 0 ? "unreadable" : await check(signedText(headBody(head)), head);
+    if (verdict !== "device" && verdict !== "other") problems.push({ line: 0, message: `the log's head record (.git/chart/access.head) is not authentic: ${verdict}` });
+    else if (lines.length === 0) problems.push({ line: 0, message: `the log is gone: its head records ${head.seq} entries (deleted)` });
+    else if (!holds(lines, head)) {
+      const cut = head.seq > lines.length ? `the last ${head.seq - lines.length} entries were deleted (the head records ${head.seq}, the log holds ${lines.length})` : `entry ${head.seq}, the last one the head records, is not in the log (replaced)`;
+      problems.push({ line: 0, message: cut });
+    } else if (logId !== undefined && head.log !== logId) problems.push({ line: 0, message: "the head belongs to another log" });
+  } else if (logId !== undefined) {
+    problems.push({ line: 0, message: "the log's head record (.git/chart/access.head) is missing: its end cannot be checked (deleted with the last entries?)" });
+  }
+  return { entries, unreadable, unauthenticated, byOtherKeys, problems };
 }

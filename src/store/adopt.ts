@@ -7,7 +7,7 @@
 import { conflict, invalid } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
 import { advanceHead, commitTree, headCommit } from "./git.js";
-import { ADOPT_TRAILER, verifyRange } from "./history.js";
+import { ADOPT_TRAILER, descends, readAnchor, verifyRange } from "./history.js";
 import { readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
 import { treeChanges } from "./worktree.js";
@@ -23,7 +23,9 @@ export async function planAdoption(chart: Chart): Promise<AdoptPlan> {
   const git = await chart.git();
   const head = await headCommit(git);
   if (!head) throw invalid("E_NOTHING_TO_ADOPT", "the chart has no commits");
-  const r = await verifyRange(git, undefined, head);
+  const anchor = await readAnchor(chart.gitDir);
+  const forward = anchor ? await descends(git, anchor.commit, head) : false;
+  const r = await verifyRange(git, undefined, head, { verifiedAt: forward ? anchor?.commit : undefined });
   const other = r.problems.filter((p) => p.code !== "E_UNSIGNED");
   if (other.length) {
     throw invalid(

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { conflict, invalid } from "../domain/errors.js";
-import { parseRecordPath, recordPath, type AnyRecord, type BaseRecord } from "../domain/record.js";
+import { parseRecordPath, recordPath, type BaseRecord } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { commitStaged, gitOr, retryIndexLock } from "./git.js";
@@ -51,7 +51,7 @@ export async function commitNewRecords(
   const planned = records.map((r) => {
     const path = recordPath(r.kind, r.client, r.id);
     if (!parseRecordPath(path)) throw invalid("E_BAD_PATH", `cannot place a ${r.kind} record`);
-    return { path, record: r as AnyRecord };
+    return { path, record: r };
   });
   const seen = new Set<string>();
   for (const p of planned) {

@@ -1,4 +1,8 @@
-/** A record file's bytes to a verified record: decrypt, UTF-8, envelope and MAC. */
+/**
+ * A record file's bytes to a verified record: decrypt, UTF-8, envelope and MAC. Runs in the
+ * read workers too. The record's shape is checked by the caller that hands it out
+ * (src/store/records.ts `checkShape`), whether it came from here or from the read cache.
+ */
 import { keyError, withCause } from "../domain/errors.js";
 import type { AnyRecord } from "../domain/record.js";
 import type { Cipher } from "./age.js";

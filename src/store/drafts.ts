@@ -6,7 +6,9 @@
  */
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BaseRecord } from "../domain/record.js";
+import type { NoteRecord } from "../domain/note.js";
+import type { AnyRecord } from "../domain/record.js";
+import { isRecordOf } from "../domain/record-shape.js";
 import { encryptFor } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { Chart } from "./repo.js";
@@ -15,7 +17,8 @@ export interface Draft {
   id: string;
   saved: string;
   message: string;
-  records: BaseRecord[];
+  /** The notes that were to be written (checked for shape when a draft is read back). */
+  records: NoteRecord[];
   /** The chart it belongs to (a draft kept in the RAM folder names its chart). */
   root?: string;
 }
@@ -51,8 +54,10 @@ export async function listDrafts(chart: Chart, fallback?: string): Promise<{ dra
     const names = (await readdir(d).catch(() => [] as string[])).filter((n) => /^dr_[0-9a-f]+\.age$/.test(n)).sort();
     for (const n of names) {
       try {
-        const draft = JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(await readFile(join(d, n))))) as Draft;
-        if (d === dir(chart) || draft.root === chart.root) drafts.push(draft);
+        const draft = JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(await readFile(join(d, n))))) as Omit<Draft, "records"> & { records: AnyRecord[] };
+        const records = draft.records.filter((r) => isRecordOf(r, "note"));
+        if (records.length !== draft.records.length) throw new Error("a draft record of the wrong shape");
+        if (d === dir(chart) || draft.root === chart.root) drafts.push({ ...draft, records });
       } catch {
         if (d === dir(chart)) unreadable.push(n); // another device's key, or damaged
       }

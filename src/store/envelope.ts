@@ -8,12 +8,12 @@ import { parse, stringify } from "yaml";
 import { canonicalJson } from "../domain/canonical.js";
 import { invalid } from "../domain/errors.js";
 import { normaliseBody } from "../domain/note.js";
-import { checkEnvelope, type AnyRecord } from "../domain/record.js";
+import { checkEnvelope, type AnyRecord, type BaseRecord } from "../domain/record.js";
 
 const MAC_PREFIX = "hmac-sha256:";
 
-export function computeMac(record: AnyRecord, path: string, macKey: Uint8Array): string {
-  const { mac: _mac, ...rest } = record as AnyRecord & { mac?: unknown };
+export function computeMac(record: BaseRecord, path: string, macKey: Uint8Array): string {
+  const { mac: _mac, ...rest } = record as BaseRecord & { mac?: unknown };
   const h = createHmac("sha256", macKey);
   h.update(`chart-mac-1\n${path}\n`);
   h.update(canonicalJson(rest));
@@ -31,8 +31,8 @@ export function paddedLength(n: number): number {
 const yamlOut = (data: unknown): string =>
   stringify(data, { lineWidth: 0, defaultKeyType: "PLAIN", aliasDuplicateObjects: false });
 
-export function serialize(record: AnyRecord, path: string, macKey: Uint8Array): string {
-  const { body, mac: _m, ...fields } = record as AnyRecord & { mac?: unknown };
+export function serialize(record: BaseRecord, path: string, macKey: Uint8Array): string {
+  const { body, mac: _m, ...fields } = record as BaseRecord & { mac?: unknown };
   const clean = JSON.parse(JSON.stringify(fields)) as AnyRecord; // drop undefined
   if (body !== undefined) clean.body = normaliseBody(body);
   const mac = computeMac(clean, path, macKey);

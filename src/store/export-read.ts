@@ -4,16 +4,8 @@
  * (they share one cache file); then each client's records in one pass of its own, a few
  * clients at a time (bounded file work, docs/decisions.md).
  */
-import type { ClientRecord } from "../domain/client.js";
-import type { ConsentRecord, DisclosureRecord } from "../domain/consent.js";
-import type { DxEventRecord } from "../domain/dx.js";
 import type { ClientData } from "../domain/export.js";
-import type { MedEventRecord } from "../domain/med.js";
-import type { NoteRecord } from "../domain/note.js";
-import { recordPath, type RecordKind } from "../domain/record.js";
-import type { VoidRecord } from "../domain/void.js";
-import type { AccessRecord } from "../domain/access.js";
-import type { AmendmentRecord } from "../domain/amendment.js";
+import { ofKind, recordPath, type RecordKind } from "../domain/record.js";
 import { mapLimit } from "./pool.js";
 import { listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
@@ -31,25 +23,25 @@ export async function readClientsData(
   const profiles = await readPaths(chart, profilePaths);
   const failures: ReadFailure[] = [...profiles.failures];
   let done = 0;
-  const list = profiles.records as unknown as ClientRecord[];
+  const list = profiles.records.filter(ofKind("client"));
   const clients = await mapLimit(
     list,
     async (profile) => {
       const paths = (await mapLimit(KINDS, (k) => listRecordPaths(chart, k, profile.id))).flat();
       const res = await readPaths(chart, paths);
       failures.push(...res.failures);
-      const of = <T>(kind: RecordKind) => res.records.filter((r) => r.kind === kind) as unknown as T[];
+      const of = <K extends RecordKind>(kind: K) => res.records.filter(ofKind(kind));
       const data: ClientData = {
         profile,
-        notes: of<NoteRecord>("note"),
-        meds: of<MedEventRecord>("med"),
-        dx: of<DxEventRecord>("dx"),
-        consents: of<ConsentRecord>("consent"),
-        disclosures: of<DisclosureRecord>("disclosure"),
-        voids: of<VoidRecord>("void"),
+        notes: of("note"),
+        meds: of("med"),
+        dx: of("dx"),
+        consents: of("consent"),
+        disclosures: of("disclosure"),
+        voids: of("void"),
       };
-      const access = of<AccessRecord>("access");
-      const amendments = of<AmendmentRecord>("amendment");
+      const access = of("access");
+      const amendments = of("amendment");
       if (access.length) data.access = access;
       if (amendments.length) data.amendments = amendments;
       onProgress?.(++done, list.length);

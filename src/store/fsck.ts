@@ -16,7 +16,7 @@ import { blobOid } from "./git-objects.js";
 import { descends, readAnchor, verifyRange } from "./history.js";
 import { readFailure } from "./read-error.js";
 import { decryptPool } from "./decrypt-pool.js";
-import { COLD_READ, readRecordAt } from "./records.js";
+import { checkShape, COLD_READ, readRecordAt } from "./records.js";
 import type { Chart } from "./repo.js";
 import { treeChanges } from "./worktree.js";
 import { withWriteLock } from "./write-lock.js";
@@ -118,9 +118,9 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
         } catch (e) {
           throw readFailure(path, e);
         }
-        await pool.decode(path, data);
+        checkShape(path, await pool.decode(path, data));
         chart.touched.read.add(path);
-      } else await readRecordAt(chart, path);
+      } else checkShape(path, await readRecordAt(chart, path));
       decrypted += 1;
     } catch (e) {
       if (!(e instanceof ChartError)) throw e;
@@ -167,10 +167,11 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
   const head = await headCommit(git);
   if (head) {
     const anchor = await readAnchor(chart.gitDir);
-    if (anchor && !(await descends(git, anchor.commit, head))) {
+    const forward = anchor ? await descends(git, anchor.commit, head) : false;
+    if (anchor && !forward) {
       problems.push({ path: "history", code: "E_HISTORY_REWOUND", message: `no longer contains commit ${anchor.commit.slice(0, 12)}, the newest this device verified (rewound or rewritten)` });
     }
-    const r = await verifyRange(git, undefined, head);
+    const r = await verifyRange(git, undefined, head, { verifiedAt: forward ? anchor?.commit : undefined });
     for (const p of r.problems) problems.push({ path: `commit ${p.commit.slice(0, 12)}`, code: p.code, message: p.message.replace(/^commit [0-9a-f]+ /, "") });
     if (r.signersAtHead === undefined) {
       problems.push({ path: ".chart/allowed_signers", code: "E_UNSIGNED_CHART", message: "this chart's history is not signed yet (any chart command brings it into signed history)" });
@@ -178,7 +179,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
     history = { checked: r.checked, unadopted: r.unadopted };
   }
   const log = await readAccessLog(chart);
-  for (const p of log.problems) problems.push({ path: `access log line ${p.line}`, code: "E_ACCESS_LOG_TAMPERED", message: p.message });
+  for (const p of log.problems) problems.push({ path: p.line ? `access log line ${p.line}` : "access log", code: "E_ACCESS_LOG_TAMPERED", message: p.message });
   problems.sort((a, b) => a.path.localeCompare(b.path));
   return { files: records.length, decrypted, problems, uncommitted: uncommitted.sort(), tempFiles: tempFiles.sort(), history };
 }

@@ -88,11 +88,21 @@ export async function descends(git: Git, ancestor: string, head: string): Promis
   );
 }
 
+export interface RangeOptions {
+  /**
+   * The newest commit this device verified. A key retired there (a device removed or rotated
+   * away before this device verified it) signs nothing that arrives after it, whatever its
+   * parent: a removed device could otherwise fork the history from before its removal, where
+   * it was still trusted, and have the fork merged in (docs/verifiable-history.md).
+   */
+  verifiedAt?: string;
+}
+
 /**
  * Check every commit after `from` (exclusive; undefined: from the root) up to `head`. Does not
  * check that `head` descends from `from`: see verifyHistory.
  */
-export async function verifyRange(git: Git, from: string | undefined, head: string): Promise<RangeResult> {
+export async function verifyRange(git: Git, from: string | undefined, head: string, opts: RangeOptions = {}): Promise<RangeResult> {
   const list = (await git.raw(["rev-list", "--reverse", "--topo-order", "--parents", from ? `${from}..${head}` : head]))
     .split("\n")
     .filter((l) => l.trim() !== "")
@@ -102,8 +112,18 @@ export async function verifyRange(git: Git, from: string | undefined, head: stri
   for (const l of list) for (const p of l.slice(1)) all.add(p);
   const reqs: string[] = [];
   for (const c of all) reqs.push(c, ...CHART_FILES.map((f) => `${c}:${f}`));
+  if (opts.verifiedAt) reqs.push(`${opts.verifiedAt}:${SIGNERS_FILE}`);
   const objs = await catFileBatch(git, reqs);
   const signersAt = (c: string) => objs.get(`${c}:${SIGNERS_FILE}`)?.data.toString("utf8");
+  // Keys retired at the verified commit, and the commits that arrived after it.
+  const atVerified = opts.verifiedAt ? parseSigners(signersAt(opts.verifiedAt) ?? "") : [];
+  const retired = atVerified.filter((e) => e.validBefore !== undefined && !activeSigners(atVerified).some((a) => a.pub.equals(e.pub)));
+  const arrived =
+    retired.length === 0 || !opts.verifiedAt
+      ? new Set<string>()
+      : from === opts.verifiedAt
+        ? new Set(commits)
+        : new Set((await git.raw(["rev-list", `${opts.verifiedAt}..${head}`])).split("\n").filter((l) => l.trim() !== "").map((l) => l.trim()));
   // The files that carry the chart's keys: only a signed key change may change them. The rest of
   // .chart/ (the practice profile, MACed like a record; the practice's templates) changes in
   // any signed commit.
@@ -130,10 +150,20 @@ export async function verifyRange(git: Git, from: string | undefined, head: stri
     if (parents.length === 0 || before === undefined) introduced = true;
     const trusted = activeSigners(parseSigners(trustedText));
     const check = checkCommitSignature(commit);
-    const signedOk = check.ok && trusted.some((t) => t.pub.equals(check.pub));
+    const trustedThen = check.ok && trusted.some((t) => t.pub.equals(check.pub));
+    // Trusted at its parent, but retired by a commit this device verified before it arrived.
+    const signer = check.ok ? check.pub : undefined;
+    const gone = trustedThen && signer && arrived.has(c) ? retired.find((r) => r.pub.equals(signer)) : undefined;
+    const signedOk = trustedThen && !gone;
     if (!commit.signature) unsigned.push(c);
     else if (!check.ok && check.reason !== "not signed") {
       problems.push({ commit: c, code: "E_BAD_SIGNATURE", message: `commit ${short(c)} has a signature that does not verify (${check.reason})` });
+    } else if (gone) {
+      problems.push({
+        commit: c,
+        code: "E_FOREIGN_SIGNER",
+        message: `commit ${short(c)} is signed by ${gone.label || gone.principal}, a device removed before commit ${short(opts.verifiedAt as string)} this device verified (a fork from before its removal)`,
+      });
     } else if (!signedOk) {
       problems.push({ commit: c, code: "E_FOREIGN_SIGNER", message: `commit ${short(c)} is signed by a key that was not a device of this chart at that point` });
     }

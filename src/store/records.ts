@@ -5,7 +5,8 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ChartError, invalid } from "../domain/errors.js";
-import { KIND_DIR, parseRecordPath, recordPath, type AnyRecord, type BaseRecord, type RecordKind } from "../domain/record.js";
+import { KIND_DIR, ofKind, parseRecordPath, recordPath, type AnyRecord, type BaseRecord, type ChartRecord, type RecordKind, type RecordOf } from "../domain/record.js";
+import { isChartRecord, shapeProblems } from "../domain/record-shape.js";
 import { writeFileAtomic } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
@@ -33,6 +34,29 @@ export interface ReadResult<T> {
 }
 
 
+/**
+ * A record that decrypted and verified but is not of its kind's shape (src/domain/record-shape.ts):
+ * a named read failure, like a bad MAC, never a record handed on with the wrong type.
+ */
+export function shapeFailure(path: string, problems: readonly string[]): ChartError {
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return invalid(
+    "E_RECORD_SHAPE",
+    `${path}: the record verifies but is not a well-formed ${parseRecordPath(path)?.kind ?? "chart"} record: ${problems[0] ?? "wrong shape"}${more}`,
+    "it may have been written by a newer version of chart (update chart), or edited by hand; restore it from git history, or run chart fsck --decrypt",
+  );
+}
+
+/** The record as its kind's type, or the named failure when its shape is wrong. */
+export function checkShape(path: string, record: AnyRecord): ChartRecord {
+  if (isChartRecord(record)) return record;
+  throw shapeFailure(path, shapeProblems(record));
+}
+
+/**
+ * Decrypt and verify one file (envelope and MAC): what re-encryption, recovery and fsck need.
+ * Reads for use go through `readPaths`/`readKind`/`readRecord`, which check the shape too.
+ */
 export async function readRecordAt(chart: Chart, path: string): Promise<AnyRecord> {
   let data: Uint8Array;
   try {
@@ -73,7 +97,7 @@ export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: s
  * are unchanged since this device last read them come from the local cache; the rest are
  * decrypted and verified (in parallel), and the cache is brought up to date.
  */
-export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<AnyRecord>> {
+export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<ChartRecord>> {
   await assertIntact(chart, pathspecsFor(paths)); // the work tree is what was verified
   const groups = new Map<string, string[]>();
   for (const p of paths) {
@@ -89,7 +113,7 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   // One pool over every path (never a pool per group inside a pool per group), so at most
   // FILE_CONCURRENCY files are open at once whatever the number of clients.
   // First what the cache holds for files unchanged since they were read (one stat each).
-  type Result = { record: AnyRecord } | { failure: ReadFailure };
+  type Result = { record: ChartRecord } | { failure: ReadFailure };
   const results: (Result | undefined)[] = new Array<Result | undefined>(paths.length);
   const sigs: (string | undefined)[] = new Array<string | undefined>(paths.length);
   const misses: number[] = [];
@@ -100,7 +124,12 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
     const hit = sig !== undefined ? cache.entries[path] : undefined;
     if (hit && hit.sig === sig) {
       chart.touched.read.add(path);
-      results[i] = { record: hit.rec };
+      // Checked here too: the cache may have been written by a version that did not check shapes.
+      try {
+        results[i] = { record: checkShape(path, hit.rec) };
+      } catch (e) {
+        results[i] = { failure: { path, error: e as ChartError } };
+      }
     } else misses.push(i);
   });
   // Then the rest, decrypted and verified: in worker threads when there are many (a cold
@@ -126,6 +155,7 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
           record = await pool.decode(path, data);
           chart.touched.read.add(path);
         } else record = await readRecordAt(chart, path);
+        const shaped = checkShape(path, record);
         // Cached under the signature taken BEFORE the read: if the file was replaced or changed
         // since, its signature now differs and the entry is never used (a miss, not a stale hit).
         const sig = sigs[i];
@@ -133,7 +163,7 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
           cache.entries[path] = { sig, rec: record };
           changed.add(group);
         }
-        results[i] = { record };
+        results[i] = { record: shaped };
       } catch (e) {
         if (!(e instanceof ChartError)) throw e;
         results[i] = { failure: { path, error: e } };
@@ -145,7 +175,7 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   } finally {
     progress?.(misses.length, misses.length);
   }
-  const records: AnyRecord[] = [];
+  const records: ChartRecord[] = [];
   const failures: ReadFailure[] = [];
   for (const r of results) {
     if (!r) continue;
@@ -167,14 +197,20 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   return { records, failures };
 }
 
-export async function readKind<T extends BaseRecord>(chart: Chart, kind: RecordKind, client?: string): Promise<ReadResult<T>> {
-  const res = await readPaths(chart, await listRecordPaths(chart, kind, client));
-  return res as ReadResult<T>;
+/** Every record of one kind for one client (or every client profile), each checked for shape. */
+export async function readKind<K extends RecordKind>(chart: Chart, kind: K, client?: string): Promise<ReadResult<RecordOf<K>>> {
+  const { records, failures } = await readPaths(chart, await listRecordPaths(chart, kind, client));
+  // Every path listed is of this kind and each record's kind matched its path (checkEnvelope).
+  return { records: records.filter(ofKind(kind)), failures };
 }
 
-export async function readRecord<T extends BaseRecord>(chart: Chart, kind: RecordKind, client: string, id: string): Promise<T> {
-  await assertIntact(chart, pathspecsFor([recordPath(kind, client, id)]));
-  return (await readRecordAt(chart, recordPath(kind, client, id))) as T;
+/** One record, decrypted, verified and checked for shape. */
+export async function readRecord<K extends RecordKind>(chart: Chart, kind: K, client: string, id: string): Promise<RecordOf<K>> {
+  const path = recordPath(kind, client, id);
+  await assertIntact(chart, pathspecsFor([path]));
+  const record = checkShape(path, await readRecordAt(chart, path));
+  if (!ofKind(kind)(record)) throw shapeFailure(path, [`a ${record.kind} record where a ${kind} record belongs`]);
+  return record;
 }
 
 /**
@@ -194,7 +230,7 @@ export async function commitRecords(
     if (!where) throw invalid("E_BAD_PATH", `cannot place a ${r.kind} record`);
     return { path, record: r };
   });
-  const encrypted = await mapLimit(planned, async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record as AnyRecord, path, chart.macKey)) }));
+  const encrypted = await mapLimit(planned, async ({ path, record }) => ({ path, data: await chart.cipher.encrypt(serialize(record, path, chart.macKey)) }));
   const git = await chart.git();
   return withWriteLock(chart, async () => {
     const paths = [...encrypted.map((e) => e.path), ...remove];

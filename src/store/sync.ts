@@ -23,6 +23,7 @@ import { mapLimit } from "./pool.js";
 import { formatRecipients, parseRecipients, type RecipientEntry } from "./recipients.js";
 import { fetchRemote, pushRemote, type RemoteOptions } from "./remote.js";
 import { recipientsHash } from "./repo.js";
+import { verifyArriving, verifyLocal } from "./sync-verify.js";
 import { WRITE_LOCK_TIMEOUT_MS } from "./write-lock.js";
 
 export interface SyncTarget {
@@ -44,6 +45,7 @@ export interface SyncResult {
   integrated: "up-to-date" | "fast-forward" | "merge" | "nothing-remote";
   pushed: boolean;
   verified: number; // record files that arrived and were decrypted and MAC-checked
+  commitsVerified: number; // arriving commits whose signatures and key changes were checked before integrating
   unverified: number; // arrived but this device cannot open them yet (waiting to be added)
   merged: MergedRecord[];
   reencrypted: number;
@@ -364,6 +366,7 @@ export async function sync(t: SyncTarget, remote: string, opts: SyncOptions): Pr
     integrated: "up-to-date",
     pushed: false,
     verified: 0,
+    commitsVerified: 0,
     unverified: 0,
     merged: [],
     reencrypted: 0,
@@ -377,12 +380,16 @@ export async function sync(t: SyncTarget, remote: string, opts: SyncOptions): Pr
       await assertClean(git);
       const headNow = await rev(git, "HEAD");
       if (!headNow) throw storageError("E_SYNC_NO_HEAD", "this chart has no commit yet", "run chart init");
+      // This device's own history first: nothing it cannot accept is merged with or pushed.
+      await verifyLocal(git, t.gitDir, headNow);
       const tip = await remoteTip(git, remote, branch);
       if (!tip) {
         result.integrated = result.integrated === "up-to-date" ? "nothing-remote" : result.integrated;
         return headNow;
       }
       if (tip === headNow || (await isAncestor(git, tip, headNow))) return headNow;
+      // Every arriving commit, before anything is merged or fast-forwarded (docs/verifiable-history.md).
+      result.commitsVerified += await verifyArriving(git, headNow, tip, `${remote}/${branch}`);
       const theirs = await sideAt(git, cipher, tip);
       const ours = await sideAt(git, cipher, headNow);
       if (await isAncestor(git, headNow, tip)) {

@@ -57,7 +57,7 @@ export async function ensureVerified(chart: Chart, notice: Notice): Promise<void
   const tip = head ?? (await headCommit(git));
   if (!tip) return; // nothing committed yet
   if (anchor && !(await descends(git, anchor.commit, tip))) throw rewoundError(anchor.commit);
-  const r = await verifyRange(git, anchor?.commit, tip);
+  const r = await verifyRange(git, anchor?.commit, tip, { verifiedAt: anchor?.commit });
   if (r.problems.length) throw historyError(r.problems);
   const files = await chartFilesAt(git, tip);
   const changed = await changedChartFiles(chart.root, files);

@@ -4,14 +4,14 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { BaseRecord, RecordKind } from "../domain/record.js";
+import type { ChartRecord, RecordKind, RecordOf } from "../domain/record.js";
 import { isClientVoided, voidedIds, type VoidMark, type VoidRecord } from "../domain/void.js";
 import { eachLimit } from "./pool.js";
 import { readKind, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
 
 export async function readVoids(chart: Chart, client: string): Promise<{ voids: VoidRecord[]; failures: ReadFailure[] }> {
-  const { records, failures } = await readKind<VoidRecord>(chart, "void", client);
+  const { records, failures } = await readKind(chart, "void", client);
   return { voids: records, failures };
 }
 
@@ -25,12 +25,12 @@ export interface LiveResult<T> {
 }
 
 /** One client's records of a kind, split into live and voided. */
-export async function readLive<T extends BaseRecord>(chart: Chart, kind: RecordKind, client: string): Promise<LiveResult<T>> {
-  const [res, v] = await Promise.all([readKind<T>(chart, kind, client), readVoids(chart, client)]);
+export async function readLive<K extends RecordKind>(chart: Chart, kind: K, client: string): Promise<LiveResult<RecordOf<K>>> {
+  const [res, v] = await Promise.all([readKind(chart, kind, client), readVoids(chart, client)]);
   return { ...splitVoided(res.records, v.voids), voids: v.voids, failures: [...res.failures, ...v.failures] };
 }
 
-export function splitVoided<T extends BaseRecord>(records: readonly T[], voids: readonly VoidRecord[]): { records: T[]; voided: { record: T; mark: VoidMark }[] } {
+export function splitVoided<T extends ChartRecord>(records: readonly T[], voids: readonly VoidRecord[]): { records: T[]; voided: { record: T; mark: VoidMark }[] } {
   const gone = voidedIds(records, voids);
   const live: T[] = [];
   const voided: { record: T; mark: VoidMark }[] = [];

@@ -4,11 +4,14 @@
  * older version or changed without a commit is named, and the command refuses. One
  * `git status` limited to the client's folder (git compares against its index's stat data and
  * rehashes what changed). Reading HEAD's trees with `git ls-tree` and hashing the files was
- * tried: git's stat comparison was faster (it reads no file that did not change).
+ * tried: git's stat comparison was faster (it reads no file that did not change). A clean answer
+ * is remembered per folder, keyed on HEAD, the index and every file's stats, so an unchanged
+ * folder needs no git process at all (src/store/worktree-cache.ts).
  */
 import { ChartError, invalid } from "../domain/errors.js";
 import type { Git } from "./git.js";
 import type { Chart } from "./repo.js";
+import { knownIntact, rememberIntact, stampOf, type Stamp } from "./worktree-cache.js";
 
 export interface TreeChange {
   path: string;
@@ -50,7 +53,16 @@ export function worktreeError(changes: readonly TreeChange[]): ChartError {
 export async function assertIntact(chart: Chart, pathspecs: readonly string[]): Promise<void> {
   if (!chart.checkWorkTree) return;
   const seen = (chart.intact ??= new Set<string>());
-  const todo = pathspecs.filter((p) => !seen.has(p));
+  let todo = pathspecs.filter((p) => !seen.has(p));
+  if (todo.length === 0) return;
+  // A folder known clean at exactly these stats needs no git process (src/store/worktree-cache.ts).
+  const stamps = new Map<string, Stamp & { racy: boolean }>();
+  for (const p of todo) {
+    const s = await stampOf(chart, p, realNowNs()).catch(() => undefined);
+    if (s && !s.racy && (await knownIntact(chart, p, s))) seen.add(p);
+    else if (s) stamps.set(p, s);
+  }
+  todo = todo.filter((p) => !seen.has(p));
   if (todo.length === 0) return;
   const git = await chart.git();
   let changes = await treeChanges(git, todo);
@@ -62,8 +74,20 @@ export async function assertIntact(chart: Chart, pathspecs: readonly string[]): 
     changes = await treeChanges(git, todo);
   }
   if (changes.length > 0) throw worktreeError(changes);
-  for (const p of todo) seen.add(p);
+  for (const p of todo) {
+    seen.add(p);
+    // Remembered only if nothing moved while git looked, and nothing is racy.
+    const before = stamps.get(p);
+    if (!before || before.racy) continue;
+    const after = await stampOf(chart, p, realNowNs()).catch(() => undefined);
+    if (after && !after.racy && after.head === before.head && after.index === before.index && after.digest === before.digest) {
+      await rememberIntact(chart, p, after).catch(() => undefined); // a cache: failing to write it changes nothing
+    }
+  }
 }
+
+/** The real time, for file system raciness (never the command's clock, which a test may set). */
+const realNowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 /** The folders (pathspecs) to check before reading these record paths. */
 export function pathspecsFor(paths: readonly string[]): string[] {

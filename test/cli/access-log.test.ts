@@ -3,7 +3,7 @@
  * .git/chart/access.log naming the records (ids only) and the command (never its arguments).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
@@ -84,5 +84,68 @@ describe("access log", () => {
       await check(`${original}${forged}\n`, /signature does not verify|not signed/);
     }
     expect((await sb.run(["access-log"])).code).toBe(0);
+  });
+
+  it("its end is anchored: the last lines cut, the head deleted, or a later append over a cut log are reported", async () => {
+    const HEAD = join(sb.repo, ".git", "chart", "access.head");
+    const original = readFileSync(LOG(), "utf8");
+    const head = readFileSync(HEAD, "utf8");
+    const lines = original.split("\n").filter(Boolean);
+    const expectTampered = async (what: RegExp) => {
+      const r = await sb.run(["access-log"]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(what);
+      const f = await sb.run(["fsck"]);
+      expect(f.code).toBe(3);
+      expect(f.stdout).toMatch(/E_ACCESS_LOG_TAMPERED/);
+    };
+    writeFileSync(LOG(), `${lines.slice(0, -2).join("\n")}\n`);
+    await expectTampered(/the last 2 entries were deleted/);
+    // The next command appends: the cut is recorded in its (signed) line, not overwritten.
+    await sb.ok(["note", "show", nid]);
+    await expectTampered(/when this entry was written, the head recorded .* entries were deleted before it/);
+    writeFileSync(LOG(), original);
+    writeFileSync(HEAD, head);
+    expect((await sb.run(["access-log"])).code).toBe(0);
+    rmSync(HEAD);
+    await expectTampered(/head record .* is missing/);
+    writeFileSync(HEAD, head.replace(/"seq":\d+/, `"seq":${lines.length - 1}`));
+    await expectTampered(/head record .* is not authentic/);
+    writeFileSync(LOG(), "");
+    writeFileSync(HEAD, head);
+    await expectTampered(/the log is gone/);
+    writeFileSync(LOG(), original);
+    expect((await sb.run(["access-log"])).code).toBe(0);
+  });
+
+  it("a recovery key used with chart: its lines are authenticated with the chart's MAC key and counted as such", async () => {
+    if (!existsSync(AGE)) return;
+    const recovery = join(sb.home, "recovery-identity");
+    execFileSync("age-keygen", ["-o", recovery], { stdio: "ignore" });
+    const r = execFileSync("age-keygen", ["-y", recovery], { encoding: "utf8" }).trim();
+    await sb.ok(["key", "add", r, "--label", "recovery"]);
+    const shown = await sb.run(["note", "show", nid, "--identity", recovery]);
+    expect(shown.code, shown.stderr).toBe(0);
+    const log = await sb.run(["access-log"]);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stderr).toMatch(/1 entry was written with a key that is not a device of the chart \(a recovery key\)/);
+    const fp = execFileSync("ssh-keygen", ["-l", "-f", `${recovery}.signing`], { encoding: "utf8" }).split(" ")[1] as string;
+    const entries = JSON.parse(await sb.ok(["access-log", "--json"])) as { command: string; otherKey?: string }[];
+    expect(entries.filter((e) => e.otherKey)).toEqual([expect.objectContaining({ command: "note show", otherKey: fp })]);
+    const f = await sb.run(["fsck"]);
+    expect(f.code, f.stdout).toBe(0);
+    // Its MAC is checked: the same line altered is reported.
+    const lines = readFileSync(LOG(), "utf8").split("\n").filter(Boolean);
+    const last = lines.at(-1) as string;
+    const plain = JSON.parse(execFileSync(AGE, ["-d", "-i", sb.identity], { input: Buffer.from(last, "base64") }).toString()) as { mac: string; command: string };
+    expect(plain.mac).toMatch(/^[0-9a-f]{64}$/);
+    const recipients = readFileSync(join(sb.repo, ".chart", "recipients"), "utf8").split("\n").filter((l) => l.startsWith("age1"));
+    const altered = execFileSync(AGE, recipients.flatMap((x) => ["-r", x]), { input: JSON.stringify({ ...plain, command: "client list" }) }).toString("base64");
+    const original = readFileSync(LOG(), "utf8");
+    writeFileSync(LOG(), original.replace(last, altered));
+    const bad = await sb.run(["access-log"]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/MAC .* does not verify/);
+    writeFileSync(LOG(), original);
   });
 });

@@ -49,7 +49,7 @@ describe("voids", () => {
   it("a signed note needs a reason; a start later events build on is refused; a disclosure never", () => {
     const n = note("2024-03-01");
     expect(() => checkVoid({ target: n, reason: undefined, voids: [], siblings: [] })).toThrow(/needs a reason/);
-    expect(checkVoid({ target: { ...n, status: "draft" } as NoteRecord, reason: undefined, voids: [], siblings: [] })).toBe("entered in error");
+    expect(checkVoid({ target: { ...n, status: "draft" }, reason: undefined, voids: [], siblings: [] })).toBe("entered in error");
     const start: MedEventRecord = { chart: 1, kind: "med", id: id("med"), client: CID, created: "2024-01-01T00:00:00Z", event: "start", med: "", date: "2024-01-01", name: "x" };
     start.med = start.id;
     const stop: MedEventRecord = { chart: 1, kind: "med", id: id("med"), client: CID, created: "2024-02-01T00:00:00Z", event: "stop", med: start.id, date: "2024-02-01" };

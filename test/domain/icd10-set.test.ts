@@ -1,6 +1,6 @@
 import { tempDir } from "../support/tmp.js";
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
@@ -78,13 +78,40 @@ describe("ICD-10-CM code set", () => {
   });
 });
 
+describe("scripts/build-icd10cm.mjs --changes", () => {
+  it("builds a year from the previous year's file and the year's change lists (quoted CSV titles kept)", () => {
+    const out = tempDir("chart-icd-");
+    dirs.push(out);
+    execFileSync(process.execPath, [join(ROOT, "scripts/build-icd10cm.mjs"), join(ROOT, "test/fixtures/icd10cm-order-sample.txt"), "2026"], { env: { ...process.env, ICD10CM_OUT_DIR: out } });
+    writeFileSync(join(out, "added.csv"), 'code,codeDotted,billable,category,shortTitle,longTitle\nF4310X,F43.10X,true,F43,"Made up, for the test",x\n');
+    writeFileSync(join(out, "deleted.csv"), "code,codeDotted,wasBillable\nF419,F41.9,true\n");
+    writeFileSync(join(out, "billable-status-changes.csv"), "code,codeDotted,previousBillable,newBillable,direction\nF4310,F43.10,true,false,billable-to-header\n");
+    const msg = execFileSync(process.execPath, [join(ROOT, "scripts/build-icd10cm.mjs"), "--changes", join(out, "icd10cm-2026.tsv.gz"), out, "2027"], { env: { ...process.env, ICD10CM_OUT_DIR: out }, encoding: "utf8" });
+    expect(msg).toContain("14 codes (9 billable, 5 headers), FY2027");
+    const set = loadCodeSet(out);
+    if (!set) throw new Error("no set built");
+    expect(set.year).toBe("2027");
+    expect(checkCode(set, "F43.10X")).toEqual({ kind: "billable", short: "Made up, for the test" });
+    expect(checkCode(set, "F43.10").kind).toBe("header");
+    expect(checkCode(set, "F41.9").kind).toBe("unknown");
+  });
+});
+
 describe("the shipped ICD-10-CM code set (data/icd10cm)", () => {
   const set = loadCodeSet(join(ROOT, "data/icd10cm"));
-  it("is FY2026 in full: 74,719 billable codes and 23,467 headers, as in the official order file", () => {
-    expect(set?.year).toBe("2026");
+  it("is FY2027 in full: 74,879 billable codes and 23,524 headers, as in the official order file", () => {
+    expect(set?.year).toBe("2027");
     const all = [...(set?.codes.values() ?? [])];
-    expect(all.length).toBe(98186);
-    expect(all.filter((e) => e.billable).length).toBe(74719);
+    expect(all.length).toBe(98403);
+    expect(all.filter((e) => e.billable).length).toBe(74879);
+  });
+
+  it("has FY2027's changes: new codes, codes turned headers, deleted codes", () => {
+    if (!set) throw new Error("no code set shipped");
+    for (const c of ["F64.A", "Z87.8901", "Z87.893", "I42.00", "QA1.71", "T52.811A", "K6A.01"]) expect(checkCode(set, c).kind, c).toBe("billable");
+    expect(checkCode(set, "Z87.890")).toEqual({ kind: "header", short: "", children: ["Z87.8901", "Z87.8902", "Z87.8903", "Z87.8904", "Z87.8909"] });
+    for (const c of ["I42.0", "D69.1", "Z68.1", "M86.8X1"]) expect(checkCode(set, c).kind, c).toBe("header");
+    for (const c of ["T52.8X1A", "S23.420A", "T52.8X"]) expect(checkCode(set, c).kind, c).toBe("unknown");
   });
 
   it("knows billable codes, headers and unknown codes", () => {

@@ -105,6 +105,32 @@ describe("parseImport: valid input", () => {
   });
 });
 
+describe("parseImport: one set of field rules with the read path (src/domain/record-shape.ts)", () => {
+  const acc = { kind: "disclosure", id: newId("disclosure"), client: cid, created: "2025-01-20T10:00:00Z", basis: "serious-threat", date: "2025-01-20", at: "2025-01-20T10:00:00Z", recipient: { name: "Police" }, purposes: ["duty to warn"], description: "risk", items: [] };
+
+  it("fields of a kind's shape the line readers do not handle are carried, not dropped (an accountable disclosure keeps its basis)", () => {
+    const r = parseImport(jsonl([strip(client), acc, { ...strip(dAdd), id: newId("dx"), code: "F41.9", forced: { codeSet: "2025" } }]), env());
+    expect(r.issues).toEqual([]);
+    expect(r.ignored.size).toBe(0);
+    expect(r.items[1]?.record).toMatchObject({ basis: "serious-threat" });
+    expect(r.items[2]?.record).toMatchObject({ forced: { codeSet: "2025" } });
+  });
+
+  it("a line whose record the read path would refuse is refused, naming the field", () => {
+    const issues = parseImport(jsonl([strip(client), { ...acc, basis: "curiosity" }]), env()).issues;
+    expect(issues).toEqual([{ line: 2, message: expect.stringMatching(/^disclosure: 'basis' must be one of/) }]);
+    const rq = newId("access");
+    const fulfil = { kind: "access", id: newId("access"), client: cid, event: "fulfil", request: rq, date: "2025-01-22", by: "Dr A", formats: ["pdf"], encryption: "none" };
+    const lines = [strip(client), { kind: "access", id: rq, client: cid, event: "request", received: "2025-01-01", formats: ["pdf"] }, fulfil];
+    expect(parseImport(jsonl(lines), env()).issues).toEqual([{ line: 3, message: "access: missing 'files'" }]);
+  });
+
+  it("the CPT and duration rules are the record's own", () => {
+    expect(parseImport(jsonl([strip(client), { ...strip(n1), cpt: "9083" }]), env()).issues[0]?.message).toBe("note: 'cpt' must be five characters, e.g. 90837");
+    expect(parseImport(jsonl([strip(client), { ...strip(n1), duration: 1441 }]), env()).issues[0]?.message).toBe("note: 'duration' must be a whole number of minutes (1 to 1440)");
+  });
+});
+
 describe("parseImport: refusals name the line and the field, never a value", () => {
   const issuesOf = (rows: (object | string)[], e: Partial<ImportEnv> = {}) =>
     parseImport(rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n"), env(e)).issues;

@@ -1,5 +1,6 @@
 /** chart consent add: required statements, the signed form's hash, minors and representatives, observable expiry events, nameless SUD. */
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -69,5 +70,35 @@ describe("chart consent add: statements, form, signer, expiry", () => {
     expect(refused(sb, args)).toMatchObject({ code: 3, error: { code: "E_CONSENT_NAMELESS" } });
     const id = sb.ok([...args, "--nameless"]);
     expect(JSON.parse(sb.ok(["consent", "show", id, "--json"])).nameless).toBe(true);
+  });
+
+  it("records the practice's default text (chart practice set --statements/--part2-statements), shown in the PDF and the FHIR Consent", () => {
+    const hipaa = join(sb.tmp, "hipaa.txt");
+    writeFileSync(hipaa, "PRACTICE-TEXT: revoke in writing to {practice}.\n\nPRACTICE-TEXT: we do not condition care on signing.\n\nPRACTICE-TEXT: the recipient may redisclose it.\n");
+    const part2 = join(sb.tmp, "part2.txt");
+    writeFileSync(part2, "PART2-TEXT: revoke in writing to {practice}.\n");
+    const set = sb.run(["practice", "set", "--name", "Ellis Counseling", "--address", "12 Elm St", "--statements", hipaa, "--part2-statements", part2]);
+    expect(set.code).toBe(0);
+    expect(set.stderr).toContain("2.31(a)(10)(ii)"); // the Part 2 text leaves the refusal statement out: a warning, not a refusal
+    const id = sb.ok([...base(adult), "--expires", "2099-01-01"]);
+    const rec = JSON.parse(sb.ok(["consent", "show", id, "--json"]));
+    expect(rec.statements).toEqual(["PRACTICE-TEXT: revoke in writing to Ellis Counseling, 12 Elm St.", "PRACTICE-TEXT: we do not condition care on signing.", "PRACTICE-TEXT: the recipient may redisclose it."]);
+    expect(rec.statementsFrom).toBe("practice");
+    const sud = sb.ok([...base(adult), "--share", "substance-use", "--expires", "2099-01-01"]);
+    expect(JSON.parse(sb.ok(["consent", "show", sud, "--json"])).statements.at(-1)).toBe("PART2-TEXT: revoke in writing to Ellis Counseling, 12 Elm St.");
+    const out = join(sb.tmp, "bundle-statements");
+    sb.ok(["share", adult, "--consent", id, "--out", out, "--format", "pdf,fhir", "--plaintext", "--yes"]);
+    const fhir = JSON.parse(readFileSync(join(out, "record.fhir.json"), "utf8")) as { entry: { resource: { resourceType: string; sourceAttachment?: { data: string } } }[] };
+    const consent = fhir.entry.map((e) => e.resource).find((r) => r.resourceType === "Consent");
+    expect(Buffer.from(consent?.sourceAttachment?.data ?? "", "base64").toString("utf8")).toContain("PRACTICE-TEXT: the recipient may redisclose it.");
+    if (spawnSync("pdftotext", ["-v"]).status === 0) {
+      const pdf = execFileSync("pdftotext", [join(out, "record.pdf"), "-"], { encoding: "utf8" }).replace(/\s+/g, " ");
+      expect(pdf).toContain("PRACTICE-TEXT: we do not condition care on signing.");
+    }
+    // Without a practice text (unset), chart's wording again; what was recorded stays as signed.
+    sb.ok(["practice", "set", "--unset", "statements", "--unset", "part2-statements"]);
+    const again = sb.ok([...base(adult), "--expires", "2099-01-01"]);
+    expect(JSON.parse(sb.ok(["consent", "show", again, "--json"]))).toMatchObject({ statementsFrom: "chart" });
+    expect(JSON.parse(sb.ok(["consent", "show", id, "--json"])).statements[0]).toContain("PRACTICE-TEXT");
   });
 });

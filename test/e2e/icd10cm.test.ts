@@ -48,7 +48,7 @@ describe("dx add with an installed ICD-10-CM code set", () => {
   });
 });
 
-describe("dx add with the shipped FY2026 code set (data/icd10cm)", () => {
+describe("dx add with the shipped FY2027 code set (data/icd10cm)", () => {
   let sb: Sandbox;
   let cid: string;
   beforeAll(() => {
@@ -61,7 +61,7 @@ describe("dx add with the shipped FY2026 code set (data/icd10cm)", () => {
     expect(r.code).toBe(3);
     const e = JSON.parse(r.stderr).error;
     expect(e.code).toBe("E_ICD10_HEADER");
-    expect(e.message).toContain("FY2026");
+    expect(e.message).toContain("FY2027");
     expect(e.hint).toBe("use one of: F41.0, F41.1, F41.3, F41.8, F41.9");
   });
 
@@ -83,9 +83,9 @@ describe("dx add with the shipped FY2026 code set (data/icd10cm)", () => {
     }
     const forced = sb.run(["dx", "add", cid, "F4A.1", "--force", "--description", "A code newer than the installed set"]);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(forced.stderr).toContain("not in the ICD-10-CM code set of FY2026; recorded with --force");
+    expect(forced.stderr).toContain("not in the ICD-10-CM code set of FY2027; recorded with --force");
     const hist = JSON.stringify(JSON.parse(sb.ok(["dx", "history", cid, "--json"])));
-    expect(hist).toContain('"forced":{"codeSet":"2026"}');
+    expect(hist).toContain('"forced":{"codeSet":"2027"}');
   });
 
   it("a billable code outside the table of common codes is accepted without a description, and says so", () => {

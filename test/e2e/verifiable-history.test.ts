@@ -182,6 +182,20 @@ describe("verifiable history", () => {
     expectDetected(/E_FOREIGN_SIGNER/);
     // Stock git still accepts what it signed while it was a device (its key is retired, not deleted).
     restore();
+    // A fork from before its removal, where it was still trusted, merged in by hand: refused,
+    // and not adoptable (it was retired in the commit this device had verified).
+    // (Its commit changes nothing: the removal re-encrypted every record, so any change it made
+    // would conflict; what is refused is who signed it.)
+    hand(["checkout", "-q", "-b", "fork", `${good}~1`]);
+    hand(["-c", "gpg.format=ssh", "-c", `user.signingkey=${id2}.signing`, "commit", "-q", "-S", "--allow-empty", "-m", "chart: add note"]);
+    hand(["checkout", "-q", "main"]);
+    hand(["merge", "-q", "--no-edit", "fork"]);
+    git(sb.repo, ["branch", "-q", "-D", "fork"]);
+    expectDetected(/E_FOREIGN_SIGNER/);
+    const adopt = sb.run(["fsck", "--adopt", "--yes"]);
+    expect(adopt.code).toBe(3);
+    expect(adopt.stderr).toMatch(/device2, a device removed before/);
+    restore();
   });
 
   it("a remote that rewinds the branch is refused, with a way back", () => {

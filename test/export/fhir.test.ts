@@ -55,6 +55,17 @@ describe("renderFhir: validity", () => {
 });
 
 describe("renderFhir: content", () => {
+  it("the Consent carries the authorization's statements as text (164.508(c)(2); 42 CFR 2.31 for Part 2 views)", () => {
+    const stated = (name: string): string => {
+      const c = ofType(renderFhir(loadView(name)), "Consent")[0] as Res & { sourceAttachment?: { data: string; contentType: string } };
+      return c.sourceAttachment ? Buffer.from(c.sourceAttachment.data, "base64").toString("utf8") : "";
+    };
+    for (const rule of ["164.508(c)(2)(i)", "164.508(c)(2)(ii)", "164.508(c)(2)(iii)"]) expect(stated("full")).toContain(rule);
+    expect(stated("full").trim().split("\n")).toEqual(loadView("full").consent.statements);
+    for (const rule of ["2.31(a)(6)", "2.31(a)(4)(iii)", "2.31(a)(10)(i)", "2.31(a)(10)(ii)"]) expect(stated("part2")).toContain(rule);
+    expect(stated("minimal")).toBe("");
+  });
+
   it("matches the golden file for the full fixture", () => {
     expectGolden("fhir-full", renderFhir(loadView("full")));
   });

@@ -61,9 +61,17 @@ describe("pdfModel", () => {
   });
 
   it("carries the confidentiality notice always and the Part 2 notice only for Part 2 views", () => {
-    const notices = (name: string): string[] => pdfModel(loadView(name)).flatMap((b) => (b.kind === "notice" ? [b.text] : []));
+    const notices = (name: string): string[] => pdfModel(loadView(name)).flatMap((b) => (b.kind === "notice" && b.title !== "The authorization states" ? [b.text] : []));
     expect(notices("full")).toEqual([CONFIDENTIALITY_NOTICE]);
     expect(notices("part2")).toEqual([CONFIDENTIALITY_NOTICE, PART2_NOTICE]);
+  });
+
+  it("prints the statements the authorization carries (164.508(c)(2); 42 CFR 2.31 for Part 2 views)", () => {
+    const stated = (name: string): string => pdfModel(loadView(name)).flatMap((b) => (b.kind === "notice" && b.title === "The authorization states" ? [b.text] : [])).join("\n");
+    for (const rule of ["164.508(c)(2)(i)", "164.508(c)(2)(ii)", "164.508(c)(2)(iii)"]) expect(stated("full")).toContain(rule);
+    expect(stated("full")).not.toContain("2.31");
+    for (const rule of ["2.31(a)(6)", "2.31(a)(4)(iii)", "2.31(a)(10)(i)", "2.31(a)(10)(ii)"]) expect(stated("part2")).toContain(rule);
+    expect(stated("minimal")).toBe("");
   });
 
   it("puts current and past diagnoses and medications in separate tables", () => {

@@ -66,14 +66,14 @@ describe("commitNewRecords", () => {
     expect(commits()).toBe(before + 1);
     expect(git(sb.repo, ["log", "-1", "--format=%s"]).trim()).toBe("chart: import");
     expect(git(sb.repo, ["status", "--porcelain"]).trim()).toBe("");
-    const { records, failures } = await readKind<NoteRecord>(chart, "note", cid);
+    const { records, failures } = await readKind(chart, "note", cid);
     expect(failures).toEqual([]);
     expect(records.filter((r) => r.body.startsWith("bulk note"))).toHaveLength(60);
     expect(verifyTrackedFiles(sb.repo, sb.identity).length).toBeGreaterThan(60);
   });
 
   it("refuses to replace an existing record, writing nothing", async () => {
-    const [first] = (await readKind<NoteRecord>(chart, "note", cid)).records;
+    const [first] = (await readKind(chart, "note", cid)).records;
     const before = commits();
     const fresh = note("fresh\n");
     await expect(commitNewRecords(chart, [fresh, { ...(first as NoteRecord), body: "replaced\n" }], "chart: import")).rejects.toMatchObject({ code: "E_EXISTS", exit: 5 });

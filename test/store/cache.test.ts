@@ -43,11 +43,11 @@ beforeAll(async () => {
 describe("read cache", () => {
   it("a second read of unchanged files decrypts only the cache", async () => {
     const a = await counted();
-    const first = await readKind<NoteRecord>(a.chart, "note", cid);
+    const first = await readKind(a.chart, "note", cid);
     expect(first.records).toHaveLength(5);
     expect(a.calls()).toBe(5); // no cache yet: the five notes
     const b = await counted();
-    const second = await readKind<NoteRecord>(b.chart, "note", cid);
+    const second = await readKind(b.chart, "note", cid);
     expect(b.calls()).toBe(1);
     expect(second.records.map((r) => r.body)).toEqual(first.records.map((r) => r.body));
     expect([...b.chart.touched.read]).toHaveLength(5); // cached reads are still logged as reads
@@ -61,16 +61,16 @@ describe("read cache", () => {
   });
 
   it("a changed file is decrypted again, never served stale", async () => {
-    const { records } = await readKind<NoteRecord>(chart, "note", cid);
+    const { records } = await readKind(chart, "note", cid);
     const target = records[0] as NoteRecord;
     await commitRecords(chart, [{ ...target, body: "changed text\n" }] as BaseRecord[], "chart: edit note");
     const c = await counted();
-    const after = await readKind<NoteRecord>(c.chart, "note", cid);
+    const after = await readKind(c.chart, "note", cid);
     expect(after.records.find((r) => r.id === target.id)?.body).toBe("changed text\n");
     expect(c.calls()).toBe(2); // the cache and the one changed note
     // An older version checked out by git (same path, other content) is read as it is.
     git(sb.repo, ["checkout", "HEAD~1", "--", `clients/${cid}/notes/${target.id}.age`]);
-    const old = await readKind<NoteRecord>((await counted()).chart, "note", cid);
+    const old = await readKind((await counted()).chart, "note", cid);
     expect(old.records.find((r) => r.id === target.id)?.body).not.toBe("changed text\n");
     git(sb.repo, ["checkout", "HEAD", "--", `clients/${cid}/notes/${target.id}.age`]);
   });
@@ -78,7 +78,7 @@ describe("read cache", () => {
   it("a damaged or altered cache is ignored and rebuilt", async () => {
     writeFileSync(cacheFile(), "not an age file");
     const c = await counted();
-    const r = await readKind<NoteRecord>(c.chart, "note", cid);
+    const r = await readKind(c.chart, "note", cid);
     expect(r.records).toHaveLength(5);
     expect(r.failures).toEqual([]);
     expect(c.calls()).toBe(6);

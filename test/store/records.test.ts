@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId } from "../../src/domain/ids.js";
 import { TEMPLATE_DEFAULT_TYPE, USER_NOTE_TYPES, type NoteRecord } from "../../src/domain/note.js";
-import type { AnyRecord, BaseRecord } from "../../src/domain/record.js";
+import type { BaseRecord } from "../../src/domain/record.js";
 import { serialize } from "../../src/store/envelope.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { locate } from "../../src/store/locate.js";
@@ -51,7 +51,7 @@ describe("records", () => {
     await commitRecords(chart, [], "chart: remove note", [`clients/${cid}/notes/${b}.age`]);
     expect(git(sb.repo, ["show", "--name-status", "--format=", "HEAD"]).trim()).toBe(`D\tclients/${cid}/notes/${b}.age`);
     expect(git(sb.repo, ["status", "--porcelain"])).toBe("");
-    expect((await readRecord<NoteRecord>(chart, "note", cid, a)).body).toBe("one\n");
+    expect((await readRecord(chart, "note", cid, a)).body).toBe("one\n");
   });
 
   it("a writer that died after writing but before committing: the next writer commits its complete record", async () => {
@@ -59,7 +59,7 @@ describe("records", () => {
     const orphanPath = `clients/${cid}/notes/${orphan}.age`;
     // What a writer killed between rename and commit leaves: a whole record, uncommitted,
     // a temp file of its own, and its lock with a pid that no longer runs.
-    writeFileSync(join(sb.repo, orphanPath), await chart.cipher.encrypt(serialize(note(orphan, "orphan\n") as unknown as AnyRecord, orphanPath, chart.macKey)));
+    writeFileSync(join(sb.repo, orphanPath), await chart.cipher.encrypt(serialize(note(orphan, "orphan\n"), orphanPath, chart.macKey)));
     writeFileSync(join(sb.repo, `clients/${cid}/notes/.x.age.tmp-999999-abcd`), "partial");
     writeFileSync(join(chart.gitDir, "chart.lock"), "999999 deadbeef\n");
     const before = Number(git(sb.repo, ["rev-list", "--count", "HEAD"]));
@@ -68,7 +68,7 @@ describe("records", () => {
     expect(Number(git(sb.repo, ["rev-list", "--count", "HEAD"]))).toBe(before + 2);
     expect(git(sb.repo, ["log", "-2", "--format=%s"]).trim().split("\n")).toEqual(["chart: add note", "chart: recover interrupted write"]);
     expect(git(sb.repo, ["status", "--porcelain", "--untracked-files=all"])).toBe("");
-    expect((await readRecord<NoteRecord>(chart, "note", cid, orphan)).body).toBe("orphan\n");
+    expect((await readRecord(chart, "note", cid, orphan)).body).toBe("orphan\n");
   });
 
   it("a failed commit puts the files back: the old state, nothing staged", async () => {
@@ -100,7 +100,7 @@ describe("records", () => {
     writeFileSync(join(sb.repo, bad), "not age at all");
     mkdirSync(join(sb.repo, "clients", cid, "notes"), { recursive: true });
     writeFileSync(join(sb.repo, "clients", cid, "notes", ".hidden.age.tmp-1-abcd"), "temp");
-    const { records, failures } = await readKind<NoteRecord>(chart, "note", cid);
+    const { records, failures } = await readKind(chart, "note", cid);
     expect(records.map((r) => r.id)).toContain(good);
     expect(failures.map((f) => [f.path, f.error.code, f.error.exit])).toEqual([[bad, "E_DECRYPT", 6]]);
     const e = await readRecord(chart, "note", cid, bad.slice(-33, -4)).catch((x: unknown) => x);

@@ -17,7 +17,6 @@ import {
   type AccessExtension,
   type AccessFormat,
   type AccessFulfilment,
-  type AccessRecord,
   type AccessRequest,
   type AccessStatus,
 } from "../../domain/access.js";
@@ -42,7 +41,7 @@ import { readPassphrase } from "../passphrase.js";
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 
 async function statuses(ctx: Ctx, client: string): Promise<AccessStatus[]> {
-  const { records, failures } = await readKind<AccessRecord>(await ctx.chart(), "access", client);
+  const { records, failures } = await readKind(await ctx.chart(), "access", client);
   ctx.reportFailures(failures);
   return accessStatuses(records, ctx.today());
 }

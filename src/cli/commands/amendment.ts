@@ -15,11 +15,9 @@ import {
   pastRecipients,
   statementText,
   type AmendmentOutcome,
-  type AmendmentRecord,
   type AmendmentRequest,
   type AmendmentStatus,
 } from "../../domain/amendment.js";
-import type { DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
 import { invalid, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
@@ -36,7 +34,7 @@ import { sign } from "./note.js";
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 
 async function statuses(ctx: Ctx, client: string): Promise<AmendmentStatus[]> {
-  const { records, failures } = await readKind<AmendmentRecord>(await ctx.chart(), "amendment", client);
+  const { records, failures } = await readKind(await ctx.chart(), "amendment", client);
   ctx.reportFailures(failures);
   return amendmentStatuses(records, ctx.today());
 }
@@ -65,7 +63,7 @@ const text = (v: unknown, flag: string): string => {
 /** Record an outcome with its signed addendum on the note, as one commit. */
 async function outcome(ctx: Ctx, s: AmendmentStatus, event: AmendmentOutcome["event"], body: string, extra: { reason?: string; text?: string }): Promise<{ o: AmendmentOutcome; addendum: NoteRecord }> {
   const chart = await ctx.chart();
-  const note = await readRecord<NoteRecord>(chart, "note", s.request.client, s.request.note);
+  const note = await readRecord(chart, "note", s.request.client, s.request.note);
   const now = stamp(ctx.deps.now());
   const date = ctx.today();
   const draft: NoteRecord = { chart: 1, kind: "note", id: ctx.newId("note"), client: note.client, created: now, type: "addendum", template: "free", date, status: "draft", addendumTo: note.id, body: checkBody(body) };
@@ -92,7 +90,7 @@ export function registerAmendment(program: Command, reg: Registrar): void {
         const client = await ctx.client(q as string);
         const chart = await ctx.chart();
         const where = await locate(chart, "note", opts.note, client.id);
-        const note = await readRecord<NoteRecord>(chart, "note", where.client, where.id);
+        const note = await readRecord(chart, "note", where.client, where.id);
         if (note.type === "addendum") throw invalid("E_ADDENDUM_OF_ADDENDUM", "name the original note: amendments attach to it", `use ${shortId(note.addendumTo ?? "")}`);
         if (note.type === "psychotherapy") throw invalid("E_AMENDMENT_PSYCHOTHERAPY", "psychotherapy notes are not in the designated record set the client may inspect (164.524(a)(1)), so 164.526(a)(2)(iii) applies", "record the request in a note if you want to keep it");
         const { voids } = await readVoids(chart, client.id);
@@ -115,10 +113,10 @@ export function registerAmendment(program: Command, reg: Registrar): void {
         const client = await ctx.client(q as string);
         const s = findAmendment(await statuses(ctx, client.id), rq as string);
         assertOpen(s);
-        const note = await readRecord<NoteRecord>(await ctx.chart(), "note", client.id, s.request.note);
+        const note = await readRecord(await ctx.chart(), "note", client.id, s.request.note);
         if (note.status !== "signed") throw invalid("E_NOTE_DRAFT", `note ${shortId(note.id)} is a draft: edit it instead, then accept`, `chart note edit ${shortId(note.id)}`);
         const { o, addendum } = await outcome(ctx, s, "accept", acceptedText(s.request), {});
-        const { records } = await readKind<DisclosureRecord>(await ctx.chart(), "disclosure", client.id);
+        const { records } = await readKind(await ctx.chart(), "disclosure", client.id);
         const notify = pastRecipients(records, s.request.note);
         if (ctx.out.json) { ctx.out.data({ id: o.id, request: s.request.id, addendum: addendum.id, notify }); return; }
         ctx.out.line(addendum.id);

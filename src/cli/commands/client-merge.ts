@@ -6,13 +6,12 @@
 import type { Command } from "commander";
 import { displayName } from "../../domain/client.js";
 import { stamp } from "../../domain/dates.js";
-import { dxHistoryProblems, type DxEventRecord } from "../../domain/dx.js";
+import { dxHistoryProblems } from "../../domain/dx.js";
 import { invalid, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
-import { medHistoryProblems, type MedEventRecord } from "../../domain/med.js";
+import { medHistoryProblems } from "../../domain/med.js";
 import { remapRecords } from "../../domain/client-merge.js";
-import type { NoteRecord } from "../../domain/note.js";
-import type { BaseRecord, RecordKind } from "../../domain/record.js";
+import { ofKind, type BaseRecord, type ChartRecord, type RecordKind } from "../../domain/record.js";
 import type { VoidRecord } from "../../domain/void.js";
 import { clinicianName } from "../../store/clinician.js";
 import { commitRecords } from "../../store/records.js";
@@ -40,7 +39,7 @@ export function registerClientMerge(program: Command, reg: Registrar): void {
         if (dup.id === into.id) throw invalid("E_SAME_CLIENT", "a client cannot be merged into itself", "name the duplicate and the client to keep");
         const chart = await ctx.chart();
         const read = async (cid: string) => {
-          const all: BaseRecord[] = [];
+          const all: ChartRecord[] = [];
           for (const k of KINDS) {
             const r = await readLive(chart, k, cid);
             if (r.failures.length) {
@@ -54,8 +53,8 @@ export function registerClientMerge(program: Command, reg: Registrar): void {
         const [fromDup, ofInto] = [await read(dup.id), await read(into.id)];
         const { records } = remapRecords(fromDup, into.id, (k) => ctx.newId(k));
         // The histories must still fold together (the same diagnosis current on both, say).
-        const meds = (xs: readonly BaseRecord[]) => xs.filter((r) => r.kind === "med") as MedEventRecord[];
-        const dx = (xs: readonly BaseRecord[]) => xs.filter((r) => r.kind === "dx") as DxEventRecord[];
+        const meds = (xs: readonly ChartRecord[]) => xs.filter(ofKind("med"));
+        const dx = (xs: readonly ChartRecord[]) => xs.filter(ofKind("dx"));
         const before = dxHistoryProblems(dx(ofInto)).size + medHistoryProblems(meds(ofInto)).size;
         const after = dxHistoryProblems([...dx(ofInto), ...dx(records)]).size + medHistoryProblems([...meds(ofInto), ...meds(records)]).size;
         if (after > before) {
@@ -64,11 +63,10 @@ export function registerClientMerge(program: Command, reg: Registrar): void {
         const now = stamp(ctx.deps.now());
         const out: BaseRecord[] = [];
         for (const r of records) {
-          const x = { ...r, created: now } as BaseRecord;
-          if (x.kind === "note" && (x as NoteRecord).status === "signed") {
-            const { signed: _s, ...rest } = x as NoteRecord;
-            out.push(await sign(ctx, { ...rest, status: "draft" }));
-          } else out.push(x);
+          if (r.kind === "note" && r.status === "signed") {
+            const { signed: _s, ...rest } = r;
+            out.push(await sign(ctx, { ...rest, created: now, status: "draft" }));
+          } else out.push({ ...r, created: now });
         }
         if (!(await confirm(ctx.deps, !!opts.yes, `Fold ${out.length} record(s) of ${shortId(dup.id)} into ${displayName(into)} (${shortId(into.id)}) and void ${shortId(dup.id)}?`))) return 1;
         const v: VoidRecord = { chart: 1, kind: "void", id: ctx.newId("void"), client: dup.id, created: now, target: dup.id, targetKind: "client", date: ctx.today(), at: now, by: await clinicianName(ctx.deps.env, chart.root), reason: `duplicate of ${into.id}; records merged into it` };

@@ -4,9 +4,9 @@
  * as text lines under the profile.
  */
 import type { ClientRecord } from "../../domain/client.js";
-import { foldDiagnoses, isCurrentDx, statusWord, type DxEventRecord } from "../../domain/dx.js";
+import { foldDiagnoses, isCurrentDx, statusWord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
-import { foldMedications, type MedEventRecord } from "../../domain/med.js";
+import { foldMedications } from "../../domain/med.js";
 import { readLive } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
 
@@ -17,8 +17,8 @@ export interface ClientSummary {
 
 export async function clientSummary(ctx: Ctx, client: ClientRecord): Promise<ClientSummary> {
   const chart = await ctx.chart();
-  const meds = await readLive<MedEventRecord>(chart, "med", client.id);
-  const dx = await readLive<DxEventRecord>(chart, "dx", client.id);
+  const meds = await readLive(chart, "med", client.id);
+  const dx = await readLive(chart, "dx", client.id);
   ctx.incomplete([...meds.failures, ...dx.failures]);
   const medications = foldMedications(meds.records).filter((m) => m.active);
   const diagnoses = foldDiagnoses(dx.records).filter(isCurrentDx);

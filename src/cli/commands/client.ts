@@ -13,7 +13,6 @@ import { parseDate, stamp } from "../../domain/dates.js";
 import { invalid } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { isPsychotherapyNote } from "../../domain/psychotherapy.js";
-import type { NoteRecord } from "../../domain/note.js";
 import { commitRecords, readKind } from "../../store/records.js";
 import { readLive, voidedClients } from "../../store/voids.js";
 import type { Ctx } from "../context.js";
@@ -121,7 +120,7 @@ export function registerClient(program: Command, reg: Registrar): void {
         };
         const full = applyFields(rec, fields);
         // The same person twice is the mistake voids and merges then have to clean up: warn.
-        const existing = await readKind<ClientRecord>(chart, "client");
+        const existing = await readKind(chart, "client");
         const { voided } = await voidedClients(chart, existing.records.map((c) => c.id));
         const same = (a: string) => a.trim().toLowerCase().replace(/\s+/g, " ");
         const dups = existing.records.filter((c) => !voided.has(c.id) && same(c.name) === same(full.name) && (!c.dob || !full.dob || c.dob === full.dob));
@@ -139,7 +138,7 @@ export function registerClient(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
-        const { records, failures } = await readKind<ClientRecord>(chart, "client");
+        const { records, failures } = await readKind(chart, "client");
         ctx.incomplete(failures);
         const { voided, failures: vf } = await voidedClients(chart, records.map((r) => r.id));
         ctx.incomplete(vf);
@@ -167,7 +166,7 @@ export function registerClient(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q]) => {
         const c = await ctx.client(q as string, { all: true });
         const chart = await ctx.chart();
-        const notes = await readLive<NoteRecord>(chart, "note", c.id);
+        const notes = await readLive(chart, "note", c.id);
         ctx.incomplete(notes.failures);
         const lastService = notes.records.filter((n) => n.type !== "addendum").map((n) => n.date).sort().at(-1);
         const summary = await clientSummary(ctx, c);

@@ -3,13 +3,14 @@ import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import type { Command } from "commander";
 import { sha256Hex } from "../../store/hash.js";
+import { HIPAA_TOPICS, missingTopics, PART2_TOPICS, statementParagraphs, statementsFor } from "../../domain/authorization-statements.js";
+import { readPractice } from "../../store/practice.js";
 import type { ClientRecord } from "../../domain/client.js";
 import {
   checkCategories,
   checkConsent,
   checkExpiryEvent,
   checkRevocation,
-  defaultStatements,
   consentStatus,
   isGrant,
   isRevocation,
@@ -18,15 +19,14 @@ import {
   SHARE_CATEGORIES,
   type ConsentDraft,
   type ConsentGrant,
-  type ConsentRecord,
   type ConsentRevocation,
   type ConsentStatus,
-  type DisclosureRecord,
   type StatusContext,
 } from "../../domain/consent.js";
 import { isIsoDate, parseDate, stamp, type IsoDate } from "../../domain/dates.js";
 import { ChartError, invalid, isChartError, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
+import { isAuthorized } from "../../domain/accounting.js";
 import { checkRecipient } from "../../store/age.js";
 import { clinicianName } from "../../store/clinician.js";
 import { locate } from "../../store/locate.js";
@@ -69,7 +69,7 @@ export async function loadConsent(ctx: Ctx, client: ClientRecord, query: string)
     }
     throw e;
   }
-  const { records, failures, voided } = await readLive<ConsentRecord>(chart, "consent", client.id);
+  const { records, failures, voided } = await readLive(chart, "consent", client.id);
   if (failures.length) {
     throw new ChartError(
       "invalid",
@@ -104,11 +104,7 @@ async function readStatements(ctx: Ctx, file: string): Promise<string[]> {
   const raw = await readFile(resolve(ctx.deps.cwd, file), "utf8").catch(() => {
     throw usageError("E_CONSENT_STATEMENTS_FILE", `--statements: cannot read ${file}`);
   });
-  const paras = raw.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter(Boolean);
-  if (paras.length === 0) throw invalid("E_CONSENT_STATEMENTS", `--statements: ${file} is empty`);
-  // eslint-disable-next-line no-control-regex -- rejects control characters in statements on purpose
-  if (paras.some((p) => /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(p))) throw invalid("E_CONSENT_STATEMENTS", "--statements holds control characters");
-  return paras;
+  return statementParagraphs(raw, `--statements: ${file}`);
 }
 
 const scopeText = (g: ConsentGrant): string => (g.from || g.until ? `${g.from ?? "…"} to ${g.until ?? "…"}` : "all dates");
@@ -193,7 +189,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .option("--authority <text>", "a personal representative's authority, e.g. \"parent of a minor\"")
     .option("--recipient-key <age1...>", "the recipient's age recipient: bundles for them are encrypted to it")
     .option("--form <file>", "the signed form (scan or PDF): its SHA-256 is recorded (the file stays where it is)")
-    .option("--statements <file>", "the form's own wording of the required statements (one per paragraph); default: chart's standard wording of 45 CFR 164.508(c)(2) and, for substance use, 42 CFR 2.31")
+    .option("--statements <file>", "the signed form's own wording of the required statements (one per paragraph); default: the practice's text (chart practice set --statements, --part2-statements), else chart's wording of 45 CFR 164.508(c)(2) and, for substance use, 42 CFR 2.31")
     .option("--nameless", "share substance-use information without identifying information (the recipient identifies the client otherwise)")
     .action(
       reg.action(async (ctx, [q], opts) => {
@@ -252,7 +248,11 @@ export function registerConsent(program: Command, reg: Registrar): void {
         if (contact) g.recipient.contact = contact;
         if (recipientKey) g.recipient.ageRecipient = recipientKey;
         for (const k of ["from", "until", "expires", "expiresOn", "authority"] as const) if (d[k] !== undefined) g[k] = d[k];
-        g.statements = statements ?? defaultStatements(g.categories);
+        const st = statementsFor(g.categories, await readPractice(chart), statements);
+        g.statements = st.statements;
+        g.statementsFrom = st.source;
+        const topics = [...HIPAA_TOPICS, ...(g.categories.includes("substance-use") ? PART2_TOPICS : [])];
+        for (const t of missingTopics(g.statements, topics)) ctx.out.warn(`the authorization's statements do not seem to say ${t.says} (${t.rule})`);
         if (form) g.form = form;
         if (d.nameless) g.nameless = true;
         const status = consentStatus(g, [], today, statusContext(client));
@@ -272,7 +272,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
     .action(
       reg.action(async (ctx, [q], opts) => {
         const client = await ctx.client(q as string);
-        const { records, failures } = await readLive<ConsentRecord>(await ctx.chart(), "consent", client.id);
+        const { records, failures } = await readLive(await ctx.chart(), "consent", client.id);
         ctx.incomplete(failures);
         const today = ctx.today();
         const revocations = records.filter(isRevocation);
@@ -300,10 +300,10 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const [a, b] = refs;
         const narrow = b !== undefined ? (await ctx.client(a as string)).id : undefined;
         const where = await locate(chart, "consent", (b ?? a) as string, narrow);
-        const client = await readRecord<ClientRecord>(chart, "client", where.client, where.client);
+        const client = await readRecord(chart, "client", where.client, where.client);
         // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
-        const consents = await readKind<ConsentRecord>(chart, "consent", where.client);
-        const disclosures = await readKind<DisclosureRecord>(chart, "disclosure", where.client);
+        const consents = await readKind(chart, "consent", where.client);
+        const disclosures = await readKind(chart, "disclosure", where.client);
         ctx.incomplete([...consents.failures, ...disclosures.failures]);
         const rec = consents.records.find((r) => r.id === where.id);
         if (!rec) throw invalid("E_CONSENT_UNREADABLE", `authorization ${shortId(where.id)} cannot be read`, "run chart fsck");
@@ -318,7 +318,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
         const today = ctx.today();
         const revocations = consents.records.filter(isRevocation);
         const sctx = statusContext(client);
-        const under = disclosures.records.filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1));
+        const under = disclosures.records.filter(isAuthorized).filter((d) => d.consent === rec.id).sort((x, y) => (x.at < y.at ? -1 : 1));
         if (ctx.out.json) { ctx.out.data({ ...statusJson(rec, revocations, today, sctx), disclosures: under.map((d) => ({ id: d.id, date: d.date, bundleHash: d.bundleHash })) }); return; }
         const status = consentStatus(rec, revocations, today, sctx);
         const r = revocations.find((x) => x.revokes === rec.id);
@@ -334,6 +334,7 @@ export function registerConsent(program: Command, reg: Registrar): void {
           ["information", scopeText(rec)],
           ["expires", expiryText(rec)],
           ["signed", `${rec.signed} by ${rec.signedBy}${rec.authority ? ` (${rec.authority})` : ""}`],
+          ["statements", rec.statements?.length ? `${rec.statements.length}, ${rec.statementsFrom === "practice" ? "the practice's wording" : rec.statementsFrom === "form" ? "the signed form's wording" : rec.statementsFrom === "chart" ? "chart's wording" : "as recorded"} (--json shows them)` : undefined],
           ["disclosures", under.length ? `${under.length}, latest ${under.at(-1)?.date}` : "none"],
         ];
         ctx.out.table(rows.filter((x): x is [string, string] => x[1] !== undefined && x[1] !== "").map(([k, v]) => [ctx.out.color.dim(k), v]));

@@ -16,6 +16,7 @@ import {
   BASES,
   checkBasis,
   classOf,
+  isAuthorized,
   type AccountableDisclosure,
   type AccountingProvided,
   type AnyDisclosure,
@@ -50,7 +51,7 @@ function text(value: unknown, what: string, max = 2000): string {
 
 /** A listing names unreadable records and ends non-zero; a report refuses (it must be whole). */
 async function loadAll(ctx: Ctx, clientId: string, o: { refuse?: boolean } = {}): Promise<AnyDisclosure[]> {
-  const { records, failures } = await readKind<AnyDisclosure>(await ctx.chart(), "disclosure", clientId);
+  const { records, failures } = await readKind(await ctx.chart(), "disclosure", clientId);
   if (failures.length && o.refuse) throw incompleteError(failures);
   ctx.incomplete(failures);
   return records;
@@ -91,10 +92,7 @@ export function registerDisclosures(program: Command, reg: Registrar): void {
         );
         part(
           "Disclosures under an authorization (exempt from the accounting, 164.528(a)(1)(iv); kept for the record)",
-          of("authorized").map((d) => {
-            const s = d as Extract<AnyDisclosure, { bundleHash: string }>;
-            return [s.date, shortId(s.id), to(s), s.purposes.join("; "), shortId(s.consent), s.description, `${s.bundleHash.slice(0, 19)}…${s.encrypted ? " (encrypted)" : ""}`];
-          }),
+          shown.filter(isAuthorized).map((s) => [s.date, shortId(s.id), to(s), s.purposes.join("; "), shortId(s.consent ?? ""), s.description, `${s.bundleHash ? `${s.bundleHash.slice(0, 19)}…` : ""}${s.encrypted ? " (encrypted)" : ""}`]),
           ["DATE", "ID", "TO", "PURPOSE", "CONSENT", "DISCLOSED", "BUNDLE"],
         );
         const provided = of("provided") as AccountingProvided[];

@@ -43,7 +43,7 @@ interface Loaded {
 
 async function load(ctx: Ctx, query: string, listing = false): Promise<Loaded> {
   const client = await ctx.client(query);
-  const { records, failures } = await readLive<DxEventRecord>(await ctx.chart(), "dx", client.id);
+  const { records, failures } = await readLive(await ctx.chart(), "dx", client.id);
   if (listing) ctx.incomplete(failures);
   else if (failures.length) {
     ctx.reportFailures(failures);

@@ -40,7 +40,7 @@ interface Loaded {
 
 async function load(ctx: Ctx, query: string, listing = false): Promise<Loaded> {
   const client = await ctx.client(query);
-  const { records, failures } = await readLive<MedEventRecord>(await ctx.chart(), "med", client.id);
+  const { records, failures } = await readLive(await ctx.chart(), "med", client.id);
   if (listing) ctx.incomplete(failures);
   else if (failures.length) {
     ctx.reportFailures(failures);

@@ -29,7 +29,7 @@ async function findNote(ctx: Ctx, refs: string[]): Promise<NoteRecord> {
   const [a, b] = refs;
   const client = b !== undefined ? (await ctx.client(a as string)).id : undefined;
   const where = await locate(chart, "note", (b ?? a) as string, client);
-  return readRecord<NoteRecord>(chart, "note", where.client, where.id);
+  return readRecord(chart, "note", where.client, where.id);
 }
 
 const describe = (v: unknown): string => (typeof v === "string" ? firstLine(v) || "(empty)" : v === null ? "(cleared)" : JSON.stringify(v));

@@ -1,6 +1,6 @@
 /** chart note add|list|show|edit|sign|amend|templates */
 import type { Command } from "commander";
-import { displayName, type ClientRecord } from "../../domain/client.js";
+import { displayName } from "../../domain/client.js";
 import { parseDate, stamp } from "../../domain/dates.js";
 import { ChartError, errorFor, invalid, notFound, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
@@ -106,7 +106,7 @@ async function findNote(ctx: Ctx, refs: string[], o: { allowVoided?: boolean } =
   const [a, b] = refs;
   const client = b !== undefined ? (await ctx.client(a as string, o)).id : undefined;
   const where = await locate(chart, "note", (b ?? a) as string, client);
-  const n = await readRecord<NoteRecord>(chart, "note", where.client, where.id);
+  const n = await readRecord(chart, "note", where.client, where.id);
   // A voided note (or a note of a voided client) is history: shown, never changed.
   const { voids } = await readVoids(chart, n.client);
   const mark = voidedIds([n], voids).get(n.id);
@@ -232,7 +232,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const clients: { id: string; name: string }[] = [];
         if (opts.allClients) {
-          const all = await readKind<ClientRecord>(chart, "client");
+          const all = await readKind(chart, "client");
           ctx.incomplete(all.failures);
           const { voided } = await voidedClients(chart, all.records.map((c) => c.id));
           clients.push(...all.records.filter((c) => c.status === "active" && !voided.has(c.id)).map((c) => ({ id: c.id, name: displayName(c) })));
@@ -242,7 +242,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         }
         const records: NoteRecord[] = [];
         for (const c of clients) {
-          const res = await readLive<NoteRecord>(chart, "note", c.id);
+          const res = await readLive(chart, "note", c.id);
           ctx.incomplete(res.failures);
           records.push(...res.records);
         }
@@ -278,8 +278,8 @@ export function registerNote(program: Command, reg: Registrar): void {
       reg.action(async (ctx, refs) => {
         const n = await findNote(ctx, refs, { allowVoided: true });
         const chart = await ctx.chart();
-        const client = await readRecord<import("../../domain/client.js").ClientRecord>(chart, "client", n.client, n.client);
-        const all = await readKind<NoteRecord>(chart, "note", n.client);
+        const client = await readRecord(chart, "client", n.client, n.client);
+        const all = await readKind(chart, "note", n.client);
         ctx.incomplete(all.failures);
         const addenda = all.records.filter((a) => a.addendumTo === n.id).sort((a, b) => (a.created < b.created ? -1 : 1));
         if (ctx.out.json) { ctx.out.data({ ...recordJson(n), addenda: addenda.map(recordJson) }); return; }
@@ -405,7 +405,7 @@ export function registerNote(program: Command, reg: Registrar): void {
           if (drafts.length === 0) { ctx.out.info("no drafts"); return; }
           ctx.out.table(
             drafts.map((d) => {
-              const n = d.records[0] as NoteRecord | undefined;
+              const n = d.records[0];
               return [d.id, d.saved, n ? shortId(n.client) : "", n?.type ?? "", n ? firstLine(n.body) : ""];
             }),
             ["DRAFT", "SAVED", "CLIENT", "KIND", "FIRST LINE"],
@@ -419,8 +419,8 @@ export function registerNote(program: Command, reg: Registrar): void {
           ctx.out.info(`discarded ${d.id}`); return;
         }
         // A draft replacing a note (an edit) is written only while that note is still a draft.
-        for (const r of d.records as NoteRecord[]) {
-          const current = await readRecord<NoteRecord>(chart, "note", r.client, r.id).catch(() => undefined);
+        for (const r of d.records) {
+          const current = await readRecord(chart, "note", r.client, r.id).catch(() => undefined);
           if (current) assertEditable(current);
         }
         await commitRecords(chart, d.records, d.message);
@@ -445,7 +445,7 @@ export function registerNote(program: Command, reg: Registrar): void {
         const to = await ctx.client(opts.to);
         if (to.id === n.client) throw invalid("E_SAME_CLIENT", `note ${shortId(n.id)} is already on that client`, "nothing to do");
         const chart = await ctx.chart();
-        const { records: all, failures } = await readKind<NoteRecord>(chart, "note", n.client);
+        const { records: all, failures } = await readKind(chart, "note", n.client);
         if (failures.length) {
           ctx.reportFailures(failures);
           throw invalid("E_UNREADABLE", "some notes of this client cannot be read; nothing was moved", "run chart fsck");

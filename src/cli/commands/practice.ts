@@ -2,9 +2,12 @@
  * chart practice set|show: the practice profile used by every document (letterhead, signature
  * block, licence and NPI, time zone). Stored encrypted and committed: .chart/practice.age.
  */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
+import { HIPAA_TOPICS, missingTopics, PART2_TOPICS, statementParagraphs } from "../../domain/authorization-statements.js";
 import { usageError } from "../../domain/errors.js";
-import { flagName, mergePractice, PRACTICE_FIELDS, type Practice, type PracticeField } from "../../domain/practice.js";
+import { flagName, mergePractice, PRACTICE_FIELDS, TEXT_FIELDS, type Practice, type PracticeField } from "../../domain/practice.js";
 import { readPractice, writePractice } from "../../store/practice.js";
 import type { Ctx } from "../context.js";
 import { collect } from "../options.js";
@@ -22,6 +25,8 @@ const LABEL: Record<PracticeField, string> = {
   licenseState: "licence state",
   npi: "NPI",
   timeZone: "time zone",
+  statements: "statements",
+  part2Statements: "Part 2 statements",
 };
 
 const HELP: Record<PracticeField, string> = {
@@ -36,7 +41,19 @@ const HELP: Record<PracticeField, string> = {
   licenseState: "the licensing state, two letters (e.g. NY)",
   npi: "10-digit National Provider Identifier (check digit verified)",
   timeZone: "IANA time zone, e.g. America/Chicago (times in documents are shown in it)",
+  statements: "a file: the practice's wording of the 45 CFR 164.508(c)(2) statements every authorization records, one per paragraph; {practice} stands for the practice's name and address (default: chart's wording)",
+  part2Statements: "a file: the practice's wording of the 42 CFR 2.31 statements for substance use disorder records, likewise",
 };
+
+/** A statements file as stored: its paragraphs, one blank line apart; warns of a required statement it seems to miss. */
+async function readStatementsFile(ctx: Ctx, f: PracticeField, file: string): Promise<string> {
+  const raw = await readFile(resolve(ctx.deps.cwd, file), "utf8").catch(() => {
+    throw usageError("E_CONSENT_STATEMENTS_FILE", `--${flagName(f)}: cannot read ${file}`, "name a text file, one statement per paragraph");
+  });
+  const paras = statementParagraphs(raw, `--${flagName(f)} ${file}`);
+  for (const t of missingTopics(paras, f === "statements" ? HIPAA_TOPICS : PART2_TOPICS)) ctx.out.warn(`--${flagName(f)}: no statement seems to say ${t.says} (${t.rule})`);
+  return paras.join("\n\n");
+}
 
 function show(ctx: Ctx, p: Practice): void {
   if (ctx.out.json) return ctx.out.data(p);
@@ -55,7 +72,7 @@ export function registerPractice(program: Command, reg: Registrar): void {
   const set = practice
     .command("set")
     .description("set fields of the practice profile (others are kept); commits .chart/practice.age");
-  for (const f of PRACTICE_FIELDS) set.option(`--${flagName(f)} <text>`, HELP[f]);
+  for (const f of PRACTICE_FIELDS) set.option(`--${flagName(f)} <${TEXT_FIELDS.includes(f) ? "file" : "text"}>`, HELP[f]);
   set
     .option("--unset <field>", `remove a field (repeatable): ${PRACTICE_FIELDS.map(flagName).join(", ")}`, collect)
     .action(
@@ -63,7 +80,8 @@ export function registerPractice(program: Command, reg: Registrar): void {
         const given: Partial<Record<PracticeField, string>> = {};
         for (const f of PRACTICE_FIELDS) {
           const v = opts[f];
-          if (typeof v === "string") given[f] = v.replace(/\\n/g, "\n");
+          if (typeof v !== "string") continue;
+          given[f] = TEXT_FIELDS.includes(f) ? await readStatementsFile(ctx, f, v) : v.replace(/\\n/g, "\n");
         }
         const unset = ((opts.unset as string[] | undefined) ?? []).map((u) => {
           const f = PRACTICE_FIELDS.find((x) => flagName(x) === u.trim() || x === u.trim());

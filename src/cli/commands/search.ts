@@ -5,12 +5,9 @@
  * record that cannot be read is named and makes the exit non-zero, like any listing.
  */
 import type { Command } from "commander";
-import { displayName, type ClientRecord } from "../../domain/client.js";
+import { displayName } from "../../domain/client.js";
 import { usageError } from "../../domain/errors.js";
-import type { DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
-import type { MedEventRecord } from "../../domain/med.js";
-import type { NoteRecord } from "../../domain/note.js";
 import { byNewestDoc, searchDocs, SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
 import { matchTokens, parseQuery, snippet, tokens, type Snippet } from "../../domain/search.js";
 import { listDir, readKind, type ReadFailure } from "../../store/records.js";
@@ -63,16 +60,16 @@ export function registerSearch(program: Command, reg: Registrar): void {
         const clients: string[] = opts.client
           ? [(await ctx.client(textOf(opts.client))).id]
           : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
-        const profiles = await readKind<ClientRecord>(chart, "client");
+        const profiles = await readKind(chart, "client");
         const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));
         const failures: ReadFailure[] = profiles.failures.filter((f) => clients.some((c) => f.path.startsWith(`clients/${c}/`)));
         const results: { doc: SearchDoc; snip: Snippet }[] = [];
         // One client at a time: memory holds one client's records, and each read is bounded.
         for (const cid of clients) {
           const none = { records: [], failures: [] };
-          const notes = want("note") ? await readKind<NoteRecord>(chart, "note", cid) : none;
-          const meds = want("med") ? await readKind<MedEventRecord>(chart, "med", cid) : none;
-          const dx = want("dx") ? await readKind<DxEventRecord>(chart, "dx", cid) : none;
+          const notes = want("note") ? await readKind(chart, "note", cid) : none;
+          const meds = want("med") ? await readKind(chart, "med", cid) : none;
+          const dx = want("dx") ? await readKind(chart, "dx", cid) : none;
           failures.push(...notes.failures, ...meds.failures, ...dx.failures);
           const docs = searchDocs({ notes: notes.records, meds: meds.records, dx: dx.records }, { psychotherapy: !!opts.psychotherapy });
           for (const doc of docs) {

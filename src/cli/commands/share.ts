@@ -11,10 +11,7 @@ import type { Command } from "commander";
 import type { DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, conflict, invalid, usageError } from "../../domain/errors.js";
-import type { DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
-import type { MedEventRecord } from "../../domain/med.js";
-import type { NoteRecord } from "../../domain/note.js";
 import { parseRecordPath } from "../../domain/record.js";
 import { describeShare, explainShare, type Selection } from "../../domain/selection.js";
 import { WITHHELD_NOTICE, type ShareView } from "../../domain/share-view.js";
@@ -132,9 +129,9 @@ export function registerShare(program: Command, reg: Registrar): void {
         const client = await ctx.client(q as string);
         const consent = await loadConsent(ctx, client, consentId);
         // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
-        const notes = await readKind<NoteRecord>(chart, "note", client.id);
-        const meds = await readKind<MedEventRecord>(chart, "med", client.id);
-        const dx = await readKind<DxEventRecord>(chart, "dx", client.id);
+        const notes = await readKind(chart, "note", client.id);
+        const meds = await readKind(chart, "med", client.id);
+        const dx = await readKind(chart, "dx", client.id);
         const voids = await readVoids(chart, client.id);
         // An unreadable void could let a record entered in error out: refuse, as for consents.
         if (voids.failures.length) {

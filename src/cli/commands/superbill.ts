@@ -2,9 +2,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { stamp } from "../../domain/dates.js";
-import type { DxEventRecord } from "../../domain/dx.js";
 import { conflict, usageError } from "../../domain/errors.js";
-import type { NoteRecord } from "../../domain/note.js";
 import { checkMonth, superbillData } from "../../domain/superbill.js";
 import { checkOutDir } from "../../export/bundle.js";
 import { existingFiles, stageBundle } from "../../export/stage-files.js";
@@ -31,7 +29,7 @@ export function registerSuperbill(program: Command, reg: Registrar): void {
         const chart = await ctx.chart();
         const dir = await checkOutDir(resolve(ctx.deps.cwd, textOf(opts.out)), chart);
         const client = await ctx.client(q as string);
-        const [notes, dx] = [await readKind<NoteRecord>(chart, "note", client.id), await readKind<DxEventRecord>(chart, "dx", client.id)];
+        const [notes, dx] = [await readKind(chart, "note", client.id), await readKind(chart, "dx", client.id)];
         const failures = [...notes.failures, ...dx.failures];
         ctx.reportFailures(failures);
         if (failures.length) throw usageError("E_SUPERBILL_UNREADABLE", `${failures.length} record(s) could not be read; a superbill could leave a session out`, "run chart fsck --decrypt");

@@ -7,7 +7,7 @@ import { protectionReport, readDevicePassphrase, unlockOptions } from "../unlock
 import { addLine } from "./key.js";
 import type { Command } from "commander";
 import { hostname } from "node:os";
-import { access, readdir } from "node:fs/promises";
+import { access, readdir, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ChartError, invalid, notFound, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
@@ -18,6 +18,8 @@ import { parseRecipients } from "../../store/recipients.js";
 import { addRemote, cloneRemote, listRemotes, timeoutFrom, type Progress } from "../../store/remote.js";
 import { configureLocalGit, findRoot, openChart, recipientsHash, type Chart } from "../../store/repo.js";
 import { currentBranch, sync } from "../../store/sync.js";
+import { verifyClone } from "../../store/sync-verify.js";
+import { fingerprint } from "../../store/sshsig.js";
 import { readFile } from "node:fs/promises";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
@@ -45,6 +47,12 @@ async function gitDirOf(root: string): Promise<string> {
   const text = await readFile(join(root, ".git"), "utf8").catch(() => undefined);
   const m = text ? /^gitdir: (.+)$/m.exec(text) : null;
   return m ? resolve(root, (m[1] as string).trim()) : join(root, ".git");
+}
+
+/** A clone refused before checkout goes away (the folder named stays, if it was there, empty). */
+async function removeClone(target: string, existed: boolean): Promise<void> {
+  if (!existed) return rm(target, { recursive: true, force: true });
+  for (const name of await readdir(target)) await rm(join(target, name), { recursive: true, force: true });
 }
 
 /** The chart if this device can open it, or why not (a device waiting to be added). */
@@ -134,7 +142,7 @@ export function registerSync(program: Command, reg: Registrar): void {
           "fast-forward": "took the remote's new work",
           merge: "merged this device's work with the remote's",
         }[res.integrated];
-        ctx.out.info(`${what}${res.verified ? `; ${res.verified} arriving record file(s) decrypted and verified` : ""}${res.pushed ? `; pushed to ${remoteName}` : ""}`);
+        ctx.out.info(`${what}${res.commitsVerified ? `; ${res.commitsVerified} arriving commit(s) verified before integrating` : ""}${res.verified ? `; ${res.verified} arriving record file(s) decrypted and verified` : ""}${res.pushed ? `; pushed to ${remoteName}` : ""}`);
         for (const m of res.merged.filter((x) => x.conflicts.length)) {
           ctx.out.warn(`${m.path}: both devices changed ${m.conflicts.join(", ")}; kept the later edit, the other is kept as an alternative (chart note resolve for notes)`);
         }
@@ -158,7 +166,8 @@ export function registerSync(program: Command, reg: Registrar): void {
         const u = String(url);
         if (u.startsWith("-")) throw invalid("E_REMOTE_URL", "that is not a remote address");
         const target = resolve(ctx.deps.cwd, dir ?? (basename(u.replace(/\/+$/, "")).replace(/\.git$/, "") || "chart"));
-        if ((await exists(target)) && (await readdir(target)).length > 0) {
+        const existed = await exists(target);
+        if (existed && (await readdir(target)).length > 0) {
           throw invalid("E_JOIN_EXISTS", `${target} already exists and is not empty`, "name an empty or new folder: chart join URL DIR");
         }
         await cloneRemote(u, target, ctx.deps.env, { timeoutMs: timeoutFrom(ctx.deps.env), progress: progress(ctx) });
@@ -168,6 +177,12 @@ export function registerSync(program: Command, reg: Registrar): void {
         if (!branch) {
           throw notFound("E_JOIN_EMPTY", branches.length ? `${u} has several branches and no "main"` : `${u} holds no chart yet`, "on the device that has the chart: chart remote add NAME URL, then chart sync NAME");
         }
+        // The whole history is verified before anything is checked out (src/store/sync-verify.ts).
+        const tip = (await git.raw(["rev-parse", "--verify", `refs/remotes/origin/${branch}^{commit}`])).trim();
+        const signers = await verifyClone(git, join(target, ".git"), tip, `origin/${branch}`).catch(async (e: unknown) => {
+          await removeClone(target, existed);
+          throw e;
+        });
         await git.raw(["checkout", "--quiet", "-B", branch, "--track", `origin/${branch}`]);
         if (!(await exists(join(target, ".chart", "format")))) {
           throw notFound("E_NOT_A_CHART", `${u} is a git repository but not a chart`, "check the address");
@@ -180,11 +195,16 @@ export function registerSync(program: Command, reg: Registrar): void {
         const label = textOf(opts.label ?? defaultLabel(ctx));
         const { error } = await tryOpen(target, identity, ctx);
         const line = await addKeyLine(identity, idPath, label);
+        const keys = signers.map((k) => ({ fingerprint: fingerprint(k.pub), label: k.label || k.principal }));
         if (ctx.out.json) {
-          ctx.out.data({ root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, run: error ? line : undefined }); return;
+          ctx.out.data({ root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, run: error ? line : undefined, signers: keys }); return;
         }
         if (!had) ctx.out.info(`created identity ${idPath} (mode 0600); back it up`);
-        ctx.out.info(`cloned the chart into ${target}`);
+        ctx.out.info(`cloned the chart into ${target}; every commit of its history verified`);
+        if (keys.length) {
+          ctx.out.info("it trusts these device signing keys: compare the fingerprints with another device of the chart (chart key show there), like an SSH host key:");
+          for (const k of keys) ctx.out.info(`  ${k.fingerprint}  ${k.label}`);
+        }
         if (!error) {
           ctx.out.info("this device's key can already open the chart");
           return;

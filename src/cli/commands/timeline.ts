@@ -1,10 +1,7 @@
 /** chart timeline CLIENT: notes, medication and diagnosis events in one chronological view. */
 import type { Command } from "commander";
 import { usageError } from "../../domain/errors.js";
-import type { DxEventRecord } from "../../domain/dx.js";
 import { shortId } from "../../domain/ids.js";
-import type { MedEventRecord } from "../../domain/med.js";
-import type { NoteRecord } from "../../domain/note.js";
 import { buildTimeline, parseTimelineKinds } from "../../domain/timeline.js";
 import { readKind } from "../../store/records.js";
 import { readVoids } from "../../store/voids.js";
@@ -33,9 +30,9 @@ export function registerTimeline(program: Command, reg: Registrar): void {
         const want = (k: "note" | "med" | "dx") => !kinds || kinds.includes(k);
         const none = { records: [], failures: [] };
         // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
-        const notes = want("note") ? await readKind<NoteRecord>(chart, "note", client.id) : none;
-        const meds = want("med") ? await readKind<MedEventRecord>(chart, "med", client.id) : none;
-        const dx = want("dx") ? await readKind<DxEventRecord>(chart, "dx", client.id) : none;
+        const notes = want("note") ? await readKind(chart, "note", client.id) : none;
+        const meds = want("med") ? await readKind(chart, "med", client.id) : none;
+        const dx = want("dx") ? await readKind(chart, "dx", client.id) : none;
         const voids = await readVoids(chart, client.id);
         ctx.incomplete([...notes.failures, ...meds.failures, ...dx.failures, ...voids.failures]);
         const voided = voidedIds([...notes.records, ...meds.records, ...dx.records], voids.voids);

@@ -9,7 +9,6 @@ import type { Command } from "commander";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, isChartError, notFound, usageError } from "../../domain/errors.js";
 import { ID_PREFIX, idMatches, shortId } from "../../domain/ids.js";
-import type { BaseRecord } from "../../domain/record.js";
 import { checkVoid, VOIDABLE_KINDS, type VoidableKind, type VoidRecord } from "../../domain/void.js";
 import { clinicianName } from "../../store/clinician.js";
 import { locate } from "../../store/locate.js";
@@ -60,7 +59,7 @@ export function registerVoid(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [q], opts) => {
         const chart = await ctx.chart();
         const where = await locateAny(ctx, q as string);
-        const target = await readRecord<BaseRecord>(chart, where.kind, where.client, where.id);
+        const target = await readRecord(chart, where.kind, where.client, where.id);
         const [{ voids, failures }, siblings] = await Promise.all([
           readVoids(chart, where.client),
           where.kind === "med" || where.kind === "dx" ? readKind(chart, where.kind, where.client) : Promise.resolve({ records: [], failures: [] }),
