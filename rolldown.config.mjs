@@ -5,7 +5,8 @@ import { defineConfig } from "rolldown";
 
 export default defineConfig({
   // The read worker is its own entry: worker threads load it by file (src/store/decrypt-pool.ts).
-  input: { chart: "src/cli/run.ts", "read-worker": "src/store/read-worker.ts" },
+  // So is the unlock agent: a detached process started by file (src/store/agent-start.ts).
+  input: { chart: "src/cli/run.ts", "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts" },
   platform: "node",
   external: ["pdfkit", "@inquirer/prompts", /^node:/],
   output: {

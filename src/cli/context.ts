@@ -8,6 +8,7 @@ import { ChartError, invalid, notFound } from "../domain/errors.js";
 import { idMatches, makeId, shortId, type IdKind } from "../domain/ids.js";
 import { dateInZone, resolveTimeZone } from "../domain/timezone.js";
 import { incompleteError } from "./incomplete.js";
+import { unlockOptions } from "./unlock.js";
 import { identityPath, loadIdentity } from "../store/identity.js";
 import { settleImports } from "../store/import-journal.js";
 import { setReadProgress } from "../store/read-progress.js";
@@ -92,8 +93,8 @@ export function makeCtx(deps: Deps, opts: GlobalOptions): Ctx {
         const root = await findRoot(deps.env, deps.cwd, opts.repo);
         const idPath = identityPath(deps.env, deps.cwd, opts.identity);
         await recoverKeyChange(root, idPath, deps.env); // a key rotate/remove that was killed
-        const identity = await loadIdentity(idPath);
-        const signing = await ensureSigningKey(idPath);
+        const identity = await loadIdentity(idPath, unlockOptions(deps));
+        const signing = await ensureSigningKey(idPath, identity);
         if (signing.created) out.warn(`created this device's signing key ${signingKeyPath(idPath)} (mode 0600): chart signs every commit with it`);
         opened = await openChart(root, identity, deps.env, signing.key);
         // "Today" follows the practice's time zone once the chart is open (chart practice set).

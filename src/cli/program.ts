@@ -13,6 +13,8 @@ import { registerClient } from "./commands/client.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerInit } from "./commands/init.js";
 import { registerKey } from "./commands/key.js";
+import { registerKeyProtect } from "./commands/key-protect.js";
+import { registerUnlock } from "./commands/unlock.js";
 import { registerNote } from "./commands/note.js";
 import { registerTextconv } from "./commands/textconv.js";
 import { registerExtensions } from "./commands/extensions.js";
@@ -85,6 +87,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
 
   registerInit(program, reg);
   registerKey(program, reg);
+  registerKeyProtect(program, reg);
   registerClient(program, reg);
   registerNote(program, reg);
   registerExtensions(program, reg);
@@ -92,6 +95,7 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
   registerTemplate(program, reg);
   registerCompletion(program, reg);
   registerTextconv(program, reg);
+  registerUnlock(program, reg);
 
   applyOutput(program, deps, !!opts.json);
   return { program, exitCode: () => code };

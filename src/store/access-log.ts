@@ -93,7 +93,7 @@ const isDevice = (chart: Chart): boolean => !!chart.signingKey && !!chart.signer
  * text with the chart's MAC key, which only a holder of a chart key has: the verifier knows it.
  */
 async function authenticate(chart: Chart, text: string): Promise<{ sig?: string; mac?: string; mk?: string }> {
-  const sig = chart.signingKey ? sshSign(chart.signingKey, NAMESPACE, text) : undefined;
+  const sig = chart.signingKey ? await sshSign(chart.signingKey, NAMESPACE, text) : undefined;
   if (isDevice(chart)) return { sig };
   const macs = await readFile(join(chart.root, ".chart", "macs.age"));
   return { sig, mac: hmac(macKeyFrom(chart.macKey), text), mk: blobOid(macs) };

@@ -19,6 +19,7 @@ import {
 } from "node:crypto";
 import type { Decrypter, Encrypter, Identity, Recipient, Stanza } from "age-encryption";
 import { keyError } from "../domain/errors.js";
+import { agentFileKey, type AgentKey } from "./agent-client.js";
 
 type AgeModule = typeof import("age-encryption");
 let mod: AgeModule | undefined;
@@ -88,11 +89,42 @@ export interface Cipher {
   decrypt(data: Uint8Array): Promise<Uint8Array>;
 }
 
-export async function makeCipher(secret: string, recipients: readonly string[]): Promise<Cipher> {
+/**
+ * What opens the chart's files: an age secret held in this process (a plain identity file, or a
+ * protected one unlocked here), or the unlock agent that holds it (docs/agent.md).
+ */
+export type IdentityKey = string | AgentKey;
+
+/** A decrypter for these secrets (the first tried first): X25519 natively, others by the package. */
+export async function decrypterFor(secrets: readonly string[]): Promise<Decrypter> {
+  const a = await age();
+  const dec = new a.Decrypter();
+  for (const s of secrets) dec.addIdentity(await nativeIdentity(s));
+  return dec;
+}
+
+/**
+ * The header of a binary age file: its bytes up to and including the MAC line ("--- MAC\n"),
+ * which is what the agent needs to find the file key (the package's decryptHeader).
+ */
+export function ageHeader(data: Uint8Array): Uint8Array {
+  const limit = Math.min(data.length, 1 << 20);
+  for (let i = 0; i + 4 < limit; i += 1) {
+    if (data[i] === 0x0a && data[i + 1] === 0x2d && data[i + 2] === 0x2d && data[i + 3] === 0x2d && data[i + 4] === 0x20) {
+      const end = data.indexOf(0x0a, i + 5);
+      if (end < 0) break;
+      return data.subarray(0, end + 1);
+    }
+  }
+  throw new Error("not an age file (no header MAC line)");
+}
+
+export async function makeCipher(key: IdentityKey, recipients: readonly string[]): Promise<Cipher> {
   const a = await age();
   let enc: Promise<Encrypter> | undefined;
+  const agent = typeof key === "string" ? undefined : key;
   const dec: Decrypter = new a.Decrypter();
-  dec.addIdentity(await nativeIdentity(secret));
+  if (typeof key === "string") dec.addIdentity(await nativeIdentity(key));
   // Built once, fully, before any caller uses it (encrypt is called concurrently).
   const encrypter = async (): Promise<Encrypter> => {
     if (recipients.length === 0) {
@@ -108,7 +140,12 @@ export async function makeCipher(secret: string, recipients: readonly string[]):
     },
     decrypt: async (data) => {
       const bytes = isArmored(data) ? a.armor.decode(new TextDecoder().decode(data)) : data;
-      return readAll(await dec.decrypt(streamOf(bytes)));
+      if (!agent) return readAll(await dec.decrypt(streamOf(bytes)));
+      // The agent finds the file key from the header; the payload is decrypted here.
+      const fileKey = await agentFileKey(agent, ageHeader(bytes));
+      const one = new a.Decrypter();
+      one.addIdentity({ unwrapFileKey: () => fileKey });
+      return readAll(await one.decrypt(streamOf(bytes)));
     },
   };
 }
@@ -233,6 +270,64 @@ export function scryptRecipient(passphrase: string, StanzaClass: typeof Stanza, 
   };
 }
 
+/** The largest scrypt work factor accepted when decrypting (age's own limit). */
+const SCRYPT_MAX_LOG_N = 22;
+
+/**
+ * The age scrypt identity (age spec: the scrypt stanza must be the file's only stanza; salt 16
+ * bytes; a work factor above the limit is refused), on Node's native scrypt. Null when the file
+ * is not passphrase-encrypted; throws when the passphrase is wrong.
+ */
+export function scryptIdentity(passphrase: string): Identity {
+  return {
+    async unwrapFileKey(stanzas) {
+      const st = stanzas.find((s) => s.args[0] === "scrypt");
+      if (!st) return null;
+      if (stanzas.length !== 1) throw new Error("an scrypt stanza must be alone");
+      const salt = Buffer.from(st.args[1] ?? "", "base64");
+      const logN = Number(st.args[2]);
+      if (st.args.length !== 3 || salt.length !== 16 || !/^[1-9][0-9]?$/.test(st.args[2] ?? "") || logN > SCRYPT_MAX_LOG_N || st.body.length !== 32) {
+        throw new Error("invalid scrypt stanza");
+      }
+      const key = await new Promise<Buffer>((res, rej) =>
+        scrypt(Buffer.from(passphrase, "utf8"), Buffer.concat([Buffer.from(SCRYPT_LABEL, "utf8"), salt]), 32, { N: 2 ** logN, r: 8, p: 1, maxmem: 2 ** (logN + 11) }, (err, k) => (err ? rej(err) : res(k))),
+      );
+      const d = createDecipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
+      d.setAuthTag(Buffer.from(st.body.subarray(16)));
+      try {
+        return new Uint8Array(Buffer.concat([d.update(Buffer.from(st.body.subarray(0, 16))), d.final()]));
+      } catch {
+        throw keyError("E_PASSPHRASE_WRONG", "wrong passphrase", "try again (the passphrase you chose with --passphrase or chart key protect)");
+      }
+    },
+  };
+}
+
+/** Open a passphrase-encrypted age file (binary or armored) with native scrypt. */
+export async function decryptWithPassphrase(data: Uint8Array, passphrase: string): Promise<Uint8Array> {
+  const a = await age();
+  const bytes = isArmored(data) ? a.armor.decode(new TextDecoder().decode(data)) : data;
+  const dec = new a.Decrypter();
+  dec.addIdentity(scryptIdentity(passphrase));
+  return readAll(await dec.decrypt(streamOf(bytes)));
+}
+
+/** Encrypt with a passphrase (age scrypt, the stock work factor), ASCII-armored as `age -p -a` writes. */
+export async function encryptArmoredWithPassphrase(plain: string, passphrase: string): Promise<string> {
+  const a = await age();
+  return a.armor.encode(await encryptFor(plain, { passphrase }));
+}
+
+/** Encrypt to recipients, ASCII-armored as `age -a -r` writes. */
+export async function encryptArmoredTo(plain: string, recipients: readonly string[]): Promise<string> {
+  const a = await age();
+  return a.armor.encode(await encryptFor(plain, { recipients }));
+}
+
+/** An ASCII-armored or binary age file's text, opened with this key. */
+export async function decryptWith(key: IdentityKey, data: Uint8Array): Promise<Uint8Array> {
+  return (await makeCipher(key, [])).decrypt(data);
+}
 
 /** A post-quantum hybrid recipient (age1pq1…, ML-KEM-768 + X25519; stock age 1.3 and later). */
 export const isHybridRecipient = (s: string): boolean => /^age1pq1[02-9ac-hj-np-z]{100,}$/.test(s);

@@ -9,36 +9,47 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { deviceSecret } from "./device-secret.js";
 import type { Chart } from "./repo.js";
 
 const MAGIC = Buffer.from("chart-cache-2\n");
-const keys = new WeakMap<Chart, Buffer>();
+const keys = new WeakMap<object, Promise<Buffer>>();
 
-function cacheKey(chart: Pick<Chart, "identity" | "macKey">): Buffer {
-  let k = keys.get(chart as Chart);
+type SealChart = Pick<Chart, "identity" | "macKey" | "signingKey">;
+
+/**
+ * The key: HKDF over this device's secret (its identity's secret when this process holds it, and
+ * its signing key's device secret, which the unlock agent also gives: src/store/device-secret.ts)
+ * and the chart's MAC key.
+ */
+function cacheKey(chart: SealChart): Promise<Buffer> {
+  let k = keys.get(chart);
   if (!k) {
-    const ikm = Buffer.concat([Buffer.from(chart.identity.secret, "utf8"), Buffer.from(chart.macKey)]);
-    k = Buffer.from(hkdfSync("sha256", ikm, Buffer.from(chart.identity.recipient, "utf8"), "chart read cache v2", 32));
-    keys.set(chart as Chart, k);
+    k = deviceSecret(chart).then((device) => {
+      const own = typeof chart.identity.key === "string" ? chart.identity.key : "";
+      const ikm = Buffer.concat([Buffer.from(own, "utf8"), device, Buffer.from(chart.macKey)]);
+      return Buffer.from(hkdfSync("sha256", ikm, Buffer.from(chart.identity.recipient, "utf8"), "chart read cache v2", 32));
+    });
+    keys.set(chart, k);
   }
   return k;
 }
 
 /** Text in, sealed bytes out: MAGIC, 12-byte nonce, ciphertext, 16-byte tag. */
-export function seal(chart: Pick<Chart, "identity" | "macKey">, text: string): Buffer {
+export async function seal(chart: SealChart, text: string): Promise<Buffer> {
   const nonce = randomBytes(12);
-  const c = createCipheriv("aes-256-gcm", cacheKey(chart), nonce);
+  const c = createCipheriv("aes-256-gcm", await cacheKey(chart), nonce);
   c.setAAD(MAGIC);
   const body = Buffer.concat([c.update(deflateRawSync(Buffer.from(text, "utf8"), { level: 1 })), c.final()]);
   return Buffer.concat([MAGIC, nonce, body, c.getAuthTag()]);
 }
 
 /** The text sealed in `data`, or undefined for anything this device did not seal for this chart. */
-export function unseal(chart: Pick<Chart, "identity" | "macKey">, data: Uint8Array): string | undefined {
+export async function unseal(chart: SealChart, data: Uint8Array): Promise<string | undefined> {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf.length < MAGIC.length + 28 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
   try {
-    const d = createDecipheriv("aes-256-gcm", cacheKey(chart), buf.subarray(MAGIC.length, MAGIC.length + 12));
+    const d = createDecipheriv("aes-256-gcm", await cacheKey(chart), buf.subarray(MAGIC.length, MAGIC.length + 12));
     d.setAAD(MAGIC);
     d.setAuthTag(buf.subarray(buf.length - 16));
     const plain = Buffer.concat([d.update(buf.subarray(MAGIC.length + 12, buf.length - 16)), d.final()]);

@@ -72,7 +72,7 @@ async function readCache(chart: Chart, group: string): Promise<CacheFile> {
   } catch {
     return empty;
   }
-  const text = unseal(chart, data);
+  const text = await unseal(chart, data);
   if (text === undefined) return empty;
   try {
     const parsed = JSON.parse(text) as CacheFile;
@@ -85,6 +85,6 @@ async function readCache(chart: Chart, group: string): Promise<CacheFile> {
 
 export async function saveCache(chart: Chart, group: string, cache: CacheFile): Promise<void> {
   await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(cacheDir(chart), `${group}.cache`), seal(chart, JSON.stringify(cache)), 0o600);
+  await writeFileAtomic(join(cacheDir(chart), `${group}.cache`), await seal(chart, JSON.stringify(cache)), 0o600);
   await rm(join(cacheDir(chart), `${group}.age`), { force: true }); // the same group's cache in the format before (an age file)
 }

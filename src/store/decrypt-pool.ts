@@ -40,7 +40,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
-    const w = new Worker(url, { workerData: { secret: chart.identity.secret, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients } });
+    const w = new Worker(url, { workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients } });
     pending[k] = 0;
     w.unref();
     w.on("message", (m: Reply) => {

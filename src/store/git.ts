@@ -124,7 +124,7 @@ export async function headCommit(git: Git): Promise<string | undefined> {
  */
 export async function commitTree(git: Git, opts: { tree: string; parents: readonly string[]; message: string; now?: Date }): Promise<string> {
   if (!git.signer) throw storageError("E_NO_SIGNING_KEY", "no signing key: chart signs every commit it makes", "run chart init to create this device's keys");
-  const text = signCommitText(git.signer, { ...opts, name: AUTHOR.name, email: AUTHOR.email, now: opts.now ?? new Date() });
+  const text = await signCommitText(git.signer, { ...opts, name: AUTHOR.name, email: AUTHOR.email, now: opts.now ?? new Date() });
   return (await gitOr("hash-object", () => git.raw(["hash-object", "-t", "commit", "-w", "--stdin"], { input: text }))).trim();
 }
 

@@ -1,16 +1,42 @@
-/** The practitioner's age identity: where it lives, creating it, loading it safely. */
+/**
+ * The practitioner's age identity: where it lives, creating it, loading it safely. A protected
+ * identity (docs/agent.md) is an age file encrypted with a passphrase, as `age -p -a` writes it;
+ * it is used through the unlock agent, or unlocked in this process after a prompt.
+ */
+import { createHash } from "node:crypto";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ChartError, keyError, withCause } from "../domain/errors.js";
+import { decryptWithPassphrase, encryptArmoredWithPassphrase, type IdentityKey } from "./age.js";
+import { agentHello, type AgentInfo } from "./agent-client.js";
+import { agentPaths, ensurePrivateDir } from "./agent-paths.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { Env } from "./env.js";
 
 export interface Identity {
   path: string;
-  secret: string; // an age X25519 secret key: AGE-SECRET-KEY-, then bech32 data
+  /** The age secret (AGE-SECRET-KEY-…) in this process, or the unlock agent holding it. */
+  key: IdentityKey;
   recipient: string; // age1...
+  /** The identity file is passphrase-protected (docs/agent.md). */
+  protected: boolean;
+  /** The unlock agent's state, when it holds the key. */
+  agent?: AgentInfo;
 }
+
+/** How a protected identity is reached: the agent (found from env), else a passphrase prompt. */
+export interface UnlockOptions {
+  env?: Env;
+  /** Ask for the identity's passphrase (a terminal); without it a locked identity is an error. */
+  ask?: (message: string) => Promise<string>;
+}
+
+/** A passphrase-encrypted age file, binary or armored (what stock age accepts as `-i FILE`). */
+export const isProtectedText = (text: string): boolean =>
+  text.startsWith("age-encryption.org/v1") || text.startsWith("-----BEGIN AGE ENCRYPTED FILE-----");
+
+export const identityHash = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 /** --identity, then $CHART_IDENTITY, then $XDG_CONFIG_HOME/chart/identity (~/.config). */
 export function identityPath(env: Env, cwd: string, flag?: string): string {
@@ -28,13 +54,7 @@ const HYBRID_SECRET_RE = /^AGE-SECRET-KEY-PQ-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]
 export const isHybridSecret = (secret: string): boolean => HYBRID_SECRET_RE.test(secret);
 
 export function parseIdentityFile(text: string, path: string): string {
-  if (text.startsWith("age-encryption.org/v1")) {
-    throw keyError(
-      "E_IDENTITY_ENCRYPTED",
-      `the identity ${path} is passphrase-protected, which this version cannot unlock yet`,
-      "decrypt it to a 0600 file with `age -d` and point --identity or CHART_IDENTITY at it",
-    );
-  }
+  if (isProtectedText(text)) throw lockedError(path);
   const keys = text
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -50,7 +70,15 @@ export function parseIdentityFile(text: string, path: string): string {
   return key;
 }
 
-export async function loadIdentity(path: string): Promise<Identity> {
+export const lockedError = (path: string): ChartError =>
+  keyError(
+    "E_IDENTITY_LOCKED",
+    `the identity ${path} is passphrase-protected and locked`,
+    "run chart unlock (it asks for the passphrase once and keeps the key for this session)",
+  );
+
+/** The identity file's bytes, checked: a file, not readable by others. */
+export async function readIdentityFile(path: string): Promise<Buffer> {
   let mode: number;
   try {
     const st = await stat(path);
@@ -73,35 +101,83 @@ export async function loadIdentity(path: string): Promise<Identity> {
       `run: chmod 600 ${path}`,
     );
   }
-  let text: string;
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path);
   } catch (e) {
     throw withCause(keyError("E_IDENTITY_UNREADABLE", `the identity ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, "check the file and its permissions"), e);
   }
-  const secret = parseIdentityFile(text, path);
+}
+
+async function recipientOf(secret: string, path: string): Promise<string> {
   const { identityToRecipient } = await import("age-encryption");
-  let recipient: string;
   try {
-    recipient = await identityToRecipient(secret);
+    return await identityToRecipient(secret);
   } catch {
     throw keyError("E_IDENTITY_INVALID", `${path} holds a malformed age identity`, "check the file");
   }
-  return { path, secret, recipient };
+}
+
+/** The secret in a protected identity file's bytes, with its passphrase (one scrypt). */
+export async function unlockIdentityText(bytes: Uint8Array, passphrase: string, path: string): Promise<string> {
+  let plain: Uint8Array;
+  try {
+    plain = await decryptWithPassphrase(bytes, passphrase);
+  } catch (e) {
+    if (e instanceof ChartError) throw e;
+    throw withCause(keyError("E_IDENTITY_INVALID", `${path} looks passphrase-protected but cannot be opened as an age file`, "check the file"), e);
+  }
+  return parseIdentityFile(new TextDecoder().decode(plain), path);
+}
+
+/**
+ * Load the identity. A protected one is reached through the unlock agent when it runs (and holds
+ * this very file), else unlocked here after asking for the passphrase (opts.ask), else refused
+ * with a hint to run chart unlock.
+ */
+export async function loadIdentity(path: string, opts: UnlockOptions = {}): Promise<Identity> {
+  const bytes = await readIdentityFile(path);
+  const text = bytes.toString("utf8");
+  if (!isProtectedText(text)) {
+    const secret = parseIdentityFile(text, path);
+    return { path, key: secret, recipient: await recipientOf(secret, path), protected: false };
+  }
+  const hash = identityHash(bytes);
+  // The agent's folder must be this user's own, closed to others, before anything is sent there.
+  const paths = opts.env ? agentPaths(opts.env, path) : undefined;
+  if (paths && (await ensurePrivateDir(paths.dir, false))) {
+    const key = { socket: paths.socket, identityHash: hash };
+    try {
+      const info = await agentHello(key);
+      return { path, key, recipient: info.recipient, protected: true, agent: info };
+    } catch (e) {
+      // No agent (or one holding another identity): a prompt if there is a terminal.
+      if (!opts.ask) throw e instanceof ChartError && e.code === "E_AGENT_OTHER_IDENTITY" ? e : lockedError(path);
+    }
+  }
+  if (!opts.ask) throw lockedError(path);
+  const secret = await unlockIdentityText(bytes, await opts.ask(`Passphrase for ${path}`), path);
+  return { path, key: secret, recipient: await recipientOf(secret, path), protected: true };
+}
+
+/** The identity file's text for this secret, age-keygen's format. */
+const identityText = (secret: string, recipient: string, now: Date): string => `# created: ${now.toISOString()}\n# public key: ${recipient}\n${secret}\n`;
+
+/** Write an identity file: plain (mode 0600), or protected with a passphrase (age scrypt, armored). */
+export async function writeIdentityFile(path: string, text: string, passphrase?: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path, passphrase === undefined ? text : await encryptArmoredWithPassphrase(text, passphrase), 0o600);
 }
 
 /**
  * Create an identity in the age-keygen file format, mode 0600: X25519, or with postQuantum the
  * hybrid ML-KEM-768 + X25519 kind (`age-keygen -pq`, read by stock age 1.3 and later).
  */
-export async function createIdentity(path: string, now: Date, opts: { postQuantum?: boolean } = {}): Promise<Identity> {
+export async function createIdentity(path: string, now: Date, opts: { postQuantum?: boolean; passphrase?: string } = {}): Promise<Identity> {
   const { generateHybridIdentity, generateX25519Identity, identityToRecipient } = await import("age-encryption");
   const secret = opts.postQuantum ? await generateHybridIdentity() : await generateX25519Identity();
   const recipient = await identityToRecipient(secret);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const text = `# created: ${now.toISOString()}\n# public key: ${recipient}\n${secret}\n`;
-  await writeFileAtomic(path, text, 0o600);
-  return { path, secret, recipient };
+  await writeIdentityFile(path, identityText(secret, recipient, now), opts.passphrase);
+  return { path, key: secret, recipient, protected: opts.passphrase !== undefined };
 }
 
 export async function identityExists(path: string): Promise<boolean> {

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { makeCipher } from "./age.js";
+import { makeCipher, type IdentityKey } from "./age.js";
 import { parseIdentityFile } from "./identity.js";
 import { mapLimit } from "./pool.js";
 
@@ -15,8 +15,14 @@ export async function oldIdentityPaths(identityPath: string): Promise<string[]> 
   return names.map((n) => join(dir, n));
 }
 
-/** The plaintext, or undefined when no kept identity opens it. Files others can read are skipped. */
-export async function decryptWithOldIdentities(identityPath: string, data: Uint8Array): Promise<Uint8Array | undefined> {
+/**
+ * The plaintext, or undefined when no kept identity opens it. Files others can read are skipped.
+ * With the unlock agent (`current` is its key), the agent tries the kept identities it unlocked.
+ */
+export async function decryptWithOldIdentities(identityPath: string, data: Uint8Array, current?: IdentityKey): Promise<Uint8Array | undefined> {
+  if (current !== undefined && typeof current !== "string") {
+    return (await makeCipher({ ...current, old: true }, [])).decrypt(data).catch(() => undefined);
+  }
   const paths = await oldIdentityPaths(identityPath);
   const results = await mapLimit(paths, async (p) => {
     try {

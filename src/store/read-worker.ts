@@ -1,20 +1,23 @@
 /**
  * A worker thread that decrypts and verifies records for a cold read of many files, and
  * serializes and encrypts records for an import (decrypt-pool.ts). It gets the identity's
- * secret, the chart's recipients and the MAC key from its parent (same process): bytes in,
- * records or typed errors out, or records in, encrypted bytes out; it never touches the disk.
+ * secret (or the unlock agent's socket), the chart's recipients and the MAC key from its parent
+ * (same process): bytes in, records or typed errors out, or records in, encrypted bytes out; it
+ * never touches the disk.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
-import { makeCipher } from "./age.js";
+import { makeCipher, type IdentityKey } from "./age.js";
 import { decodeRecord } from "./decode-record.js";
 import type { BaseRecord } from "../domain/record.js";
 import { serialize } from "./envelope.js";
 
 type Job = { id: number; path: string; data: Uint8Array } | { id: number; path: string; encode: BaseRecord };
 
-const { secret, macKey, recipients } = workerData as { secret: string; macKey: string; recipients: string[] };
-const cipher = await makeCipher(secret, recipients);
+// The identity's secret (this process's own), or where the unlock agent listens: each worker
+// then has its own connection to the agent, its requests pipelined (src/store/agent-client.ts).
+const { key: identityKey, macKey, recipients } = workerData as { key: IdentityKey; macKey: string; recipients: string[] };
+const cipher = await makeCipher(identityKey, recipients);
 const key = new Uint8Array(Buffer.from(macKey, "hex"));
 parentPort?.on("message", (job: Job) => {
   if ("encode" in job) {

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { conflict, keyError, storageError } from "../domain/errors.js";
-import { makeCipher } from "./age.js";
+import { makeCipher, type IdentityKey } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { commitPaths, gitOr } from "./git.js";
@@ -46,7 +46,7 @@ export interface RekeyResult {
 }
 
 /**
- * Re-encrypt the chart for `entries`. `secret` is the identity that will open it afterwards
+ * Re-encrypt the chart for `entries`. `key` is the identity that will open it afterwards
  * (the current one, or a new one when rotating). Refuses to start on a chart with uncommitted
  * changes or records that do not verify, so nothing unverified is carried over.
  */
@@ -54,7 +54,8 @@ export async function rekey(
   chart: Chart,
   entries: readonly RecipientEntry[],
   opts: {
-    secret: string;
+    /** The identity the chart is re-encrypted with: the current one, or a new one when rotating. */
+    key: IdentityKey;
     rotateMac: boolean;
     message: string;
     /** The device signing keys after the change (.chart/allowed_signers). */
@@ -74,7 +75,7 @@ export async function rekey(
     // Every record must verify before any file is touched (one pass that keeps nothing).
     await eachLimit(paths, (path) => readRecordAt(chart, path));
     const macKey = opts.rotateMac ? new Uint8Array(randomBytes(32)) : chart.macKey;
-    const cipher = await makeCipher(opts.secret, entries.map((e) => e.recipient));
+    const cipher = await makeCipher(opts.key, entries.map((e) => e.recipient));
     const macText = `chart: 1\nkind: mac-key\nkey: ${Buffer.from(macKey).toString("hex")}\n`;
     const macs = await cipher.encrypt(macText);
     // The practice profile travels with the keys too (it is encrypted and MACed like a record).

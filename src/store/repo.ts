@@ -118,7 +118,7 @@ export async function openChart(root: string, identity: Identity, env: Env, sign
     throw storageError("E_LAYOUT", `${join(root, "clients")} is not a folder`, "move it aside and restore the folder from git (git checkout -- clients), then run chart fsck");
   }
   const recipients = parseRecipients(recipientsText).map((r) => r.recipient);
-  const cipher = await makeCipher(identity.secret, recipients);
+  const cipher = await makeCipher(identity.key, recipients);
   let macKey: Uint8Array;
   try {
     const plain = new TextDecoder().decode(await cipher.decrypt(await readFile(join(root, ".chart", "macs.age"))));
@@ -133,7 +133,7 @@ export async function openChart(root: string, identity: Identity, env: Env, sign
     );
   }
   // Without a key given, the one beside the identity (created by chart init), if there is one.
-  signingKey ??= await loadSigningKey(signingKeyPath(identity.path));
+  signingKey ??= await loadSigningKey(signingKeyPath(identity.path), identity);
   const signersText = await readFile(join(root, SIGNERS_FILE), "utf8").catch(() => undefined);
   let git: Git | undefined;
   const gitDir = await gitDirOf(root);
@@ -216,7 +216,7 @@ export async function initChart(
   await mkdir(join(root, ".chart"), { recursive: true, mode: 0o700 });
   await writeFile(join(root, ".chart", "format"), `${FORMAT}\n`);
   await writeFile(join(root, ".chart", "recipients"), `# ${label}\n${identity.recipient}\n`);
-  const cipher = await makeCipher(identity.secret, [identity.recipient]);
+  const cipher = await makeCipher(identity.key, [identity.recipient]);
   const macText = `chart: 1\nkind: mac-key\nkey: ${randomBytes(32).toString("hex")}\n`;
   await writeFileAtomic(join(root, ".chart", "macs.age"), await cipher.encrypt(macText), 0o600);
   await writeFile(join(root, SIGNERS_FILE), formatSigners([{ principal: identity.recipient, publicKey: signingKey.publicKey, label }]));

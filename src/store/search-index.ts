@@ -38,7 +38,7 @@ const BATCH = 16;
 async function loadIndex(chart: Chart): Promise<IndexFile> {
   const empty: IndexFile = { v: 2, clients: {} };
   const data = await readFile(join(cacheDir(chart), FILE)).catch(() => undefined);
-  const text = data && unseal(chart, data);
+  const text = data && (await unseal(chart, data));
   if (text === undefined) return empty;
   try {
     const parsed = JSON.parse(text) as IndexFile;
@@ -134,7 +134,7 @@ export async function searchCandidates(
   // costs speed only.
   if (changed && (await settledAt(chart, head))) {
     await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 }).catch(() => undefined);
-    await writeFileAtomic(join(cacheDir(chart), FILE), seal(chart, JSON.stringify(index)), 0o600).catch(() => undefined);
+    await seal(chart, JSON.stringify(index)).then((data) => writeFileAtomic(join(cacheDir(chart), FILE), data, 0o600)).catch(() => undefined);
   }
   // What was taken from the index is logged as read, like records read from their files: every
   // candidate shown or matched, with a note's addenda.

@@ -14,12 +14,12 @@ export interface CommitFields {
   now: Date;
 }
 
-export function signCommitText(key: SigningKey, c: CommitFields): string {
+export async function signCommitText(key: SigningKey, c: CommitFields): Promise<string> {
   const who = `${c.name} <${c.email}> ${Math.floor(c.now.getTime() / 1000)} +0000`;
   const head = [`tree ${c.tree}`, ...c.parents.map((p) => `parent ${p}`), `author ${who}`, `committer ${who}`];
   const message = c.message.endsWith("\n") ? c.message : `${c.message}\n`;
   const payload = `${head.join("\n")}\n\n${message}`;
-  const sig = sshSign(key, "git", payload).trimEnd().split("\n").join("\n ");
+  const sig = (await sshSign(key, "git", payload)).trimEnd().split("\n").join("\n ");
   return `${head.join("\n")}\ngpgsig ${sig}\n\n${message}`;
 }
 

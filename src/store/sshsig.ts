@@ -13,10 +13,19 @@ const KEY_TYPE = "ssh-ed25519";
 export interface SigningKey {
   /** "ssh-ed25519 AAAA…" */
   publicKey: string;
+  pub: Buffer; // raw 32 bytes
+  /**
+   * The Ed25519 signature of PROTOCOL.sshsig signed data (namespace, hash algorithm, digest):
+   * made in this process, or by the unlock agent that holds the key (docs/agent.md).
+   */
+  signDigest(namespace: string, hashAlg: "sha512", digest: Buffer): Promise<Buffer>;
+}
+
+/** A signing key held in this process. */
+export interface LocalSigningKey extends SigningKey {
   /** The private key object (never serialised except to its file). */
   privateKey: KeyObject;
   seed: Buffer;
-  pub: Buffer; // raw 32 bytes
 }
 
 const u32 = (n: number): Buffer => {
@@ -75,7 +84,7 @@ export const fingerprint = (pub: Buffer): string =>
 const publicObject = (pub: Buffer): KeyObject =>
   createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: pub.toString("base64url") }, format: "jwk" });
 
-function fromSeed(seed: Buffer, pub?: Buffer): SigningKey {
+function fromSeed(seed: Buffer, pub?: Buffer): LocalSigningKey {
   const privateKey = createPrivateKey({
     key: { kty: "OKP", crv: "Ed25519", d: seed.toString("base64url"), x: (pub ?? Buffer.alloc(32)).toString("base64url") },
     format: "jwk",
@@ -83,10 +92,16 @@ function fromSeed(seed: Buffer, pub?: Buffer): SigningKey {
   const jwk = createPublicKey(privateKey).export({ format: "jwk" }) as { x: string };
   const realPub = Buffer.from(jwk.x, "base64url");
   if (pub && !realPub.equals(pub)) throw new Error("public key does not match private key");
-  return { publicKey: publicKeyLine(realPub), privateKey, seed, pub: realPub };
+  return {
+    publicKey: publicKeyLine(realPub),
+    privateKey,
+    seed,
+    pub: realPub,
+    signDigest: (namespace, hashAlg, digest) => Promise.resolve(sign(null, signedDataOf(namespace, hashAlg, digest), privateKey)),
+  };
 }
 
-export function generateSigningKey(): SigningKey {
+export function generateSigningKey(): LocalSigningKey {
   const { privateKey } = generateKeyPairSync("ed25519");
   const jwk = privateKey.export({ format: "jwk" }) as { d: string; x: string };
   return fromSeed(Buffer.from(jwk.d, "base64url"), Buffer.from(jwk.x, "base64url"));
@@ -95,7 +110,7 @@ export function generateSigningKey(): SigningKey {
 const wrap = (b64: string, width: number): string => b64.replace(new RegExp(`(.{${width}})`, "g"), "$1\n").replace(/\n$/, "");
 
 /** The openssh-key-v1 private key file (unencrypted), as `ssh-keygen -t ed25519 -N ""` writes it. */
-export function privateKeyFile(key: SigningKey, comment: string): string {
+export function privateKeyFile(key: LocalSigningKey, comment: string): string {
   const check = Buffer.from(createHash("sha256").update(key.seed).digest().subarray(0, 4));
   let priv = Buffer.concat([check, check, str(KEY_TYPE), str(key.pub), str(Buffer.concat([key.seed, key.pub])), str(comment)]);
   const pad: number[] = [];
@@ -113,7 +128,7 @@ export function privateKeyFile(key: SigningKey, comment: string): string {
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${wrap(blob.toString("base64"), 70)}\n-----END OPENSSH PRIVATE KEY-----\n`;
 }
 
-export function parsePrivateKeyFile(text: string): SigningKey {
+export function parsePrivateKeyFile(text: string): LocalSigningKey {
   const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
   if (!m) throw new Error("not an OpenSSH private key");
   const r = reader(Buffer.from((m[1] as string).replace(/\s+/g, ""), "base64"));
@@ -133,12 +148,16 @@ export function parsePrivateKeyFile(text: string): SigningKey {
   return fromSeed(Buffer.from(both.subarray(0, 32)), pub);
 }
 
+/** PROTOCOL.sshsig's signed data for a message digest: MAGIC, namespace, reserved, hash, digest. */
+export const signedDataOf = (namespace: string, hashAlg: string, digest: Buffer): Buffer =>
+  Buffer.concat([MAGIC, str(namespace), str(""), str(hashAlg), str(digest)]);
+
 const signedData = (namespace: string, hashAlg: string, message: Buffer | string): Buffer =>
-  Buffer.concat([MAGIC, str(namespace), str(""), str(hashAlg), str(createHash(hashAlg).update(message).digest())]);
+  signedDataOf(namespace, hashAlg, createHash(hashAlg).update(message).digest());
 
 /** An armored SSH signature of `message` (PROTOCOL.sshsig), sha512, as `ssh-keygen -Y sign` makes. */
-export function sshSign(key: SigningKey, namespace: string, message: Buffer | string): string {
-  const sig = sign(null, signedData(namespace, "sha512", message), key.privateKey);
+export async function sshSign(key: SigningKey, namespace: string, message: Buffer | string): Promise<string> {
+  const sig = await key.signDigest(namespace, "sha512", createHash("sha512").update(message).digest());
   const blob = Buffer.concat([MAGIC, u32(1), str(publicBlob(key.pub)), str(namespace), str(""), str("sha512"), str(Buffer.concat([str(KEY_TYPE), str(sig)]))]);
   return `-----BEGIN SSH SIGNATURE-----\n${wrap(blob.toString("base64"), 70)}\n-----END SSH SIGNATURE-----\n`;
 }

@@ -234,7 +234,7 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
   else if (base?.macKey && sameMac(base.macKey, theirs.macKey)) macKey = ours.macKey;
   else macKey = new Uint8Array(randomBytes(32));
   const fits = (s: Side) => sameKeys(keys, s.recipients) && sameMac(macKey, s.macKey);
-  const target = await makeCipher(t.identity.secret, keys.map((k) => k.recipient));
+  const target = await makeCipher(t.identity.key, keys.map((k) => k.recipient));
 
   await git.raw(["merge", "--no-ff", "--no-commit", "--no-edit", theirs.commit]).catch(() => undefined);
   if (!(await exists(join(t.gitDir, "MERGE_HEAD")))) {
@@ -359,7 +359,7 @@ async function treeShas(git: Git, commit: string): Promise<Map<string, string>> 
 export async function sync(t: SyncTarget, remote: string, opts: SyncOptions): Promise<SyncResult> {
   const { git } = t;
   const branch = await currentBranch(git);
-  const cipher = await makeCipher(t.identity.secret, [t.identity.recipient]);
+  const cipher = await makeCipher(t.identity.key, [t.identity.recipient]);
   const result: SyncResult = {
     remote,
     branch,

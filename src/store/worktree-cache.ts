@@ -21,14 +21,17 @@ import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
 import { readHeadNative } from "./git-objects.js";
 import { sha256Hex } from "./hash.js";
+import { deviceSecret } from "./device-secret.js";
 
 /** What the cache needs of the chart. */
 export interface CacheChart {
   root: string;
   gitDir: string;
   macKey: Uint8Array;
-  signingKey?: { seed: Buffer };
+  /** A key held here has its seed; one held by the unlock agent signs (docs/agent.md). */
+  signingKey?: { seed?: Buffer; signDigest(namespace: string, hashAlg: "sha512", digest: Buffer): Promise<Buffer> };
 }
+
 
 export interface Stamp {
   head: string;
@@ -116,10 +119,10 @@ export async function stampOf(chart: CacheChart, pathspec: string, nowNs: bigint
 
 const entryPath = (chart: CacheChart, pathspec: string): string => join(chart.gitDir, "chart", "intact", `${sha256Hex(pathspec).slice(0, 32)}.json`);
 
-const macOf = (chart: CacheChart, pathspec: string, s: Stamp): string => {
+const macOf = async (chart: CacheChart, pathspec: string, s: Stamp): Promise<string> => {
   // This device's own secret (its signing key) and the chart's MAC key: another holder of a
   // chart key (a recovery key) cannot make an entry this device would use.
-  const key = createHmac("sha256", chart.macKey).update("chart work-tree cache v1").update(chart.signingKey?.seed ?? Buffer.alloc(0)).digest();
+  const key = createHmac("sha256", chart.macKey).update("chart work-tree cache v1").update(await deviceSecret(chart)).digest();
   return createHmac("sha256", key).update(JSON.stringify([pathspec, s.head, s.index, s.digest])).digest("hex");
 };
 
@@ -132,7 +135,7 @@ export async function knownIntact(chart: CacheChart, pathspec: string, now: Stam
   try {
     const e = JSON.parse(text) as Partial<Stamp & { mac: string }>;
     if (e.head !== now.head || e.index !== now.index || e.digest !== now.digest || typeof e.mac !== "string") return false;
-    return same(e.mac, macOf(chart, pathspec, now));
+    return same(e.mac, await macOf(chart, pathspec, now));
   } catch {
     return false;
   }
@@ -141,6 +144,6 @@ export async function knownIntact(chart: CacheChart, pathspec: string, now: Stam
 /** Remember a folder as clean at this stamp. */
 export async function rememberIntact(chart: CacheChart, pathspec: string, s: Stamp): Promise<void> {
   await mkdir(join(chart.gitDir, "chart", "intact"), { recursive: true, mode: 0o700 });
-  const entry = { head: s.head, index: s.index, digest: s.digest, mac: macOf(chart, pathspec, s) };
+  const entry = { head: s.head, index: s.index, digest: s.digest, mac: await macOf(chart, pathspec, s) };
   await writeFileAtomic(entryPath(chart, pathspec), `${JSON.stringify(entry)}\n`, 0o600);
 }

@@ -96,6 +96,7 @@ const GOLDEN: Record<string, unknown> = {
   "key show": {
     addLine: "string",
     identity: { path: "<path>", recipient: "<recipient>" },
+    protection: { agent: "null", protected: "boolean" },
     recipients: [{ label: "string", recipient: "<recipient>", yours: "boolean" }],
     signers: [{ fingerprint: "string", label: "string", principal: "<recipient>", publicKey: "string", retired: "null", yours: "boolean" }],
     signingKey: { fingerprint: "string", publicKey: "string" },

@@ -90,7 +90,7 @@ describe("age interop", () => {
     execFileSync("age-keygen", ["-o", id], { stdio: "ignore" });
     chmodSync(id, 0o600);
     const ident = await loadIdentity(id); // an age-keygen file is a valid chart identity
-    const cipher = await makeCipher(ident.secret, [ident.recipient]);
+    const cipher = await makeCipher(ident.key, [ident.recipient]);
     const msg = "héllo ✓ \u0000 binary-safe";
     writeFileSync(join(dir, "a.age"), await cipher.encrypt(msg));
     expect(ageDecrypt(join(dir, "a.age"), id).toString("utf8")).toBe(msg);

@@ -130,7 +130,7 @@ async function apply(op: Op): Promise<void> {
     }
     case "untracked": {
       const n = note(clients[op.c % clients.length] as string, false);
-      writeFileSync(join(sb.repo, pathOf(n)), await chart.cipher.encrypt(serialize(n as unknown as AnyRecord, pathOf(n), chart.macKey)));
+      writeFileSync(join(sb.repo, pathOf(n)), await chart.cipher.encrypt(serialize(n, pathOf(n), chart.macKey)));
       return;
     }
     case "clean":
@@ -182,7 +182,7 @@ describe("the read cache follows git", () => {
     const cid = clients[0] as string;
     const file = join(sb.repo, ".git", "chart", "cache", `${cid}.cache`);
     await readKind((await fresh()).chart, "note", cid);
-    const text = unseal(chart, readFileSync(file)) as string;
+    const text = (await unseal(chart, readFileSync(file))) as string;
     expect(JSON.parse(text)).toHaveProperty("entries");
     const n = (await truth(cid)).length;
     const other = join(sb.home, "other.key");
@@ -192,7 +192,7 @@ describe("the read cache follows git", () => {
       { identity: await loadIdentity(other), macKey: chart.macKey }, // another device
     ];
     for (const k of foreign) {
-      writeFileSync(file, seal(k, text));
+      writeFileSync(file, await seal(k, text));
       const a = await fresh();
       expect((await readKind(a.chart, "note", cid)).records).toHaveLength(n);
       expect(a.calls()).toBe(n); // every record decrypted again

@@ -71,7 +71,7 @@ describe("identity", () => {
     const cases: [string, string][] = [
       ["not a key at all SECRETSTUFF\n", "E_IDENTITY_INVALID"],
       ["AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n", "E_IDENTITY_INVALID"],
-      ["age-encryption.org/v1\n-> scrypt abc 18\nxyz\n", "E_IDENTITY_ENCRYPTED"],
+      ["age-encryption.org/v1\n-> scrypt abc 18\nxyz\n", "E_IDENTITY_LOCKED"],
     ];
     for (const [i, [text, code]] of cases.entries()) {
       const p = join(dir, `k${i}`);

@@ -23,10 +23,10 @@ describe("SSH signatures (PROTOCOL.sshsig) against stock ssh-keygen", () => {
     expect(fp).toContain(fingerprint(key.pub));
   });
 
-  it("ssh-keygen -Y verify accepts chart's signature; chart accepts ssh-keygen's", () => {
+  it("ssh-keygen -Y verify accepts chart's signature; chart accepts ssh-keygen's", async () => {
     const msg = "hello\n";
     writeFileSync(join(dir, "msg"), msg);
-    writeFileSync(join(dir, "msg.sig"), sshSign(key, "git", msg));
+    writeFileSync(join(dir, "msg.sig"), await sshSign(key, "git", msg));
     writeFileSync(join(dir, "signers"), `dev namespaces="git" ${key.publicKey}\n`);
     const out = execFileSync("ssh-keygen", ["-Y", "verify", "-f", join(dir, "signers"), "-I", "dev", "-n", "git", "-s", join(dir, "msg.sig")], {
       input: msg,
@@ -40,8 +40,8 @@ describe("SSH signatures (PROTOCOL.sshsig) against stock ssh-keygen", () => {
     expect(check.ok).toBe(true);
   });
 
-  it("rejects a changed message, another namespace, another key", () => {
-    const sig = sshSign(key, "git", "a");
+  it("rejects a changed message, another namespace, another key", async () => {
+    const sig = await sshSign(key, "git", "a");
     expect(sshVerify(sig, "git", "a").ok).toBe(true);
     expect(sshVerify(sig, "git", "b").ok).toBe(false);
     expect(sshVerify(sig, "file", "a").ok).toBe(false);

@@ -7,7 +7,9 @@ import { ChartError, invalid, notFound, usageError } from "../../domain/errors.j
 import { checkRecipient, isHybridRecipient } from "../../store/age.js";
 import { commitPaths } from "../../store/git.js";
 import { chartFilesAt, readAnchor, writeAnchor } from "../../store/history.js";
-import { createIdentity, identityPath, loadIdentity } from "../../store/identity.js";
+import { createIdentity, identityPath, loadIdentity, readIdentityFile, unlockIdentityText } from "../../store/identity.js";
+import type { AgentInfo } from "../../store/agent-client.js";
+import { startAgent, stopAgent } from "../../store/agent-start.js";
 import { findRoot } from "../../store/repo.js";
 import { hostname } from "node:os";
 import { clearJournal, writeJournal } from "../../store/key-journal.js";
@@ -23,6 +25,7 @@ import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
 import type { Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
+import { protectionReport, readDevicePassphrase, unlockOptions } from "../unlock.js";
 import { textOf } from "../../domain/text-of.js";
 
 const recipientsOf = async (chart: Chart): Promise<RecipientEntry[]> =>
@@ -68,9 +71,9 @@ async function waitingDevice(ctx: Ctx): Promise<boolean> {
   }
   const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
   const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
-  const identity = await loadIdentity(idPath);
+  const identity = await loadIdentity(idPath, unlockOptions(ctx.deps));
   const entries = parseRecipients(await readFile(join(root, ".chart", "recipients"), "utf8"));
-  const signing = await ensureSigningKey(idPath);
+  const signing = await ensureSigningKey(idPath, identity);
   const line = addLine(identity.recipient, signing.key.publicKey, `${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-"));
   if (ctx.out.json) {
     ctx.out.data({ identity: { path: identity.path, recipient: identity.recipient }, recipients: entries.map((e) => ({ ...e, yours: e.recipient === identity.recipient })), readable: false, run: line });
@@ -111,9 +114,11 @@ export function registerKey(program: Command, reg: Registrar): void {
         const own = chart.signingKey;
         const trusted = (pinned === undefined || pinned === chart.recipientsHash) && (chart.signersHash === undefined || signersPinned === undefined || signersPinned === chart.signersHash);
         const myLabel = entries.find((e) => e.recipient === mine)?.label || "LABEL";
+        const protection = await protectionReport(ctx.deps, chart.identity.path);
         if (ctx.out.json) {
           ctx.out.data({
             identity: { path: chart.identity.path, recipient: mine },
+            protection: protection.json,
             signingKey: own ? { publicKey: own.publicKey, fingerprint: fingerprint(own.pub) } : null,
             recipients: entries.map((e) => ({ ...e, yours: e.recipient === mine })),
             signers: signers.map((s) => ({ principal: s.principal, publicKey: s.publicKey, fingerprint: fingerprint(s.pub), label: s.label, yours: !!own && s.pub.equals(own.pub), retired: s.validBefore ?? null })),
@@ -124,6 +129,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         }
         ctx.out.line(`your identity: ${chart.identity.path}`);
         ctx.out.line(`your recipient: ${mine}`);
+        ctx.out.line(`your passphrase: ${protection.text}`);
         if (own) ctx.out.line(`your signing key: ${fingerprint(own.pub)}`);
         if (!trusted) ctx.out.line("these keys changed since this device last accepted them: check them, then run chart key trust");
         ctx.out.line("");
@@ -216,7 +222,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (entries.some((e) => e.label === label)) throw invalid("E_KEY_LABEL", `a key is already labelled "${label}"`, "choose another label");
         const nextSigners = signing ? [...keep(signers), { principal: r, publicKey: signing, label }] : keep(signers);
         const res = await rekey(chart, [...entries, { recipient: r, label }], {
-          secret: chart.identity.secret,
+          key: chart.identity.key,
           rotateMac: false,
           message: "chart: add key",
           signers: chart.signers ? nextSigners : undefined,
@@ -245,7 +251,7 @@ export function registerKey(program: Command, reg: Registrar): void {
         }
         const signers = await signersOf(chart);
         const res = await rekey(chart, entries.filter((e) => e !== gone), {
-          secret: chart.identity.secret,
+          key: chart.identity.key,
           rotateMac: true,
           message: "chart: remove key",
           signers: chart.signers ? retire(signers, gone.recipient, ctx.deps.now()) : undefined,
@@ -261,6 +267,7 @@ export function registerKey(program: Command, reg: Registrar): void {
     .description("replace your identity with a new one (and the MAC key); re-encrypts every record")
     .option("-y, --yes", "do not ask for confirmation")
     .option("--post-quantum", "make the new identity a post-quantum hybrid one (ML-KEM-768 + X25519)")
+    .option("--passphrase-stdin", "a protected identity: read its passphrase (which the new one gets too) from standard input")
     .action(
       reg.action(async (ctx, _a, opts) => {
         const chart = await ctx.chart();
@@ -269,6 +276,8 @@ export function registerKey(program: Command, reg: Registrar): void {
         if (!mine) throw invalid("E_NOT_A_RECIPIENT", "your identity is not among the chart's recipients", "see chart key show");
         if (!(await confirm(ctx.deps, !!opts.yes, "Create a new identity and re-encrypt the chart for it?"))) throw invalid("E_DECLINED", "nothing was changed");
         const path = chart.identity.path;
+        // A protected device stays protected: the new identity and signing key get the passphrase.
+        const passphrase = chart.identity.protected ? await rotationPassphrase(ctx, path, !!opts.passphraseStdin) : undefined;
         const fresh = `${path}.new`;
         const signPath = signingKeyPath(path);
         const signFresh = `${signPath}.new`;
@@ -291,12 +300,12 @@ export function registerKey(program: Command, reg: Registrar): void {
           await clearJournal(chart.gitDir);
           throw e;
         };
-        const next = await createIdentity(fresh, ctx.deps.now(), { postQuantum: !!opts.postQuantum }).catch(undo);
-        const nextSigning = await createSigningKey(signFresh).catch(undo);
+        const next = await createIdentity(fresh, ctx.deps.now(), { postQuantum: !!opts.postQuantum, passphrase }).catch(undo);
+        const nextSigning = await createSigningKey(signFresh, { protectFor: passphrase !== undefined ? next.recipient : undefined }).catch(undo);
         const signers = await signersOf(chart);
         const nextSigners = [...retire(signers, mine.recipient, ctx.deps.now()), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
         const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), {
-          secret: next.secret,
+          key: next.key,
           rotateMac: true,
           message: "chart: rotate key",
           signers: nextSigners,
@@ -306,8 +315,28 @@ export function registerKey(program: Command, reg: Registrar): void {
         ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
         warnMixed(ctx, entries.map((e) => (e === mine ? next.recipient : e.recipient)));
         ctx.out.info(`this device now signs as ${fingerprint(nextSigning.pub)}`);
+        if (passphrase !== undefined && chart.identity.agent) {
+          // The old agent ends: what this command still signs (its access log line) uses the new key.
+          chart.signingKey = nextSigning;
+          await restartAgent(ctx, path, passphrase, chart.identity.agent);
+        }
       }),
     );
+}
+
+/** The passphrase of the protected identity being rotated, checked against it (one scrypt). */
+async function rotationPassphrase(ctx: Ctx, path: string, fromStdin: boolean): Promise<string> {
+  const passphrase = await readDevicePassphrase(ctx.deps, { fromStdin, choosing: false, message: `Passphrase for ${path} (the new identity gets it too)` });
+  await unlockIdentityText(await readIdentityFile(path), passphrase, path);
+  return passphrase;
+}
+
+/** The agent held the old identity: a new one takes over for what is left of its lifetime. */
+async function restartAgent(ctx: Ctx, path: string, passphrase: string, was: AgentInfo): Promise<void> {
+  await stopAgent(ctx.deps.env, path);
+  const lifetimeMs = Math.max(1_000, was.expiresAt - ctx.deps.now().getTime());
+  const { info } = await startAgent(ctx.deps.env, path, passphrase, { idleMs: was.idleMs, lifetimeMs });
+  ctx.out.info(`the unlock agent now holds the new identity (pid ${info.pid})`);
 }
 
 /** Commit a new device signing key for a recipient that can already open the chart. */

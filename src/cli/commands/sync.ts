@@ -3,6 +3,7 @@
  * chart join URL [DIR], chart status.
  */
 import { ensureSigningKey } from "../../store/signing-key.js";
+import { protectionReport, readDevicePassphrase, unlockOptions } from "../unlock.js";
 import { addLine } from "./key.js";
 import type { Command } from "commander";
 import { hostname } from "node:os";
@@ -66,7 +67,7 @@ async function tryOpen(root: string, identity: Identity, ctx: Ctx): Promise<{ ch
 
 /** The line a device that can read runs to add this one: its recipient and its signing key. */
 export const addKeyLine = async (identity: Identity, idPath: string, label: string): Promise<string> =>
-  addLine(identity.recipient, (await ensureSigningKey(idPath)).key.publicKey, label);
+  addLine(identity.recipient, (await ensureSigningKey(idPath, identity)).key.publicKey, label);
 
 const defaultLabel = (ctx: Ctx): string => `${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-");
 
@@ -120,9 +121,9 @@ export function registerSync(program: Command, reg: Registrar): void {
       reg.action(async (ctx, [name], opts) => {
         const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
         const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
-        const identity = await loadIdentity(idPath);
+        const identity = await loadIdentity(idPath, unlockOptions(ctx.deps));
         // Merge commits are signed by this device like every chart commit (src/store/git.ts).
-        const git = openGit(root, ctx.deps.env, (await ensureSigningKey(idPath)).key);
+        const git = openGit(root, ctx.deps.env, (await ensureSigningKey(idPath, identity)).key);
         const remoteName = name ?? (await defaultRemote(git));
         const known = (await git.raw(["remote"])).split("\n");
         if (!known.includes(remoteName)) throw notFound("E_NO_REMOTE", `no remote called ${remoteName}`, "see chart remote list, or add it with chart remote add NAME URL");
@@ -158,6 +159,8 @@ export function registerSync(program: Command, reg: Registrar): void {
     .argument("[dir]", "where to put it (default: the remote's name)")
     .option("--label <label>", "a name for this device's key (default: user@host)")
     .option("--post-quantum", "create this device's identity as a post-quantum hybrid one (if it has none)")
+    .option("--passphrase", "protect this device's new identity with a passphrase (asked on the terminal; see chart unlock)")
+    .option("--passphrase-stdin", "like --passphrase, reading the passphrase from standard input's first line")
     .action(
       reg.action(async (ctx, [url, dir], opts) => {
         const u = String(url);
@@ -187,7 +190,8 @@ export function registerSync(program: Command, reg: Registrar): void {
         await configureLocalGit(git, `${ctx.deps.selfCommand} textconv`);
         const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
         const had = await identityExists(idPath);
-        const identity = had ? await loadIdentity(idPath) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum });
+        const passphrase = !had && (opts.passphrase || opts.passphraseStdin) ? await readDevicePassphrase(ctx.deps, { fromStdin: !!opts.passphraseStdin, choosing: true, message: "Passphrase for this device's new identity" }) : undefined;
+        const identity = had ? await loadIdentity(idPath, unlockOptions(ctx.deps)) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum, passphrase });
         const label = textOf(opts.label ?? defaultLabel(ctx));
         const { error } = await tryOpen(target, identity, ctx);
         const line = await addKeyLine(identity, idPath, label);
@@ -224,7 +228,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         let identity: Identity | undefined;
         let identityProblem: string | undefined;
         try {
-          identity = await loadIdentity(idPath);
+          identity = await loadIdentity(idPath, { env: ctx.deps.env }); // status never prompts
         } catch (e) {
           if (!(e instanceof ChartError)) throw e;
           identityProblem = e.message;
@@ -264,8 +268,10 @@ export function registerSync(program: Command, reg: Registrar): void {
         const { staleIndexLock } = await import("../../store/index-lock.js");
         const lock = await staleIndexLock(root, gitDir);
         if (lock === "stale") next.push("chart fsck --repair (removes the stale .git/index.lock a killed git left)");
+        const protection = await protectionReport(ctx.deps, idPath);
         const status = {
           root,
+          protection: protection.json,
           branch,
           device: { identity: idPath, recipient: identity?.recipient ?? null, label: mine?.label ?? null, problem: identityProblem ?? null },
           readable,
@@ -281,6 +287,7 @@ export function registerSync(program: Command, reg: Registrar): void {
         ctx.out.line(`chart:      ${root} (branch ${branch})`);
         ctx.out.line(`this device: ${identity ? identity.recipient : `no usable identity (${identityProblem})`}${mine ? ` [${mine.label}]` : ""}`);
         ctx.out.line(`identity:   ${idPath}`);
+        ctx.out.line(`passphrase: ${protection.text}`);
         ctx.out.line(`can read:   ${readable ? "yes" : "no, this device's key has not been added yet (or was removed)"}`);
         ctx.out.line(`keys:       ${entries.length} (${entries.map((e) => e.label || shortId(e.recipient)).join(", ")})${trusted ? "" : ", changed since this device last wrote"}`);
         if (remotes.length === 0) ctx.out.line("remotes:    none");

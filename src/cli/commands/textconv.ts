@@ -24,7 +24,7 @@ export function registerTextconv(program: Command, reg: Registrar): void {
         } catch {
           // History written before a key rotation: try the identities this device kept.
           const { decryptWithOldIdentities } = await import("../../store/old-identities.js");
-          const old = await decryptWithOldIdentities(chart.identity.path, data);
+          const old = await decryptWithOldIdentities(chart.identity.path, data, chart.identity.key);
           if (old !== undefined) {
             ctx.deps.stdout.write(new TextDecoder().decode(old).replace(/[ \n]+$/, "\n"));
             return;
