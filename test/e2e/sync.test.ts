@@ -138,7 +138,7 @@ describe("sync across devices", () => {
       expect(versions).toContain("draft as written on A");
       expect(versions).toContain("draft as written on B");
     }
-  });
+  }, 240_000); // three devices and a dozen syncs, each verifying what arrives: about 30 s alone, over 60 s on a loaded machine
 
   it("note resolve settles the draft, and the resolution syncs everywhere", () => {
     expect(run(A, ["note", "sign", draft]).code).toBe(3); // two versions: settle first
