@@ -22,6 +22,7 @@ import { openChart, type Chart } from "../../src/store/repo.js";
 import { searchCandidates } from "../../src/store/search-index.js";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
 import { runs } from "../support/runs.js";
+import { countedChart } from "../support/counted-chart.js";
 
 let sb: Inproc;
 let clients: string[];
@@ -34,18 +35,7 @@ const note = (client: string, psy: boolean, id = makeId("note", rnd())): NoteRec
   date: `2024-01-${String(1 + (seq % 28)).padStart(2, "0")}`, status: "draft", body: `Body word${seq++} common text\n`,
 });
 
-/** A fresh handle (nothing remembered in memory), with its decryptions counted. */
-async function fresh(): Promise<{ chart: Chart; calls: () => number }> {
-  const c = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
-  let n = 0;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- wraps the cipher's own function, called as before
-  const decrypt = c.cipher.decrypt;
-  c.cipher.decrypt = (d) => {
-    n += 1;
-    return decrypt(d);
-  };
-  return { chart: c, calls: () => n };
-}
+const fresh = () => countedChart(sb);
 
 /** What the files hold, read one by one without the cache. */
 async function truth(cid: string): Promise<NoteRecord[]> {

@@ -10,6 +10,7 @@ import { commitRecords, readKind } from "../../src/store/records.js";
 import { openChart, type Chart } from "../../src/store/repo.js";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
 import { git } from "../support/verify.js";
+import { countedChart } from "../support/counted-chart.js";
 
 let sb: Inproc;
 let chart: Chart;
@@ -20,18 +21,7 @@ const note = (id: string, body: string): NoteRecord => ({
 });
 const cacheFile = () => join(sb.repo, ".git", "chart", "cache", `${cid}.cache`);
 
-/** A fresh chart handle whose decryptions are counted. */
-async function counted(): Promise<{ chart: Chart; calls: () => number }> {
-  const c = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
-  let n = 0;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- wraps the cipher's own function, called as before
-  const decrypt = c.cipher.decrypt;
-  c.cipher.decrypt = (d) => {
-    n += 1;
-    return decrypt(d);
-  };
-  return { chart: c, calls: () => n };
-}
+const counted = () => countedChart(sb);
 
 beforeAll(async () => {
   sb = await inprocSandbox();
