@@ -5,6 +5,7 @@
  *   parse(args, opts) -> Input    pure: no IO, no clock; usage errors exit 2
  *   run(ctx, input)   -> Result   the workflow; prompts, reads, writes; never prints the result
  *   text(out, result)             the result as text; --json prints json(result) instead
+ *   fail(result)                  an error to end with after printing (optional)
  *
  * The one place that chooses between text and JSON is print() below.
  */
@@ -23,6 +24,11 @@ export interface CommandSpec<I, R> {
   json?(result: R): unknown;
   /** The exit code for a result (default 0). */
   exit?(result: R): number;
+  /**
+   * An error to end with once the result is printed (default none): a result worth showing that
+   * is still a failure, e.g. an access log that fails its check is listed, then exit 3.
+   */
+  fail?(result: R): Error | undefined;
 }
 
 /** A result printed as JSON with --json, as text otherwise: the only such branch. */
@@ -42,6 +48,8 @@ export const handler =
     const input = spec.parse(args, opts);
     const result = await spec.run(ctx, input);
     print(ctx.out, spec, result);
+    const failure = spec.fail?.(result);
+    if (failure) throw failure;
     return spec.exit?.(result) ?? 0;
   };
 
