@@ -23,6 +23,9 @@ import { parseDxAdd, parseDxEdit, parseDxHistory, parseDxList, parseDxStatus } f
 import { parseClientAdd, parseClientDischarge, parseClientEdit, parseClientList, parseClientReadmit } from "../../src/cli/commands/client.js";
 import { parseNoteAdd, parseNoteEdit, parseNoteList, parseNoteMove, parseNoteRef, parseNoteSign } from "../../src/cli/commands/note.js";
 import { parseMedAdd, parseMedEdit, parseMedHistory, parseMedList, parseMedStop } from "../../src/cli/commands/med.js";
+import { parseAccessLog } from "../../src/cli/commands/access-log.js";
+import { parsePracticeSet } from "../../src/cli/commands/practice.js";
+import { parseSearch } from "../../src/cli/commands/search.js";
 import { parseConsentAdd, parseConsentList, parseConsentRevoke, parseConsentShow } from "../../src/cli/commands/consent.js";
 
 /** The error a call throws (fails the test when it throws none). */
@@ -286,5 +289,39 @@ describe("init", () => {
   it("the folder defaults to the working directory; an empty --label means the default", () => {
     expect(parseInit([], { label: "" })).toEqual({ dir: ".", label: undefined, postQuantum: false });
     expect(parseInit(["c"], { label: "laptop", postQuantum: true })).toEqual({ dir: "c", label: "laptop", postQuantum: true });
+  });
+});
+
+describe("access-log", () => {
+  it("--client, --since as typed, --limit at least 1 (as before)", () => {
+    expect(parseAccessLog([], {})).toEqual({ client: undefined, since: undefined, limit: undefined });
+    expect(parseAccessLog([], { client: "ada", since: "yesterday", limit: "5" })).toEqual({ client: "ada", since: "yesterday", limit: 5 });
+    expect(parseAccessLog([], { limit: "0" }).limit).toBe(1);
+    expect(parseAccessLog([], { limit: "x" }).limit).toBe(1);
+  });
+});
+
+describe("practice", () => {
+  it("set: fields as typed, --unset by flag or field name", () => {
+    expect(parsePracticeSet([], { name: "Clinic", unset: ["license-state", "npi"] })).toEqual({ given: { name: "Clinic" }, unset: ["licenseState", "npi"] });
+    expect(parsePracticeSet([], { statements: "s.txt" }).given).toEqual({ statements: "s.txt" });
+  });
+  it("set: nothing to set, an unknown field, a field both set and unset are usage errors (exit 2)", () => {
+    usage(() => parsePracticeSet([], {}));
+    usage(() => parsePracticeSet([], { unset: ["colour"] }));
+    usage(() => parsePracticeSet([], { npi: "1234567893", unset: ["npi"] }));
+  });
+});
+
+describe("search", () => {
+  it("words, kinds, dates as typed, limit", () => {
+    const i = parseSearch(["sleep", "insom*"], { kind: ["note,med"], client: "ada", since: "-3d", psychotherapy: true, limit: "2" });
+    expect(i).toMatchObject({ client: "ada", kinds: ["note", "med"], since: "-3d", psychotherapy: true, limit: 2 });
+    expect(parseSearch(["sleep"], {}).kinds).toBeUndefined();
+  });
+  it("usage errors exit 2: no words, an unknown kind, a bad --limit", () => {
+    usage(() => parseSearch(["  "], {}));
+    usage(() => parseSearch(["sleep"], { kind: ["letters"] }));
+    usage(() => parseSearch(["sleep"], { limit: "0" }));
   });
 });
