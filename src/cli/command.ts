@@ -22,6 +22,11 @@ export interface CommandSpec<I, R> {
   text(out: Output, result: R): void;
   /** The result as JSON (default: the result itself); undefined prints nothing. */
   json?(result: R): unknown;
+  /**
+   * The output is a document, printed as text with --json too (a completion script, a record's
+   * text for git's diff driver).
+   */
+  document?: true;
   /** The exit code for a result (default 0). */
   exit?(result: R): number;
   /**
@@ -32,8 +37,8 @@ export interface CommandSpec<I, R> {
 }
 
 /** A result printed as JSON with --json, as text otherwise: the only such branch. */
-export function print<R>(out: Output, spec: Pick<CommandSpec<unknown, R>, "text" | "json">, result: R): void {
-  if (!out.json) {
+export function print<R>(out: Output, spec: Pick<CommandSpec<unknown, R>, "text" | "json" | "document">, result: R): void {
+  if (!out.json || spec.document) {
     spec.text(out, result);
     return;
   }
