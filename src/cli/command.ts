@@ -5,6 +5,7 @@
  *   parse(args, opts) -> Input    pure: no IO, no clock; usage errors exit 2
  *   run(ctx, input)   -> Result   the workflow; prompts, reads, writes; never prints the result
  *   text(out, result)             the result as text; --json prints json(result) instead
+ *   fail(result)                  an error to end with after printing (optional)
  *
  * The one place that chooses between text and JSON is print() below.
  */
@@ -21,13 +22,23 @@ export interface CommandSpec<I, R> {
   text(out: Output, result: R): void;
   /** The result as JSON (default: the result itself); undefined prints nothing. */
   json?(result: R): unknown;
+  /**
+   * The output is a document, printed as text with --json too (a completion script, a record's
+   * text for git's diff driver).
+   */
+  document?: true;
   /** The exit code for a result (default 0). */
   exit?(result: R): number;
+  /**
+   * An error to end with once the result is printed (default none): a result worth showing that
+   * is still a failure, e.g. an access log that fails its check is listed, then exit 3.
+   */
+  fail?(result: R): Error | undefined;
 }
 
 /** A result printed as JSON with --json, as text otherwise: the only such branch. */
-export function print<R>(out: Output, spec: Pick<CommandSpec<unknown, R>, "text" | "json">, result: R): void {
-  if (!out.json) {
+export function print<R>(out: Output, spec: Pick<CommandSpec<unknown, R>, "text" | "json" | "document">, result: R): void {
+  if (!out.json || spec.document) {
     spec.text(out, result);
     return;
   }
@@ -42,6 +53,8 @@ export const handler =
     const input = spec.parse(args, opts);
     const result = await spec.run(ctx, input);
     print(ctx.out, spec, result);
+    const failure = spec.fail?.(result);
+    if (failure) throw failure;
     return spec.exit?.(result) ?? 0;
   };
 

@@ -23,6 +23,17 @@ import { parseDxAdd, parseDxEdit, parseDxHistory, parseDxList, parseDxStatus } f
 import { parseClientAdd, parseClientDischarge, parseClientEdit, parseClientList, parseClientReadmit } from "../../src/cli/commands/client.js";
 import { parseNoteAdd, parseNoteEdit, parseNoteList, parseNoteMove, parseNoteRef, parseNoteSign } from "../../src/cli/commands/note.js";
 import { parseMedAdd, parseMedEdit, parseMedHistory, parseMedList, parseMedStop } from "../../src/cli/commands/med.js";
+import { parseAccessLog } from "../../src/cli/commands/access-log.js";
+import { parsePracticeSet } from "../../src/cli/commands/practice.js";
+import { parseSearch } from "../../src/cli/commands/search.js";
+import { parseFsck } from "../../src/cli/commands/fsck.js";
+import { parseImportCommand } from "../../src/cli/commands/import.js";
+import { parseCompletion } from "../../src/cli/commands/completion.js";
+import { parseTextconv } from "../../src/cli/commands/textconv.js";
+import { parseKeyAdd, parseKeyRemove, parseKeyRotate, parseKeyTrust } from "../../src/cli/commands/key.js";
+import { parseKeyProtect } from "../../src/cli/commands/key-protect.js";
+import { parseUnlock } from "../../src/cli/commands/unlock.js";
+import { parseJoin, parseRemoteAdd, parseSync } from "../../src/cli/commands/sync.js";
 import { parseConsentAdd, parseConsentList, parseConsentRevoke, parseConsentShow } from "../../src/cli/commands/consent.js";
 
 /** The error a call throws (fails the test when it throws none). */
@@ -286,5 +297,120 @@ describe("init", () => {
   it("the folder defaults to the working directory; an empty --label means the default", () => {
     expect(parseInit([], { label: "" })).toEqual({ dir: ".", label: undefined, postQuantum: false });
     expect(parseInit(["c"], { label: "laptop", postQuantum: true })).toEqual({ dir: "c", label: "laptop", postQuantum: true });
+  });
+});
+
+describe("access-log", () => {
+  it("--client, --since as typed, --limit at least 1 (as before)", () => {
+    expect(parseAccessLog([], {})).toEqual({ client: undefined, since: undefined, limit: undefined });
+    expect(parseAccessLog([], { client: "ada", since: "yesterday", limit: "5" })).toEqual({ client: "ada", since: "yesterday", limit: 5 });
+    expect(parseAccessLog([], { limit: "0" }).limit).toBe(1);
+    expect(parseAccessLog([], { limit: "x" }).limit).toBe(1);
+  });
+});
+
+describe("practice", () => {
+  it("set: fields as typed, --unset by flag or field name", () => {
+    expect(parsePracticeSet([], { name: "Clinic", unset: ["license-state", "npi"] })).toEqual({ given: { name: "Clinic" }, unset: ["licenseState", "npi"] });
+    expect(parsePracticeSet([], { statements: "s.txt" }).given).toEqual({ statements: "s.txt" });
+  });
+  it("set: nothing to set, an unknown field, a field both set and unset are usage errors (exit 2)", () => {
+    usage(() => parsePracticeSet([], {}));
+    usage(() => parsePracticeSet([], { unset: ["colour"] }));
+    usage(() => parsePracticeSet([], { npi: "1234567893", unset: ["npi"] }));
+  });
+});
+
+describe("search", () => {
+  it("words, kinds, dates as typed, limit", () => {
+    const i = parseSearch(["sleep", "insom*"], { kind: ["note,med"], client: "ada", since: "-3d", psychotherapy: true, limit: "2" });
+    expect(i).toMatchObject({ client: "ada", kinds: ["note", "med"], since: "-3d", psychotherapy: true, limit: 2 });
+    expect(parseSearch(["sleep"], {}).kinds).toBeUndefined();
+  });
+  it("usage errors exit 2: no words, an unknown kind, a bad --limit", () => {
+    usage(() => parseSearch(["  "], {}));
+    usage(() => parseSearch(["sleep"], { kind: ["letters"] }));
+    usage(() => parseSearch(["sleep"], { limit: "0" }));
+  });
+});
+
+describe("fsck", () => {
+  it("flags only", () => {
+    expect(parseFsck([], {})).toEqual({ decrypt: false, repair: false, adopt: false, yes: false });
+    expect(parseFsck([], { repair: true, adopt: true, yes: true })).toEqual({ decrypt: false, repair: true, adopt: true, yes: true });
+  });
+});
+
+describe("import", () => {
+  it("FILE or -, with --dry-run, --allow-future, --auto-label", () => {
+    expect(parseImportCommand(["-"], { dryRun: true })).toEqual({ file: "-", dryRun: true, allowFuture: false, autoLabel: false });
+    expect(parseImportCommand(["a.jsonl"], { allowFuture: true, autoLabel: true })).toEqual({ file: "a.jsonl", dryRun: false, allowFuture: true, autoLabel: true });
+    usage(() => parseImportCommand([], {}));
+  });
+});
+
+describe("completion and textconv", () => {
+  it("completion: bash, zsh or fish; another shell is a usage error (exit 2)", () => {
+    expect(parseCompletion(["zsh"])).toEqual({ shell: "zsh" });
+    expect(usage(() => parseCompletion(["tcsh"])).message).toContain("tcsh");
+    usage(() => parseCompletion([]));
+  });
+  it("textconv: the file git hands over", () => {
+    expect(parseTextconv(["/tmp/x.age"])).toEqual({ file: "/tmp/x.age" });
+    usage(() => parseTextconv([]));
+  });
+  it("a document prints as text with --json too", () => {
+    const lines: string[] = [];
+    const out = { json: true, text: (t: string) => lines.push(t), data: () => lines.push("data") } as unknown as Output;
+    print(out, { text: (o: Output, r: string) => o.text(r), document: true }, "script");
+    expect(lines).toEqual(["script"]);
+  });
+});
+
+describe("key", () => {
+  const pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+  it("add: recipient and label trimmed, the signing key cut to its type and key", () => {
+    expect(parseKeyAdd([" age1abc "], { label: " laptop " })).toEqual({ recipient: "age1abc", label: "laptop", signingKey: undefined });
+    expect(parseKeyAdd(["age1abc"], { label: "l", signingKey: `  ${pub} me@host` }).signingKey).toBe(pub);
+  });
+  it("add: a blank or two-line label, a signing key that is not Ed25519 (exit 3, as before)", () => {
+    expect(thrown(() => parseKeyAdd(["age1abc"], { label: " " })).code).toBe("E_KEY_LABEL");
+    expect(thrown(() => parseKeyAdd(["age1abc"], { label: "a\nb" })).code).toBe("E_KEY_LABEL");
+    expect(thrown(() => parseKeyAdd(["age1abc"], { label: "l", signingKey: "ssh-rsa AAAA" })).code).toBe("E_SIGNING_KEY_FORMAT");
+    usage(() => parseKeyAdd([], { label: "l" }));
+  });
+  it("trust, remove, rotate, protect: flags and the key named", () => {
+    expect(parseKeyTrust([], { history: true })).toEqual({ yes: false, history: true });
+    expect(parseKeyRemove(["laptop"], { yes: true })).toEqual({ key: "laptop", yes: true });
+    usage(() => parseKeyRemove([], {}));
+    expect(parseKeyRotate([], { postQuantum: true })).toEqual({ yes: false, postQuantum: true, passphraseStdin: false });
+    expect(parseKeyProtect([], { remove: true })).toEqual({ remove: true, passphraseStdin: false });
+  });
+  it("unlock: --idle and --lifetime as spans, with defaults", () => {
+    expect(parseUnlock([], {})).toEqual({ idleMs: 15 * 60_000, lifetimeMs: 8 * 3_600_000, passphraseStdin: false });
+    expect(parseUnlock([], { idle: "30s", lifetime: "2h" })).toMatchObject({ idleMs: 30_000, lifetimeMs: 7_200_000 });
+    expect(() => parseUnlock([], { idle: "soon" })).toThrow(ChartError);
+  });
+});
+
+describe("remote, sync, join", () => {
+  it("remote add: a usable name and an address (exit 3 otherwise, as before)", () => {
+    expect(parseRemoteAdd(["backup", "/mnt/b.git"])).toEqual({ name: "backup", url: "/mnt/b.git" });
+    expect(thrown(() => parseRemoteAdd(["-x", "/mnt/b.git"])).code).toBe("E_REMOTE_NAME");
+    expect(thrown(() => parseRemoteAdd(["b", "--upload-pack=x"])).code).toBe("E_REMOTE_URL");
+    expect(thrown(() => parseRemoteAdd(["b", " "])).code).toBe("E_REMOTE_URL");
+    usage(() => parseRemoteAdd(["b"]));
+  });
+  it("sync: the remote is optional; --no-push", () => {
+    expect(parseSync([], {})).toEqual({ remote: undefined, push: true, trustKeys: false });
+    expect(parseSync(["backup"], { push: false, trustKeys: true })).toEqual({ remote: "backup", push: false, trustKeys: true });
+  });
+  it("join: URL [DIR] and the device's options; an option-like URL is refused", () => {
+    expect(parseJoin(["/r/chart.git"], { label: "laptop", passphraseStdin: true })).toEqual({
+      url: "/r/chart.git", dir: undefined, label: "laptop", postQuantum: false, passphrase: false, passphraseStdin: true,
+    });
+    expect(parseJoin(["/r/chart.git", "here"], {}).dir).toBe("here");
+    expect(thrown(() => parseJoin(["--upload-pack=x"], {})).code).toBe("E_REMOTE_URL");
+    usage(() => parseJoin([], {}));
   });
 });

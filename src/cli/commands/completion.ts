@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { usageError } from "../../domain/errors.js";
 import type { Registrar } from "../program.js";
+import { wire, type CommandSpec } from "../command.js";
+import { arg } from "../options.js";
 
 interface Node {
   path: string[];
@@ -61,21 +63,38 @@ export function fishScript(nodes: Node[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+export type Shell = "bash" | "zsh" | "fish";
+
+export interface CompletionInput {
+  shell: Shell;
+}
+
+export function parseCompletion(args: readonly string[]): CompletionInput {
+  const shell = arg(args, 0, "SHELL");
+  if (shell !== "bash" && shell !== "zsh" && shell !== "fish") throw usageError("E_USAGE", `no completion for shell "${shell}"`, "use bash, zsh or fish");
+  return { shell };
+}
+
+/** The script for a shell from the command tree (pure). */
+export function completionScript(program: Command, shell: Shell): string {
+  const nodes = walk(program);
+  const globals = (nodes[0]?.flags ?? []).filter((f) => f.startsWith("--"));
+  nodes[0] = { path: [], subs: nodes[0]?.subs ?? [], flags: [] };
+  return shell === "bash" ? bashScript(nodes, globals) : shell === "zsh" ? zshScript(nodes, globals) : fishScript(nodes);
+}
+
+/** The command over this program's tree; the script is printed as is, with --json too. */
+export const completion = (program: Command): CommandSpec<CompletionInput, string> => ({
+  parse: parseCompletion,
+  run: (_ctx, input) => Promise.resolve(completionScript(program, input.shell)),
+  text: (out, script) => out.text(script),
+  document: true,
+});
+
 export function registerCompletion(program: Command, reg: Registrar): void {
   program
     .command("completion")
     .description("print a shell completion script: bash, zsh or fish")
     .argument("<shell>", "bash, zsh or fish")
-    .action(
-      // eslint-disable-next-line @typescript-eslint/require-await -- a command handler returns a promise (Handler)
-      reg.action(async (ctx, [shell]) => {
-        const nodes = walk(program);
-        const globals = (nodes[0]?.flags ?? []).filter((f) => f.startsWith("--"));
-        nodes[0] = { path: [], subs: nodes[0]?.subs ?? [], flags: [] };
-        const text =
-          shell === "bash" ? bashScript(nodes, globals) : shell === "zsh" ? zshScript(nodes, globals) : shell === "fish" ? fishScript(nodes) : undefined;
-        if (text === undefined) throw usageError("E_USAGE", `no completion for shell "${shell}"`, "use bash, zsh or fish");
-        ctx.deps.stdout.write(text);
-      }),
-    );
+    .action(wire(reg, completion(program)));
 }

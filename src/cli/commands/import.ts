@@ -20,7 +20,9 @@ import { readLive } from "../../store/voids.js";
 import { refuseIncomplete } from "../incomplete.js";
 import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
-import type { Registrar } from "../program.js";
+import type { Opts, Registrar } from "../program.js";
+import { print, wire, type CommandSpec } from "../command.js";
+import { arg, optFlag } from "../options.js";
 import { readStream } from "../text-input.js";
 import { terminalSafe } from "../safe-text.js";
 
@@ -49,7 +51,9 @@ async function readInput(ctx: Ctx, file: string): Promise<string> {
 }
 
 function refuse(ctx: Ctx, file: string, issues: readonly ImportIssue[], capped: boolean): never {
-  if (!ctx.out.json) for (const i of issues) ctx.deps.stderr.write(`line ${i.line}: ${terminalSafe(i.message)}\n`);
+  // The lines on stderr before the error (with --json they are in the error's details).
+  const lines = { text: () => issues.forEach((i) => ctx.deps.stderr.write(`line ${i.line}: ${terminalSafe(i.message)}\n`)), json: () => undefined };
+  print(ctx.out, lines, issues);
   const n = issues.length;
   throw new ChartError(
     "invalid",
@@ -66,6 +70,108 @@ const extraCounts = (c: ImportCounts): string =>
     .map(([k, w]) => `, ${c[k]} ${w}${c[k] === 1 ? "" : "s"}`)
     .join("");
 
+export interface ImportInput {
+  /** A path, or - for standard input. */
+  file: string;
+  dryRun: boolean;
+  allowFuture: boolean;
+  autoLabel: boolean;
+}
+
+export const parseImportCommand = (args: readonly string[], opts: Opts): ImportInput => ({
+  file: arg(args, 0, "FILE"),
+  dryRun: optFlag(opts, "dryRun"),
+  allowFuture: optFlag(opts, "allowFuture"),
+  autoLabel: optFlag(opts, "autoLabel"),
+});
+
+export interface ImportResult {
+  counts: ImportCounts;
+  total: number;
+  dryRun: boolean;
+}
+
+export async function runImport(ctx: Ctx, input: ImportInput): Promise<ImportResult> {
+  const text = await readInput(ctx, input.file);
+  const chart = await ctx.chart();
+  const existing = await existingIds(chart);
+  const now = stamp(ctx.deps.now());
+  const MAX = 100;
+  const result = parseImport(
+    text,
+    {
+      today: ctx.today(),
+      now,
+      allowFuture: input.allowFuture,
+      autoLabel: input.autoLabel,
+      newId: (k) => ctx.newId(k),
+      hash: contentHash,
+      signer: { by: await clinicianName(ctx.deps.env, chart.root), key: chart.identity.recipient },
+      existing,
+    },
+    MAX,
+  );
+  if (result.issues.length) refuse(ctx, input.file, result.issues, result.issues.length >= MAX);
+  // The rules over medication and diagnosis histories, with the chart's own events.
+  const touched = new Set(
+    result.items.filter((i) => (i.record.kind === "med" || i.record.kind === "dx") && existing.has(i.record.client)).map((i) => i.record.client),
+  );
+  const meds: MedEventRecord[] = [];
+  const dx: DxEventRecord[] = [];
+  for (const cid of touched) {
+    for (const [kind, into] of [["med", meds], ["dx", dx]] as [RecordKind, unknown[]][]) {
+      const r = await readLive(chart, kind, cid);
+      if (r.failures.length) {
+        ctx.reportFailures(r.failures);
+        throw refuseIncomplete(r.failures, "the histories this import adds to");
+      }
+      into.push(...r.records);
+    }
+  }
+  const issues: ImportIssue[] = [];
+  checkHistories(result.items, { meds, dx }, issues);
+  if (issues.length) refuse(ctx, input.file, issues.sort((a, b) => a.line - b.line).slice(0, MAX), issues.length > MAX);
+  if (result.ignored.size) {
+    const names = [...result.ignored.entries()].slice(0, 8).map(([k, n]) => `${k} (${n})`);
+    ctx.out.warn(`ignored unknown field${result.ignored.size === 1 ? "" : "s"}: ${names.join(", ")}${result.ignored.size > 8 ? ", ..." : ""}`);
+  }
+  if (result.signedOnImport) {
+    ctx.out.warn(`${result.signedOnImport} note${result.signedOnImport === 1 ? "" : "s"} marked signed had no signature: signed on import by you, now`);
+  }
+  if (result.unlabelled) {
+    ctx.out.warn(`${result.unlabelled} diagnosis event${result.unlabelled === 1 ? " leaves" : "s leave"} off a label the code implies ('withoutLabels'), as the file asks; each event records it`);
+  }
+  const counts = result.counts;
+  const total = counts.clients + counts.notes + counts.meds + counts.dx + (counts.consents ?? 0) + (counts.disclosures ?? 0) + (counts.voids ?? 0) + (counts.requests ?? 0);
+  if (!input.dryRun && total > 0) {
+    const started = Date.now();
+    let shown = "";
+    await commitNewRecords(
+      chart,
+      result.items.map((i) => i.record),
+      "chart: import",
+      (phase) => {
+        if (phase !== shown && total >= 200) {
+          shown = phase;
+          ctx.out.info(phase === "encrypt" ? `encrypting ${total} records…` : phase === "write" ? "writing…" : "committing…");
+        }
+      },
+    );
+    if (total >= 200) ctx.out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return { counts, total, dryRun: input.dryRun };
+}
+
+export const importCommand: CommandSpec<ImportInput, ImportResult> = {
+  parse: parseImportCommand,
+  run: runImport,
+  text: (out, { counts, dryRun }) => {
+    const verb = dryRun ? "would import" : "imported";
+    out.line(`${verb} ${counts.clients} client${counts.clients === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}, ${counts.meds} medication event${counts.meds === 1 ? "" : "s"}, ${counts.dx} diagnosis event${counts.dx === 1 ? "" : "s"}${extraCounts(counts)}`);
+  },
+  json: (r) => ({ ...r.counts, total: r.total, dryRun: r.dryRun }),
+};
+
 export function registerImport(program: Command, reg: Registrar): void {
   program
     .command("import")
@@ -74,78 +180,5 @@ export function registerImport(program: Command, reg: Registrar): void {
     .option("--dry-run", "check every line and print the counts; write nothing")
     .option("--allow-future", "accept dates in the future")
     .option("--auto-label", "no effect: the labels diagnosis codes imply (SUD, HIV) are always added; a line leaves one off with 'withoutLabels'")
-    .action(
-      reg.action(async (ctx, [file], opts) => {
-        const text = await readInput(ctx, file as string);
-        const chart = await ctx.chart();
-        const existing = await existingIds(chart);
-        const now = stamp(ctx.deps.now());
-        const MAX = 100;
-        const result = parseImport(
-          text,
-          {
-            today: ctx.today(),
-            now,
-            allowFuture: !!opts.allowFuture,
-            autoLabel: !!opts.autoLabel,
-            newId: (k) => ctx.newId(k),
-            hash: contentHash,
-            signer: { by: await clinicianName(ctx.deps.env, chart.root), key: chart.identity.recipient },
-            existing,
-          },
-          MAX,
-        );
-        if (result.issues.length) refuse(ctx, file as string, result.issues, result.issues.length >= MAX);
-        // The rules over medication and diagnosis histories, with the chart's own events.
-        const touched = new Set(
-          result.items.filter((i) => (i.record.kind === "med" || i.record.kind === "dx") && existing.has(i.record.client)).map((i) => i.record.client),
-        );
-        const meds: MedEventRecord[] = [];
-        const dx: DxEventRecord[] = [];
-        for (const cid of touched) {
-          for (const [kind, into] of [["med", meds], ["dx", dx]] as [RecordKind, unknown[]][]) {
-            const r = await readLive(chart, kind, cid);
-            if (r.failures.length) {
-              ctx.reportFailures(r.failures);
-              throw refuseIncomplete(r.failures, "the histories this import adds to");
-            }
-            into.push(...r.records);
-          }
-        }
-        const issues: ImportIssue[] = [];
-        checkHistories(result.items, { meds, dx }, issues);
-        if (issues.length) refuse(ctx, file as string, issues.sort((a, b) => a.line - b.line).slice(0, MAX), issues.length > MAX);
-        if (result.ignored.size) {
-          const names = [...result.ignored.entries()].slice(0, 8).map(([k, n]) => `${k} (${n})`);
-          ctx.out.warn(`ignored unknown field${result.ignored.size === 1 ? "" : "s"}: ${names.join(", ")}${result.ignored.size > 8 ? ", ..." : ""}`);
-        }
-        if (result.signedOnImport) {
-          ctx.out.warn(`${result.signedOnImport} note${result.signedOnImport === 1 ? "" : "s"} marked signed had no signature: signed on import by you, now`);
-        }
-        if (result.unlabelled) {
-          ctx.out.warn(`${result.unlabelled} diagnosis event${result.unlabelled === 1 ? " leaves" : "s leave"} off a label the code implies ('withoutLabels'), as the file asks; each event records it`);
-        }
-        const counts = result.counts;
-        const total = counts.clients + counts.notes + counts.meds + counts.dx + (counts.consents ?? 0) + (counts.disclosures ?? 0) + (counts.voids ?? 0) + (counts.requests ?? 0);
-        if (!opts.dryRun && total > 0) {
-          const started = Date.now();
-          let shown = "";
-          await commitNewRecords(
-            chart,
-            result.items.map((i) => i.record),
-            "chart: import",
-            (phase) => {
-              if (phase !== shown && total >= 200) {
-                shown = phase;
-                ctx.out.info(phase === "encrypt" ? `encrypting ${total} records…` : phase === "write" ? "writing…" : "committing…");
-              }
-            },
-          );
-          if (total >= 200) ctx.out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        }
-        if (ctx.out.json) { ctx.out.data({ ...counts, total, dryRun: !!opts.dryRun }); return; }
-        const verb = opts.dryRun ? "would import" : "imported";
-        ctx.out.line(`${verb} ${counts.clients} client${counts.clients === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}, ${counts.meds} medication event${counts.meds === 1 ? "" : "s"}, ${counts.dx} diagnosis event${counts.dx === 1 ? "" : "s"}${extraCounts(counts)}`);
-      }),
-    );
+    .action(wire(reg, importCommand));
 }

@@ -23,10 +23,12 @@ import { parseRecipients, type RecipientEntry } from "../../store/recipients.js"
 import { rekey } from "../../store/rekey.js";
 import type { Chart } from "../../store/repo.js";
 import type { Ctx } from "../context.js";
-import type { Registrar } from "../program.js";
+import type { Opts, Registrar } from "../program.js";
+import { print, wire, type CommandSpec } from "../command.js";
+import { arg, optFlag, optString } from "../options.js";
+import type { Output } from "../output.js";
 import { confirm } from "../prompt.js";
 import { protectionReport, readDevicePassphrase, unlockOptions } from "../unlock.js";
-import { textOf } from "../../domain/text-of.js";
 
 const recipientsOf = async (chart: Chart): Promise<RecipientEntry[]> =>
   parseRecipients(await readFile(join(chart.root, ".chart", "recipients"), "utf8"));
@@ -53,19 +55,25 @@ function findEntry(entries: readonly RecipientEntry[], query: string): Recipient
   throw notFound("E_KEY_NOT_FOUND", `no key labelled "${query}"`, "see chart key show");
 }
 
-function report(ctx: Ctx, what: string, files: number, extra: Record<string, unknown> = {}): void {
-  if (ctx.out.json) ctx.out.data({ ...extra, reencrypted: files });
-  else ctx.out.info(`${what}; re-encrypted ${files} record file(s) in one commit`);
+/** The stderr note of a key change (text only: --json prints the result), in order with the warnings after it. */
+const reencrypted = (ctx: Ctx, what: string, files: number): void => ctx.out.info(`${what}; re-encrypted ${files} record file(s) in one commit`);
+
+/** A device that joined but whose key has not been added yet (docs/sync.md). */
+interface Waiting {
+  identity: { path: string; recipient: string };
+  entries: RecipientEntry[];
+  /** The line to run on a device that can open the chart. */
+  run: string;
 }
 
 /**
  * A device that joined but whose key has not been added yet (docs/sync.md): show the chart's
  * keys and this device's recipient, with the line to run elsewhere, instead of failing.
  */
-async function waitingDevice(ctx: Ctx): Promise<boolean> {
+async function waitingDevice(ctx: Ctx): Promise<Waiting | undefined> {
   try {
     await ctx.chart();
-    return false;
+    return undefined;
   } catch (e) {
     if (!(e instanceof ChartError) || e.code !== "E_WRONG_IDENTITY") throw e;
   }
@@ -75,17 +83,16 @@ async function waitingDevice(ctx: Ctx): Promise<boolean> {
   const entries = parseRecipients(await readFile(join(root, ".chart", "recipients"), "utf8"));
   const signing = await ensureSigningKey(idPath, identity);
   const line = addLine(identity.recipient, signing.key.publicKey, `${ctx.deps.env.USER ?? "device"}@${hostname()}`.replace(/\s+/g, "-"));
-  if (ctx.out.json) {
-    ctx.out.data({ identity: { path: identity.path, recipient: identity.recipient }, recipients: entries.map((e) => ({ ...e, yours: e.recipient === identity.recipient })), readable: false, run: line });
-    return true;
-  }
-  ctx.out.line(`your identity: ${identity.path}`);
-  ctx.out.line(`your recipient: ${identity.recipient}`);
-  ctx.out.line("this device cannot open the chart yet; on a device that can, run (then chart sync there, and chart sync here):");
-  ctx.out.line(`  ${line}`);
-  ctx.out.line("");
-  ctx.out.table(entries.map((e) => [e.recipient, e.label, e.recipient === identity.recipient ? "(you)" : ""]), ["RECIPIENT", "LABEL", ""]);
-  return true;
+  return { identity: { path: identity.path, recipient: identity.recipient }, entries, run: line };
+}
+
+function printWaiting(out: Output, w: Waiting): void {
+  out.line(`your identity: ${w.identity.path}`);
+  out.line(`your recipient: ${w.identity.recipient}`);
+  out.line("this device cannot open the chart yet; on a device that can, run (then chart sync there, and chart sync here):");
+  out.line(`  ${w.run}`);
+  out.line("");
+  out.table(w.entries.map((e) => [e.recipient, e.label, e.recipient === w.identity.recipient ? "(you)" : ""]), ["RECIPIENT", "LABEL", ""]);
 }
 
 /** A chart is post-quantum only when every key is: one X25519 key opens every file classically. */
@@ -96,98 +103,340 @@ function warnMixed(ctx: Ctx, recipients: readonly string[]): void {
   }
 }
 
+// ---- key show -------------------------------------------------------------------------------
+
+export type KeyShowResult =
+  | { waiting: Waiting }
+  | {
+      identityPath: string;
+      mine: string;
+      protection: Awaited<ReturnType<typeof protectionReport>>;
+      own: Chart["signingKey"];
+      entries: RecipientEntry[];
+      signers: SignerEntry[];
+      trusted: boolean;
+      myLabel: string;
+    };
+
+export async function runKeyShow(ctx: Ctx): Promise<KeyShowResult> {
+  const waiting = await waitingDevice(ctx);
+  if (waiting) return { waiting };
+  const chart = await ctx.chart();
+  const entries = await recipientsOf(chart);
+  const mine = chart.identity.recipient;
+  const pinned = await readPin(chart.gitDir);
+  const signers = await signersOf(chart);
+  const signersPinned = await readSignersPin(chart.gitDir);
+  const own = chart.signingKey;
+  const trusted = (pinned === undefined || pinned === chart.recipientsHash) && (chart.signersHash === undefined || signersPinned === undefined || signersPinned === chart.signersHash);
+  const myLabel = entries.find((e) => e.recipient === mine)?.label || "LABEL";
+  const protection = await protectionReport(ctx.deps, chart.identity.path);
+  return { identityPath: chart.identity.path, mine, protection, own, entries, signers, trusted, myLabel };
+}
+
+export function printKeyShow(out: Output, r: KeyShowResult): void {
+  if ("waiting" in r) return printWaiting(out, r.waiting);
+  const { mine, own, signers } = r;
+  out.line(`your identity: ${r.identityPath}`);
+  out.line(`your recipient: ${mine}`);
+  out.line(`your passphrase: ${r.protection.text}`);
+  if (own) out.line(`your signing key: ${fingerprint(own.pub)}`);
+  if (!r.trusted) out.line("these keys changed since this device last accepted them: check them, then run chart key trust");
+  out.line("");
+  out.table(
+    r.entries.map((e) => {
+      const s = activeSigners(signers).find((x) => x.principal === e.recipient);
+      return [e.recipient, e.label, s ? fingerprint(s.pub) : "(no signing key)", e.recipient === mine ? "(you)" : ""];
+    }),
+    ["RECIPIENT", "LABEL", "SIGNING KEY", ""],
+  );
+  if (own) {
+    out.line("");
+    out.line("to add this device to another copy of the chart, run there:");
+    out.line(`  ${addLine(mine, own.publicKey, r.myLabel)}`);
+  }
+}
+
+export const keyShow: CommandSpec<Record<string, never>, KeyShowResult> = {
+  parse: () => ({}),
+  run: (ctx) => runKeyShow(ctx),
+  text: printKeyShow,
+  json: (r) => {
+    if ("waiting" in r) {
+      const w = r.waiting;
+      return { identity: w.identity, recipients: w.entries.map((e) => ({ ...e, yours: e.recipient === w.identity.recipient })), readable: false, run: w.run };
+    }
+    const { mine, own } = r;
+    return {
+      identity: { path: r.identityPath, recipient: mine },
+      protection: r.protection.json,
+      signingKey: own ? { publicKey: own.publicKey, fingerprint: fingerprint(own.pub) } : null,
+      recipients: r.entries.map((e) => ({ ...e, yours: e.recipient === mine })),
+      signers: r.signers.map((s) => ({ principal: s.principal, publicKey: s.publicKey, fingerprint: fingerprint(s.pub), label: s.label, yours: !!own && s.pub.equals(own.pub), retired: s.validBefore ?? null })),
+      trusted: r.trusted,
+      addLine: own ? addLine(mine, own.publicKey, r.myLabel) : null,
+    };
+  },
+};
+
+// ---- key trust ------------------------------------------------------------------------------
+
+export interface KeyTrustInput {
+  yes: boolean;
+  history: boolean;
+}
+
+export const parseKeyTrust = (_args: readonly string[], opts: Opts): KeyTrustInput => ({ yes: optFlag(opts, "yes"), history: optFlag(opts, "history") });
+
+export type KeyTrustResult =
+  | { trusted: "history"; commit: string }
+  | { trusted: "already" }
+  | { trusted: "signers"; signers: number }
+  | { trusted: "recipients"; recipients: RecipientEntry[] };
+
+export async function runKeyTrust(ctx: Ctx, input: KeyTrustInput): Promise<KeyTrustResult> {
+  if (input.history) return { trusted: "history", commit: await trustHistory(ctx, input.yes) };
+  const chart = await ctx.chart();
+  const entries = await recipientsOf(chart);
+  const signers = await signersOf(chart);
+  const signersOk = chart.signersHash === undefined || (await readSignersPin(chart.gitDir)) === chart.signersHash;
+  if (!signersOk) {
+    const shown = (out: Output) => {
+      out.line("device signing keys (compare the fingerprints with the devices themselves):");
+      for (const s of activeSigners(signers)) out.line(`  ${describeSigner(s)}`);
+    };
+    print(ctx.out, { text: shown, json: () => undefined }, undefined);
+    if (!(await confirm(ctx.deps, input.yes, `Accept these ${signers.length} device signing key(s)?`))) throw invalid("E_DECLINED", "nothing was changed");
+    await writeSignersPin(chart.gitDir, chart.signersHash as string);
+    if ((await readPin(chart.gitDir)) === chart.recipientsHash) return { trusted: "signers", signers: signers.length };
+  }
+  if ((await readPin(chart.gitDir)) === chart.recipientsHash) return { trusted: "already" };
+  print(ctx.out, { text: (out) => out.table(entries.map((e) => [e.recipient, e.label]), ["RECIPIENT", "LABEL"]), json: () => undefined }, undefined);
+  if (!(await confirm(ctx.deps, input.yes, `Encrypt for these ${entries.length} key(s) from now on?`))) throw invalid("E_DECLINED", "nothing was changed");
+  await writePin(chart.gitDir, chart.recipientsHash);
+  return { trusted: "recipients", recipients: entries };
+}
+
+export const keyTrust: CommandSpec<KeyTrustInput, KeyTrustResult> = {
+  parse: parseKeyTrust,
+  run: runKeyTrust,
+  text: (out, r) => {
+    if (r.trusted === "history") out.info(`accepted the history up to ${r.commit.slice(0, 12)}`);
+    else if (r.trusted === "already") out.info("these keys are already trusted on this device");
+    else if (r.trusted === "signers") out.info(`trusted ${r.signers} device signing key(s)`);
+    else out.info(`trusted ${r.recipients.length} key(s)`);
+  },
+  json: (r) =>
+    r.trusted === "history"
+      ? { trusted: true, commit: r.commit }
+      : r.trusted === "already"
+        ? { trusted: true, changed: false }
+        : r.trusted === "signers"
+          ? { trusted: true, changed: true, signers: r.signers }
+          : { trusted: true, changed: true, recipients: r.recipients },
+};
+
+// ---- key add --------------------------------------------------------------------------------
+
+export interface KeyAddInput {
+  recipient: string;
+  label: string;
+  /** "ssh-ed25519 AAAA…", checked; undefined when not given. */
+  signingKey?: string | undefined;
+}
+
+export function parseKeyAdd(args: readonly string[], opts: Opts): KeyAddInput {
+  const recipient = arg(args, 0, "RECIPIENT").trim();
+  const label = (optString(opts, "label") ?? "").trim();
+  if (label === "" || /[\r\n]/.test(label)) throw invalid("E_KEY_LABEL", "a key needs a one-line label", "e.g. --label laptop");
+  const given = optString(opts, "signingKey");
+  let signingKey: string | undefined;
+  if (given !== undefined) {
+    if (!parsePublicKey(given)) throw invalid("E_SIGNING_KEY_FORMAT", "--signing-key takes an Ed25519 public key: ssh-ed25519 AAAA…", "copy it from `chart key show` on the device");
+    signingKey = given.trim().split(/\s+/).slice(0, 2).join(" ");
+  }
+  return { recipient, label, signingKey };
+}
+
+export type KeyAddResult = { added: string; label: string; signingKey?: string | undefined; files: number; signingOnly: boolean };
+
+export async function runKeyAdd(ctx: Ctx, input: KeyAddInput): Promise<KeyAddResult> {
+  const r = await checkRecipient(input.recipient);
+  const { label, signingKey: signing } = input;
+  const chart = await ctx.chart();
+  const entries = await recipientsOf(chart);
+  const signers = await signersOf(chart);
+  if (signing && signers.some((s) => s.publicKey === signing)) throw invalid("E_KEY_EXISTS", "that signing key is already a device of this chart", "see chart key show");
+  const existing = entries.find((e) => e.recipient === r);
+  if (existing) {
+    // A recipient that can already read (e.g. from before signed history) gets its signing key.
+    if (!signing || signers.some((s) => s.principal === r && !s.validBefore)) throw invalid("E_KEY_EXISTS", "that key can already open the chart", "see chart key show");
+    await addSigningKey(chart, [...keep(signers), { principal: r, publicKey: signing, label: existing.label || label }]);
+    return { added: r, label: existing.label || label, signingKey: signing, files: 0, signingOnly: true };
+  }
+  if (entries.some((e) => e.label === label)) throw invalid("E_KEY_LABEL", `a key is already labelled "${label}"`, "choose another label");
+  const nextSigners = signing ? [...keep(signers), { principal: r, publicKey: signing, label }] : keep(signers);
+  const res = await rekey(chart, [...entries, { recipient: r, label }], {
+    key: chart.identity.key,
+    rotateMac: false,
+    message: "chart: add key",
+    signers: chart.signers ? nextSigners : undefined,
+    journal: { op: "add", moves: [] },
+  });
+  reencrypted(ctx, `added key "${label}"`, res.files);
+  warnMixed(ctx, [...entries.map((e) => e.recipient), r]);
+  return { added: r, label, signingKey: signing, files: res.files, signingOnly: false };
+}
+
+export const keyAdd: CommandSpec<KeyAddInput, KeyAddResult> = {
+  parse: parseKeyAdd,
+  run: runKeyAdd,
+  // A key added with its records re-encrypted was told on stderr by run (before its warnings).
+  text: (out, r) => {
+    if (r.signingOnly) out.info(`added the signing key of "${r.label}"`);
+  },
+  json: (r) =>
+    r.signingOnly
+      ? { added: r.added, signingKey: r.signingKey, reencrypted: 0 }
+      : { added: r.added, label: r.label, ...(r.signingKey ? { signingKey: r.signingKey } : {}), reencrypted: r.files },
+};
+
+// ---- key remove -----------------------------------------------------------------------------
+
+export interface KeyRemoveInput {
+  key: string;
+  yes: boolean;
+}
+
+export const parseKeyRemove = (args: readonly string[], opts: Opts): KeyRemoveInput => ({ key: arg(args, 0, "KEY"), yes: optFlag(opts, "yes") });
+
+export interface KeyRemoveResult {
+  removed: string;
+  files: number;
+}
+
+export async function runKeyRemove(ctx: Ctx, input: KeyRemoveInput): Promise<KeyRemoveResult> {
+  const chart = await ctx.chart();
+  const entries = await recipientsOf(chart);
+  const gone = findEntry(entries, input.key);
+  if (gone.recipient === chart.identity.recipient) {
+    throw invalid("E_OWN_KEY", "that is the key you are using: removing it would lock you out", "replace it with chart key rotate, or remove it from another device");
+  }
+  if (!(await confirm(ctx.deps, input.yes, `Remove key "${gone.label || gone.recipient}" and re-encrypt the chart?`))) {
+    throw invalid("E_DECLINED", "nothing was changed");
+  }
+  const signers = await signersOf(chart);
+  const res = await rekey(chart, entries.filter((e) => e !== gone), {
+    key: chart.identity.key,
+    rotateMac: true,
+    message: "chart: remove key",
+    signers: chart.signers ? retire(signers, gone.recipient, ctx.deps.now()) : undefined,
+    journal: { op: "remove", moves: [] },
+  });
+  reencrypted(ctx, `removed key "${gone.label || gone.recipient}"`, res.files);
+  ctx.out.warn("the removed key can still read the chart's git history up to now: removal protects what is written from here on");
+  return { removed: gone.recipient, files: res.files };
+}
+
+export const keyRemove: CommandSpec<KeyRemoveInput, KeyRemoveResult> = {
+  parse: parseKeyRemove,
+  run: runKeyRemove,
+  text: () => undefined, // told on stderr by run, before its warning
+  json: (r) => ({ removed: r.removed, reencrypted: r.files }),
+};
+
+// ---- key rotate -----------------------------------------------------------------------------
+
+export interface KeyRotateInput {
+  yes: boolean;
+  postQuantum: boolean;
+  passphraseStdin: boolean;
+}
+
+export const parseKeyRotate = (_args: readonly string[], opts: Opts): KeyRotateInput => ({
+  yes: optFlag(opts, "yes"),
+  postQuantum: optFlag(opts, "postQuantum"),
+  passphraseStdin: optFlag(opts, "passphraseStdin"),
+});
+
+export interface KeyRotateResult {
+  identity: string;
+  recipient: string;
+  previous: string;
+  files: number;
+}
+
+export async function runKeyRotate(ctx: Ctx, input: KeyRotateInput): Promise<KeyRotateResult> {
+  const chart = await ctx.chart();
+  const entries = await recipientsOf(chart);
+  const mine = entries.find((e) => e.recipient === chart.identity.recipient);
+  if (!mine) throw invalid("E_NOT_A_RECIPIENT", "your identity is not among the chart's recipients", "see chart key show");
+  if (!(await confirm(ctx.deps, input.yes, "Create a new identity and re-encrypt the chart for it?"))) throw invalid("E_DECLINED", "nothing was changed");
+  const path = chart.identity.path;
+  // A protected device stays protected: the new identity and signing key get the passphrase.
+  const passphrase = chart.identity.protected ? await rotationPassphrase(ctx, path, input.passphraseStdin) : undefined;
+  const fresh = `${path}.new`;
+  const signPath = signingKeyPath(path);
+  const signFresh = `${signPath}.new`;
+  if (await stat(fresh).then(() => true, () => false)) {
+    throw invalid("E_ROTATE_PENDING", `${fresh} exists (an earlier rotation did not finish)`, "check which identity opens the chart, keep that one, and remove the other");
+  }
+  let old = `${path}.old-${stamp(ctx.deps.now()).replace(/[-:]/g, "")}`;
+  for (let n = 2; await stat(old).then(() => true, () => false); n += 1) old = `${old.replace(/-\d+$/, "")}-${n}`;
+  const moves: [string, string, string][] = [
+    [fresh, path, old],
+    [signFresh, signPath, signingKeyPath(old)],
+  ];
+  // Journalled first, so a rotation killed at any point is undone or finished by the next
+  // command (src/store/key-journal.ts); the new keys are on disk before the chart depends on them.
+  const head = (await (await chart.git()).raw(["rev-parse", "HEAD"])).trim();
+  await writeJournal(chart.gitDir, { pid: process.pid, op: "rotate", head, moves });
+  const undo = async (e: unknown) => {
+    await rm(fresh, { force: true }); // nothing was changed: the new keys open and sign nothing
+    await rm(signFresh, { force: true });
+    await clearJournal(chart.gitDir);
+    throw e;
+  };
+  const next = await createIdentity(fresh, ctx.deps.now(), { postQuantum: input.postQuantum, passphrase }).catch(undo);
+  const nextSigning = await createSigningKey(signFresh, { protectFor: passphrase !== undefined ? next.recipient : undefined }).catch(undo);
+  const signers = await signersOf(chart);
+  const nextSigners = [...retire(signers, mine.recipient, ctx.deps.now()), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
+  const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), {
+    key: next.key,
+    rotateMac: true,
+    message: "chart: rotate key",
+    signers: nextSigners,
+    journal: { op: "rotate", moves },
+  }).catch(undo);
+  reencrypted(ctx, `new identity in ${path} (recipient ${next.recipient})`, res.files);
+  ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
+  warnMixed(ctx, entries.map((e) => (e === mine ? next.recipient : e.recipient)));
+  ctx.out.info(`this device now signs as ${fingerprint(nextSigning.pub)}`);
+  if (passphrase !== undefined && chart.identity.agent) {
+    // The old agent ends: what this command still signs (its access log line) uses the new key.
+    chart.signingKey = nextSigning;
+    await restartAgent(ctx, path, passphrase, chart.identity.agent);
+  }
+  return { identity: path, recipient: next.recipient, previous: old, files: res.files };
+}
+
+export const keyRotate: CommandSpec<KeyRotateInput, KeyRotateResult> = {
+  parse: parseKeyRotate,
+  run: runKeyRotate,
+  text: () => undefined, // told on stderr by run, before its warnings
+  json: (r) => ({ identity: r.identity, recipient: r.recipient, previous: r.previous, reencrypted: r.files }),
+};
+
 export function registerKey(program: Command, reg: Registrar): void {
   const key = program.command("key").description("the keys that can open this chart: show, trust, add, remove, rotate");
-  key
-    .command("show")
-    .description("list the chart's recipients and your identity's recipient")
-    .action(
-      reg.action(async (ctx) => {
-        const waiting = await waitingDevice(ctx);
-        if (waiting) return;
-        const chart = await ctx.chart();
-        const entries = await recipientsOf(chart);
-        const mine = chart.identity.recipient;
-        const pinned = await readPin(chart.gitDir);
-        const signers = await signersOf(chart);
-        const signersPinned = await readSignersPin(chart.gitDir);
-        const own = chart.signingKey;
-        const trusted = (pinned === undefined || pinned === chart.recipientsHash) && (chart.signersHash === undefined || signersPinned === undefined || signersPinned === chart.signersHash);
-        const myLabel = entries.find((e) => e.recipient === mine)?.label || "LABEL";
-        const protection = await protectionReport(ctx.deps, chart.identity.path);
-        if (ctx.out.json) {
-          ctx.out.data({
-            identity: { path: chart.identity.path, recipient: mine },
-            protection: protection.json,
-            signingKey: own ? { publicKey: own.publicKey, fingerprint: fingerprint(own.pub) } : null,
-            recipients: entries.map((e) => ({ ...e, yours: e.recipient === mine })),
-            signers: signers.map((s) => ({ principal: s.principal, publicKey: s.publicKey, fingerprint: fingerprint(s.pub), label: s.label, yours: !!own && s.pub.equals(own.pub), retired: s.validBefore ?? null })),
-            trusted,
-            addLine: own ? addLine(mine, own.publicKey, myLabel) : null,
-          });
-          return;
-        }
-        ctx.out.line(`your identity: ${chart.identity.path}`);
-        ctx.out.line(`your recipient: ${mine}`);
-        ctx.out.line(`your passphrase: ${protection.text}`);
-        if (own) ctx.out.line(`your signing key: ${fingerprint(own.pub)}`);
-        if (!trusted) ctx.out.line("these keys changed since this device last accepted them: check them, then run chart key trust");
-        ctx.out.line("");
-        ctx.out.table(
-          entries.map((e) => {
-            const s = activeSigners(signers).find((x) => x.principal === e.recipient);
-            return [e.recipient, e.label, s ? fingerprint(s.pub) : "(no signing key)", e.recipient === mine ? "(you)" : ""];
-          }),
-          ["RECIPIENT", "LABEL", "SIGNING KEY", ""],
-        );
-        if (own) {
-          ctx.out.line("");
-          ctx.out.line("to add this device to another copy of the chart, run there:");
-          ctx.out.line(`  ${addLine(mine, own.publicKey, myLabel)}`);
-        }
-      }),
-    );
+  key.command("show").description("list the chart's recipients and your identity's recipient").action(wire(reg, keyShow));
 
   key
     .command("trust")
     .description("accept the chart's current set of keys after it changed (e.g. a pull added a device)")
     .option("-y, --yes", "do not ask for confirmation")
     .option("--history", "after a rewind you intended: accept the chart's history as it is now (see docs/verifiable-history.md)")
-    .action(
-      reg.action(async (ctx, _a, opts) => {
-        if (opts.history) {
-          await trustHistory(ctx, !!opts.yes);
-          return;
-        }
-        const chart = await ctx.chart();
-        const entries = await recipientsOf(chart);
-        const signers = await signersOf(chart);
-        const signersOk = chart.signersHash === undefined || (await readSignersPin(chart.gitDir)) === chart.signersHash;
-        if (!signersOk) {
-          if (!ctx.out.json) {
-            ctx.out.line("device signing keys (compare the fingerprints with the devices themselves):");
-            for (const s of activeSigners(signers)) ctx.out.line(`  ${describeSigner(s)}`);
-          }
-          if (!(await confirm(ctx.deps, !!opts.yes, `Accept these ${signers.length} device signing key(s)?`))) throw invalid("E_DECLINED", "nothing was changed");
-          await writeSignersPin(chart.gitDir, chart.signersHash as string);
-          if ((await readPin(chart.gitDir)) === chart.recipientsHash) {
-            if (ctx.out.json) ctx.out.data({ trusted: true, changed: true, signers: signers.length });
-            else ctx.out.info(`trusted ${signers.length} device signing key(s)`);
-            return;
-          }
-        }
-        if ((await readPin(chart.gitDir)) === chart.recipientsHash) {
-          ctx.out.info("these keys are already trusted on this device");
-          if (ctx.out.json) ctx.out.data({ trusted: true, changed: false });
-          return;
-        }
-        if (!ctx.out.json) ctx.out.table(entries.map((e) => [e.recipient, e.label]), ["RECIPIENT", "LABEL"]);
-        if (!(await confirm(ctx.deps, !!opts.yes, `Encrypt for these ${entries.length} key(s) from now on?`))) throw invalid("E_DECLINED", "nothing was changed");
-        await writePin(chart.gitDir, chart.recipientsHash);
-        if (ctx.out.json) ctx.out.data({ trusted: true, changed: true, recipients: entries });
-        else ctx.out.info(`trusted ${entries.length} key(s)`);
-      }),
-    );
+    .action(wire(reg, keyTrust));
 
   key
     .command("add")
@@ -195,72 +444,14 @@ export function registerKey(program: Command, reg: Registrar): void {
     .argument("<recipient>", "the key's age recipient (age1...; `age-keygen -y FILE` prints it)")
     .requiredOption("--label <label>", "a name for the key, e.g. laptop or recovery")
     .option("--signing-key <key>", 'the device\'s signing key ("ssh-ed25519 AAAA…", from `chart key show` on that device); without it the key can read but its commits are not accepted')
-    .action(
-      reg.action(async (ctx, [recipient], opts) => {
-        const r = await checkRecipient(String(recipient).trim());
-        const label = String(opts.label).trim();
-        if (label === "" || /[\r\n]/.test(label)) throw invalid("E_KEY_LABEL", "a key needs a one-line label", "e.g. --label laptop");
-        let signing: string | undefined;
-        if (opts.signingKey !== undefined) {
-          const pub = parsePublicKey(textOf(opts.signingKey));
-          if (!pub) throw invalid("E_SIGNING_KEY_FORMAT", "--signing-key takes an Ed25519 public key: ssh-ed25519 AAAA…", "copy it from `chart key show` on the device");
-          signing = textOf(opts.signingKey).trim().split(/\s+/).slice(0, 2).join(" ");
-        }
-        const chart = await ctx.chart();
-        const entries = await recipientsOf(chart);
-        const signers = await signersOf(chart);
-        if (signing && signers.some((s) => s.publicKey === signing)) throw invalid("E_KEY_EXISTS", "that signing key is already a device of this chart", "see chart key show");
-        const existing = entries.find((e) => e.recipient === r);
-        if (existing) {
-          // A recipient that can already read (e.g. from before signed history) gets its signing key.
-          if (!signing || signers.some((s) => s.principal === r && !s.validBefore)) throw invalid("E_KEY_EXISTS", "that key can already open the chart", "see chart key show");
-          await addSigningKey(chart, [...keep(signers), { principal: r, publicKey: signing, label: existing.label || label }]);
-          if (ctx.out.json) ctx.out.data({ added: r, signingKey: signing, reencrypted: 0 });
-          else ctx.out.info(`added the signing key of "${existing.label || label}"`);
-          return;
-        }
-        if (entries.some((e) => e.label === label)) throw invalid("E_KEY_LABEL", `a key is already labelled "${label}"`, "choose another label");
-        const nextSigners = signing ? [...keep(signers), { principal: r, publicKey: signing, label }] : keep(signers);
-        const res = await rekey(chart, [...entries, { recipient: r, label }], {
-          key: chart.identity.key,
-          rotateMac: false,
-          message: "chart: add key",
-          signers: chart.signers ? nextSigners : undefined,
-          journal: { op: "add", moves: [] },
-        });
-        report(ctx, `added key "${label}"`, res.files, { added: r, label, ...(signing ? { signingKey: signing } : {}) });
-        warnMixed(ctx, [...entries.map((e) => e.recipient), r]);
-      }),
-    );
+    .action(wire(reg, keyAdd));
 
   key
     .command("remove")
     .description("stop a key from opening the chart from now on (a new MAC key too); re-encrypts every record")
     .argument("<key>", "the key's label or recipient")
     .option("-y, --yes", "do not ask for confirmation")
-    .action(
-      reg.action(async (ctx, [query], opts) => {
-        const chart = await ctx.chart();
-        const entries = await recipientsOf(chart);
-        const gone = findEntry(entries, String(query));
-        if (gone.recipient === chart.identity.recipient) {
-          throw invalid("E_OWN_KEY", "that is the key you are using: removing it would lock you out", "replace it with chart key rotate, or remove it from another device");
-        }
-        if (!(await confirm(ctx.deps, !!opts.yes, `Remove key "${gone.label || gone.recipient}" and re-encrypt the chart?`))) {
-          throw invalid("E_DECLINED", "nothing was changed");
-        }
-        const signers = await signersOf(chart);
-        const res = await rekey(chart, entries.filter((e) => e !== gone), {
-          key: chart.identity.key,
-          rotateMac: true,
-          message: "chart: remove key",
-          signers: chart.signers ? retire(signers, gone.recipient, ctx.deps.now()) : undefined,
-          journal: { op: "remove", moves: [] },
-        });
-        report(ctx, `removed key "${gone.label || gone.recipient}"`, res.files, { removed: gone.recipient });
-        ctx.out.warn("the removed key can still read the chart's git history up to now: removal protects what is written from here on");
-      }),
-    );
+    .action(wire(reg, keyRemove));
 
   key
     .command("rotate")
@@ -268,60 +459,7 @@ export function registerKey(program: Command, reg: Registrar): void {
     .option("-y, --yes", "do not ask for confirmation")
     .option("--post-quantum", "make the new identity a post-quantum hybrid one (ML-KEM-768 + X25519)")
     .option("--passphrase-stdin", "a protected identity: read its passphrase (which the new one gets too) from standard input")
-    .action(
-      reg.action(async (ctx, _a, opts) => {
-        const chart = await ctx.chart();
-        const entries = await recipientsOf(chart);
-        const mine = entries.find((e) => e.recipient === chart.identity.recipient);
-        if (!mine) throw invalid("E_NOT_A_RECIPIENT", "your identity is not among the chart's recipients", "see chart key show");
-        if (!(await confirm(ctx.deps, !!opts.yes, "Create a new identity and re-encrypt the chart for it?"))) throw invalid("E_DECLINED", "nothing was changed");
-        const path = chart.identity.path;
-        // A protected device stays protected: the new identity and signing key get the passphrase.
-        const passphrase = chart.identity.protected ? await rotationPassphrase(ctx, path, !!opts.passphraseStdin) : undefined;
-        const fresh = `${path}.new`;
-        const signPath = signingKeyPath(path);
-        const signFresh = `${signPath}.new`;
-        if (await stat(fresh).then(() => true, () => false)) {
-          throw invalid("E_ROTATE_PENDING", `${fresh} exists (an earlier rotation did not finish)`, "check which identity opens the chart, keep that one, and remove the other");
-        }
-        let old = `${path}.old-${stamp(ctx.deps.now()).replace(/[-:]/g, "")}`;
-        for (let n = 2; await stat(old).then(() => true, () => false); n += 1) old = `${old.replace(/-\d+$/, "")}-${n}`;
-        const moves: [string, string, string][] = [
-          [fresh, path, old],
-          [signFresh, signPath, signingKeyPath(old)],
-        ];
-        // Journalled first, so a rotation killed at any point is undone or finished by the next
-        // command (src/store/key-journal.ts); the new keys are on disk before the chart depends on them.
-        const head = (await (await chart.git()).raw(["rev-parse", "HEAD"])).trim();
-        await writeJournal(chart.gitDir, { pid: process.pid, op: "rotate", head, moves });
-        const undo = async (e: unknown) => {
-          await rm(fresh, { force: true }); // nothing was changed: the new keys open and sign nothing
-          await rm(signFresh, { force: true });
-          await clearJournal(chart.gitDir);
-          throw e;
-        };
-        const next = await createIdentity(fresh, ctx.deps.now(), { postQuantum: !!opts.postQuantum, passphrase }).catch(undo);
-        const nextSigning = await createSigningKey(signFresh, { protectFor: passphrase !== undefined ? next.recipient : undefined }).catch(undo);
-        const signers = await signersOf(chart);
-        const nextSigners = [...retire(signers, mine.recipient, ctx.deps.now()), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
-        const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), {
-          key: next.key,
-          rotateMac: true,
-          message: "chart: rotate key",
-          signers: nextSigners,
-          journal: { op: "rotate", moves },
-        }).catch(undo);
-        report(ctx, `new identity in ${path} (recipient ${next.recipient})`, res.files, { identity: path, recipient: next.recipient, previous: old });
-        ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
-        warnMixed(ctx, entries.map((e) => (e === mine ? next.recipient : e.recipient)));
-        ctx.out.info(`this device now signs as ${fingerprint(nextSigning.pub)}`);
-        if (passphrase !== undefined && chart.identity.agent) {
-          // The old agent ends: what this command still signs (its access log line) uses the new key.
-          chart.signingKey = nextSigning;
-          await restartAgent(ctx, path, passphrase, chart.identity.agent);
-        }
-      }),
-    );
+    .action(wire(reg, keyRotate));
 }
 
 /** The passphrase of the protected identity being rotated, checked against it (one scrypt). */
@@ -350,7 +488,7 @@ async function addSigningKey(chart: Chart, signers: readonly Omit<SignerEntry, "
 }
 
 /** `chart key trust --history`: after a rewind the user intended, accept HEAD as the newest verified commit. */
-async function trustHistory(ctx: Ctx, yes: boolean): Promise<void> {
+async function trustHistory(ctx: Ctx, yes: boolean): Promise<string> {
   const { findRoot, gitDirOf } = await import("../../store/repo.js");
   const { openGit } = await import("../../store/git.js");
   const { verifyRange } = await import("../../store/history.js");
@@ -363,12 +501,12 @@ async function trustHistory(ctx: Ctx, yes: boolean): Promise<void> {
   if (r.problems.length) {
     throw invalid("E_HISTORY_UNVERIFIED", `the history up to ${head.slice(0, 12)} has problems of its own: ${r.problems[0]?.message}`, "see chart fsck");
   }
-  if (!ctx.out.json) {
-    ctx.out.line(`newest commit this device verified: ${anchor?.commit ?? "(none)"}`);
-    ctx.out.line(`the chart's history now ends at:   ${head}`);
-  }
+  const shown = (out: Output) => {
+    out.line(`newest commit this device verified: ${anchor?.commit ?? "(none)"}`);
+    out.line(`the chart's history now ends at:   ${head}`);
+  };
+  print(ctx.out, { text: shown, json: () => undefined }, undefined);
   if (!(await confirm(ctx.deps, yes, "Accept the history as it is now (commits after the verified one that are no longer there stay lost)?"))) throw invalid("E_DECLINED", "nothing was changed");
   await writeAnchor(gitDir, { commit: head, files: await chartFilesAt(git, head) });
-  if (ctx.out.json) ctx.out.data({ trusted: true, commit: head });
-  else ctx.out.info(`accepted the history up to ${head.slice(0, 12)}`);
+  return head;
 }

@@ -10,8 +10,10 @@ import { usageError } from "../../domain/errors.js";
 import { flagName, mergePractice, PRACTICE_FIELDS, TEXT_FIELDS, type Practice, type PracticeField } from "../../domain/practice.js";
 import { readPractice, writePractice } from "../../store/practice.js";
 import type { Ctx } from "../context.js";
-import { collect } from "../options.js";
-import type { Registrar } from "../program.js";
+import { collect, optList } from "../options.js";
+import type { Output } from "../output.js";
+import type { Opts, Registrar } from "../program.js";
+import { wire, type CommandSpec } from "../command.js";
 
 const LABEL: Record<PracticeField, string> = {
   name: "practice",
@@ -55,16 +57,62 @@ async function readStatementsFile(ctx: Ctx, f: PracticeField, file: string): Pro
   return paras.join("\n\n");
 }
 
-function show(ctx: Ctx, p: Practice): void {
-  if (ctx.out.json) return ctx.out.data(p);
+/** What `practice set` was given: field values as typed (statement fields name files), fields to remove. */
+export interface PracticeSetInput {
+  given: Partial<Record<PracticeField, string>>;
+  unset: PracticeField[];
+}
+
+export function parsePracticeSet(_args: readonly string[], opts: Opts): PracticeSetInput {
+  const given: Partial<Record<PracticeField, string>> = {};
+  for (const f of PRACTICE_FIELDS) {
+    const v = opts[f];
+    if (typeof v === "string") given[f] = v;
+  }
+  const unset = optList(opts, "unset").map((u) => {
+    const f = PRACTICE_FIELDS.find((x) => flagName(x) === u.trim() || x === u.trim());
+    if (!f) throw usageError("E_USAGE", `--unset: unknown field "${u.slice(0, 30)}"`, `one of: ${PRACTICE_FIELDS.map(flagName).join(", ")}`);
+    return f;
+  });
+  if (Object.keys(given).length === 0 && unset.length === 0) {
+    throw usageError("E_USAGE", "nothing to set", `give one or more of: ${PRACTICE_FIELDS.map((f) => `--${flagName(f)}`).join(", ")}`);
+  }
+  const both = unset.filter((f) => given[f] !== undefined);
+  if (both.length) throw usageError("E_USAGE", `--${flagName(both[0] as PracticeField)} is both set and unset`);
+  return { given, unset };
+}
+
+export async function runPracticeSet(ctx: Ctx, input: PracticeSetInput): Promise<Practice> {
+  const given: Partial<Record<PracticeField, string>> = {};
+  for (const f of PRACTICE_FIELDS) {
+    const v = input.given[f];
+    if (v === undefined) continue;
+    given[f] = TEXT_FIELDS.includes(f) ? await readStatementsFile(ctx, f, v) : v.replace(/\\n/g, "\n");
+  }
+  const chart = await ctx.chart();
+  const next = mergePractice(await readPractice(chart), given, input.unset);
+  await writePractice(chart, next);
+  return next;
+}
+
+/** The profile as text: one aligned line per field set (JSON: the profile itself). */
+export function printPractice(out: Output, p: Practice): void {
   const set = PRACTICE_FIELDS.filter((f) => p[f] !== undefined);
   if (set.length === 0) {
-    ctx.out.info("no practice profile yet: set one with chart practice set --name ... --clinician ... --npi ...");
+    out.info("no practice profile yet: set one with chart practice set --name ... --clinician ... --npi ...");
     return;
   }
   const width = Math.max(...set.map((f) => LABEL[f].length));
-  for (const f of set) ctx.out.line(`${LABEL[f].padEnd(width)}  ${(p[f] ?? "").replace(/\n/g, `\n${" ".repeat(width + 2)}`)}`);
+  for (const f of set) out.line(`${LABEL[f].padEnd(width)}  ${(p[f] ?? "").replace(/\n/g, `\n${" ".repeat(width + 2)}`)}`);
 }
+
+export const practiceSet: CommandSpec<PracticeSetInput, Practice> = { parse: parsePracticeSet, run: runPracticeSet, text: printPractice };
+
+export const practiceShow: CommandSpec<Record<string, never>, Practice> = {
+  parse: () => ({}),
+  run: async (ctx) => readPractice(await ctx.chart()),
+  text: printPractice,
+};
 
 export function registerPractice(program: Command, reg: Registrar): void {
   const practice = program.command("practice").description("the practice profile used on every document (letterhead, signature, licence, NPI, time zone)");
@@ -75,37 +123,7 @@ export function registerPractice(program: Command, reg: Registrar): void {
   for (const f of PRACTICE_FIELDS) set.option(`--${flagName(f)} <${TEXT_FIELDS.includes(f) ? "file" : "text"}>`, HELP[f]);
   set
     .option("--unset <field>", `remove a field (repeatable): ${PRACTICE_FIELDS.map(flagName).join(", ")}`, collect)
-    .action(
-      reg.action(async (ctx, _args, opts) => {
-        const given: Partial<Record<PracticeField, string>> = {};
-        for (const f of PRACTICE_FIELDS) {
-          const v = opts[f];
-          if (typeof v !== "string") continue;
-          given[f] = TEXT_FIELDS.includes(f) ? await readStatementsFile(ctx, f, v) : v.replace(/\\n/g, "\n");
-        }
-        const unset = ((opts.unset as string[] | undefined) ?? []).map((u) => {
-          const f = PRACTICE_FIELDS.find((x) => flagName(x) === u.trim() || x === u.trim());
-          if (!f) throw usageError("E_USAGE", `--unset: unknown field "${u.slice(0, 30)}"`, `one of: ${PRACTICE_FIELDS.map(flagName).join(", ")}`);
-          return f;
-        });
-        if (Object.keys(given).length === 0 && unset.length === 0) {
-          throw usageError("E_USAGE", "nothing to set", `give one or more of: ${PRACTICE_FIELDS.map((f) => `--${flagName(f)}`).join(", ")}`);
-        }
-        const both = unset.filter((f) => given[f] !== undefined);
-        if (both.length) throw usageError("E_USAGE", `--${flagName(both[0] as PracticeField)} is both set and unset`);
-        const chart = await ctx.chart();
-        const next = mergePractice(await readPractice(chart), given, unset);
-        await writePractice(chart, next);
-        show(ctx, next);
-      }),
-    );
+    .action(wire(reg, practiceSet));
 
-  practice
-    .command("show")
-    .description("show the practice profile")
-    .action(
-      reg.action(async (ctx) => {
-        show(ctx, await readPractice(await ctx.chart()));
-      }),
-    );
+  practice.command("show").description("show the practice profile").action(wire(reg, practiceShow));
 }

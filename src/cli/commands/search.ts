@@ -9,13 +9,14 @@ import { displayName } from "../../domain/client.js";
 import { usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { byNewestDoc, SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
-import { matchTokens, parseQuery, snippet, tokens, type Snippet } from "../../domain/search.js";
+import { matchTokens, parseQuery, snippet, tokens, type Query, type Snippet } from "../../domain/search.js";
 import { listDir, readKind, type ReadFailure } from "../../store/records.js";
 import { searchCandidates } from "../../store/search-index.js";
 import type { Ctx } from "../context.js";
-import { collect } from "../options.js";
-import type { Registrar } from "../program.js";
-import { textOf } from "../../domain/text-of.js";
+import { collect, optFlag, optList, optLimit, optString } from "../options.js";
+import type { Output } from "../output.js";
+import type { Opts, Registrar } from "../program.js";
+import { wire, type CommandSpec } from "../command.js";
 
 function checkKinds(given: string[] | undefined): SearchKind[] | undefined {
   if (!given) return undefined;
@@ -24,16 +25,89 @@ function checkKinds(given: string[] | undefined): SearchKind[] | undefined {
   return kinds as SearchKind[];
 }
 
-function highlight(ctx: Ctx, s: Snippet): string {
-  let out = "";
+function highlight(out: Output, s: Snippet): string {
+  let text = "";
   let at = 0;
   for (const m of s.marks) {
     if (m.start < at) continue;
-    out += s.text.slice(at, m.start) + ctx.out.color.bold(ctx.out.color.underline(s.text.slice(m.start, m.end)));
+    text += s.text.slice(at, m.start) + out.color.bold(out.color.underline(s.text.slice(m.start, m.end)));
     at = m.end;
   }
-  return out + s.text.slice(at);
+  return text + s.text.slice(at);
 }
+
+export interface SearchInput {
+  query: Query;
+  client?: string | undefined;
+  kinds?: SearchKind[] | undefined;
+  /** As typed; resolved against the practice's today in run. */
+  since?: string | undefined;
+  until?: string | undefined;
+  psychotherapy: boolean;
+  limit?: number | undefined;
+}
+
+export function parseSearch(words: readonly string[], opts: Opts): SearchInput {
+  const query = parseQuery(words.join(" "));
+  if (!query) throw usageError("E_USAGE", "the query has no words to search for", 'e.g. chart search sleep "panic attack" insom*');
+  return {
+    query,
+    client: optString(opts, "client"),
+    kinds: checkKinds(opts.kind === undefined ? undefined : optList(opts, "kind")),
+    since: optString(opts, "since"),
+    until: optString(opts, "until"),
+    psychotherapy: optFlag(opts, "psychotherapy"),
+    limit: optLimit(opts),
+  };
+}
+
+export interface SearchHit {
+  doc: SearchDoc;
+  snip: Snippet;
+  /** The client's display name, or null when its profile cannot be read. */
+  name: string | null;
+}
+
+export async function runSearch(ctx: Ctx, input: SearchInput): Promise<SearchHit[]> {
+  const since = ctx.optionalDate(input.since, "since", { allowFuture: true });
+  const until = ctx.optionalDate(input.until, "until", { allowFuture: true });
+  if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
+  const chart = await ctx.chart();
+  const clients: string[] = input.client
+    ? [(await ctx.client(input.client)).id]
+    : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
+  const profiles = await readKind(chart, "client");
+  const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));
+  const failures: ReadFailure[] = profiles.failures.filter((f) => clients.some((c) => f.path.startsWith(`clients/${c}/`)));
+  const results: { doc: SearchDoc; snip: Snippet }[] = [];
+  // Candidates from the search index (src/store/search-index.ts), each matched against its text.
+  const found = await searchCandidates(chart, clients, input.query, { psychotherapy: input.psychotherapy, kinds: input.kinds });
+  failures.push(...found.failures);
+  for (const doc of found.docs) {
+    if ((since && doc.date < since) || (until && doc.date > until)) continue;
+    const hits = matchTokens(tokens(doc.text), input.query);
+    if (hits) results.push({ doc, snip: snippet(doc.text, hits) });
+  }
+  ctx.incomplete(failures);
+  results.sort((a, b) => byNewestDoc(a.doc, b.doc));
+  return results.slice(0, input.limit).map((r) => ({ ...r, name: names.get(r.doc.client) ?? null }));
+}
+
+export const search: CommandSpec<SearchInput, SearchHit[]> = {
+  parse: parseSearch,
+  run: runSearch,
+  text: (out, shown) => {
+    if (shown.length === 0) {
+      out.info("no matches");
+      return;
+    }
+    out.table(
+      shown.map(({ doc, snip, name }) => [doc.date, name ?? shortId(doc.client), doc.kind === "note" ? doc.type : `${doc.kind} ${doc.type}`, shortId(doc.id), highlight(out, snip)]),
+      ["DATE", "CLIENT", "KIND", "ID", "MATCH"],
+    );
+  },
+  json: (shown) => shown.map(({ doc, snip, name }) => ({ client: doc.client, name, date: doc.date, kind: doc.kind, type: doc.type, id: doc.id, snippet: snip.text, matches: snip.marks })),
+};
 
 export function registerSearch(program: Command, reg: Registrar): void {
   program
@@ -46,45 +120,5 @@ export function registerSearch(program: Command, reg: Registrar): void {
     .option("--until <date>", "to this date, YYYY-MM-DD")
     .option("--psychotherapy", "search the psychotherapy notes (kept apart) instead of the other notes")
     .option("-n, --limit <n>", "at most n results")
-    .action(
-      reg.action(async (ctx, words, opts) => {
-        const query = parseQuery(words.join(" "));
-        if (!query) throw usageError("E_USAGE", "the query has no words to search for", 'e.g. chart search sleep "panic attack" insom*');
-        const since = ctx.optionalDate(opts.since, "since", { allowFuture: true });
-        const until = ctx.optionalDate(opts.until, "until", { allowFuture: true });
-        if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
-        const kinds = checkKinds(opts.kind as string[] | undefined);
-        const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
-        if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw usageError("E_USAGE", "--limit takes a positive whole number");
-        const chart = await ctx.chart();
-        const clients: string[] = opts.client
-          ? [(await ctx.client(textOf(opts.client))).id]
-          : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
-        const profiles = await readKind(chart, "client");
-        const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));
-        const failures: ReadFailure[] = profiles.failures.filter((f) => clients.some((c) => f.path.startsWith(`clients/${c}/`)));
-        const results: { doc: SearchDoc; snip: Snippet }[] = [];
-        // Candidates from the search index (src/store/search-index.ts), each matched against its text.
-        const found = await searchCandidates(chart, clients, query, { psychotherapy: !!opts.psychotherapy, kinds });
-        failures.push(...found.failures);
-        for (const doc of found.docs) {
-          if ((since && doc.date < since) || (until && doc.date > until)) continue;
-          const hits = matchTokens(tokens(doc.text), query);
-          if (hits) results.push({ doc, snip: snippet(doc.text, hits) });
-        }
-        ctx.incomplete(failures);
-        results.sort((a, b) => byNewestDoc(a.doc, b.doc));
-        const shown = results.slice(0, limit);
-        if (ctx.out.json) {
-          ctx.out.data(
-            shown.map(({ doc, snip }) => ({ client: doc.client, name: names.get(doc.client) ?? null, date: doc.date, kind: doc.kind, type: doc.type, id: doc.id, snippet: snip.text, matches: snip.marks })),
-          ); return;
-        }
-        if (shown.length === 0) { ctx.out.info("no matches"); return; }
-        ctx.out.table(
-          shown.map(({ doc, snip }) => [doc.date, names.get(doc.client) ?? shortId(doc.client), doc.kind === "note" ? doc.type : `${doc.kind} ${doc.type}`, shortId(doc.id), highlight(ctx, snip)]),
-          ["DATE", "CLIENT", "KIND", "ID", "MATCH"],
-        );
-      }),
-    );
+    .action(wire(reg, search));
 }

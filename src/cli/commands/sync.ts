@@ -22,8 +22,12 @@ import { verifyClone } from "../../store/sync-verify.js";
 import { fingerprint } from "../../store/sshsig.js";
 import { readFile } from "node:fs/promises";
 import type { Ctx } from "../context.js";
-import type { Registrar } from "../program.js";
-import { textOf } from "../../domain/text-of.js";
+import type { Opts, Registrar } from "../program.js";
+import { wire, type CommandSpec } from "../command.js";
+import { arg, optFlag, optString } from "../options.js";
+import type { Output } from "../output.js";
+import type { RecipientEntry } from "../../store/recipients.js";
+import type { staleIndexLock } from "../../store/index-lock.js";
 
 const exists = (p: string) =>
   access(p).then(
@@ -79,6 +83,317 @@ async function defaultRemote(git: Git): Promise<string> {
   throw usageError("E_REMOTE_AMBIGUOUS", `this chart has ${names.length} remotes and none is called origin`, `name one: chart sync ${names[0]}`);
 }
 
+// ---- remote add / list ----------------------------------------------------------------------
+
+export interface RemoteAddInput {
+  name: string;
+  url: string;
+}
+
+export function parseRemoteAdd(args: readonly string[]): RemoteAddInput {
+  const name = arg(args, 0, "NAME");
+  const url = arg(args, 1, "URL");
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw invalid("E_REMOTE_NAME", `"${name.slice(0, 40)}" is not a usable remote name`, "letters, digits, . _ - (e.g. backup)");
+  if (url.startsWith("-") || url.trim() === "") throw invalid("E_REMOTE_URL", "that is not a remote address", "e.g. /mnt/backup/chart.git or git@host:chart.git");
+  return { name, url };
+}
+
+export async function runRemoteAdd(ctx: Ctx, input: RemoteAddInput): Promise<RemoteAddInput> {
+  const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+  const existing = await listRemotes(root, ctx.deps.env);
+  if (existing.some((r) => r.name === input.name)) throw invalid("E_REMOTE_EXISTS", `a remote called ${input.name} already exists`, "see chart remote list");
+  await addRemote(root, ctx.deps.env, input.name, input.url);
+  return { name: input.name, url: input.url };
+}
+
+export const remoteAdd: CommandSpec<RemoteAddInput, RemoteAddInput> = {
+  parse: parseRemoteAdd,
+  run: runRemoteAdd,
+  text: (out, r) => out.info(`added remote ${r.name}; run chart sync ${r.name} to send the chart there`),
+};
+
+type Remotes = Awaited<ReturnType<typeof listRemotes>>;
+
+export const remoteList: CommandSpec<Record<string, never>, Remotes> = {
+  parse: () => ({}),
+  run: async (ctx) => listRemotes(await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo), ctx.deps.env),
+  text: (out, rs) => {
+    if (rs.length === 0) {
+      out.info("no remotes; add one with chart remote add NAME URL");
+      return;
+    }
+    out.table(rs.map((r) => [r.name, r.url]), ["NAME", "URL"]);
+  },
+};
+
+// ---- sync -----------------------------------------------------------------------------------
+
+export interface SyncInput {
+  /** Default: origin, or the only remote. */
+  remote?: string | undefined;
+  push: boolean;
+  trustKeys: boolean;
+}
+
+export const parseSync = (args: readonly string[], opts: Opts): SyncInput => ({ remote: args[0], push: opts.push !== false, trustKeys: optFlag(opts, "trustKeys") });
+
+export interface SyncCommandResult {
+  remote: string;
+  res: Awaited<ReturnType<typeof sync>>;
+  /** Whether this device can open the chart after the sync. */
+  readable: boolean;
+}
+
+export async function runSync(ctx: Ctx, input: SyncInput): Promise<SyncCommandResult> {
+  const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+  const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
+  const identity = await loadIdentity(idPath, unlockOptions(ctx.deps));
+  // Merge commits are signed by this device like every chart commit (src/store/git.ts).
+  const git = openGit(root, ctx.deps.env, (await ensureSigningKey(idPath, identity)).key);
+  const remoteName = input.remote ?? (await defaultRemote(git));
+  const known = (await git.raw(["remote"])).split("\n");
+  if (!known.includes(remoteName)) throw notFound("E_NO_REMOTE", `no remote called ${remoteName}`, "see chart remote list, or add it with chart remote add NAME URL");
+  const res = await sync({ root, gitDir: await gitDirOf(root), git, identity, env: ctx.deps.env }, remoteName, {
+    push: input.push,
+    trustKeys: input.trustKeys,
+    timeoutMs: timeoutFrom(ctx.deps.env),
+    progress: progress(ctx),
+  });
+  const readable = !(await tryOpen(root, identity, ctx)).error;
+  return { remote: remoteName, res, readable };
+}
+
+export function printSync(out: Output, { remote: remoteName, res, readable }: SyncCommandResult): void {
+  if (res.interruptedCleared) out.info("an interrupted sync had left a merge half done: undone, then synced again");
+  const what = {
+    "up-to-date": "already had everything",
+    "nothing-remote": `${remoteName} held no chart yet`,
+    "fast-forward": "took the remote's new work",
+    merge: "merged this device's work with the remote's",
+  }[res.integrated];
+  out.info(`${what}${res.commitsVerified ? `; ${res.commitsVerified} arriving commit(s) verified before integrating` : ""}${res.verified ? `; ${res.verified} arriving record file(s) decrypted and verified` : ""}${res.pushed ? `; pushed to ${remoteName}` : ""}`);
+  for (const m of res.merged.filter((x) => x.conflicts.length)) {
+    out.warn(`${m.path}: both devices changed ${m.conflicts.join(", ")}; kept the later edit, the other is kept as an alternative (chart note resolve for notes)`);
+  }
+  if (res.reencrypted) out.info(`re-encrypted ${res.reencrypted} record file(s) for the merged keys`);
+  if (res.keysChanged) out.warn("the chart's keys changed; check them with chart key show, then accept them with chart key trust");
+  if (!readable) out.warn("this device cannot read the chart yet: see chart status");
+}
+
+export const syncCommand: CommandSpec<SyncInput, SyncCommandResult> = {
+  parse: parseSync,
+  run: runSync,
+  text: printSync,
+  json: (r) => ({ ...r.res, readable: r.readable }),
+};
+
+// ---- join -----------------------------------------------------------------------------------
+
+export interface JoinInput {
+  url: string;
+  dir?: string | undefined;
+  /** Default: user@host. */
+  label?: string | undefined;
+  postQuantum: boolean;
+  passphrase: boolean;
+  passphraseStdin: boolean;
+}
+
+export function parseJoin(args: readonly string[], opts: Opts): JoinInput {
+  const url = arg(args, 0, "URL");
+  if (url.startsWith("-")) throw invalid("E_REMOTE_URL", "that is not a remote address");
+  return {
+    url,
+    dir: args[1],
+    label: optString(opts, "label"),
+    postQuantum: optFlag(opts, "postQuantum"),
+    passphrase: optFlag(opts, "passphrase"),
+    passphraseStdin: optFlag(opts, "passphraseStdin"),
+  };
+}
+
+export interface JoinResult {
+  root: string;
+  identity: string;
+  identityCreated: boolean;
+  recipient: string;
+  readable: boolean;
+  /** The line a device that can read runs to add this one. */
+  line: string;
+  signers: { fingerprint: string; label: string }[];
+}
+
+export async function runJoin(ctx: Ctx, input: JoinInput): Promise<JoinResult> {
+  const u = input.url;
+  const target = resolve(ctx.deps.cwd, input.dir ?? (basename(u.replace(/\/+$/, "")).replace(/\.git$/, "") || "chart"));
+  const existed = await exists(target);
+  if (existed && (await readdir(target)).length > 0) {
+    throw invalid("E_JOIN_EXISTS", `${target} already exists and is not empty`, "name an empty or new folder: chart join URL DIR");
+  }
+  await cloneRemote(u, target, ctx.deps.env, { timeoutMs: timeoutFrom(ctx.deps.env), progress: progress(ctx) });
+  const git = openGit(target, ctx.deps.env);
+  const branches = (await git.raw(["for-each-ref", "--format=%(refname:strip=3)", "refs/remotes/origin/"])).split("\n").filter((b) => b !== "" && b !== "HEAD");
+  const branch = branches.includes("main") ? "main" : branches.length === 1 ? (branches[0] as string) : undefined;
+  if (!branch) {
+    throw notFound("E_JOIN_EMPTY", branches.length ? `${u} has several branches and no "main"` : `${u} holds no chart yet`, "on the device that has the chart: chart remote add NAME URL, then chart sync NAME");
+  }
+  // The whole history is verified before anything is checked out (src/store/sync-verify.ts).
+  const tip = (await git.raw(["rev-parse", "--verify", `refs/remotes/origin/${branch}^{commit}`])).trim();
+  const signers = await verifyClone(git, join(target, ".git"), tip, `origin/${branch}`).catch(async (e: unknown) => {
+    await removeClone(target, existed);
+    throw e;
+  });
+  await git.raw(["checkout", "--quiet", "-B", branch, "--track", `origin/${branch}`]);
+  if (!(await exists(join(target, ".chart", "format")))) {
+    throw notFound("E_NOT_A_CHART", `${u} is a git repository but not a chart`, "check the address");
+  }
+  await configureLocalGit(git, `${ctx.deps.selfCommand} textconv`);
+  const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
+  const had = await identityExists(idPath);
+  const passphrase = !had && (input.passphrase || input.passphraseStdin) ? await readDevicePassphrase(ctx.deps, { fromStdin: input.passphraseStdin, choosing: true, message: "Passphrase for this device's new identity" }) : undefined;
+  const identity = had ? await loadIdentity(idPath, unlockOptions(ctx.deps)) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: input.postQuantum, passphrase });
+  const label = input.label ?? defaultLabel(ctx);
+  const { error } = await tryOpen(target, identity, ctx);
+  const line = await addKeyLine(identity, idPath, label);
+  const keys = signers.map((k) => ({ fingerprint: fingerprint(k.pub), label: k.label || k.principal }));
+  return { root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, line, signers: keys };
+}
+
+export function printJoin(out: Output, r: JoinResult): void {
+  if (r.identityCreated) out.info(`created identity ${r.identity} (mode 0600); back it up`);
+  out.info(`cloned the chart into ${r.root}; every commit of its history verified`);
+  if (r.signers.length) {
+    out.info("it trusts these device signing keys: compare the fingerprints with another device of the chart (chart key show there), like an SSH host key:");
+    for (const k of r.signers) out.info(`  ${k.fingerprint}  ${k.label}`);
+  }
+  if (r.readable) {
+    out.info("this device's key can already open the chart");
+    return;
+  }
+  out.info("this device cannot read the chart yet. On a device that can, run this line, then chart sync there:");
+  out.line(r.line);
+  out.info(`then here: chart sync (in ${r.root}); chart status explains what is waiting`);
+}
+
+export const joinCommand: CommandSpec<JoinInput, JoinResult> = {
+  parse: parseJoin,
+  run: runJoin,
+  text: printJoin,
+  json: (r) => ({ root: r.root, identity: r.identity, identityCreated: r.identityCreated, recipient: r.recipient, readable: r.readable, run: r.readable ? undefined : r.line, signers: r.signers }),
+};
+
+// ---- status ---------------------------------------------------------------------------------
+
+export interface StatusResult {
+  /** What --json prints. */
+  status: {
+    root: string;
+    protection: Awaited<ReturnType<typeof protectionReport>>["json"];
+    branch: string;
+    device: { identity: string; recipient: string | null; label: string | null; problem: string | null };
+    readable: boolean;
+    keys: (RecipientEntry & { thisDevice: boolean })[];
+    keysTrusted: boolean;
+    remotes: { name: string; url: string; ahead: number | null; behind: number | null; asOf: string }[];
+    uncommitted: number;
+    mergeInProgress: boolean;
+    indexLock: Awaited<ReturnType<typeof staleIndexLock>>;
+    next: string[];
+  };
+  protectionText: string;
+}
+
+export async function runStatus(ctx: Ctx): Promise<StatusResult> {
+  const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
+  const gitDir = await gitDirOf(root);
+  const git = openGit(root, ctx.deps.env);
+  const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
+  const next: string[] = [];
+  let identity: Identity | undefined;
+  let identityProblem: string | undefined;
+  try {
+    identity = await loadIdentity(idPath, { env: ctx.deps.env }); // status never prompts
+  } catch (e) {
+    if (!(e instanceof ChartError)) throw e;
+    identityProblem = e.message;
+    next.push(e.hint ?? "fix the identity");
+  }
+  const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch(() => "");
+  const entries = parseRecipients(recipientsText);
+  const mine = identity ? entries.find((e) => e.recipient === identity.recipient) : undefined;
+  const opened = identity ? await tryOpen(root, identity, ctx) : { error: undefined };
+  const readable = !!identity && !opened.error;
+  if (identity && !readable) {
+    next.push(`on a device that can read the chart: ${await addKeyLine(identity, idPath, defaultLabel(ctx))}, then chart sync there; then chart sync here`);
+  }
+  const pin = await readPin(gitDir);
+  const trusted = pin === undefined || pin === recipientsHash(recipientsText);
+  if (readable && !trusted) next.push("the chart's keys changed: check them with chart key show, then chart key trust");
+  const branch = await currentBranch(git);
+  const remotes = [];
+  for (const r of await listRemotes(root, ctx.deps.env)) {
+    const tip = (await git.raw(["rev-parse", "--verify", "--quiet", `refs/remotes/${r.name}/${branch}`]).catch(() => "")).trim();
+    let ahead: number | null = null;
+    let behind: number | null = null;
+    if (tip) {
+      const [a, b] = (await git.raw(["rev-list", "--left-right", "--count", `HEAD...${tip}`])).trim().split(/\s+/).map(Number);
+      ahead = a ?? 0;
+      behind = b ?? 0;
+      if (ahead || behind) next.push(`chart sync ${r.name}`);
+    } else next.push(`chart sync ${r.name} (never synced)`);
+    remotes.push({ name: r.name, url: r.url, ahead, behind, asOf: "the last sync or fetch" });
+  }
+  if (remotes.length === 0) next.push("add a backup or another device: chart remote add NAME URL, then chart sync NAME");
+  const porcelain = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "clients", ".chart", ".gitattributes", ".gitignore"]).catch(() => "");
+  const uncommitted = porcelain.split("\n").filter((l) => l.trim() !== "").length;
+  if (uncommitted) next.push("chart fsck --repair (commits what a killed command left)");
+  const mergeInProgress = await exists(join(gitDir, "MERGE_HEAD"));
+  if (mergeInProgress) next.push("chart sync (undoes the interrupted sync's half merge, then syncs)");
+  const { staleIndexLock } = await import("../../store/index-lock.js");
+  const lock = await staleIndexLock(root, gitDir);
+  if (lock === "stale") next.push("chart fsck --repair (removes the stale .git/index.lock a killed git left)");
+  const protection = await protectionReport(ctx.deps, idPath);
+  const status = {
+    root,
+    protection: protection.json,
+    branch,
+    device: { identity: idPath, recipient: identity?.recipient ?? null, label: mine?.label ?? null, problem: identityProblem ?? null },
+    readable,
+    keys: entries.map((e) => ({ ...e, thisDevice: e.recipient === identity?.recipient })),
+    keysTrusted: trusted,
+    remotes,
+    uncommitted,
+    mergeInProgress,
+    indexLock: lock,
+    next,
+  };
+  return { status, protectionText: protection.text };
+}
+
+export function printStatus(out: Output, { status: s, protectionText }: StatusResult): void {
+  const { device, remotes, next } = s;
+  out.line(`chart:      ${s.root} (branch ${s.branch})`);
+  out.line(`this device: ${device.recipient ?? `no usable identity (${device.problem ?? "undefined"})`}${device.label !== null ? ` [${device.label}]` : ""}`);
+  out.line(`identity:   ${device.identity}`);
+  out.line(`passphrase: ${protectionText}`);
+  out.line(`can read:   ${s.readable ? "yes" : "no, this device's key has not been added yet (or was removed)"}`);
+  out.line(`keys:       ${s.keys.length} (${s.keys.map((e) => e.label || shortId(e.recipient)).join(", ")})${s.keysTrusted ? "" : ", changed since this device last wrote"}`);
+  if (remotes.length === 0) out.line("remotes:    none");
+  for (const r of remotes) {
+    out.line(`remote:     ${r.name} ${r.url}: ${r.ahead === null ? "not synced yet" : `${r.ahead} commit(s) to push, ${r.behind} to take (as of the last sync)`}`);
+  }
+  out.line(`uncommitted: ${s.uncommitted} file(s)${s.mergeInProgress ? "; an interrupted sync left a half merge" : ""}${s.indexLock === "stale" ? "; a stale .git/index.lock" : ""}`);
+  out.line(next.length ? "next:" : "next:       nothing to do");
+  for (const n of [...new Set(next)]) out.line(`  ${n}`);
+}
+
+export const statusCommand: CommandSpec<Record<string, never>, StatusResult> = {
+  parse: () => ({}),
+  run: (ctx) => runStatus(ctx),
+  text: printStatus,
+  json: (r) => r.status,
+};
+
 export function registerSync(program: Command, reg: Registrar): void {
   const remote = program.command("remote").description("the git remotes this chart syncs with (backups, other devices)");
   remote
@@ -86,30 +401,8 @@ export function registerSync(program: Command, reg: Registrar): void {
     .description("add a git remote (any URL git understands: a path, ssh, https)")
     .argument("<name>", "a short name, e.g. backup or origin")
     .argument("<url>", "where the remote repository is")
-    .action(
-      reg.action(async (ctx, [name, url]) => {
-        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(String(name))) throw invalid("E_REMOTE_NAME", `"${String(name).slice(0, 40)}" is not a usable remote name`, "letters, digits, . _ - (e.g. backup)");
-        if (String(url).startsWith("-") || String(url).trim() === "") throw invalid("E_REMOTE_URL", "that is not a remote address", "e.g. /mnt/backup/chart.git or git@host:chart.git");
-        const existing = await listRemotes(root, ctx.deps.env);
-        if (existing.some((r) => r.name === name)) throw invalid("E_REMOTE_EXISTS", `a remote called ${String(name)} already exists`, "see chart remote list");
-        await addRemote(root, ctx.deps.env, String(name), String(url));
-        if (ctx.out.json) ctx.out.data({ name, url });
-        else ctx.out.info(`added remote ${String(name)}; run chart sync ${String(name)} to send the chart there`);
-      }),
-    );
-  remote
-    .command("list")
-    .description("list the chart's remotes")
-    .action(
-      reg.action(async (ctx) => {
-        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
-        const rs = await listRemotes(root, ctx.deps.env);
-        if (ctx.out.json) { ctx.out.data(rs); return; }
-        if (rs.length === 0) { ctx.out.info("no remotes; add one with chart remote add NAME URL"); return; }
-        ctx.out.table(rs.map((r) => [r.name, r.url]), ["NAME", "URL"]);
-      }),
-    );
+    .action(wire(reg, remoteAdd));
+  remote.command("list").description("list the chart's remotes").action(wire(reg, remoteList));
 
   program
     .command("sync")
@@ -117,40 +410,7 @@ export function registerSync(program: Command, reg: Registrar): void {
     .argument("[remote]", "the remote (default: origin, or the only one)")
     .option("--no-push", "fetch and merge only")
     .option("--trust-keys", "accept a changed set of keys from the remote (after checking it)")
-    .action(
-      reg.action(async (ctx, [name], opts) => {
-        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
-        const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
-        const identity = await loadIdentity(idPath, unlockOptions(ctx.deps));
-        // Merge commits are signed by this device like every chart commit (src/store/git.ts).
-        const git = openGit(root, ctx.deps.env, (await ensureSigningKey(idPath, identity)).key);
-        const remoteName = name ?? (await defaultRemote(git));
-        const known = (await git.raw(["remote"])).split("\n");
-        if (!known.includes(remoteName)) throw notFound("E_NO_REMOTE", `no remote called ${remoteName}`, "see chart remote list, or add it with chart remote add NAME URL");
-        const res = await sync({ root, gitDir: await gitDirOf(root), git, identity, env: ctx.deps.env }, remoteName, {
-          push: opts.push !== false,
-          trustKeys: !!opts.trustKeys,
-          timeoutMs: timeoutFrom(ctx.deps.env),
-          progress: progress(ctx),
-        });
-        const readable = !(await tryOpen(root, identity, ctx)).error;
-        if (ctx.out.json) { ctx.out.data({ ...res, readable }); return; }
-        if (res.interruptedCleared) ctx.out.info("an interrupted sync had left a merge half done: undone, then synced again");
-        const what = {
-          "up-to-date": "already had everything",
-          "nothing-remote": `${remoteName} held no chart yet`,
-          "fast-forward": "took the remote's new work",
-          merge: "merged this device's work with the remote's",
-        }[res.integrated];
-        ctx.out.info(`${what}${res.commitsVerified ? `; ${res.commitsVerified} arriving commit(s) verified before integrating` : ""}${res.verified ? `; ${res.verified} arriving record file(s) decrypted and verified` : ""}${res.pushed ? `; pushed to ${remoteName}` : ""}`);
-        for (const m of res.merged.filter((x) => x.conflicts.length)) {
-          ctx.out.warn(`${m.path}: both devices changed ${m.conflicts.join(", ")}; kept the later edit, the other is kept as an alternative (chart note resolve for notes)`);
-        }
-        if (res.reencrypted) ctx.out.info(`re-encrypted ${res.reencrypted} record file(s) for the merged keys`);
-        if (res.keysChanged) ctx.out.warn("the chart's keys changed; check them with chart key show, then accept them with chart key trust");
-        if (!readable) ctx.out.warn("this device cannot read the chart yet: see chart status");
-      }),
-    );
+    .action(wire(reg, syncCommand));
 
   program
     .command("join")
@@ -161,143 +421,7 @@ export function registerSync(program: Command, reg: Registrar): void {
     .option("--post-quantum", "create this device's identity as a post-quantum hybrid one (if it has none)")
     .option("--passphrase", "protect this device's new identity with a passphrase (asked on the terminal; see chart unlock)")
     .option("--passphrase-stdin", "like --passphrase, reading the passphrase from standard input's first line")
-    .action(
-      reg.action(async (ctx, [url, dir], opts) => {
-        const u = String(url);
-        if (u.startsWith("-")) throw invalid("E_REMOTE_URL", "that is not a remote address");
-        const target = resolve(ctx.deps.cwd, dir ?? (basename(u.replace(/\/+$/, "")).replace(/\.git$/, "") || "chart"));
-        const existed = await exists(target);
-        if (existed && (await readdir(target)).length > 0) {
-          throw invalid("E_JOIN_EXISTS", `${target} already exists and is not empty`, "name an empty or new folder: chart join URL DIR");
-        }
-        await cloneRemote(u, target, ctx.deps.env, { timeoutMs: timeoutFrom(ctx.deps.env), progress: progress(ctx) });
-        const git = openGit(target, ctx.deps.env);
-        const branches = (await git.raw(["for-each-ref", "--format=%(refname:strip=3)", "refs/remotes/origin/"])).split("\n").filter((b) => b !== "" && b !== "HEAD");
-        const branch = branches.includes("main") ? "main" : branches.length === 1 ? (branches[0] as string) : undefined;
-        if (!branch) {
-          throw notFound("E_JOIN_EMPTY", branches.length ? `${u} has several branches and no "main"` : `${u} holds no chart yet`, "on the device that has the chart: chart remote add NAME URL, then chart sync NAME");
-        }
-        // The whole history is verified before anything is checked out (src/store/sync-verify.ts).
-        const tip = (await git.raw(["rev-parse", "--verify", `refs/remotes/origin/${branch}^{commit}`])).trim();
-        const signers = await verifyClone(git, join(target, ".git"), tip, `origin/${branch}`).catch(async (e: unknown) => {
-          await removeClone(target, existed);
-          throw e;
-        });
-        await git.raw(["checkout", "--quiet", "-B", branch, "--track", `origin/${branch}`]);
-        if (!(await exists(join(target, ".chart", "format")))) {
-          throw notFound("E_NOT_A_CHART", `${u} is a git repository but not a chart`, "check the address");
-        }
-        await configureLocalGit(git, `${ctx.deps.selfCommand} textconv`);
-        const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
-        const had = await identityExists(idPath);
-        const passphrase = !had && (opts.passphrase || opts.passphraseStdin) ? await readDevicePassphrase(ctx.deps, { fromStdin: !!opts.passphraseStdin, choosing: true, message: "Passphrase for this device's new identity" }) : undefined;
-        const identity = had ? await loadIdentity(idPath, unlockOptions(ctx.deps)) : await createIdentity(idPath, ctx.deps.now(), { postQuantum: !!opts.postQuantum, passphrase });
-        const label = textOf(opts.label ?? defaultLabel(ctx));
-        const { error } = await tryOpen(target, identity, ctx);
-        const line = await addKeyLine(identity, idPath, label);
-        const keys = signers.map((k) => ({ fingerprint: fingerprint(k.pub), label: k.label || k.principal }));
-        if (ctx.out.json) {
-          ctx.out.data({ root: target, identity: idPath, identityCreated: !had, recipient: identity.recipient, readable: !error, run: error ? line : undefined, signers: keys }); return;
-        }
-        if (!had) ctx.out.info(`created identity ${idPath} (mode 0600); back it up`);
-        ctx.out.info(`cloned the chart into ${target}; every commit of its history verified`);
-        if (keys.length) {
-          ctx.out.info("it trusts these device signing keys: compare the fingerprints with another device of the chart (chart key show there), like an SSH host key:");
-          for (const k of keys) ctx.out.info(`  ${k.fingerprint}  ${k.label}`);
-        }
-        if (!error) {
-          ctx.out.info("this device's key can already open the chart");
-          return;
-        }
-        ctx.out.info("this device cannot read the chart yet. On a device that can, run this line, then chart sync there:");
-        ctx.out.line(line);
-        ctx.out.info(`then here: chart sync (in ${target}); chart status explains what is waiting`);
-      }),
-    );
+    .action(wire(reg, joinCommand));
 
-  program
-    .command("status")
-    .description("this device, its key, the remotes (ahead/behind), uncommitted work, and what to do next")
-    .action(
-      reg.action(async (ctx) => {
-        const root = await findRoot(ctx.deps.env, ctx.deps.cwd, ctx.opts.repo);
-        const gitDir = await gitDirOf(root);
-        const git = openGit(root, ctx.deps.env);
-        const idPath = identityPath(ctx.deps.env, ctx.deps.cwd, ctx.opts.identity);
-        const next: string[] = [];
-        let identity: Identity | undefined;
-        let identityProblem: string | undefined;
-        try {
-          identity = await loadIdentity(idPath, { env: ctx.deps.env }); // status never prompts
-        } catch (e) {
-          if (!(e instanceof ChartError)) throw e;
-          identityProblem = e.message;
-          next.push(e.hint ?? "fix the identity");
-        }
-        const recipientsText = await readFile(join(root, ".chart", "recipients"), "utf8").catch(() => "");
-        const entries = parseRecipients(recipientsText);
-        const mine = identity ? entries.find((e) => e.recipient === identity.recipient) : undefined;
-        const opened = identity ? await tryOpen(root, identity, ctx) : { error: undefined };
-        const readable = !!identity && !opened.error;
-        if (identity && !readable) {
-          next.push(`on a device that can read the chart: ${await addKeyLine(identity, idPath, defaultLabel(ctx))}, then chart sync there; then chart sync here`);
-        }
-        const pin = await readPin(gitDir);
-        const trusted = pin === undefined || pin === recipientsHash(recipientsText);
-        if (readable && !trusted) next.push("the chart's keys changed: check them with chart key show, then chart key trust");
-        const branch = await currentBranch(git);
-        const remotes = [];
-        for (const r of await listRemotes(root, ctx.deps.env)) {
-          const tip = (await git.raw(["rev-parse", "--verify", "--quiet", `refs/remotes/${r.name}/${branch}`]).catch(() => "")).trim();
-          let ahead: number | null = null;
-          let behind: number | null = null;
-          if (tip) {
-            const [a, b] = (await git.raw(["rev-list", "--left-right", "--count", `HEAD...${tip}`])).trim().split(/\s+/).map(Number);
-            ahead = a ?? 0;
-            behind = b ?? 0;
-            if (ahead || behind) next.push(`chart sync ${r.name}`);
-          } else next.push(`chart sync ${r.name} (never synced)`);
-          remotes.push({ name: r.name, url: r.url, ahead, behind, asOf: "the last sync or fetch" });
-        }
-        if (remotes.length === 0) next.push("add a backup or another device: chart remote add NAME URL, then chart sync NAME");
-        const porcelain = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "clients", ".chart", ".gitattributes", ".gitignore"]).catch(() => "");
-        const uncommitted = porcelain.split("\n").filter((l) => l.trim() !== "").length;
-        if (uncommitted) next.push("chart fsck --repair (commits what a killed command left)");
-        const mergeInProgress = await exists(join(gitDir, "MERGE_HEAD"));
-        if (mergeInProgress) next.push("chart sync (undoes the interrupted sync's half merge, then syncs)");
-        const { staleIndexLock } = await import("../../store/index-lock.js");
-        const lock = await staleIndexLock(root, gitDir);
-        if (lock === "stale") next.push("chart fsck --repair (removes the stale .git/index.lock a killed git left)");
-        const protection = await protectionReport(ctx.deps, idPath);
-        const status = {
-          root,
-          protection: protection.json,
-          branch,
-          device: { identity: idPath, recipient: identity?.recipient ?? null, label: mine?.label ?? null, problem: identityProblem ?? null },
-          readable,
-          keys: entries.map((e) => ({ ...e, thisDevice: e.recipient === identity?.recipient })),
-          keysTrusted: trusted,
-          remotes,
-          uncommitted,
-          mergeInProgress,
-          indexLock: lock,
-          next,
-        };
-        if (ctx.out.json) { ctx.out.data(status); return; }
-        ctx.out.line(`chart:      ${root} (branch ${branch})`);
-        ctx.out.line(`this device: ${identity ? identity.recipient : `no usable identity (${identityProblem})`}${mine ? ` [${mine.label}]` : ""}`);
-        ctx.out.line(`identity:   ${idPath}`);
-        ctx.out.line(`passphrase: ${protection.text}`);
-        ctx.out.line(`can read:   ${readable ? "yes" : "no, this device's key has not been added yet (or was removed)"}`);
-        ctx.out.line(`keys:       ${entries.length} (${entries.map((e) => e.label || shortId(e.recipient)).join(", ")})${trusted ? "" : ", changed since this device last wrote"}`);
-        if (remotes.length === 0) ctx.out.line("remotes:    none");
-        for (const r of remotes) {
-          ctx.out.line(`remote:     ${r.name} ${r.url}: ${r.ahead === null ? "not synced yet" : `${r.ahead} commit(s) to push, ${r.behind} to take (as of the last sync)`}`);
-        }
-        ctx.out.line(`uncommitted: ${uncommitted} file(s)${mergeInProgress ? "; an interrupted sync left a half merge" : ""}${lock === "stale" ? "; a stale .git/index.lock" : ""}`);
-        ctx.out.line(next.length ? "next:" : "next:       nothing to do");
-        for (const n of [...new Set(next)]) ctx.out.line(`  ${n}`);
-      }),
-    );
+  program.command("status").description("this device, its key, the remotes (ahead/behind), uncommitted work, and what to do next").action(wire(reg, statusCommand));
 }
-
