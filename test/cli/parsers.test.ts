@@ -301,11 +301,11 @@ describe("init", () => {
 });
 
 describe("access-log", () => {
-  it("--client, --since as typed, --limit at least 1 (as before)", () => {
+  it("--client, --since as typed; --limit a positive whole number, as on every listing (else exit 2)", () => {
     expect(parseAccessLog([], {})).toEqual({ client: undefined, since: undefined, limit: undefined });
     expect(parseAccessLog([], { client: "ada", since: "yesterday", limit: "5" })).toEqual({ client: "ada", since: "yesterday", limit: 5 });
-    expect(parseAccessLog([], { limit: "0" }).limit).toBe(1);
-    expect(parseAccessLog([], { limit: "x" }).limit).toBe(1);
+    usage(() => parseAccessLog([], { limit: "0" }));
+    usage(() => parseAccessLog([], { limit: "x" }));
   });
 });
 

@@ -6,7 +6,7 @@ import { readAccessLog, type AccessEntry } from "../../store/access-log.js";
 import type { Ctx } from "../context.js";
 import type { Opts, Registrar } from "../program.js";
 import { timeInZone } from "../../domain/timezone.js";
-import { optString } from "../options.js";
+import { optLimit, optString } from "../options.js";
 import { wire, type CommandSpec } from "../command.js";
 
 const touches = (e: AccessEntry, client: string) => [...e.read, ...e.written].some((r) => r === client || r.startsWith(`${client}/`));
@@ -25,8 +25,7 @@ export interface AccessLogInput {
 }
 
 export const parseAccessLog = (_args: readonly string[], opts: Opts): AccessLogInput => {
-  const limit = optString(opts, "limit");
-  return { client: optString(opts, "client"), since: optString(opts, "since"), limit: limit === undefined ? undefined : Math.max(1, Number(limit) || 1) };
+  return { client: optString(opts, "client"), since: optString(opts, "since"), limit: optLimit(opts) };
 };
 
 export interface AccessLogResult {
