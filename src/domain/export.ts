@@ -13,7 +13,7 @@ import { invalid, usageError } from "./errors.js";
 import { byEventOrder } from "./events.js";
 import type { MedEventRecord } from "./med.js";
 import type { NoteRecord } from "./note.js";
-import type { BaseRecord, ChartRecord } from "./record.js";
+import { recordJson, type BaseRecord, type ChartRecord } from "./record.js";
 import { isClientVoided, voidedIds, type VoidRecord } from "./void.js";
 import type { AccessRecord } from "./access.js";
 import type { AmendmentRecord } from "./amendment.js";
@@ -144,8 +144,7 @@ export function clientRecords(c: ClientData): BaseRecord[] {
 
 /** A JSONL line: the record as stored, minus the envelope version (the `chart import` shape). */
 export function jsonLine(r: BaseRecord): string {
-  const { chart: _c, ...rest } = r;
-  return JSON.stringify(rest);
+  return JSON.stringify(recordJson(r));
 }
 
 export function toJsonl(clients: readonly ClientData[]): string {
@@ -154,7 +153,7 @@ export function toJsonl(clients: readonly ClientData[]): string {
 
 /** One JSON document: the export's range and each client's records by kind. */
 export function toJson(clients: readonly ClientData[], meta: { exportedAt: string } & ExportOptions): string {
-  const strip = (xs: readonly BaseRecord[]) => xs.map((r) => JSON.parse(jsonLine(r)) as unknown);
+  const strip = (xs: readonly BaseRecord[]) => xs.map(recordJson);
   const doc = {
     format: "chart-export",
     version: 1,

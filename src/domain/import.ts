@@ -498,10 +498,4 @@ export function countItems(items: readonly ImportItem[]): ImportCounts {
   return c;
 }
 
-/** The JSONL line for a record (the `--json` shape): the record minus the envelope version. */
-export function toJsonLine(r: BaseRecord): string {
-  const { chart: _c, ...rest } = r;
-  return JSON.stringify(rest);
-}
-
 export type { ClientRecord };

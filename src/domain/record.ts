@@ -131,3 +131,12 @@ export function checkEnvelope(data: unknown, path: string): AnyRecord {
   }
   return r as AnyRecord;
 }
+
+/**
+ * A record as its JSON views show it (`--json`, the JSONL export, `chart import`'s input): the
+ * record as stored, minus the envelope version.
+ */
+export function recordJson<T extends BaseRecord>(r: T): Omit<T, "chart"> {
+  const { chart: _c, ...rest } = r;
+  return rest;
+}

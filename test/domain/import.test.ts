@@ -7,7 +7,8 @@ import { checkDxEvent, type DxEventRecord, type DxStatus } from "../../src/domai
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId, type IdKind } from "../../src/domain/ids.js";
 import { dxEventLabels } from "../../src/domain/dx-labels.js";
-import { parseImport, toJsonLine, type ImportEnv } from "../../src/domain/import.js";
+import { parseImport, type ImportEnv } from "../../src/domain/import.js";
+import { jsonLine } from "../../src/domain/export.js";
 import { checkMedEvent, createdAfter, type MedEventRecord, type MedEventType } from "../../src/domain/med.js";
 import { signedContent, type NoteRecord } from "../../src/domain/note.js";
 import type { BaseRecord } from "../../src/domain/record.js";
@@ -43,7 +44,7 @@ const mStart: MedEventRecord = (() => {
 const mChange: MedEventRecord = { chart: 1, kind: "med", id: newId("med"), med: mStart.id, client: cid, created: "2025-03-01T09:00:00Z", event: "change", date: "2025-03-01", dose: "100 mg" };
 const dAdd: DxEventRecord = { chart: 1, kind: "dx", id: newId("dx"), client: cid, created: "2025-01-10T09:00:00Z", event: "add", code: "F41.1", date: "2025-01-10", status: "active", description: "Generalized anxiety disorder", primary: true };
 
-const strip = (r: BaseRecord) => JSON.parse(toJsonLine(r));
+const strip = (r: BaseRecord) => JSON.parse(jsonLine(r));
 
 describe("parseImport: valid input", () => {
   it("reads every kind, keeps ids, and gives back the records exactly", () => {
@@ -290,7 +291,7 @@ describe("round trip", () => {
           return fc.tuple(fc.constant(all), fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }));
         }),
         ([records, order]) => {
-          const text = order.map(toJsonLine).join("\n");
+          const text = order.map(jsonLine).join("\n");
           const r = parseImport(text, env({ today: "2030-01-01" }));
           expect(r.issues).toEqual([]);
           const back = new Map(r.items.map((i) => [i.record.id, i.record]));
@@ -313,7 +314,7 @@ describe("round trip", () => {
 
   it("notes round-trip too, signed ones keeping their signature", () => {
     const rows = [client, n1, signedNote, addendum];
-    const r = parseImport(rows.map(toJsonLine).join("\n"), env());
+    const r = parseImport(rows.map(jsonLine).join("\n"), env());
     expect(r.items.map((i) => i.record)).toEqual(rows);
   });
 });

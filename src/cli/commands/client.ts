@@ -20,7 +20,7 @@ import { assertCanEdit, editText } from "../editor.js";
 import { preflightWrite } from "../../store/preflight.js";
 import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter, required } from "../prompt.js";
-import { recordJson } from "../views.js";
+import { recordJson } from "../../domain/record.js";
 import { clientSummary } from "./client-summary.js";
 import { arg, optFlag, optString } from "../options.js";
 import { wire, type CommandSpec } from "../command.js";

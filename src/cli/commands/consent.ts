@@ -39,7 +39,7 @@ import { wire, type CommandSpec } from "../command.js";
 import type { Output } from "../output.js";
 import type { Opts, Registrar } from "../program.js";
 import { canPrompt, prompter } from "../prompt.js";
-import { recordJson } from "../views.js";
+import { recordJson } from "../../domain/record.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 

@@ -37,7 +37,7 @@ import { wire, type CommandSpec } from "../command.js";
 import type { Output } from "../output.js";
 import type { Opts, Registrar } from "../program.js";
 import { confirm } from "../prompt.js";
-import { recordJson } from "../views.js";
+import { recordJson } from "../../domain/record.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/; // eslint-disable-line no-control-regex

@@ -31,7 +31,7 @@ import { arg, collect, optFlag, optList, optString } from "../options.js";
 import { wire, type CommandSpec } from "../command.js";
 import type { Output } from "../output.js";
 import type { Opts, Registrar } from "../program.js";
-import { recordJson } from "../views.js";
+import { recordJson } from "../../domain/record.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";
 const CODE_ARG = "ICD-10-CM code, e.g. F41.1 (case and dot optional: f411)";

@@ -28,7 +28,7 @@ import { arg, collect, optFlag, optList, optString } from "../options.js";
 import { wire, type CommandSpec } from "../command.js";
 import type { Output } from "../output.js";
 import type { Opts, Registrar } from "../program.js";
-import { recordJson } from "../views.js";
+import { recordJson } from "../../domain/record.js";
 import { textOf } from "../../domain/text-of.js";
 
 const CLIENT_ARG = "id, id prefix, or a unique part of the name";

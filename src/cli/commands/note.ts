@@ -39,7 +39,7 @@ import { textFromFlagsOrEditor, type TextSource } from "../text-input.js";
 import { timeInZone } from "../../domain/timezone.js";
 import { bufferBase } from "../editor.js";
 import { join } from "node:path";
-import { recordJson } from "../views.js";
+import { recordJson } from "../../domain/record.js";
 import { otherVersions, registerNoteResolve } from "./note-resolve.js";
 
 function textOptions(cmd: Command): Command {
