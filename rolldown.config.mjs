@@ -1,20 +1,27 @@
-// The shipped CLI is one bundle (plus lazily loaded chunks): loading ~470 small modules costs
-// more start-up time than the code itself. pdfkit stays outside (it reads its font files from its
-// own folder) and so does @inquirer/prompts (only loaded to prompt on a terminal).
+// The shipped CLI is one CommonJS file, dist/bundle/chart.cjs, started by src/cli/boot.ts with a
+// V8 code cache made at build time (scripts/code-cache.mjs): compiling and evaluating ~470
+// modules was most of every command's start-up (docs/decisions.md, "Start-up"). pdfkit stays
+// outside (it reads its font files from its own folder) and so does @inquirer/prompts (only loaded
+// to prompt on a terminal).
+//
+// The read worker and the unlock agent are ES modules of their own (top-level await): worker
+// threads load the first by file (src/store/decrypt-pool.ts), the agent is a detached process
+// started by file (src/store/agent-start.ts). So is the boot file that bin/chart.js imports.
 import { defineConfig } from "rolldown";
 
-export default defineConfig({
-  // The read worker is its own entry: worker threads load it by file (src/store/decrypt-pool.ts).
-  // So is the unlock agent: a detached process started by file (src/store/agent-start.ts).
-  input: { chart: "src/cli/run.ts", "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts" },
-  platform: "node",
-  external: ["pdfkit", "@inquirer/prompts", /^node:/],
-  output: {
-    dir: "dist/bundle",
-    format: "esm",
-    entryFileNames: "[name].js",
-    chunkFileNames: "[name]-[hash].js",
-    minify: true,
-    sourcemap: false,
+const external = ["pdfkit", "@inquirer/prompts", /^node:/];
+
+export default defineConfig([
+  {
+    input: { chart: "src/cli/run.ts" },
+    platform: "node",
+    external,
+    output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", inlineDynamicImports: true, minify: true, sourcemap: false },
   },
-});
+  {
+    input: { "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
+    platform: "node",
+    external,
+    output: { dir: "dist/bundle", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", minify: true, sourcemap: false },
+  },
+]);

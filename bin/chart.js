@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The CLI is shipped as one bundle (dist/bundle, built by `npm run build`): see rolldown.config.mjs.
-import { run } from "../dist/bundle/chart.js";
+// The CLI is one bundle (dist/bundle, built by `npm run build`), started with its code cache:
+// see src/cli/boot.ts and rolldown.config.mjs.
+import { boot } from "../dist/bundle/boot.js";
 
-process.exitCode = await run();
+process.exitCode = await boot();

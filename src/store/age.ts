@@ -47,6 +47,18 @@ async function nativeKeys(secret: string): Promise<NativeIdentity | undefined> {
 }
 
 /**
+ * The recipient (age1…) of a plain X25519 identity, computed natively; undefined for any other
+ * identity (the package's identityToRecipient then). Every command learns its own recipient this
+ * way, and the package (with its JavaScript curves) stays unloaded.
+ */
+export async function x25519RecipientOf(secret: string): Promise<string | undefined> {
+  const keys = await nativeKeys(secret);
+  if (!keys) return undefined;
+  const { bech32 } = await import("@scure/base");
+  return bech32.encode("age", bech32.toWords(keys.pub), 90);
+}
+
+/**
  * The age X25519 identity on Node's native crypto, through the package's Identity interface (for
  * the files the native reader leaves to the package): for each X25519 stanza, X25519(i, share),
  * HKDF-SHA256 with salt share || our recipient, then open the file key with ChaCha20-Poly1305
@@ -140,8 +152,8 @@ export async function makeCipher(key: IdentityKey, recipients: readonly string[]
     if (recipients.length === 0) {
       throw keyError("E_NO_RECIPIENTS", "the chart has no recipients", "check .chart/recipients");
     }
-    const native = await Promise.all(recipients.map((r) => x25519Recipient(r)));
-    if (native.every((r) => r !== undefined)) return async (plain) => nativeEncrypt(plain, native);
+    const native = await x25519Recipients(recipients);
+    if (native) return (plain) => Promise.resolve(nativeEncrypt(plain, native));
     const a = await age();
     const e = new a.Encrypter();
     for (const r of recipients) e.addRecipient((await nativeX25519Recipient(r, a.Stanza)) ?? r);
@@ -180,6 +192,17 @@ async function x25519Recipient(recipient: string): Promise<NativeRecipient | und
   } catch {
     return undefined;
   }
+}
+
+/** Every recipient as a native X25519 key, or undefined if any is of another kind. */
+async function x25519Recipients(recipients: readonly string[]): Promise<NativeRecipient[] | undefined> {
+  const out: NativeRecipient[] = [];
+  for (const r of recipients) {
+    const k = await x25519Recipient(r);
+    if (!k) return undefined;
+    out.push(k);
+  }
+  return out;
 }
 
 /**
@@ -260,8 +283,8 @@ export async function encryptFor(
   to: { recipients?: readonly string[]; passphrase?: string },
 ): Promise<Uint8Array> {
   if (to.passphrase === undefined && to.recipients?.length) {
-    const native = await Promise.all(to.recipients.map((r) => x25519Recipient(r)));
-    if (native.every((r) => r !== undefined)) return nativeEncrypt(typeof plain === "string" ? new TextEncoder().encode(plain) : plain, native);
+    const native = await x25519Recipients(to.recipients);
+    if (native) return nativeEncrypt(typeof plain === "string" ? new TextEncoder().encode(plain) : plain, native);
   }
   const a = await age();
   const e = new a.Encrypter();

@@ -8,7 +8,7 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ChartError, keyError, withCause } from "../domain/errors.js";
-import { decryptWithPassphrase, encryptArmoredWithPassphrase, type IdentityKey } from "./age.js";
+import { decryptWithPassphrase, encryptArmoredWithPassphrase, x25519RecipientOf, type IdentityKey } from "./age.js";
 import { agentHello, type AgentInfo } from "./agent-client.js";
 import { agentPaths, ensurePrivateDir } from "./agent-paths.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -109,8 +109,10 @@ export async function readIdentityFile(path: string): Promise<Buffer> {
 }
 
 async function recipientOf(secret: string, path: string): Promise<string> {
-  const { identityToRecipient } = await import("age-encryption");
   try {
+    const native = await x25519RecipientOf(secret);
+    if (native) return native;
+    const { identityToRecipient } = await import("age-encryption");
     return await identityToRecipient(secret);
   } catch {
     throw keyError("E_IDENTITY_INVALID", `${path} holds a malformed age identity`, "check the file");

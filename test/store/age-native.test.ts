@@ -94,7 +94,7 @@ describe("native age", () => {
     }
   });
 
-  it("a file for another key, an armored file or a passphrase file is left to the package", async () => {
+  it("a file for another key or an armored file is left to the package", () => {
     const [a, b] = keys as [Key, Key];
     expect(nativeDecrypt(nativeEncrypt(Buffer.from("x"), [b.to]), [a.native])).toBeUndefined();
     const file = join(dir, "plain");
@@ -142,5 +142,18 @@ describe("native age", () => {
     // a file for another key still fails as before
     const other = await (await makeCipher(b.secret, [b.recipient])).encrypt(plain);
     await expect(cipher.decrypt(other)).rejects.toThrow(/no identity matched/);
+  });
+});
+
+describe("x25519RecipientOf", () => {
+  it("gives what age-keygen -y and the package give", async () => {
+    const { x25519RecipientOf } = await import("../../src/store/age.js");
+    const { identityToRecipient } = await import("age-encryption");
+    for (const k of keys) {
+      expect(await x25519RecipientOf(k.secret)).toBe(k.recipient);
+      expect(await x25519RecipientOf(k.secret.toLowerCase())).toBe(k.recipient);
+      expect(await identityToRecipient(k.secret)).toBe(k.recipient);
+    }
+    expect(await x25519RecipientOf("AGE-SECRET-KEY-1NOTAKEY")).toBeUndefined();
   });
 });

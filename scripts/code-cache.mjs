@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Make the V8 code cache for the CLI bundle (dist/bundle/chart.cjs.v8-cache), run by
+// `npm run build` after rolldown. V8 caches only functions that have been compiled, so the
+// bundle is first put through the everyday commands (a throwaway chart with an invented client,
+// in a temporary folder removed at the end), then its compiled code is saved. Start-up with the
+// cache: src/cli/boot.ts; why: docs/decisions.md, "Start-up". It never fails the build: without a
+// cache the CLI compiles from source as before.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const dir = resolve(import.meta.dirname, "..", "dist", "bundle");
+const { loadBundle, cacheFile, BUNDLE } = await import(join(dir, "boot.js"));
+const file = join(dir, BUNDLE);
+rmSync(cacheFile(file), { force: true });
+const bundle = loadBundle(file);
+
+const home = mkdtempSync(join(tmpdir(), "chart-code-cache-"));
+const saved = { ...process.env };
+const write = { out: process.stdout.write, err: process.stderr.write };
+let failed = "";
+try {
+  mkdirSync(join(home, "run"), { mode: 0o700 });
+  writeFileSync(join(home, ".gitconfig"), "");
+  Object.assign(process.env, {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache"),
+    XDG_RUNTIME_DIR: join(home, "run"),
+    GIT_CONFIG_GLOBAL: join(home, ".gitconfig"),
+    GIT_CONFIG_NOSYSTEM: "1",
+    CHART_REPO: join(home, "chart"),
+    CHART_CLINICIAN: "Dr. Cache Trainer",
+    NO_COLOR: "1",
+  });
+  delete process.env.CHART_IDENTITY;
+  delete process.env.EDITOR;
+  delete process.env.VISUAL;
+  // Quiet, but a write still completes (the CLI waits for stdout to drain before it ends).
+  const quiet = (_chunk, enc, cb) => {
+    const done = typeof enc === "function" ? enc : cb;
+    if (done) process.nextTick(done);
+    return true;
+  };
+  if (!process.env.CODE_CACHE_VERBOSE) process.stdout.write = process.stderr.write = quiet;
+  const steps = [
+    ["init", join(home, "chart")],
+    ["client", "add", "--name", "Casey Example", "--dob", "1990-01-02"],
+    ["note", "add", "Casey", "-m", "Session on sleep; plan reviewed.", "--sign"],
+    ["note", "add", "Casey", "--template", "soap", "-m", "## Subjective\nReports better sleep."],
+    ["med", "add", "Casey", "sertraline", "--dose", "50 mg", "--frequency", "daily", "-d", "2026-01-05"],
+    ["dx", "add", "Casey", "F41.1", "--status", "active"],
+    ["note", "list", "Casey"],
+    ["note", "list", "Casey", "--json"],
+    ["timeline", "Casey"],
+    ["client", "list"],
+    ["client", "show", "Casey"],
+    ["med", "list", "Casey"],
+    ["dx", "list", "Casey"],
+    ["search", "sleep"],
+    ["status"],
+  ];
+  process.setMaxListeners(0); // each run adds its own exit and signal handlers
+  for (const args of steps) {
+    const code = await bundle.run(args);
+    if (code !== 0 && !failed) failed = `chart ${args.join(" ")} exited ${code}`;
+  }
+} catch (e) {
+  failed ||= e instanceof Error ? e.message : String(e);
+} finally {
+  process.stdout.write = write.out;
+  process.stderr.write = write.err;
+  process.env = saved;
+  rmSync(home, { recursive: true, force: true });
+}
+writeFileSync(cacheFile(file), bundle.script.createCachedData(), { mode: 0o644 });
+chmodSync(cacheFile(file), 0o644); // run() set a umask of 077
+if (failed) process.stderr.write(`code cache: made, but a training step failed (${failed})\n`);
+process.exit(0); // the training chart's worker threads and handlers end with it

@@ -1,0 +1,50 @@
+/**
+ * Start the CLI bundle (dist/bundle/chart.cjs) with the V8 code cache made for it at build time
+ * (scripts/code-cache.mjs): about half of a warm command's start-up was compiling the bundle
+ * (docs/decisions.md, "Start-up"). Node 20 has no compile cache for ES modules, so the bundle is
+ * CommonJS, compiled here as a vm.Script with the cache as cachedData. A cache that is missing or
+ * that V8 rejects (another Node version, another build) costs nothing but the compile it would
+ * have saved: the script is compiled from source as usual.
+ *
+ * The cache sits beside the code it was made from, written only by the build: it is trusted like
+ * the code itself, and nothing is written at run time.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+
+export interface Bundle {
+  run(argv?: string[]): Promise<number>;
+  /** How the bundle was compiled: with the cache, without one, or with one V8 refused. */
+  cache: "used" | "none" | "rejected";
+  /** The compiled script (the build makes the cache from it after a training run). */
+  script: vm.Script;
+}
+
+export const BUNDLE = "chart.cjs";
+export const cacheFile = (file: string): string => `${file}.v8-cache`;
+
+/** Compile and evaluate the bundle at `file` as CommonJS, with its code cache when there is one. */
+export function loadBundle(file: string): Bundle {
+  const source = readFileSync(file, "utf8");
+  const cachePath = cacheFile(file);
+  const cachedData = existsSync(cachePath) ? readFileSync(cachePath) : undefined;
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+    // import() in the bundle (pdfkit, the prompts library) goes through Node's own loader.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} as { run?: Bundle["run"] } };
+  (script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+  const run = module.exports.run;
+  if (typeof run !== "function") throw new Error(`${file} does not export run()`);
+  return { run, script, cache: !cachedData ? "none" : script.cachedDataRejected ? "rejected" : "used" };
+}
+
+/** bin/chart.js: load the bundle beside this file and run the command line. */
+export async function boot(): Promise<number> {
+  return loadBundle(join(dirname(fileURLToPath(import.meta.url)), BUNDLE)).run();
+}
