@@ -16,7 +16,7 @@ export default defineConfig([
     input: { chart: "src/cli/run.ts" },
     platform: "node",
     external,
-    output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", inlineDynamicImports: true, minify: true, sourcemap: false },
+    output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false },
   },
   {
     input: { "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },

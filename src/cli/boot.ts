@@ -34,8 +34,9 @@ export function loadBundle(file: string): Bundle {
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
-    // import() in the bundle (pdfkit, the prompts library) goes through Node's own loader.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // No import() option: a function restored from a code cache loses it (Node 20), so the
+    // bundle is built without dynamic import() (rolldown.config.mjs: pdfkit and the prompts
+    // library are require()d; a test checks the bundle holds no import()).
   });
   const module = { exports: {} as { run?: Bundle["run"] } };
   (script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { addClient, BIN, sandbox, type Sandbox } from "../support/e2e.js";
 
 const HOOK = new URL("../support/load-log.mjs", import.meta.url).pathname;
-const HEAVY = [/node_modules\/pdfkit\//, /node_modules\/@inquirer\//, /node_modules\/fontkit\//, /node_modules\/inquirer\//];
+const HEAVY = [/node_modules\/pdfkit\//, /node_modules\/@inquirer\//, /node_modules\/fontkit\//, /node_modules\/inquirer\//, /^require:(pdfkit|@inquirer\/prompts|fontkit)\b/];
 
 let sb: Sandbox;
 let cid: string;
@@ -49,6 +49,11 @@ describe("start-up", () => {
     const probe = spawnSync(process.execPath, ["--import", HOOK, "--input-type=module", "-e", 'await import("pdfkit")'], { cwd: join(BIN, "..", ".."), env: { ...process.env, CHART_LOAD_LOG: join(sb.home, "probe.log") } });
     expect(probe.status).toBe(0);
     expect(HEAVY.some((h) => readFileSync(join(sb.home, "probe.log"), "utf8").match(h))).toBe(true);
+    // The bundle is CommonJS and require()s pdfkit: the hook sees that too.
+    const cjs = spawnSync(process.execPath, ["--import", HOOK, "-e", 'require("pdfkit")'], { cwd: join(BIN, "..", ".."), env: { ...process.env, CHART_LOAD_LOG: join(sb.home, "probe-cjs.log") } });
+    expect(cjs.status).toBe(0);
+    const cjsLog = readFileSync(join(sb.home, "probe-cjs.log"), "utf8").split("\n");
+    expect(cjsLog.some((l) => HEAVY.some((h) => h.test(l)))).toBe(true);
   });
 
   for (const args of [["note", "add", "CID", "-m", "lean start"], ["note", "list", "CID"], ["client", "list"]] as const) {
@@ -70,6 +75,9 @@ describe("start-up", () => {
       return r.stdout.trim();
     };
     expect(existsSync(cacheFile(bundleFile))).toBe(true);
+    // A function restored from the cache cannot run import() (Node 20 drops its loader): the
+    // bundle must hold none (rolldown.config.mjs, dynamicImportInCjs: false).
+    expect(readFileSync(bundleFile, "utf8")).not.toMatch(/\bimport\s*\(/);
     expect(state(bundleFile)).toBe("used function");
     // A copy with no cache, with a cache that is not one, and with the cache of other code: all
     // compile from source and run.
