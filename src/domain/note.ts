@@ -101,11 +101,11 @@ export function stripTemplateScaffold(body: string): string {
 
 /** The first line of real text, for listings. */
 export function firstLine(body: string, max = 60): string {
-  const line =
-    stripTemplateScaffold(redactPrivate(body).text.replaceAll(WITHHELD_MARKER, "[private]"))
-      .split("\n")
-      .map((l) => l.replace(/^\s*[-*>]\s*/, "").replace(/\*\*/g, "").trim())
-      .find((l) => l !== "") ?? "";
+  let line = "";
+  for (const l of stripTemplateScaffold(redactPrivate(body).text.replaceAll(WITHHELD_MARKER, "[private]")).split("\n")) {
+    line = l.replace(/^\s*[-*>]\s*/, "").replace(/\*\*/g, "").trim();
+    if (line !== "") break;
+  }
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
@@ -153,6 +153,7 @@ const TAG_RE = /<\s*(\/?)\s*private\s*>/gi;
  * closing tag withholds the text before it (back to the previous tag).
  */
 export function redactPrivate(body: string): { text: string; withheld: number } {
+  if (!/private/i.test(body)) return { text: body, withheld: 0 }; // no tag can match (most notes)
   let out = "";
   let depth = 0;
   let pos = 0;

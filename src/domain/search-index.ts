@@ -58,8 +58,22 @@ function decodeList(s: string): number[] {
   return out;
 }
 
+/**
+ * What a query needs of a segment: its word lists, and a document's line by number. A segment
+ * read from disk decodes a line only when a query asks for it (src/store/search-index.ts).
+ */
+export interface SegmentView {
+  words: Record<string, string>;
+  doc(i: number): string;
+}
+
+export const viewOf = (seg: Segment): SegmentView => ({ words: seg.words, doc: (i) => seg.docs[i] as string });
+
 /** Own entries only: a word such as "constructor" is not Object's. */
-const postings = (seg: Segment, w: string): number[] => (Object.hasOwn(seg.words, w) ? decodeList(seg.words[w] as string) : []);
+const postings = (seg: SegmentView, w: string): number[] => (Object.hasOwn(seg.words, w) ? decodeList(seg.words[w] as string) : []);
+
+/** A list of non-negative whole numbers as base-36 gaps (ascending lists) or values, joined by commas. */
+export { encodeList, decodeList };
 
 export function buildSegment(input: { notes: readonly NoteRecord[]; meds: readonly MedEventRecord[]; dx: readonly DxEventRecord[] }): Segment {
   const docs: IndexedDoc[] = [];
@@ -79,7 +93,7 @@ export function buildSegment(input: { notes: readonly NoteRecord[]; meds: readon
 }
 
 /** Documents of a segment that may match the query (every word present), in the segment's order. */
-export function candidates(seg: Segment, q: Query, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] }): IndexedDoc[] {
+export function candidates(seg: SegmentView, q: Query, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] }): IndexedDoc[] {
   let keys: string[] | undefined;
   let hit: Set<number> | undefined;
   for (const t of q.terms) {
@@ -96,7 +110,7 @@ export function candidates(seg: Segment, q: Query, opts: { psychotherapy: boolea
   }
   const out: IndexedDoc[] = [];
   for (const i of [...(hit ?? [])].sort((a, b) => a - b)) {
-    const d = decodeDoc(seg.docs[i] as string);
+    const d = decodeDoc(seg.doc(i));
     if (d.scope !== "both" && (d.scope === "psychotherapy") !== opts.psychotherapy) continue;
     if (opts.kinds && !opts.kinds.includes(d.kind)) continue;
     out.push(d);

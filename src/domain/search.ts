@@ -75,6 +75,11 @@ export interface Snippet {
   marks: { start: number; end: number }[];
 }
 
+/** JavaScript's \s (ECMAScript WhiteSpace and LineTerminator), by code unit. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /** About `width` characters of `text` around its first match, whitespace collapsed. */
 export function snippet(text: string, hits: readonly { start: number; end: number }[], width = 90): Snippet {
   const first = hits[0] ?? { start: 0, end: 0 };
@@ -85,17 +90,22 @@ export function snippet(text: string, hits: readonly { start: number; end: numbe
   while (from > 0 && /[\p{L}\p{N}]/u.test(text[from - 1] as string)) from--;
   while (to < text.length && /[\p{L}\p{N}]/u.test(text[to] as string)) to++;
   let out = "";
+  let space = false; // the output ends with a collapsed space
   const marks: Snippet["marks"] = [];
-  const map: number[] = []; // original offset -> snippet offset
+  const map = new Array<number>(to - from + 1); // original offset - from -> snippet offset
+  let piece = from; // start of the run of non-space text not yet copied
   for (let i = from; i < to; i++) {
-    map[i] = out.length;
-    const c = text[i] as string;
-    if (/\s/.test(c)) {
-      if (!out.endsWith(" ")) out += " ";
-    } else out += c;
+    map[i - from] = out.length + (i - piece);
+    if (isSpace(text.charCodeAt(i))) {
+      out += text.slice(piece, i);
+      if (!space) out += " ";
+      space = true;
+      piece = i + 1;
+    } else space = false;
   }
-  map[to] = out.length;
-  for (const h of hits) if (h.start >= from && h.end <= to) marks.push({ start: map[h.start] as number, end: map[h.end] as number });
+  out += text.slice(piece, to);
+  map[to - from] = out.length;
+  for (const h of hits) if (h.start >= from && h.end <= to) marks.push({ start: map[h.start - from] as number, end: map[h.end - from] as number });
   const lead = from > 0 ? "…" : "";
   const tail = to < text.length ? "…" : "";
   const trimmedStart = out.length - out.trimStart().length;

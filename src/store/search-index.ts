@@ -8,45 +8,121 @@
  * work tree, or with a record that cannot be read, is searched from its records as they are and
  * never indexed, so its failures are named on every search.
  */
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DxEventRecord } from "../domain/dx.js";
 import type { MedEventRecord } from "../domain/med.js";
 import type { NoteRecord } from "../domain/note.js";
 import { recordPath } from "../domain/record.js";
-import { buildSegment, candidates, type Segment } from "../domain/search-index.js";
+import { buildSegment, candidates, decodeList, encodeList, viewOf, type SegmentView } from "../domain/search-index.js";
 import { searchDocs, type SearchDoc, type SearchKind } from "../domain/search-docs.js";
 import type { Query } from "../domain/search.js";
 import { writeFileAtomic } from "./atomic.js";
 import { cacheDir } from "./cache.js";
-import { seal, unseal } from "./cache-seal.js";
+import { seal, sealBytes, unseal, unsealBytes } from "./cache-seal.js";
 import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.js";
 import { listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
 import { assertIntact } from "./worktree.js";
 
-interface IndexFile {
-  v: 2;
+/**
+ * On disk (version 3): the word lists and each client's document lengths, sealed and compressed
+ * (small, read on every search), then the documents' UTF-8 bytes end to end, sealed as they are
+ * and bound to the first part by a random pair id. A search decodes only the documents a query
+ * picks; parsing every document's text took most of a warm search (docs/decisions.md, "Search").
+ *
+ *   "chart-search-3\n" | u32 length of part 1 | part 1 (seal: JSON Meta) | part 2 (sealBytes: texts)
+ */
+interface Meta {
+  v: 3;
+  /** Binds part 2 to this part 1 (its authenticated context). */
+  pair: string;
   commit?: string;
-  clients: Record<string, Segment>;
+  /** Per client: its word lists, and the end offset of each of its documents in its run of bytes, as gaps. */
+  clients: Record<string, { words: Record<string, string>; ends: string }>;
+}
+
+/** A client's segment as loaded (its documents decoded on demand) or as just built. */
+type Entry = { words: Record<string, string>; ends: string; bytes: () => Promise<Buffer | undefined>; from: number } | { words: Record<string, string>; docs: string[] };
+
+interface Index {
+  commit?: string | undefined;
+  clients: Map<string, Entry>;
 }
 
 const FILE = "_search.cache";
+const MAGIC = Buffer.from("chart-search-3\n");
 /** Clients read together when they are not in the index (a cold rebuild reads all of them). */
 const BATCH = 16;
 
-async function loadIndex(chart: Chart): Promise<IndexFile> {
-  const empty: IndexFile = { v: 2, clients: {} };
+async function loadIndex(chart: Chart): Promise<Index> {
+  const empty: Index = { clients: new Map() };
   const data = await readFile(join(cacheDir(chart), FILE)).catch(() => undefined);
-  const text = data && (await unseal(chart, data));
+  if (!data || data.length < MAGIC.length + 4 || !data.subarray(0, MAGIC.length).equals(MAGIC)) return empty;
+  const len = data.readUInt32BE(MAGIC.length);
+  const at = MAGIC.length + 4;
+  if (at + len > data.length) return empty;
+  const text = await unseal(chart, data.subarray(at, at + len));
   if (text === undefined) return empty;
+  let meta: Meta;
   try {
-    const parsed = JSON.parse(text) as IndexFile;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk: another version or a damaged index
-    return parsed.v === 2 && parsed.clients && typeof parsed.clients === "object" ? parsed : empty;
+    meta = JSON.parse(text) as Meta;
   } catch {
     return empty;
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk: another version or a damaged index
+  if (meta.v !== 3 || typeof meta.pair !== "string" || !meta.clients || typeof meta.clients !== "object") return empty;
+  // The texts are opened once, and only when a query has candidates; if they do not open
+  // (damaged, or not this file's), the search fails over to reading the records.
+  let texts: Promise<Buffer | undefined> | undefined;
+  const bytes = () => (texts ??= unsealBytes(chart, data.subarray(at + len), Buffer.from(meta.pair, "utf8")));
+  const clients = new Map<string, Entry>();
+  let from = 0;
+  for (const [cid, c] of Object.entries(meta.clients)) {
+    clients.set(cid, { words: c.words, ends: c.ends, bytes, from });
+    const ends = c.ends === "" ? [] : decodeList(c.ends);
+    from += ends[ends.length - 1] ?? 0;
+  }
+  return { commit: meta.commit, clients };
+}
+
+/** The documents of an entry as a view for candidates(); undefined when its texts do not open. */
+async function viewOfEntry(e: Entry): Promise<SegmentView | undefined> {
+  if ("docs" in e) return viewOf(e);
+  const bytes = await e.bytes();
+  if (!bytes) return undefined;
+  const ends = e.ends === "" ? [] : decodeList(e.ends);
+  const base = e.from;
+  if (base + (ends[ends.length - 1] ?? 0) > bytes.length) return undefined;
+  return { words: e.words, doc: (i) => bytes.toString("utf8", base + (i > 0 ? (ends[i - 1] as number) : 0), base + (ends[i] as number)) };
+}
+
+/** The index file: every client's word lists and lengths, then all texts, in one atomic write. */
+async function saveIndex(chart: Chart, index: Index): Promise<void> {
+  const pair = randomBytes(16).toString("hex");
+  const meta: Meta = { v: 3, pair, ...(index.commit ? { commit: index.commit } : {}), clients: {} };
+  const runs: Buffer[] = [];
+  for (const [cid, e] of index.clients) {
+    if ("docs" in e) {
+      const parts = e.docs.map((d) => Buffer.from(d, "utf8"));
+      let end = 0;
+      meta.clients[cid] = { words: e.words, ends: encodeList(parts.map((p) => (end += p.length))) };
+      runs.push(...parts);
+    } else {
+      const bytes = await e.bytes();
+      if (!bytes) continue; // not re-saved: it is rebuilt on the next search
+      const ends = e.ends === "" ? [] : decodeList(e.ends);
+      meta.clients[cid] = { words: e.words, ends: e.ends };
+      runs.push(bytes.subarray(e.from, e.from + (ends[ends.length - 1] ?? 0)));
+    }
+  }
+  const head = await seal(chart, JSON.stringify(meta));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(head.length);
+  const body = await sealBytes(chart, Buffer.concat(runs), Buffer.from(pair, "utf8"));
+  await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 }).catch(() => undefined);
+  await writeFileAtomic(join(cacheDir(chart), FILE), Buffer.concat([MAGIC, len, head, body]), 0o600);
 }
 
 const clientOf = (path: string): string | undefined => /^clients\/([^/]+)\//.exec(path)?.[1];
@@ -73,19 +149,25 @@ export async function searchCandidates(
   let changed = false;
   if (index.commit !== head) {
     const diff = index.commit && head ? await changedBetween(chart, index.commit, head) : undefined;
-    if (!diff) index.clients = {};
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a client whose files changed is indexed again
-    else for (const p of diff) delete index.clients[clientOf(p) ?? ""];
+    if (!diff) index.clients.clear();
+    else for (const p of diff) index.clients.delete(clientOf(p) ?? "");
     index.commit = head;
     changed = true;
   }
   const docs: SearchDoc[] = [];
   const failures: ReadFailure[] = [];
   const want = (k: SearchKind) => !opts.kinds || opts.kinds.includes(k);
-  const indexed = (cid: string) => (Object.hasOwn(index.clients, cid) && !dirtyClients.has(cid) ? index.clients[cid] : undefined);
+  const indexed = (cid: string) => (dirtyClients.has(cid) ? undefined : index.clients.get(cid));
   for (const cid of clients) {
-    const seg = indexed(cid);
+    const entry = indexed(cid);
+    if (!entry) continue;
+    const seg = await viewOfEntry(entry);
     if (seg) docs.push(...candidates(seg, query, opts));
+    else {
+      // Texts that do not open: this client is read from its records and indexed again.
+      index.clients.delete(cid);
+      changed = true;
+    }
   }
   // The others are read a batch of clients at a time: one read (one work-tree check, one
   // `git ls-tree`, one pool of workers) per batch instead of three per client, and memory
@@ -118,9 +200,9 @@ export async function searchCandidates(
       const input = { notes: notes.records, meds: meds.records, dx: dx.records };
       if (head && !dirtyClients.has(cid) && notes.failures.length + meds.failures.length + dx.failures.length === 0) {
         const seg = buildSegment(input);
-        index.clients[cid] = seg;
+        index.clients.set(cid, seg);
         changed = true;
-        docs.push(...candidates(seg, query, opts));
+        docs.push(...candidates(viewOf(seg), query, opts));
         continue;
       }
       // Not indexed: searched as read, and only the kinds asked for are searched or named.
@@ -133,8 +215,7 @@ export async function searchCandidates(
   // Saved only while HEAD is still the commit it was built at and no writer is at work; an index that cannot be written
   // costs speed only.
   if (changed && (await settledAt(chart, head))) {
-    await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 }).catch(() => undefined);
-    await seal(chart, JSON.stringify(index)).then((data) => writeFileAtomic(join(cacheDir(chart), FILE), data, 0o600)).catch(() => undefined);
+    await saveIndex(chart, index).catch(() => undefined);
   }
   // What was taken from the index is logged as read, like records read from their files: every
   // candidate shown or matched, with a note's addenda.

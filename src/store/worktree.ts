@@ -11,7 +11,7 @@
 import { ChartError, invalid } from "../domain/errors.js";
 import type { Git } from "./git.js";
 import type { Chart } from "./repo.js";
-import { knownIntact, rememberIntact, stampOf, type Stamp } from "./worktree-cache.js";
+import { knownIntact, rememberIntact, stampOf, treeKey, type Stamp } from "./worktree-cache.js";
 
 export interface TreeChange {
   path: string;
@@ -59,8 +59,15 @@ export async function assertIntact(chart: Chart, pathspecs: readonly string[]): 
   const stamps = new Map<string, Stamp & { racy: boolean }>();
   for (const p of todo) {
     const s = await stampOf(chart, p, realNowNs()).catch(() => undefined);
-    if (s && !s.racy && (await knownIntact(chart, p, s))) seen.add(p);
-    else if (s) stamps.set(p, s);
+    if (!s) continue;
+    // A file changed in the last 2 seconds: its stats may not show a later change ("racy").
+    const known = s.racyFiles ? false : await knownIntact(chart, p, s);
+    if (known === "same" && !s.racy) seen.add(p);
+    else if (known && known !== "same") {
+      seen.add(p);
+      // Known again at today's HEAD and index, so the next command needs no git at all.
+      if (!s.racy) await rememberIntact(chart, p, { ...s, tree: known.tree }).catch(() => undefined);
+    } else stamps.set(p, s);
   }
   todo = todo.filter((p) => !seen.has(p));
   if (todo.length === 0) return;
@@ -81,7 +88,8 @@ export async function assertIntact(chart: Chart, pathspecs: readonly string[]): 
     if (!before || before.racy) continue;
     const after = await stampOf(chart, p, realNowNs()).catch(() => undefined);
     if (after && !after.racy && after.head === before.head && after.index === before.index && after.digest === before.digest) {
-      await rememberIntact(chart, p, after).catch(() => undefined); // a cache: failing to write it changes nothing
+      const tree = await treeKey(chart, p).catch(() => undefined);
+      await rememberIntact(chart, p, { ...after, ...(tree !== undefined ? { tree } : {}) }).catch(() => undefined); // a cache: failing to write it changes nothing
     }
   }
 }

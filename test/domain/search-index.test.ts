@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { NoteRecord } from "../../src/domain/note.js";
-import { buildSegment, candidates } from "../../src/domain/search-index.js";
+import { buildSegment, candidates, viewOf } from "../../src/domain/search-index.js";
 import { searchDocs } from "../../src/domain/search-docs.js";
 import { matchTokens, parseQuery, tokens } from "../../src/domain/search.js";
 import { runs } from "../support/runs.js";
@@ -30,7 +30,7 @@ describe("search index", () => {
         const input = { notes: records, meds: [], dx: [] };
         const want = searchDocs(input, { psychotherapy }).filter((d) => matchTokens(tokens(d.text), q)).map((d) => d.id).sort();
         const seg = JSON.parse(JSON.stringify(buildSegment(input))) as ReturnType<typeof buildSegment>; // as stored
-        const got = candidates(seg, q, { psychotherapy }).filter((d) => matchTokens(tokens(d.text), q)).map((d) => d.id).sort();
+        const got = candidates(viewOf(seg), q, { psychotherapy }).filter((d) => matchTokens(tokens(d.text), q)).map((d) => d.id).sort();
         expect(got).toEqual(want);
       }),
       { numRuns: runs(2000) },

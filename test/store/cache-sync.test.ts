@@ -189,6 +189,39 @@ describe("the read cache follows git", () => {
     }
   });
 
+  it("a search index whose texts are damaged, cut short or taken from another index is not trusted", async () => {
+    const file = join(sb.repo, ".git", "chart", "cache", "_search.cache");
+    const q = parseQuery("common") as Query;
+    await check("index warm");
+    const search = async () => {
+      const f = await fresh();
+      const found = await searchCandidates(f.chart, clients, q, { psychotherapy: false });
+      return { ids: found.docs.filter((d) => matchTokens(tokens(d.text), q)).map((d) => `${d.id} ${d.text}`).sort(), calls: f.calls(), failures: found.failures };
+    };
+    const want = await search();
+    expect(want.calls).toBe(0); // from the index
+    const good = readFileSync(file);
+    // Another index of this chart, made after one more note: its texts do not belong to `good`.
+    await commitRecords(chart, [note(clients[0] as string, false)], "chart: add note");
+    await search();
+    const other = readFileSync(file);
+    const headLen = (b: Buffer) => 15 + 4 + b.readUInt32BE(15);
+    const spliced = Buffer.concat([good.subarray(0, headLen(good)), other.subarray(headLen(other))]);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 40] = (flipped[flipped.length - 40] as number) ^ 1;
+    gitIn(["reset", "-q", "--hard", "HEAD~1"]); // back to the commit `good` was made at
+    for (const [name, bytes] of [["flipped", flipped], ["spliced", spliced], ["cut", good.subarray(0, good.length - 100)], ["cut in part 1", good.subarray(0, 30)]] as const) {
+      writeFileSync(file, bytes);
+      const got = await search();
+      expect(got.failures, name).toEqual([]);
+      expect(got.ids, name).toEqual(want.ids);
+      expect(readFileSync(file).equals(bytes), `${name}: rebuilt and saved`).toBe(false);
+      expect(await search(), `${name}, then from the rebuilt index`).toEqual({ ...want, calls: 0 });
+    }
+    writeFileSync(file, good);
+    expect(await search()).toEqual(want);
+  });
+
   it("any sequence of commits, removals, resets, uncommitted files and dropped caches reads as the files", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 5 }), async (ops) => {
