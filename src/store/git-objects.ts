@@ -42,6 +42,20 @@ export async function catFileBatch(git: Git, requests: readonly string[]): Promi
 const rawBuffer = (git: Git, args: string[], input: string): Promise<Buffer> => git.rawBuffer(args, { input });
 
 /** git's object id of a blob with this content (SHA-1, or SHA-256 in a sha256 repository). */
+/** The object id of each `<rev>` or `<rev>:<path>` (one `git cat-file --batch-check`); missing: undefined. */
+export async function catFileOids(git: Git, requests: readonly string[]): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  if (requests.length === 0) return out;
+  const unique = [...new Set(requests)];
+  if (unique.some((r) => /[\r\n]/.test(r))) throw new Error("a git object name with a line break");
+  const lines = (await rawBuffer(git, ["cat-file", "--batch-check=%(objectname)"], `${unique.join("\n")}\n`)).toString("utf8").split("\n");
+  unique.forEach((req, i) => {
+    const line = lines[i] ?? "";
+    out.set(req, /^[0-9a-f]{40,64}$/.test(line) ? line : undefined); // "<req> missing" or "ambiguous"
+  });
+  return out;
+}
+
 export function blobOid(data: Uint8Array, algo: "sha1" | "sha256" = "sha1"): string {
   return createHash(algo).update(`blob ${data.length}\0`).update(data).digest("hex");
 }

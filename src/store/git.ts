@@ -147,7 +147,11 @@ export async function commitStaged(git: Git, message: string, paths: readonly st
     return false;
   };
   let tree: string;
+  let changed: boolean | undefined; // known without comparing trees when only our paths are staged
   if (staged.every(ours)) {
+    // What is staged is what differs from HEAD: nothing staged, nothing to commit.
+    if (parent && staged.length === 0) return undefined;
+    changed = parent ? true : undefined;
     tree = (await retryIndexLock(() => gitOr("write-tree", () => git.raw(["write-tree"])))).trim();
   } else {
     // Other changes are staged: build the tree in a private index from HEAD plus our paths.
@@ -162,7 +166,7 @@ export async function commitStaged(git: Git, message: string, paths: readonly st
       await rm(dir, { recursive: true, force: true });
     }
   }
-  if (parent) {
+  if (parent && changed === undefined) {
     const parentTree = (await git.raw(["rev-parse", `${parent}^{tree}`])).trim();
     if (parentTree === tree) return undefined;
   }

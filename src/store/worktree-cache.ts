@@ -21,7 +21,7 @@ import { lstatSync, readdirSync, type Dirent } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
-import { catFileBatch, readHeadNative } from "./git-objects.js";
+import { catFileBatch, catFileOids, readHeadNative } from "./git-objects.js";
 import type { Git } from "./git.js";
 import { sha256Hex } from "./hash.js";
 import { deviceSecret } from "./device-secret.js";
@@ -146,8 +146,8 @@ export async function treeKey(chart: CacheChart, pathspec: string): Promise<stri
   if (tree.type !== "tree") return `${tree.type} ${tree.oid}`;
   const names = treeNames(tree.data);
   const requests = names.map((n) => `HEAD:clients/${n}/profile.age`);
-  const found = await catFileBatch(git, requests);
-  return sha256Hex(names.map((n, i) => `${n}\0${found.get(requests[i] as string)?.oid ?? "-"}`).join("\n"));
+  const found = await catFileOids(git, requests);
+  return sha256Hex(names.map((n, i) => `${n}\0${found.get(requests[i] as string) ?? "-"}`).join("\n"));
 }
 
 /** The entry names of a git tree object (mode SP name NUL, then the raw object id). */
