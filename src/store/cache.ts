@@ -12,7 +12,8 @@
  */
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { AnyRecord } from "../domain/record.js";
+import type { AnyRecord, ChartRecord } from "../domain/record.js";
+import { isChartRecord, shapesFingerprint } from "../domain/record-shape.js";
 import { writeFileAtomic } from "./atomic.js";
 import { seal, unseal } from "./cache-seal.js";
 import { changedBetween } from "./cache-sync.js";
@@ -22,7 +23,12 @@ export interface CacheFile {
   v: 2;
   /** The commit the entries were read at (undefined: none yet). */
   commit?: string;
-  entries: Record<string, AnyRecord>;
+  /**
+   * The field rules every entry was checked against (shapesFingerprint): entries are cached only
+   * after their shape check, so a hit is not checked again under the same rules.
+   */
+  shapes?: string;
+  entries: Record<string, ChartRecord>;
 }
 
 export const cacheDir = (chart: Pick<Chart, "gitDir">): string => join(chart.gitDir, "chart", "cache");
@@ -57,9 +63,9 @@ export const cacheMoved = (cache: CacheFile): boolean => moved.has(cache);
 async function bringUpTo(chart: Chart, cache: CacheFile, head: string | undefined): Promise<CacheFile> {
   if (cache.commit === head) return cache;
   const changed = cache.commit && head ? await changedBetween(chart, cache.commit, head) : undefined;
-  const entries: Record<string, AnyRecord> = {};
+  const entries: Record<string, ChartRecord> = {};
   if (changed) for (const [p, rec] of Object.entries(cache.entries)) if (!changed.has(p)) entries[p] = rec;
-  const out: CacheFile = { v: 2, commit: head, entries };
+  const out: CacheFile = { v: 2, commit: head, shapes: cache.shapes, entries };
   moved.add(out);
   return out;
 }
@@ -77,7 +83,15 @@ async function readCache(chart: Chart, group: string): Promise<CacheFile> {
   try {
     const parsed = JSON.parse(text) as CacheFile;
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- parsed is a file from disk: another version or a damaged cache
-    return parsed.v === 2 && parsed.entries && (parsed.commit === undefined || typeof parsed.commit === "string") ? parsed : empty;
+    if (!(parsed.v === 2 && parsed.entries && typeof parsed.entries === "object" && (parsed.commit === undefined || typeof parsed.commit === "string"))) return empty;
+    if (parsed.shapes === shapesFingerprint()) return parsed;
+    // Written under other field rules (another version of chart): each entry is checked once
+    // here; one that fails is dropped, read again from its file and named there.
+    const entries: Record<string, ChartRecord> = {};
+    for (const [p, r] of Object.entries(parsed.entries as unknown as Record<string, AnyRecord>)) if (isChartRecord(r)) entries[p] = r;
+    const checked: CacheFile = { v: 2, commit: parsed.commit, shapes: shapesFingerprint(), entries };
+    moved.add(checked); // saved with the mark
+    return checked;
   } catch {
     return empty;
   }
@@ -85,6 +99,7 @@ async function readCache(chart: Chart, group: string): Promise<CacheFile> {
 
 export async function saveCache(chart: Chart, group: string, cache: CacheFile): Promise<void> {
   await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(cacheDir(chart), `${group}.cache`), await seal(chart, JSON.stringify(cache)), 0o600);
+  const marked: CacheFile = { ...cache, shapes: shapesFingerprint() }; // every entry passed checkShape
+  await writeFileAtomic(join(cacheDir(chart), `${group}.cache`), await seal(chart, JSON.stringify(marked)), 0o600);
   await rm(join(cacheDir(chart), `${group}.age`), { force: true }); // the same group's cache in the format before (an age file)
 }

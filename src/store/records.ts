@@ -126,12 +126,8 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
     const hit = cacheable(path) ? loaded.get(cacheGroup(path))?.entries[path] : undefined;
     if (hit) {
       chart.touched.read.add(path);
-      // Checked here too: the cache may have been written by a version that did not check shapes.
-      try {
-        results[i] = { record: checkShape(path, hit) };
-      } catch (e) {
-        results[i] = { failure: { path, error: e as ChartError } };
-      }
+      // Shape-checked before it was cached, under the rules the cache file names (src/store/cache.ts).
+      results[i] = { record: hit };
     } else misses.push(i);
   });
   // HEAD's blob of each file to cache: a record is cached only when the bytes decrypted are
@@ -160,7 +156,7 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
         const blob = blobs.get(path);
         if (blob !== undefined && blobOid(data, blob.length === 64 ? "sha256" : "sha1") === blob) {
           const group = cacheGroup(path);
-          (loaded.get(group) as CacheFile).entries[path] = record;
+          (loaded.get(group) as CacheFile).entries[path] = shaped;
           changed.add(group);
         }
         results[i] = { record: shaped };

@@ -5,13 +5,15 @@
  * (never "not found"); fsck --decrypt names it; the read cache does not keep it; its content is
  * never printed.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId } from "../../src/domain/ids.js";
 import type { AnyRecord } from "../../src/domain/record.js";
-import { cacheGroup, loadCache, saveCache } from "../../src/store/cache.js";
+import { cacheGroup, loadCache } from "../../src/store/cache.js";
+import { seal, unseal } from "../../src/store/cache-seal.js";
+import { isChartRecord, shapesFingerprint } from "../../src/domain/record-shape.js";
 import { cacheHead } from "../../src/store/cache-sync.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { commitRecords, readKind, readRecord } from "../../src/store/records.js";
@@ -96,7 +98,7 @@ describe("a well-MACed record of the wrong shape", () => {
     expect(r.stdout + r.stderr).not.toContain("ShapeSecretZq");
   });
 
-  it("a read-cache entry of the wrong shape (a cache an older version wrote) is refused too, not handed out", async () => {
+  it("a read-cache entry of the wrong shape (a cache an older version wrote) is never handed out: the record is read again from its file", async () => {
     const good = (await readKind(chart, "note", cid)).records[0];
     expect(good).toBeDefined();
     const goodPath = `clients/${cid}/notes/${good?.id ?? ""}.age`;
@@ -104,11 +106,23 @@ describe("a well-MACed record of the wrong shape", () => {
     const cache = await loadCache(fresh, cacheGroup(goodPath), await cacheHead(fresh));
     const entry = cache.entries[goodPath];
     expect(entry).toBeDefined();
-    if (entry) cache.entries[goodPath] = { ...entry, status: "final" };
-    await saveCache(fresh, cacheGroup(goodPath), cache);
+    // As an older version wrote it: no mark of the field rules its entries were checked against.
+    const older = { v: 2, commit: cache.commit, entries: { ...cache.entries, [goodPath]: { ...entry, status: "final" } } };
+    writeFileSync(join(fresh.gitDir, "chart", "cache", `${cacheGroup(goodPath)}.cache`), await seal(fresh, JSON.stringify(older)));
     const again = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
     const { records, failures } = await readKind(again, "note", cid);
-    expect(records).toEqual([]);
-    expect(failures.map((f) => [f.path, f.error.code]).sort()).toEqual([[goodPath, "E_RECORD_SHAPE"], [path(), "E_RECORD_SHAPE"]].sort());
+    expect(records.map((r) => [r.id, r.status])).toEqual([[good?.id, good?.status]]);
+    expect(failures.map((f) => [f.path, f.error.code])).toEqual([[path(), "E_RECORD_SHAPE"]]);
+    // Saved again with the mark, without the bad entry: the next read hands out the file's record.
+    const third = await readKind(await openChart(sb.repo, await loadIdentity(sb.identity), sb.env), "note", cid);
+    expect(third.records.map((r) => [r.id, r.status])).toEqual([[good?.id, good?.status]]);
+  });
+
+  it("a cache entry under this version's mark was shape-checked when cached (saveCache writes only what passed)", async () => {
+    const fresh = await openChart(sb.repo, await loadIdentity(sb.identity), sb.env);
+    const group = cacheGroup(`clients/${cid}/notes/x.age`);
+    const cache = await loadCache(fresh, group, await cacheHead(fresh));
+    expect(Object.values(cache.entries as unknown as Record<string, AnyRecord>).every((r) => isChartRecord(r))).toBe(true);
+    expect(JSON.parse((await unseal(fresh, readFileSync(join(fresh.gitDir, "chart", "cache", `${group}.cache`)))) ?? "{}")).toHaveProperty("shapes", shapesFingerprint());
   });
 });
