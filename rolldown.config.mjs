@@ -19,7 +19,7 @@ export default defineConfig([
     output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false },
   },
   {
-    input: { "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
+    input: { "read-worker": "src/store/read-worker.ts", "pdf-worker": "src/export/pdf-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
     platform: "node",
     external,
     output: { dir: "dist/bundle", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", minify: true, sourcemap: false },
