@@ -4,8 +4,9 @@
 // outside (it reads its font files from its own folder) and so does @inquirer/prompts (only loaded
 // to prompt on a terminal).
 //
-// The read worker and the unlock agent are ES modules of their own (top-level await): worker
-// threads load the first by file (src/store/decrypt-pool.ts), the agent is a detached process
+// The read worker, the share's PDF worker and the unlock agent are ES modules of their own
+// (top-level await): worker threads load the first two by file (src/store/decrypt-pool.ts,
+// src/export/pdf-thread.ts), the agent is a detached process
 // started by file (src/store/agent-start.ts). So is the boot file that bin/chart.js imports.
 import { defineConfig } from "rolldown";
 
@@ -19,7 +20,7 @@ export default defineConfig([
     output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false },
   },
   {
-    input: { "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
+    input: { "read-worker": "src/store/read-worker.ts", "pdf-worker": "src/export/pdf-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
     platform: "node",
     external,
     output: { dir: "dist/bundle", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", minify: true, sourcemap: false },

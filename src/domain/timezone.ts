@@ -29,7 +29,7 @@ export function resolveTimeZone(configured: string | undefined, env: { TZ?: stri
 
 /** The calendar date of an instant in a time zone. */
 export function dateInZone(now: Date, zone: string): IsoDate {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", era: "short" }).formatToParts(now);
+  const parts = formatterFor(dateFormats, zone, { year: "numeric", month: "2-digit", day: "2-digit", era: "short" }).formatToParts(now);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
   const year = Number(get("year")) * (get("era") === "BC" || get("era") === "B" ? -1 : 1);
   return `${String(year).padStart(4, "0")}-${get("month")}-${get("day")}`;
@@ -43,7 +43,17 @@ export function dateInZone(now: Date, zone: string): IsoDate {
 export function timeInZone(instant: string, zone: string): string {
   const t = new Date(instant);
   if (Number.isNaN(t.getTime())) return instant;
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).formatToParts(t);
+  const parts = formatterFor(timeFormats, zone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).formatToParts(t);
   const get = (k: string) => parts.find((p) => p.type === k)?.value ?? "";
   return `${dateInZone(t, zone)} ${get("hour")}:${get("minute")} ${get("timeZoneName")}`.trimEnd();
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** One en-US formatter per zone and use, made once (making one costs far more than using it). */
+function formatterFor(cache: Map<string, Intl.DateTimeFormat>, zone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  let f = cache.get(zone);
+  if (!f) cache.set(zone, (f = new Intl.DateTimeFormat("en-US", { ...options, timeZone: zone })));
+  return f;
 }

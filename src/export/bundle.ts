@@ -11,12 +11,13 @@
  * on every run (age is randomised); their hashes are recorded separately.
  */
 import { stat } from "node:fs/promises";
-import { invalid, usageError } from "../domain/errors.js";
+import { ChartError, invalid, usageError } from "../domain/errors.js";
 import type { ShareView } from "../domain/share-view.js";
 import { encryptFor } from "../store/age.js";
 import { sha256Hex } from "../store/hash.js";
 import { inside, realish } from "./paths.js";
 import { buildManifest, MANIFEST_NAME, manifestText } from "./manifest.js";
+import type { PdfThread } from "./pdf-thread.js";
 
 export const SHARE_FORMATS = ["pdf", "fhir", "json"] as const;
 export type ShareFormat = (typeof SHARE_FORMATS)[number];
@@ -57,13 +58,29 @@ const file = (name: string, data: Uint8Array | string): BundleFile => {
 
 const jsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Render the view in each format, then the manifest over them. Pure of the view (no clock). */
-export async function renderBundle(view: ShareView, formats: readonly ShareFormat[]): Promise<{ files: BundleFile[]; manifest: BundleFile }> {
+/**
+ * Render the view in each format, then the manifest over them. Pure of the view (no clock).
+ * `pdfThread`: the PDF is rendered there (src/export/pdf-thread.ts) while this thread writes the
+ * other formats; the bytes are the same. Should the thread itself fail, the PDF is rendered here.
+ */
+export async function renderBundle(view: ShareView, formats: readonly ShareFormat[], pdfThread?: PdfThread): Promise<{ files: BundleFile[]; manifest: BundleFile }> {
+  const inProcess = async (): Promise<Uint8Array> => {
+    const { renderPdf } = await import("./pdf.js");
+    return renderPdf(view);
+  };
+  const pdf = formats.includes("pdf")
+    ? pdfThread
+      ? pdfThread.render(view).catch((e: unknown) => {
+          if (e instanceof ChartError) throw e;
+          return inProcess();
+        })
+      : inProcess()
+    : undefined;
+  pdf?.catch(() => undefined); // awaited below, after the other formats
   const files: BundleFile[] = [];
   for (const f of formats) {
     if (f === "pdf") {
-      const { renderPdf } = await import("./pdf.js");
-      files.push(file(FILE_NAMES.pdf, await renderPdf(view)));
+      files.push(file(FILE_NAMES.pdf, await (pdf as Promise<Uint8Array>)));
     } else if (f === "fhir") {
       const { renderFhir } = await import("./fhir.js");
       files.push(file(FILE_NAMES.fhir, jsonText(renderFhir(view))));

@@ -45,6 +45,7 @@ export interface PdfOptions {
 }
 
 let fontData: Record<string, Buffer> | undefined;
+const parsed = new Map<string, FkFont>();
 
 /** The font files, resolved from the installed package (works from src/ and from the bundle), read once. */
 function fonts(): Record<string, Buffer> {
@@ -70,6 +71,7 @@ export async function newDocument(created: Date, info: { title: string; subject:
     subset: "PDF/UA",
     lang: "en-US",
     displayTitle: true,
+    font: null, // no default font: chart registers its own (pdfkit would load and parse Helvetica's metrics for nothing)
     info: {
       Title: info.title,
       Subject: info.subject,
@@ -80,8 +82,12 @@ export async function newDocument(created: Date, info: { title: string; subject:
     },
   } as unknown as PDFKit.PDFDocumentOptions);
   for (const [name, data] of Object.entries(fonts())) {
-    doc.registerFont(name, data);
-    plainLayout(doc.font(name));
+    // The parsed font (fontkit's) is kept for the next document: pdfkit accepts one in place of
+    // the file's bytes, and a document keeps its own subset, so the bytes are the same.
+    doc.registerFont(name, (parsed.get(name) ?? data) as unknown as Buffer);
+    const fk = (doc.font(name) as unknown as { _font?: EmbeddedFont })._font?.font;
+    if (fk && !parsed.has(name)) parsed.set(name, fk);
+    plainLayout(doc);
   }
   doc.font(FONT).fontSize(10).fillColor(INK);
   batchWrites(doc);
@@ -163,6 +169,8 @@ interface EmbeddedFont {
   layout?: (text: string, features?: unknown, onlyWidth?: boolean) => { glyphs: FkGlyph[] | null; positions: Position[] | null; advanceWidth: number };
 }
 
+const kernCache = new WeakMap<FkFont, Map<number, number>>();
+
 /** Kerning pairs of a TrueType font's legacy `kern` table (format 0), read from its bytes: left << 16 | right -> value. */
 export function kernPairs(font: FkFont): Map<number, number> {
   const pairs = new Map<number, number>();
@@ -230,7 +238,10 @@ function plainLayout(doc: Doc): void {
   const scale = ef.scale;
   let kern: Map<number, number> | undefined;
   ef.layoutRun = (text: string): Run => {
-    kern ??= kernPairs(fk);
+    if (!kern) {
+      kern = kernCache.get(fk) ?? kernPairs(fk);
+      kernCache.set(fk, kern);
+    }
     const glyphs = fk.glyphsForString(text);
     const positions: Position[] = [];
     let advanceWidth = 0;
@@ -308,11 +319,45 @@ function setFileId(doc: Doc, view: unknown): void {
   }
 }
 
+/**
+ * The document's bytes once it ends. pdfkit writes each object in pieces (its number, its
+ * dictionary, its stream...), each converted to bytes and pushed through a stream on its own:
+ * tens of thousands of small pushes for a long record. Here what it writes from now on is kept
+ * as it comes and turned into bytes once at the end; what it wrote before (the file header)
+ * still comes through the stream, first. The bytes are the same: pdfkit's conversion keeps the
+ * low byte of each character, as latin1 does, and adds the same newline.
+ */
 export function collect(doc: Doc): Promise<Uint8Array> {
+  const parts: (string | Uint8Array)[] = [];
+  const writer = doc as unknown as { _write?: (data: unknown) => void; _offset: number };
+  if (typeof writer._write === "function" && typeof writer._offset === "number") {
+    writer._write = function (this: { _offset: number }, data: unknown): void {
+      if (data instanceof Uint8Array) {
+        parts.push(data);
+        this._offset += data.length;
+      } else {
+        const text = `${String(data)}\n`;
+        parts.push(text);
+        this._offset += text.length;
+      }
+    };
+  }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     doc.on("data", (c: Buffer) => chunks.push(c));
-    doc.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    doc.on("end", () => {
+      let text = "";
+      for (const p of parts) {
+        if (typeof p === "string") text += p;
+        else {
+          if (text) chunks.push(Buffer.from(text, "latin1"));
+          text = "";
+          chunks.push(p);
+        }
+      }
+      if (text) chunks.push(Buffer.from(text, "latin1"));
+      resolve(new Uint8Array(Buffer.concat(chunks)));
+    });
     doc.on("error", reject);
   });
 }
@@ -623,6 +668,8 @@ const STAND_IN: Record<string, string> = {
   "\u202f": " ",
 };
 
+const PLAIN = /^[\x20-\x7e\n]*$/;
+
 /** Invisible or direction-changing characters that must not reach a page (they can reorder what a reader sees). */
 const DROP = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
 
@@ -630,9 +677,12 @@ const DROP = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
  * Text the embedded font can show: tabs become spaces, control and bidi-override characters go,
  * characters the font lacks are transliterated (accents stripped) where possible, else "?".
  * Line breaks are kept. `has` says whether the font has a glyph (DejaVu Sans covers Latin,
- * Greek and Cyrillic); without it, only printable ASCII is assumed.
+ * Greek and Cyrillic); without it, only printable ASCII is assumed. Every font has printable
+ * ASCII, so text of nothing else comes back unchanged without asking `has`.
  */
 export function pdfText(s: string, has: (cp: number) => boolean = (cp) => cp >= 0x20 && cp < 0x7f): string {
+  // Most of a record: one test instead of a normalization and a look-up per character.
+  if (PLAIN.test(s)) return s;
   let out = "";
   for (const ch of s.normalize("NFC")) {
     const cp = ch.codePointAt(0) ?? 0;

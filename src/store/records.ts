@@ -101,7 +101,7 @@ export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: s
  * cache is brought up to date.
  */
 export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<ChartRecord>> {
-  const specs = pathspecsFor(paths);
+  const specs = pathspecsFor(paths, chart.intact);
   await assertIntact(chart, specs); // the work tree is what was verified
   const head = await cacheHead(chart);
   // Files that differ from HEAD in the work tree: read as they are, never cached. None when the
@@ -197,7 +197,7 @@ export async function readKind<K extends RecordKind>(chart: Chart, kind: K, clie
 /** One record, decrypted, verified and checked for shape. */
 export async function readRecord<K extends RecordKind>(chart: Chart, kind: K, client: string, id: string): Promise<RecordOf<K>> {
   const path = recordPath(kind, client, id);
-  await assertIntact(chart, pathspecsFor([path]));
+  await assertIntact(chart, pathspecsFor([path], chart.intact));
   const record = checkShape(path, await readRecordAt(chart, path));
   if (!ofKind(kind)(record)) throw shapeFailure(path, [`a ${record.kind} record where a ${kind} record belongs`]);
   return record;

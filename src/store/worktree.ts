@@ -97,14 +97,20 @@ export async function assertIntact(chart: Chart, pathspecs: readonly string[]): 
 /** The real time, for file system raciness (never the command's clock, which a test may set). */
 const realNowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
-/** The folders (pathspecs) to check before reading these record paths. */
-export function pathspecsFor(paths: readonly string[]): string[] {
+/**
+ * The folders (pathspecs) to check before reading these record paths. A profile is covered by
+ * its client's folder when that was checked already (`checked`, the command's chart.intact):
+ * reading the profile of the client a command named (found by id, its folder checked) needs no
+ * `git status` of every client's profile.
+ */
+export function pathspecsFor(paths: readonly string[], checked?: ReadonlySet<string>): string[] {
   const out = new Set<string>();
   for (const p of paths) {
     const m = /^clients\/([^/]+)\/(.+)$/.exec(p);
     if (!m) continue;
-    if (m[2] === "profile.age") out.add(":(glob)clients/*/profile.age");
-    else out.add(`clients/${m[1]}`);
+    const folder = `clients/${m[1]}`;
+    if (m[2] !== "profile.age") out.add(folder);
+    else if (!checked?.has(folder)) out.add(":(glob)clients/*/profile.age");
   }
   return [...out];
 }

@@ -8,7 +8,7 @@
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import type { DisclosureRecord } from "../../domain/consent.js";
+import { consentStatus, type DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, conflict, invalid, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
@@ -17,6 +17,7 @@ import { describeShare, explainShare, type Selection } from "../../domain/select
 import { WITHHELD_NOTICE, type ShareView } from "../../domain/share-view.js";
 import { bundleHash, checkFormats, checkOutDir, encryptBundle, MANIFEST_FILE, renderBundle, type Encryption, type ShareFormat } from "../../export/bundle.js";
 import { destinationState, discard, planPublish, publish, stage } from "../../export/publish.js";
+import { startPdfThread, type PdfThread } from "../../export/pdf-thread.js";
 import { recoverPendingShares, removePending, writePending } from "../../store/pending-shares.js";
 import { checkRecipient } from "../../store/age.js";
 import { readPractice } from "../../store/practice.js";
@@ -137,6 +138,15 @@ export type ShareResult =
     };
 
 export async function runShare(ctx: Ctx, input: ShareInput): Promise<ShareResult> {
+  const pdf: { thread?: PdfThread | undefined } = {};
+  try {
+    return await shareWith(ctx, input, pdf);
+  } finally {
+    await pdf.thread?.close(); // the PDF's thread ends before the command does, whatever the outcome
+  }
+}
+
+async function shareWith(ctx: Ctx, input: ShareInput, pdf: { thread?: PdfThread | undefined }): Promise<ShareResult> {
   const { deps } = ctx;
   const formats = input.formats;
   const consentId = await required(deps, input.consent, "--consent", "Authorization id (see chart consent list CLIENT)");
@@ -152,6 +162,11 @@ export async function runShare(ctx: Ctx, input: ShareInput): Promise<ShareResult
 
   const client = await ctx.client(input.client);
   const consent = await loadConsent(ctx, client, consentId);
+  // When the authorization can be used today, the PDF's thread starts now, so pdfkit loads and
+  // warms up while the records are read (src/export/pdf-thread.ts). The selection below still
+  // decides (and refuses); this only spares a refusal the thread's start.
+  const usable = consentStatus(consent.grant, consent.revocations.filter((r) => r.client === client.id), ctx.today(), client.status === "discharged" && client.discharged ? { discharged: client.discharged } : {}) === "active";
+  if (!input.dryRun && formats.includes("pdf") && usable) pdf.thread = startPdfThread();
   // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
   const notes = await readKind(chart, "note", client.id);
   const meds = await readKind(chart, "med", client.id);
@@ -217,7 +232,7 @@ export async function runShare(ctx: Ctx, input: ShareInput): Promise<ShareResult
       throw conflict("E_SHARE_EXISTS", `${dir} already holds files (${shown}); nothing was written`, "choose a new or empty --out folder, or pass --force (or --yes) to replace the folder entirely");
     }
   }
-  const { files, manifest } = await renderBundle(view, formats);
+  const { files, manifest } = await renderBundle(view, formats, pdf.thread);
   const plain = [...files, manifest];
   const written = encryption ? await encryptBundle(plain, encryption) : plain;
   const disclosure: DisclosureRecord = {
