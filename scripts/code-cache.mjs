@@ -65,6 +65,17 @@ try {
     const code = await bundle.run(args);
     if (code !== 0 && !failed) failed = `chart ${args.join(" ")} exited ${code}`;
   }
+  // A share (FHIR and JSON; a PDF is rendered in a thread of its own), through its consent.
+  const before = process.stdout.write;
+  let consent = "";
+  process.stdout.write = (chunk, enc, cb) => {
+    consent ||= /"id":\s*"(cs_[a-z0-9]+)"/.exec(String(chunk))?.[1] ?? "";
+    return quiet(chunk, enc, cb);
+  };
+  await bundle.run(["consent", "add", "Casey", "--to", "Dr. Trainer", "--purpose", "referral", "--share", "demographics,diagnoses,medications,notes", "--expires", "2099-01-01", "--signed", "2026-01-01", "--json"]);
+  process.stdout.write = before;
+  const code = consent ? await bundle.run(["share", "Casey", "--consent", consent, "--out", join(home, "bundle"), "--format", "fhir,json", "--plaintext", "--yes"]) : -1;
+  if (code !== 0 && !failed) failed = consent ? `chart share exited ${code}` : "consent add gave no id";
 } catch (e) {
   failed ||= e instanceof Error ? e.message : String(e);
 } finally {
