@@ -27,6 +27,9 @@ export interface DecryptPool {
 type Reply = { id: number; record?: AnyRecord; data?: Uint8Array; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
 
+/** Each worker's young generation, in MB (V8's default is larger; see the Worker below). */
+const YOUNG_MB = 8;
+
 const pools = new WeakMap<Chart, DecryptPool | undefined>();
 
 /**
@@ -45,7 +48,12 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
-    const w = new Worker(url, { workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients } });
+    // A small young generation: a worker's garbage (file bytes, parsed YAML) is collected early
+    // instead of growing the process by hundreds of MB over a whole-chart read.
+    const w = new Worker(url, {
+      workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients },
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+    });
     pending[k] = 0;
     w.unref();
     w.on("message", (m: Reply) => {

@@ -176,7 +176,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
     }
     history = { checked: r.checked, unadopted: r.unadopted };
   }
-  const log = await readAccessLog(chart);
+  const log = await readAccessLog(chart, { entries: false });
   for (const p of log.problems) problems.push({ path: p.line ? `access log line ${p.line}` : "access log", code: "E_ACCESS_LOG_TAMPERED", message: p.message });
   problems.sort((a, b) => a.path.localeCompare(b.path));
   return { files: records.length, decrypted, problems, uncommitted: uncommitted.sort(), tempFiles: tempFiles.sort(), history };
