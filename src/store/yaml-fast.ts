@@ -16,7 +16,9 @@
 type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
 
 const KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/;
-const DOUBLE = /^"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"$/;
+const DOUBLE = /^"(?:[^"\\]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"$/;
+/** A control character (below a space): never plain in these scalars. */
+const CONTROL = /[^ -\uffff]/;
 const INT = /^-?(?:0|[1-9][0-9]{0,14})$/;
 /** Plain scalars taken as strings: no indicator first, no tab, no ": " or " #", no ":" last. */
 const PLAIN = /^[A-Za-z0-9_./()][^\t]*$/;
@@ -28,7 +30,7 @@ function scalar(raw: string): Value | undefined {
   if (raw === "[]") return [];
   if (raw === "{}") return {};
   if (raw.startsWith('"')) {
-    if (!DOUBLE.test(raw)) return undefined;
+    if (!DOUBLE.test(raw) || CONTROL.test(raw)) return undefined;
     try {
       return JSON.parse(raw) as string;
     } catch {
@@ -37,7 +39,7 @@ function scalar(raw: string): Value | undefined {
   }
   if (raw.startsWith("'")) {
     const inner = raw.slice(1, -1);
-    if (raw.length < 2 || !raw.endsWith("'") || /'(?!')/.test(inner.replace(/''/g, "")) || /[\u0000-\u001f]/.test(inner)) return undefined;
+    if (raw.length < 2 || !raw.endsWith("'") || /'(?!')/.test(inner.replace(/''/g, "")) || CONTROL.test(inner)) return undefined;
     return inner.replace(/''/g, "'");
   }
   if (raw === "null") return null;
