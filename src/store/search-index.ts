@@ -25,6 +25,7 @@ import { progressOf, readProgress } from "./read-progress.js";
 import { COLD_READ, listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
 import { assertIntact } from "./worktree.js";
+import { eachLimit } from "./pool.js";
 
 interface IndexFile {
   v: 2;
@@ -104,7 +105,13 @@ export async function searchCandidates(
   }
   const progress = total >= COLD_READ ? progressOf(readProgress(chart), total) : undefined;
   try {
-    for (let b = 0; b < missing.length; b += BATCH) {
+    // Two batches at a time: one's work-tree check, `git ls-tree` and cache writes run while the
+    // other's records are decrypted in the workers. Results keep the batches' order.
+    const starts = Array.from({ length: Math.ceil(missing.length / BATCH) }, (_, n) => n * BATCH);
+    const parts: { docs: SearchDoc[]; failures: ReadFailure[] }[] = [];
+    await eachLimit(starts, async (b, n) => {
+      const part: { docs: SearchDoc[]; failures: ReadFailure[] } = { docs: [], failures: [] };
+      parts[n] = part;
       const batch = missing.slice(b, b + BATCH);
       const paths: string[] = [];
       const listed = new Map<string, string>(); // path -> "<client> <kind>" it was listed for
@@ -131,15 +138,19 @@ export async function searchCandidates(
           const seg = buildSegment(input);
           index.clients[cid] = seg;
           changed = true;
-          docs.push(...candidates(seg, query, opts));
+          part.docs.push(...candidates(seg, query, opts));
           continue;
         }
         // Not indexed: searched as read, and only the kinds asked for are searched or named.
-        if (want("note")) failures.push(...notes.failures);
-        if (want("med")) failures.push(...meds.failures);
-        if (want("dx")) failures.push(...dx.failures);
-        docs.push(...searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts));
+        if (want("note")) part.failures.push(...notes.failures);
+        if (want("med")) part.failures.push(...meds.failures);
+        if (want("dx")) part.failures.push(...dx.failures);
+        part.docs.push(...searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts));
       }
+    }, 2);
+    for (const part of parts) {
+      docs.push(...part.docs);
+      failures.push(...part.failures);
     }
   } finally {
     progress?.(0, true);
