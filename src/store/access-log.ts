@@ -193,7 +193,9 @@ export interface AccessLogRead {
   problems: AccessLogProblem[];
 }
 
-export async function readAccessLog(chart: Chart): Promise<AccessLogRead> {
+export async function readAccessLog(chart: Chart, opts: { entries?: boolean } = {}): Promise<AccessLogRead> {
+  // fsck needs only the problems: entries not kept, so memory does not grow with the log.
+  const keep = opts.entries !== false;
   const text = await readFile(accessLogPath(chart), "utf8").catch(() => "");
   const lines = text.split("\n").filter((l) => l !== "");
   // Every key that was ever a device of the chart since it was signed (retired ones stay listed).
@@ -248,7 +250,7 @@ export async function readAccessLog(chart: Chart): Promise<AccessLogRead> {
     if (seq === undefined) {
       if (chained) problems.push({ line: i + 1, message: "an entry without a signature after the chained entries began (inserted?)" });
       else unauthenticated += 1; // written before entries were chained
-      entries.push(plain as AccessEntry);
+      if (keep) entries.push(plain as AccessEntry);
       continue;
     }
     chained = true;
@@ -271,7 +273,7 @@ export async function readAccessLog(chart: Chart): Promise<AccessLogRead> {
       if (logId !== undefined && log !== logId) problems.push({ line: i + 1, message: "belongs to another log (lines from two logs were put together)" });
       logId ??= log;
     }
-    entries.push(plain as AccessEntry);
+    if (keep) entries.push(plain as AccessEntry);
   }
   // The end of the log: the head names its last entry, signed; the log must still hold it.
   const head = await readHeadFile(chart);

@@ -10,17 +10,25 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { errorFor, type ErrorCode } from "../domain/errors.js";
 import type { AnyRecord, BaseRecord } from "../domain/record.js";
+import { fromWire, type FileJob, type FileResult, type WireResult } from "./record-check.js";
 import type { Chart } from "./repo.js";
 
 export interface DecryptPool {
   decode(path: string, data: Uint8Array): Promise<AnyRecord>;
+  /** Read and check a batch of files in one worker (record-check.ts), in order. */
+  check(root: string, jobs: FileJob[], fsck: boolean): Promise<FileResult[]>;
+  /** How many workers there are (a caller keeps each busy, and no more). */
+  size: number;
   /** Serialize (envelope and MAC) and encrypt a record for its path, as commitRecords does. */
   encode(path: string, record: BaseRecord): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; record?: AnyRecord; data?: Uint8Array; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
+type Reply = { id: number; record?: AnyRecord; data?: Uint8Array; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
+
+/** Each worker's young generation, in MB (V8's default is larger; see the Worker below). */
+const YOUNG_MB = 8;
 
 const pools = new WeakMap<Chart, DecryptPool | undefined>();
 
@@ -36,11 +44,16 @@ export function decryptPool(chart: Chart): DecryptPool | undefined {
 export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
-  const waiting = new Map<number, { resolve: (r: AnyRecord | Uint8Array) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (r: AnyRecord | Uint8Array | WireResult[]) => void; reject: (e: unknown) => void }>();
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
-    const w = new Worker(url, { workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients } });
+    // A small young generation: a worker's garbage (file bytes, parsed YAML) is collected early
+    // instead of growing the process by hundreds of MB over a whole-chart read.
+    const w = new Worker(url, {
+      workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients },
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+    });
     pending[k] = 0;
     w.unref();
     w.on("message", (m: Reply) => {
@@ -50,7 +63,8 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
       waiting.delete(m.id);
       pending[k] = (pending[k] ?? 1) - 1;
       if (pending[k] === 0) w.unref();
-      if (m.record) p.resolve(m.record);
+      if (m.results) p.resolve(m.results);
+      else if (m.record) p.resolve(m.record);
       else if (m.data) p.resolve(m.data);
       else if (m.error) p.reject(errorFor(m.error.code as ErrorCode, m.error.message, m.error.hint)); // a ChartError the worker raised, passed across the thread
       else p.reject(new Error(m.fatal ?? "worker failed"));
@@ -61,9 +75,11 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     });
     return w;
   });
-  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord }): Promise<AnyRecord | Uint8Array> => {
+  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord; batch?: { root: string; jobs: FileJob[]; fsck: boolean } }): Promise<AnyRecord | Uint8Array | WireResult[]> => {
     const id = next++;
-    const k = id % workers.length;
+    // The worker with the least work waiting (round robin among equals).
+    let k = id % workers.length;
+    for (let j = 0; j < workers.length; j++) if ((pending[j] ?? 0) < (pending[k] ?? 0)) k = j;
     const w = workers[k] as Worker;
     // A worker with work keeps the process alive until it answers.
     if ((pending[k] = (pending[k] ?? 0) + 1) === 1) w.ref();
@@ -75,6 +91,8 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
   return {
     decode: (path, data) => send({ path, data }) as Promise<AnyRecord>,
     encode: (path, record) => send({ path, encode: record }) as Promise<Uint8Array>,
+    check: async (root, jobs, fsck) => ((await send({ path: "", batch: { root, jobs, fsck } })) as WireResult[]).map(fromWire),
+    size: workers.length,
     async close() {
       for (const w of workers) await w.terminate();
     },

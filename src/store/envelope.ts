@@ -9,6 +9,7 @@ import { canonicalJson } from "../domain/canonical.js";
 import { invalid } from "../domain/errors.js";
 import { normaliseBody } from "../domain/note.js";
 import { checkEnvelope, type AnyRecord, type BaseRecord } from "../domain/record.js";
+import { parseFastYaml } from "./yaml-fast.js";
 
 const MAC_PREFIX = "hmac-sha256:";
 
@@ -56,17 +57,33 @@ function parseYaml(src: string, path: string, lineOffset: number): unknown {
   }
 }
 
+/**
+ * The record in an envelope's text, its MAC verified. The YAML is first read with the reader of
+ * chart's own plain subset (yaml-fast.ts); when that declines, or what it gives does not pass
+ * the checks below, the full parser reads it, and its result or error is the answer.
+ */
 export function parseEnvelope(text: string, path: string, macKey: Uint8Array): AnyRecord {
+  try {
+    const fast = readEnvelope(text, path, macKey, true);
+    if (fast) return fast;
+  } catch {
+    // The full parser decides, with its own findings.
+  }
+  return readEnvelope(text, path, macKey, false) as AnyRecord;
+}
+
+function readEnvelope(text: string, path: string, macKey: Uint8Array, fast: boolean): AnyRecord | undefined {
   let data: unknown;
   let body: string | undefined;
   if (text.startsWith("---\n")) {
     const end = text.indexOf("\n---\n", 3);
     if (end < 0) throw invalid("E_MALFORMED", `${path}: front matter is not closed`, "run chart fsck");
-    data = parseYaml(text.slice(4, end + 1), path, 1);
+    data = fast ? parseFastYaml(text.slice(4, end + 1)) : parseYaml(text.slice(4, end + 1), path, 1);
     body = normaliseBody(text.slice(end + 5));
   } else {
-    data = parseYaml(text, path, 0);
+    data = fast ? parseFastYaml(text) : parseYaml(text, path, 0);
   }
+  if (fast && data === undefined) return undefined;
   if (typeof data === "object" && data !== null && !Array.isArray(data) && body !== undefined) {
     (data as Record<string, unknown>).body = body;
   }

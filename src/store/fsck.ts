@@ -16,7 +16,9 @@ import { blobOid } from "./git-objects.js";
 import { descends, readAnchor, verifyRange } from "./history.js";
 import { readFailure } from "./read-error.js";
 import { decryptPool } from "./decrypt-pool.js";
-import { checkShape, COLD_READ, readRecordAt } from "./records.js";
+import { checkFiles } from "./cold-read.js";
+import { COLD_READ, readRecordAt } from "./records.js";
+import { readProgress } from "./read-progress.js";
 import type { Chart } from "./repo.js";
 import { treeChanges } from "./worktree.js";
 import { withWriteLock } from "./write-lock.js";
@@ -88,45 +90,41 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
   const tempFiles = files.filter((f) => f.includes(TEMP_MARK));
   const records = files.filter((f) => !f.includes(TEMP_MARK));
   let decrypted = 0;
-  // Bounded (docs/decisions.md, "Bounded file work"): one file per slot, nothing kept but the
-  // count and the problems, so memory stays flat however large the chart. Decryption runs in
-  // worker threads when the built CLI has them (decrypt-pool.ts).
-  const pool = opts.decrypt && records.length >= COLD_READ ? decryptPool(chart) : undefined;
-  await eachLimit(records, async (path) => {
-    if (!parseRecordPath(path)) {
-      problems.push({ path, code: "E_BAD_PATH", message: "not a chart record path" });
-      return;
-    }
-    let head: string;
-    try {
-      head = await readHead(join(chart.root, path));
-    } catch (e) {
-      const err = readFailure(path, e);
-      problems.push({ path, code: err.code, message: err.message.replace(`${path} `, "") });
-      return;
-    }
-    if (head !== AGE_MAGIC) {
-      problems.push({ path, code: "E_NOT_AGE", message: "not a binary age file (plaintext?)" });
-      return;
-    }
-    if (!opts.decrypt) return;
-    try {
-      if (pool) {
-        let data: Uint8Array;
-        try {
-          data = await readFile(join(chart.root, path));
-        } catch (e) {
-          throw readFailure(path, e);
-        }
-        checkShape(path, await pool.decode(path, data));
-        chart.touched.read.add(path);
-      } else checkShape(path, await readRecordAt(chart, path));
-      decrypted += 1;
-    } catch (e) {
-      if (!(e instanceof ChartError)) throw e;
-      problems.push({ path, code: e.code, message: withoutPath(e.message, path) });
-    }
+  // Bounded (docs/decisions.md, "Bounded file work"): nothing kept but the count and the
+  // problems, so memory stays flat however large the chart. With --decrypt, the files are read,
+  // decrypted and checked in worker threads when the built CLI has them (cold-read.ts).
+  const placed = records.filter((path) => {
+    if (parseRecordPath(path)) return true;
+    problems.push({ path, code: "E_BAD_PATH", message: "not a chart record path" });
+    return false;
   });
+  if (opts.decrypt) {
+    const many = placed.length >= COLD_READ;
+    const pool = many ? decryptPool(chart) : undefined;
+    const progress = many ? readProgress(chart) : undefined; // a bar on a terminal (src/cli/progress.ts)
+    let done = 0;
+    await checkFiles(chart, placed.map((path) => ({ path })), { fsck: true, pool }, (r) => {
+      done += 1;
+      progress?.(done, placed.length);
+      if ("notAge" in r) problems.push({ path: r.path, code: "E_NOT_AGE", message: "not a binary age file (plaintext?)" });
+      else if (!("error" in r)) decrypted += 1;
+      else if (r.stage === "read") problems.push({ path: r.path, code: r.error.code, message: r.error.message.replace(`${r.path} `, "") });
+      else problems.push({ path: r.path, code: r.error.code, message: withoutPath(r.error.message, r.path) });
+    });
+    progress?.(placed.length, placed.length);
+  } else {
+    await eachLimit(placed, async (path) => {
+      let head: string;
+      try {
+        head = await readHead(join(chart.root, path));
+      } catch (e) {
+        const err = readFailure(path, e);
+        problems.push({ path, code: err.code, message: err.message.replace(`${path} `, "") });
+        return;
+      }
+      if (head !== AGE_MAGIC) problems.push({ path, code: "E_NOT_AGE", message: "not a binary age file (plaintext?)" });
+    });
+  }
   // The work tree against the verified commit.
   const bad = new Set(problems.map((p) => p.path));
   const uncommitted: string[] = [];
@@ -178,7 +176,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
     }
     history = { checked: r.checked, unadopted: r.unadopted };
   }
-  const log = await readAccessLog(chart);
+  const log = await readAccessLog(chart, { entries: false });
   for (const p of log.problems) problems.push({ path: p.line ? `access log line ${p.line}` : "access log", code: "E_ACCESS_LOG_TAMPERED", message: p.message });
   problems.sort((a, b) => a.path.localeCompare(b.path));
   return { files: records.length, decrypted, problems, uncommitted: uncommitted.sort(), tempFiles: tempFiles.sort(), history };

@@ -2,24 +2,46 @@
  * A worker thread that decrypts and verifies records for a cold read of many files, and
  * serializes and encrypts records for an import (decrypt-pool.ts). It gets the identity's
  * secret (or the unlock agent's socket), the chart's recipients and the MAC key from its parent
- * (same process): bytes in, records or typed errors out, or records in, encrypted bytes out; it
- * never touches the disk.
+ * (same process): bytes in, records or typed errors out, or records in, encrypted bytes out. For a
+ * batch of paths (a cold read, fsck) it reads the files itself, one at a time (so the files open
+ * at once are at most one per worker, and their bytes never cross threads), and checks each as
+ * record-check.ts does in-process.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
 import { makeCipher, type IdentityKey } from "./age.js";
 import { decodeRecord } from "./decode-record.js";
 import type { BaseRecord } from "../domain/record.js";
 import { serialize } from "./envelope.js";
+import { checkRecordFile, toWire, type FileJob, type WireResult } from "./record-check.js";
 
-type Job = { id: number; path: string; data: Uint8Array } | { id: number; path: string; encode: BaseRecord };
+type Job =
+  | { id: number; path: string; data: Uint8Array }
+  | { id: number; path: string; encode: BaseRecord }
+  | { id: number; path: string; batch: { root: string; jobs: FileJob[]; fsck: boolean } };
 
 // The identity's secret (this process's own), or where the unlock agent listens: each worker
 // then has its own connection to the agent, its requests pipelined (src/store/agent-client.ts).
 const { key: identityKey, macKey, recipients } = workerData as { key: IdentityKey; macKey: string; recipients: string[] };
 const cipher = await makeCipher(identityKey, recipients);
 const key = new Uint8Array(Buffer.from(macKey, "hex"));
+async function checkBatch(b: { root: string; jobs: FileJob[]; fsck: boolean }): Promise<WireResult[]> {
+  const read = (path: string) => readFileSync(join(b.root, path));
+  const out: WireResult[] = [];
+  for (const job of b.jobs) out.push(toWire(await checkRecordFile(cipher, key, job, read, { fsck: b.fsck })));
+  return out;
+}
+
 parentPort?.on("message", (job: Job) => {
+  if ("batch" in job) {
+    checkBatch(job.batch).then(
+      (results) => parentPort?.postMessage({ id: job.id, results }),
+      (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
+    );
+    return;
+  }
   if ("encode" in job) {
     Promise.resolve()
       .then(() => cipher.encrypt(serialize(job.encode, job.path, key)))

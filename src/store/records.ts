@@ -6,7 +6,6 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ChartError, invalid } from "../domain/errors.js";
 import { KIND_DIR, ofKind, parseRecordPath, recordPath, type AnyRecord, type BaseRecord, type ChartRecord, type RecordKind, type RecordOf } from "../domain/record.js";
-import { isChartRecord, shapeProblems } from "../domain/record-shape.js";
 import { writeFileAtomic } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { commitPaths } from "./git.js";
@@ -14,12 +13,12 @@ import type { Chart } from "./repo.js";
 import { withWriteLock } from "./write-lock.js";
 import { cacheGroup, cacheMoved, loadCache, saveCache, type CacheFile } from "./cache.js";
 import { cacheHead, dirtyPaths, headBlobs, settledAt } from "./cache-sync.js";
-import { blobOid } from "./git-objects.js";
 import { eachLimit, mapLimit } from "./pool.js";
 import { readFailure } from "./read-error.js";
 import { decodeRecord } from "./decode-record.js";
 import { decryptPool } from "./decrypt-pool.js";
-import { readProgress } from "./read-progress.js";
+import { progressOf, readProgress, type ProgressStep } from "./read-progress.js";
+import { checkFiles } from "./cold-read.js";
 
 /** From this many records to decrypt in one read, worker threads do it (a cold rebuild). */
 export const COLD_READ = 64;
@@ -36,24 +35,9 @@ export interface ReadResult<T> {
 }
 
 
-/**
- * A record that decrypted and verified but is not of its kind's shape (src/domain/record-shape.ts):
- * a named read failure, like a bad MAC, never a record handed on with the wrong type.
- */
-export function shapeFailure(path: string, problems: readonly string[]): ChartError {
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-  return invalid(
-    "E_RECORD_SHAPE",
-    `${path}: the record verifies but is not a well-formed ${parseRecordPath(path)?.kind ?? "chart"} record: ${problems[0] ?? "wrong shape"}${more}`,
-    "it may have been written by a newer version of chart (update chart), or edited by hand; restore it from git history, or run chart fsck --decrypt",
-  );
-}
-
-/** The record as its kind's type, or the named failure when its shape is wrong. */
-export function checkShape(path: string, record: AnyRecord): ChartRecord {
-  if (isChartRecord(record)) return record;
-  throw shapeFailure(path, shapeProblems(record));
-}
+// The shape check lives with the per-file check the workers share (record-check.ts).
+export { checkShape, shapeFailure } from "./record-check.js";
+import { checkShape, shapeFailure } from "./record-check.js";
 
 /**
  * Decrypt and verify one file (envelope and MAC): what re-encryption, recovery and fsck need.
@@ -100,7 +84,7 @@ export async function listRecordPaths(chart: Chart, kind: RecordKind, client?: s
  * is opened or stat'ed for them); the rest are decrypted and verified (in parallel), and the
  * cache is brought up to date.
  */
-export async function readPaths(chart: Chart, paths: readonly string[]): Promise<ReadResult<ChartRecord>> {
+export async function readPaths(chart: Chart, paths: readonly string[], opts: { progress?: ProgressStep } = {}): Promise<ReadResult<ChartRecord>> {
   const specs = pathspecsFor(paths, chart.intact);
   await assertIntact(chart, specs); // the work tree is what was verified
   const head = await cacheHead(chart);
@@ -135,41 +119,38 @@ export async function readPaths(chart: Chart, paths: readonly string[]): Promise
   const toCache = misses.map((i) => paths[i] as string).filter(cacheable);
   const blobs = toCache.length > 0 && head ? await headBlobs(chart, head, toCache) : new Map<string, string>();
   // Then the rest, decrypted and verified: in worker threads when there are many (a cold
-  // rebuild), with progress; files are read here, bounded.
+  // rebuild), with progress; each file is read once, by whoever checks it (cold-read.ts).
   const many = misses.length >= COLD_READ;
   const pool = many ? decryptPool(chart) : undefined;
-  const progress = many ? readProgress(chart) : undefined;
-  let done = 0;
+  // Progress: the caller's counter over a longer read (given every path, cached or not), or
+  // this read's own when it is a cold one.
+  const own = many && !opts.progress ? progressOf(readProgress(chart), misses.length) : undefined;
+  const progress = opts.progress ?? own;
+  progress?.(paths.length - misses.length);
+  // Each file once, its result at every place it was asked for.
+  const at = new Map<string, number[]>();
+  for (const i of misses) {
+    const list = at.get(paths[i] as string);
+    if (list) list.push(i);
+    else at.set(paths[i] as string, [i]);
+  }
+  const jobs = [...at.keys()].map((path) => ({ path, blob: cacheable(path) ? blobs.get(path) : undefined }));
   try {
-    await eachLimit(misses, async (i) => {
-      const path = paths[i] as string;
-      try {
-        let data: Uint8Array;
-        try {
-          data = await readFile(join(chart.root, path));
-        } catch (e) {
-          throw readFailure(path, e);
-        }
-        const record = pool ? await pool.decode(path, data) : await decodeRecord(chart.cipher, chart.macKey, path, data);
-        chart.touched.read.add(path);
-        const shaped = checkShape(path, record); // a mis-shaped record fails here, never cached
-        const blob = blobs.get(path);
-        if (blob !== undefined && blobOid(data, blob.length === 64 ? "sha256" : "sha1") === blob) {
-          const group = cacheGroup(path);
-          (loaded.get(group) as CacheFile).entries[path] = shaped;
+    await checkFiles(chart, jobs, { fsck: false, pool }, (r) => {
+      const where = at.get(r.path) ?? [];
+      progress?.(where.length);
+      if ("error" in r) for (const i of where) results[i] = { failure: { path: r.path, error: r.error } };
+      else if ("record" in r && r.record) {
+        for (const i of where) results[i] = { record: r.record };
+        if (r.cacheable) {
+          const group = cacheGroup(r.path);
+          (loaded.get(group) as CacheFile).entries[r.path] = r.record;
           changed.add(group);
         }
-        results[i] = { record: shaped };
-      } catch (e) {
-        if (!(e instanceof ChartError)) throw e;
-        results[i] = { failure: { path, error: e } };
-      } finally {
-        done += 1;
-        progress?.(done, misses.length);
       }
     });
   } finally {
-    progress?.(misses.length, misses.length);
+    own?.(0, true);
   }
   const records: ChartRecord[] = [];
   const failures: ReadFailure[] = [];

@@ -22,9 +22,11 @@ import { writeFileAtomic } from "./atomic.js";
 import { cacheDir } from "./cache.js";
 import { seal, sealBytes, unseal, unsealBytes } from "./cache-seal.js";
 import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.js";
-import { listRecordPaths, readPaths, type ReadFailure } from "./records.js";
+import { progressOf, readProgress } from "./read-progress.js";
+import { COLD_READ, listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
 import { assertIntact } from "./worktree.js";
+import { eachLimit } from "./pool.js";
 
 /**
  * On disk (version 3): the word lists and each client's document lengths, sealed and compressed
@@ -174,43 +176,66 @@ export async function searchCandidates(
   // holds one batch's records.
   const missing = clients.filter((cid) => !indexed(cid));
   const kindsRead: SearchKind[] = head ? ["note", "med", "dx"] : (["note", "med", "dx"] as const).filter(want);
-  for (let b = 0; b < missing.length; b += BATCH) {
-    const batch = missing.slice(b, b + BATCH);
-    const paths: string[] = [];
-    const listed = new Map<string, string>(); // path -> "<client> <kind>" it was listed for
-    for (const cid of batch) {
-      for (const k of kindsRead) {
-        for (const p of await listRecordPaths(chart, k, cid)) {
+  // Listed first (paths only), so a cold rebuild's progress counts over the whole chart.
+  const listings = new Map<string, { path: string; kind: SearchKind }[]>();
+  let total = 0;
+  for (const cid of missing) {
+    const list: { path: string; kind: SearchKind }[] = [];
+    for (const k of kindsRead) for (const p of await listRecordPaths(chart, k, cid)) list.push({ path: p, kind: k });
+    listings.set(cid, list);
+    total += list.length;
+  }
+  const progress = total >= COLD_READ ? progressOf(readProgress(chart), total) : undefined;
+  try {
+    // Two batches at a time: one's work-tree check, `git ls-tree` and cache writes run while the
+    // other's records are decrypted in the workers. Results keep the batches' order.
+    const starts = Array.from({ length: Math.ceil(missing.length / BATCH) }, (_, n) => n * BATCH);
+    const parts: { docs: SearchDoc[]; failures: ReadFailure[] }[] = [];
+    await eachLimit(starts, async (b, n) => {
+      const part: { docs: SearchDoc[]; failures: ReadFailure[] } = { docs: [], failures: [] };
+      parts[n] = part;
+      const batch = missing.slice(b, b + BATCH);
+      const paths: string[] = [];
+      const listed = new Map<string, string>(); // path -> "<client> <kind>" it was listed for
+      for (const cid of batch) {
+        for (const { path: p, kind: k } of listings.get(cid) ?? []) {
           paths.push(p);
           listed.set(p, `${cid} ${k}`);
         }
+        listings.delete(cid);
       }
-    }
-    const read = await readPaths(chart, paths);
-    // A record's client and kind were checked against its path when it was read.
-    const mine = (cid: string, kind: SearchKind) => ({
-      records: read.records.filter((r) => r.client === cid && r.kind === kind),
-      failures: read.failures.filter((f) => listed.get(f.path) === `${cid} ${kind}`),
-    });
-    for (const cid of batch) {
-      const [n, m, d] = [mine(cid, "note"), mine(cid, "med"), mine(cid, "dx")];
-      const notes = { records: n.records as unknown as NoteRecord[], failures: n.failures };
-      const meds = { records: m.records as unknown as MedEventRecord[], failures: m.failures };
-      const dx = { records: d.records as unknown as DxEventRecord[], failures: d.failures };
-      const input = { notes: notes.records, meds: meds.records, dx: dx.records };
-      if (head && !dirtyClients.has(cid) && notes.failures.length + meds.failures.length + dx.failures.length === 0) {
-        const seg = buildSegment(input);
-        index.clients.set(cid, seg);
-        changed = true;
-        docs.push(...candidates(viewOf(seg), query, opts));
-        continue;
+      const read = await readPaths(chart, paths, progress ? { progress } : {});
+      // A record's client and kind were checked against its path when it was read.
+      const mine = (cid: string, kind: SearchKind) => ({
+        records: read.records.filter((r) => r.client === cid && r.kind === kind),
+        failures: read.failures.filter((f) => listed.get(f.path) === `${cid} ${kind}`),
+      });
+      for (const cid of batch) {
+        const [n, m, d] = [mine(cid, "note"), mine(cid, "med"), mine(cid, "dx")];
+        const notes = { records: n.records as unknown as NoteRecord[], failures: n.failures };
+        const meds = { records: m.records as unknown as MedEventRecord[], failures: m.failures };
+        const dx = { records: d.records as unknown as DxEventRecord[], failures: d.failures };
+        const input = { notes: notes.records, meds: meds.records, dx: dx.records };
+        if (head && !dirtyClients.has(cid) && notes.failures.length + meds.failures.length + dx.failures.length === 0) {
+          const seg = buildSegment(input);
+          index.clients.set(cid, seg);
+          changed = true;
+          part.docs.push(...candidates(viewOf(seg), query, opts));
+          continue;
+        }
+        // Not indexed: searched as read, and only the kinds asked for are searched or named.
+        if (want("note")) part.failures.push(...notes.failures);
+        if (want("med")) part.failures.push(...meds.failures);
+        if (want("dx")) part.failures.push(...dx.failures);
+        part.docs.push(...searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts));
       }
-      // Not indexed: searched as read, and only the kinds asked for are searched or named.
-      if (want("note")) failures.push(...notes.failures);
-      if (want("med")) failures.push(...meds.failures);
-      if (want("dx")) failures.push(...dx.failures);
-      docs.push(...searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts));
+    }, 2);
+    for (const part of parts) {
+      docs.push(...part.docs);
+      failures.push(...part.failures);
     }
+  } finally {
+    progress?.(0, true);
   }
   // Saved only while HEAD is still the commit it was built at and no writer is at work; an index that cannot be written
   // costs speed only.
