@@ -196,8 +196,9 @@ export interface AccessLogRead {
 export async function readAccessLog(chart: Chart, opts: { entries?: boolean } = {}): Promise<AccessLogRead> {
   // fsck needs only the problems: entries not kept, so memory does not grow with the log.
   const keep = opts.entries !== false;
-  const text = await readFile(accessLogPath(chart), "utf8").catch(() => "");
-  const lines = text.split("\n").filter((l) => l !== "");
+  // The log is read a line at a time: it grows with every command (a whole-chart read lists
+  // every path), and fsck must not hold it all.
+  const head = await readHeadFile(chart);
   // Every key that was ever a device of the chart since it was signed (retired ones stay listed).
   const keys = parseSigners(await readFile(join(chart.root, SIGNERS_FILE), "utf8").catch(() => ""));
   // The MAC keys that authenticated recovery-key lines, by the macs.age blob they came from.
@@ -238,23 +239,40 @@ export async function readAccessLog(chart: Chart, opts: { entries?: boolean } = 
   let byOtherKeys = 0;
   let chained = false;
   let logId: string | undefined;
-  for (const [i, line] of lines.entries()) {
+  let count = 0; // lines read (non-empty)
+  let prevHash = "";
+  let headLineHash: string | undefined; // the hash of the line the head names, once read
+  const fh = await open(accessLogPath(chart), "r").catch(() => undefined);
+  try {
+    for await (const line of fh ? fh.readLines({ encoding: "utf8" }) : []) {
+      if (line === "") continue;
+      const i = count;
+      count += 1;
+      const lineHash = sha256Hex(line);
+      const expectPrev = prevHash;
+      prevHash = lineHash;
+      if (head && head.seq === count) headLineHash = lineHash;
+      await checkLine(line, i, expectPrev);
+    }
+  } finally {
+    await fh?.close();
+  }
+  async function checkLine(line: string, i: number, expectPrev: string): Promise<void> {
     let e: Partial<Chained>;
     try {
       e = await decryptLine(chart, line);
     } catch {
       unreadable += 1;
-      continue;
+      return;
     }
     const { seq, prev, sig, mac, mk, log, gap, ...plain } = e;
     if (seq === undefined) {
       if (chained) problems.push({ line: i + 1, message: "an entry without a signature after the chained entries began (inserted?)" });
       else unauthenticated += 1; // written before entries were chained
       if (keep) entries.push(plain as AccessEntry);
-      continue;
+      return;
     }
     chained = true;
-    const expectPrev = i === 0 ? "" : sha256Hex(lines[i - 1] as string);
     if (seq !== i + 1 || prev !== expectPrev) {
       problems.push({ line: i + 1, message: "out of sequence: a line before it was deleted, inserted or moved" });
     }
@@ -276,13 +294,12 @@ export async function readAccessLog(chart: Chart, opts: { entries?: boolean } = 
     if (keep) entries.push(plain as AccessEntry);
   }
   // The end of the log: the head names its last entry, signed; the log must still hold it.
-  const head = await readHeadFile(chart);
   if (head) {
     const verdict = head.seq < 0 ? "unreadable" : await check(signedText(headBody(head)), head);
     if (verdict !== "device" && verdict !== "other") problems.push({ line: 0, message: `the log's head record (.git/chart/access.head) is not authentic: ${verdict}` });
-    else if (lines.length === 0) problems.push({ line: 0, message: `the log is gone: its head records ${head.seq} entries (deleted)` });
-    else if (!holds(lines, head)) {
-      const cut = head.seq > lines.length ? `the last ${head.seq - lines.length} entries were deleted (the head records ${head.seq}, the log holds ${lines.length})` : `entry ${head.seq}, the last one the head records, is not in the log (replaced)`;
+    else if (count === 0) problems.push({ line: 0, message: `the log is gone: its head records ${head.seq} entries (deleted)` });
+    else if (!(head.seq >= 1 && head.seq <= count && headLineHash === head.hash)) {
+      const cut = head.seq > count ? `the last ${head.seq - count} entries were deleted (the head records ${head.seq}, the log holds ${count})` : `entry ${head.seq}, the last one the head records, is not in the log (replaced)`;
       problems.push({ line: 0, message: cut });
     } else if (logId !== undefined && head.log !== logId) problems.push({ line: 0, message: "the head belongs to another log" });
   } else if (logId !== undefined) {
