@@ -310,93 +310,165 @@ function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: stri
   return rec;
 }
 
+/** What reading lines carries from one line to the next. */
+interface LineState {
+  issues: ImportIssue[];
+  ignored: Map<string, number>;
+  firstLineOf: Map<string, number>; // id -> line
+  signedOnImport: number;
+  unlabelled: number;
+}
+
+const newState = (): LineState => ({ issues: [], ignored: new Map(), firstLineOf: new Map(), signedOnImport: 0, unlabelled: 0 });
+
+/** Each non-empty line of a text with its number (1-based), without splitting the whole text. */
+function* linesOf(text: string): Generator<[number, string]> {
+  let at = 0;
+  for (let line = 1; at <= text.length; line += 1) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const src = text.slice(at, end > at && text.charCodeAt(end - 1) === 13 ? end - 1 : end).trim();
+    at = end + 1;
+    if (src !== "") yield [line, src];
+  }
+}
+
+/** One line read into its record (its problems pushed onto the state), or undefined. */
+function readLine(src: string, line: number, env: ImportEnv, st: LineState): AnyRecord | undefined {
+  const { issues, ignored, firstLineOf } = st;
+  const problem = (message: string) => issues.push({ line, message });
+  const issuesBefore = issues.length;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(src);
+  } catch {
+    problem("not valid JSON");
+    return undefined;
+  }
+  if (!isObject(obj)) {
+    problem("not a JSON object");
+    return undefined;
+  }
+  const kind = obj.kind;
+  if (typeof kind !== "string" || !(IMPORT_KINDS as readonly string[]).includes(kind)) {
+    problem(`'kind' must be one of: ${IMPORT_KINDS.join(", ")}`);
+    return undefined;
+  }
+  const k = kind as ImportKind;
+  if (obj.chart !== undefined && obj.chart !== 1) problem("'chart' must be 1 when given");
+  for (const f of Object.keys(obj)) {
+    if (COMMON.includes(f) || KNOWN[k].includes(f) || DERIVED_FIELDS.includes(f) || passed(k).includes(f)) continue;
+    const name = f.replace(/[^A-Za-z0-9_-]/g, "?").slice(0, 40);
+    ignored.set(name, (ignored.get(name) ?? 0) + 1);
+  }
+  const r = fieldReader(obj, env, (m) => problem(`${k}: ${m}`));
+  const kp = (m: string) => problem(`${k}: ${m}`);
+  // id and client
+  let id = r.str("id");
+  if (id !== undefined && !isIdOf(ID_KIND[k], id)) {
+    kp(`'id' is not a ${k} id (${ID_PREFIX[ID_KIND[k]]}_ and 26 characters)`);
+    id = undefined;
+  } else if (id !== undefined) {
+    const prev = firstLineOf.get(id);
+    if (prev !== undefined) kp(`'id' also appears on line ${prev}`);
+    else if (env.existing.has(id)) kp("'id' already exists in the chart (import adds records; it never replaces them)");
+    else firstLineOf.set(id, line);
+  }
+  const newId = id ?? env.newId(ID_KIND[k]);
+  let client = r.str("client", k !== "client");
+  if (k === "client") {
+    if (client !== undefined && client !== newId) kp("'client' must equal 'id' on a client line");
+    client = newId;
+  } else if (client !== undefined && !isIdOf("client", client)) {
+    kp("'client' is not a client id");
+    client = undefined;
+  }
+  const base: BaseRecord = { chart: 1, kind: k, id: newId, client: client ?? "", created: r.instant("created") ?? env.now };
+  const updated = r.instant("updated");
+  if (updated !== undefined) base.updated = updated;
+  let record: AnyRecord;
+  if (k === "client") record = clientFields(r, base, kp);
+  else if (k === "note") record = noteFields(r, obj, base, env, kp, () => (st.signedOnImport += 1));
+  else if (k === "med") {
+    record = medFields(r, base, kp);
+    if (record.event === "start") {
+      if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
+      record.med = newId;
+    } else if (record.event !== undefined && record.med === undefined) kp(`a ${textOf(record.event)} needs 'med' (the id of the medication's start event)`);
+  } else if (k === "dx") record = dxFields(r, base, env, kp, () => (st.unlabelled += 1));
+  else if (k === "consent") record = consentFields(r, obj, base, kp);
+  else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
+  else if (k === "void") record = voidFields(r, base, kp);
+  else if (k === "access") record = accessFields(r, obj, base, kp);
+  else record = amendmentFields(r, base, kp);
+  for (const f of passed(k)) if (obj[f] !== undefined && record[f] === undefined) record[f] = obj[f];
+  // The line's record must be one the read path accepts: the kind's shape, the same rules.
+  if (issues.length === issuesBefore) for (const p of shapeProblems(record)) kp(p);
+  return record;
+}
+
+/**
+ * What the checks across lines need of a note (references, voids, counts, its path), without
+ * its text: `light` parsing keeps this instead of the note, and `replayImport` makes the note
+ * again when it is written, so an import does not hold every note's text at once.
+ */
+const noteStub = (r: AnyRecord): AnyRecord => {
+  const stub: AnyRecord = { chart: 1, kind: r.kind, id: r.id, client: r.client, created: r.created };
+  if (r.type !== undefined) stub.type = r.type;
+  if (r.addendumTo !== undefined) stub.addendumTo = r.addendumTo;
+  return stub;
+};
+
+export interface ParseOptions {
+  /** Keep only a stub of each note (noteStub); the records are made again by replayImport. */
+  light?: boolean;
+}
+
 /** Parse and check every line; references are resolved within the file and against `env.existing`. */
-export function parseImport(text: string, env: ImportEnv, maxIssues = 100): ImportResult {
-  const issues: ImportIssue[] = [];
+export function parseImport(text: string, env: ImportEnv, maxIssues = 100, opts: ParseOptions = {}): ImportResult & { generated: string[] } {
+  const st = newState();
+  const { issues } = st;
   const items: ImportItem[] = [];
-  const ignored = new Map<string, number>();
-  let signedOnImport = 0;
-  let unlabelled = 0;
-  const lines = text.split(/\r?\n/);
-  const firstLineOf = new Map<string, number>(); // id -> line
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const src = (lines[i] as string).trim();
-    if (src === "") continue;
-    const problem = (message: string) => issues.push({ line, message });
-    const issuesBefore = issues.length;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(src);
-    } catch {
-      problem("not valid JSON");
-      continue;
-    }
-    if (!isObject(obj)) {
-      problem("not a JSON object");
-      continue;
-    }
-    const kind = obj.kind;
-    if (typeof kind !== "string" || !(IMPORT_KINDS as readonly string[]).includes(kind)) {
-      problem(`'kind' must be one of: ${IMPORT_KINDS.join(", ")}`);
-      continue;
-    }
-    const k = kind as ImportKind;
-    if (obj.chart !== undefined && obj.chart !== 1) problem("'chart' must be 1 when given");
-    for (const f of Object.keys(obj)) {
-      if (COMMON.includes(f) || KNOWN[k].includes(f) || DERIVED_FIELDS.includes(f) || passed(k).includes(f)) continue;
-      const name = f.replace(/[^A-Za-z0-9_-]/g, "?").slice(0, 40);
-      ignored.set(name, (ignored.get(name) ?? 0) + 1);
-    }
-    const r = fieldReader(obj, env, (m) => problem(`${k}: ${m}`));
-    const kp = (m: string) => problem(`${k}: ${m}`);
-    // id and client
-    let id = r.str("id");
-    if (id !== undefined && !isIdOf(ID_KIND[k], id)) {
-      kp(`'id' is not a ${k} id (${ID_PREFIX[ID_KIND[k]]}_ and 26 characters)`);
-      id = undefined;
-    } else if (id !== undefined) {
-      const prev = firstLineOf.get(id);
-      if (prev !== undefined) kp(`'id' also appears on line ${prev}`);
-      else if (env.existing.has(id)) kp("'id' already exists in the chart (import adds records; it never replaces them)");
-      else firstLineOf.set(id, line);
-    }
-    const newId = id ?? env.newId(ID_KIND[k]);
-    let client = r.str("client", k !== "client");
-    if (k === "client") {
-      if (client !== undefined && client !== newId) kp("'client' must equal 'id' on a client line");
-      client = newId;
-    } else if (client !== undefined && !isIdOf("client", client)) {
-      kp("'client' is not a client id");
-      client = undefined;
-    }
-    const base: BaseRecord = { chart: 1, kind: k, id: newId, client: client ?? "", created: r.instant("created") ?? env.now };
-    const updated = r.instant("updated");
-    if (updated !== undefined) base.updated = updated;
-    let record: AnyRecord;
-    if (k === "client") record = clientFields(r, base, kp);
-    else if (k === "note") record = noteFields(r, obj, base, env, kp, () => (signedOnImport += 1));
-    else if (k === "med") {
-      record = medFields(r, base, kp);
-      if (record.event === "start") {
-        if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
-        record.med = newId;
-      } else if (record.event !== undefined && record.med === undefined) kp(`a ${textOf(record.event)} needs 'med' (the id of the medication's start event)`);
-    } else if (k === "dx") record = dxFields(r, base, env, kp, () => (unlabelled += 1));
-    else if (k === "consent") record = consentFields(r, obj, base, kp);
-    else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
-    else if (k === "void") record = voidFields(r, base, kp);
-    else if (k === "access") record = accessFields(r, obj, base, kp);
-    else record = amendmentFields(r, base, kp);
-    for (const f of passed(k)) if (obj[f] !== undefined && record[f] === undefined) record[f] = obj[f];
-    // The line's record must be one the read path accepts: the kind's shape, the same rules.
-    if (issues.length === issuesBefore) for (const p of shapeProblems(record)) kp(p);
-    items.push({ line, record });
+  // The ids made for lines without one, in order: replayImport makes the same records with them.
+  const generated: string[] = [];
+  const lineEnv: ImportEnv = {
+    ...env,
+    newId: (k) => {
+      const id = env.newId(k);
+      generated.push(id);
+      return id;
+    },
+  };
+  for (const [line, src] of linesOf(text)) {
+    const record = readLine(src, line, lineEnv, st);
+    if (record) items.push({ line, record: opts.light && record.kind === "note" ? noteStub(record) : record });
     if (issues.length >= maxIssues) break;
   }
   if (issues.length < maxIssues) checkReferences(items, env, issues);
   if (issues.length === 0 && env.events) checkHistories(items, env.events, issues);
-  return { items, issues: issues.sort((a, b) => a.line - b.line).slice(0, maxIssues), counts: countItems(items), ignored, signedOnImport, unlabelled };
+  return { items, issues: issues.sort((a, b) => a.line - b.line).slice(0, maxIssues), counts: countItems(items), ignored: st.ignored, signedOnImport: st.signedOnImport, unlabelled: st.unlabelled, generated };
+}
+
+/**
+ * The records of a text parseImport accepted, made again one line at a time, in the same order
+ * and the same (ids made then are given back in `generated`, in order; `env` as then).
+ */
+export function* replayImport(text: string, env: ImportEnv, generated: readonly string[]): Generator<AnyRecord> {
+  const st = newState();
+  let k = 0;
+  const lineEnv: ImportEnv = {
+    ...env,
+    newId: () => {
+      const id = generated[k++];
+      if (id === undefined) throw new Error("import replay: more ids asked for than were made");
+      return id;
+    },
+  };
+  for (const [line, src] of linesOf(text)) {
+    const record = readLine(src, line, lineEnv, st);
+    if (!record || st.issues.length) throw new Error(`import replay: line ${line} no longer reads as it did`);
+    yield record;
+  }
 }
 
 /** Client ids, note targets and medication ids must resolve within the file or the chart. */

@@ -14,12 +14,16 @@ import type { Chart } from "./repo.js";
 
 export interface DecryptPool {
   decode(path: string, data: Uint8Array): Promise<AnyRecord>;
-  /** Serialize (envelope and MAC) and encrypt a record for its path, as commitRecords does. */
-  encode(path: string, record: BaseRecord): Promise<Uint8Array>;
+  /**
+   * Serialize (envelope and MAC) and encrypt a record for its path, as commitRecords does, and
+   * write it to `file`, a new file (an import's temporary file): the worker writes it, so the
+   * ciphertext is never copied back to this thread.
+   */
+  encodeTo(path: string, record: BaseRecord, file: string): Promise<void>;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; record?: AnyRecord; data?: Uint8Array; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
+type Reply = { id: number; record?: AnyRecord; written?: boolean; io?: { message: string; code?: string }; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
 
 const pools = new WeakMap<Chart, DecryptPool | undefined>();
@@ -36,7 +40,7 @@ export function decryptPool(chart: Chart): DecryptPool | undefined {
 export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
-  const waiting = new Map<number, { resolve: (r: AnyRecord | Uint8Array) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (r?: AnyRecord) => void; reject: (e: unknown) => void }>();
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
@@ -51,7 +55,8 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
       pending[k] = (pending[k] ?? 1) - 1;
       if (pending[k] === 0) w.unref();
       if (m.record) p.resolve(m.record);
-      else if (m.data) p.resolve(m.data);
+      else if (m.written) p.resolve();
+      else if (m.io) p.reject(Object.assign(new Error(m.io.message), { code: m.io.code })); // the file system's error, as writeFile would throw it
       else if (m.error) p.reject(errorFor(m.error.code as ErrorCode, m.error.message, m.error.hint)); // a ChartError the worker raised, passed across the thread
       else p.reject(new Error(m.fatal ?? "worker failed"));
     });
@@ -61,7 +66,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     });
     return w;
   });
-  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord }): Promise<AnyRecord | Uint8Array> => {
+  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord; file?: string }): Promise<AnyRecord | undefined> => {
     const id = next++;
     const k = id % workers.length;
     const w = workers[k] as Worker;
@@ -74,7 +79,9 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
   };
   return {
     decode: (path, data) => send({ path, data }) as Promise<AnyRecord>,
-    encode: (path, record) => send({ path, encode: record }) as Promise<Uint8Array>,
+    encodeTo: async (path, record, file) => {
+      await send({ path, encode: record, file });
+    },
     async close() {
       for (const w of workers) await w.terminate();
     },

@@ -1,10 +1,12 @@
 /**
  * A worker thread that decrypts and verifies records for a cold read of many files, and
- * serializes and encrypts records for an import (decrypt-pool.ts). It gets the identity's
- * secret (or the unlock agent's socket), the chart's recipients and the MAC key from its parent
- * (same process): bytes in, records or typed errors out, or records in, encrypted bytes out; it
- * never touches the disk.
+ * serializes, encrypts and writes records for an import (decrypt-pool.ts). It gets the
+ * identity's secret (or the unlock agent's socket), the chart's recipients and the MAC key from
+ * its parent (same process): bytes in, records or typed errors out; or a record and the name of
+ * the import's temporary file in, that file written (one at a time: each worker holds at most
+ * one file open), nothing but an acknowledgement out, so the ciphertext never crosses threads.
  */
+import { writeFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
 import { makeCipher, type IdentityKey } from "./age.js";
@@ -12,7 +14,7 @@ import { decodeRecord } from "./decode-record.js";
 import type { BaseRecord } from "../domain/record.js";
 import { serialize } from "./envelope.js";
 
-type Job = { id: number; path: string; data: Uint8Array } | { id: number; path: string; encode: BaseRecord };
+type Job = { id: number; path: string; data: Uint8Array } | { id: number; path: string; encode: BaseRecord; file: string };
 
 // The identity's secret (this process's own), or where the unlock agent listens: each worker
 // then has its own connection to the agent, its requests pipelined (src/store/agent-client.ts).
@@ -24,7 +26,17 @@ parentPort?.on("message", (job: Job) => {
     Promise.resolve()
       .then(() => cipher.encrypt(serialize(job.encode, job.path, key)))
       .then(
-        (data) => parentPort?.postMessage({ id: job.id, data }), // copied, not transferred: the bytes may share a pooled buffer
+        (data) => {
+          try {
+            // A new file (wx: never over another), readable by the owner only, as bulk.ts wrote it.
+            writeFileSync(job.file, data, { mode: 0o600, flag: "wx" });
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
+            return;
+          }
+          parentPort?.postMessage({ id: job.id, written: true });
+        },
         (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
       );
     return;

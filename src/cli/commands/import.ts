@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, notFound } from "../../domain/errors.js";
 import type { DxEventRecord } from "../../domain/dx.js";
-import { checkHistories, parseImport, type ImportCounts, type ImportIssue } from "../../domain/import.js";
+import { checkHistories, parseImport, replayImport, type ImportCounts, type ImportEnv, type ImportIssue } from "../../domain/import.js";
 import type { MedEventRecord } from "../../domain/med.js";
 import { KIND_DIR, type RecordKind } from "../../domain/record.js";
 import { commitNewRecords } from "../../store/bulk.js";
@@ -97,19 +97,23 @@ export async function runImport(ctx: Ctx, input: ImportInput): Promise<ImportRes
   const existing = await existingIds(chart);
   const now = stamp(ctx.deps.now());
   const MAX = 100;
+  const env: ImportEnv = {
+    today: ctx.today(),
+    now,
+    allowFuture: input.allowFuture,
+    autoLabel: input.autoLabel,
+    newId: (k) => ctx.newId(k),
+    hash: contentHash,
+    signer: { by: await clinicianName(ctx.deps.env, chart.root), key: chart.identity.recipient },
+    existing,
+  };
   const result = parseImport(
     text,
-    {
-      today: ctx.today(),
-      now,
-      allowFuture: input.allowFuture,
-      autoLabel: input.autoLabel,
-      newId: (k) => ctx.newId(k),
-      hash: contentHash,
-      signer: { by: await clinicianName(ctx.deps.env, chart.root), key: chart.identity.recipient },
-      existing,
-    },
+    env,
     MAX,
+    // Notes are kept as stubs and made again from their lines as they are written (replayImport),
+    // so memory holds the input's text, not every record too.
+    { light: true },
   );
   if (result.issues.length) refuse(ctx, input.file, result.issues, result.issues.length >= MAX);
   // The rules over medication and diagnosis histories, with the chart's own events.
@@ -156,6 +160,7 @@ export async function runImport(ctx: Ctx, input: ImportInput): Promise<ImportRes
           ctx.out.info(phase === "encrypt" ? `encrypting ${total} records…` : phase === "write" ? "writing…" : "committing…");
         }
       },
+      replayImport(text, env, result.generated),
     );
     if (total >= 200) ctx.out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
