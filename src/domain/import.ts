@@ -321,13 +321,21 @@ interface LineState {
 
 const newState = (): LineState => ({ issues: [], ignored: new Map(), firstLineOf: new Map(), signedOnImport: 0, unlabelled: 0 });
 
-/** Each non-empty line of a text with its number (1-based), without splitting the whole text. */
-function* linesOf(text: string): Generator<[number, string]> {
+const utf8 = new TextDecoder("utf-8"); // invalid bytes become U+FFFD, as reading a file as UTF-8 does
+
+/**
+ * Each non-empty line of a text with its number (1-based), without splitting the whole text. The
+ * text may be the input's bytes (UTF-8): each line is decoded as it is read, so the input is held
+ * once, as bytes, outside the JavaScript heap (a newline byte never occurs inside a UTF-8
+ * sequence).
+ */
+function* linesOf(text: string | Uint8Array): Generator<[number, string]> {
   let at = 0;
   for (let line = 1; at <= text.length; line += 1) {
-    let end = text.indexOf("\n", at);
+    let end = typeof text === "string" ? text.indexOf("\n", at) : text.indexOf(10, at);
     if (end < 0) end = text.length;
-    const src = text.slice(at, end > at && text.charCodeAt(end - 1) === 13 ? end - 1 : end).trim();
+    const stop = end > at && (typeof text === "string" ? text.charCodeAt(end - 1) : text[end - 1]) === 13 ? end - 1 : end;
+    const src = (typeof text === "string" ? text.slice(at, stop) : utf8.decode(text.subarray(at, stop))).trim();
     at = end + 1;
     if (src !== "") yield [line, src];
   }
@@ -412,8 +420,10 @@ function readLine(src: string, line: number, env: ImportEnv, st: LineState): Any
  * its text: `light` parsing keeps this instead of the note, and `replayImport` makes the note
  * again when it is written, so an import does not hold every note's text at once.
  */
-const noteStub = (r: AnyRecord): AnyRecord => {
-  const stub: AnyRecord = { chart: 1, kind: r.kind, id: r.id, client: r.client, created: r.created };
+const noteStub = (r: AnyRecord, intern: Map<string, string>): AnyRecord => {
+  // One copy of each client id and creation time, not one a line: tens of thousands of stubs.
+  const one = (v: string): string => intern.get(v) ?? (intern.set(v, v), v);
+  const stub: AnyRecord = { chart: 1, kind: r.kind, id: r.id, client: one(r.client), created: one(r.created) };
   if (r.type !== undefined) stub.type = r.type;
   if (r.addendumTo !== undefined) stub.addendumTo = r.addendumTo;
   return stub;
@@ -425,7 +435,7 @@ export interface ParseOptions {
 }
 
 /** Parse and check every line; references are resolved within the file and against `env.existing`. */
-export function parseImport(text: string, env: ImportEnv, maxIssues = 100, opts: ParseOptions = {}): ImportResult & { generated: string[] } {
+export function parseImport(text: string | Uint8Array, env: ImportEnv, maxIssues = 100, opts: ParseOptions = {}): ImportResult & { generated: string[] } {
   const st = newState();
   const { issues } = st;
   const items: ImportItem[] = [];
@@ -439,9 +449,10 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100, opts:
       return id;
     },
   };
+  const intern = new Map<string, string>();
   for (const [line, src] of linesOf(text)) {
     const record = readLine(src, line, lineEnv, st);
-    if (record) items.push({ line, record: opts.light && record.kind === "note" ? noteStub(record) : record });
+    if (record) items.push({ line, record: opts.light && record.kind === "note" ? noteStub(record, intern) : record });
     if (issues.length >= maxIssues) break;
   }
   if (issues.length < maxIssues) checkReferences(items, env, issues);
@@ -453,7 +464,7 @@ export function parseImport(text: string, env: ImportEnv, maxIssues = 100, opts:
  * The records of a text parseImport accepted, made again one line at a time, in the same order
  * and the same (ids made then are given back in `generated`, in order; `env` as then).
  */
-export function* replayImport(text: string, env: ImportEnv, generated: readonly string[]): Generator<AnyRecord> {
+export function* replayImport(text: string | Uint8Array, env: ImportEnv, generated: readonly string[]): Generator<AnyRecord> {
   const st = newState();
   let k = 0;
   const lineEnv: ImportEnv = {

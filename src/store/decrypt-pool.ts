@@ -44,7 +44,12 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
-    const w = new Worker(url, { workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients } });
+    // A small young generation: a worker keeps nothing from one file to the next, so its
+    // garbage dies young, and V8's default (up to 48 MB a thread) was resident memory for nothing.
+    const w = new Worker(url, {
+      workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients },
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     pending[k] = 0;
     w.unref();
     w.on("message", (m: Reply) => {

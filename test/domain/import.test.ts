@@ -339,6 +339,20 @@ describe("light parse and replay (an import holds note stubs, then makes each re
     expect(full.generated).toEqual(made);
   });
 
+  it("reads the input's bytes as it reads its text (UTF-8, CRLF, a byte-order mark, bad lines named alike)", () => {
+    const text = `\uFEFF${jsonl([{ ...client, name: "Zoë Café" }, n1])}\r\n{bad\r\n${jsonl([mStart])}\n`;
+    const made: string[] = [];
+    const e = env({ newId: (k) => (made.push(newId(k)), made[made.length - 1] as string) });
+    const fromText = parseImport(text, e);
+    const fromBytes = parseImport(new TextEncoder().encode(text), e);
+    expect(fromBytes.issues).toEqual(fromText.issues);
+    expect(fromBytes.issues.map((i) => i.line)).toEqual([3]);
+    expect(fromBytes.items).toEqual(fromText.items);
+    const good = new TextEncoder().encode(`\uFEFF${jsonl([{ ...client, name: "Zoë Café" }, n1])}\r\n`);
+    const r = parseImport(good, e, 100, { light: true });
+    expect([...replayImport(good, e, r.generated)].map((x) => x.name ?? x.body)).toEqual(["Zoë Café", n1.body]);
+  });
+
   it("refuses to replay a text that no longer reads the same", () => {
     const text = jsonl([client, n1]);
     const r = parseImport(text, env(), 100, { light: true });

@@ -41,10 +41,11 @@ async function existingIds(chart: Chart): Promise<Map<string, string>> {
   return ids;
 }
 
-async function readInput(ctx: Ctx, file: string): Promise<string> {
+/** The input's bytes (UTF-8; its lines are decoded one at a time: src/domain/import.ts). */
+async function readInput(ctx: Ctx, file: string): Promise<string | Uint8Array> {
   if (file === "-") return readStream(ctx.deps.stdin);
   try {
-    return await readFile(resolve(ctx.deps.cwd, file), "utf8");
+    return await readFile(resolve(ctx.deps.cwd, file));
   } catch {
     throw notFound("E_NO_FILE", `cannot read ${file}`, "check the path, or pass - to read standard input");
   }
