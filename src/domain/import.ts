@@ -317,9 +317,11 @@ interface LineState {
   firstLineOf: Map<string, number>; // id -> line
   signedOnImport: number;
   unlabelled: number;
+  /** Making accepted lines again: ids were checked for repeats then, and are not kept now. */
+  replay?: boolean;
 }
 
-const newState = (): LineState => ({ issues: [], ignored: new Map(), firstLineOf: new Map(), signedOnImport: 0, unlabelled: 0 });
+const newState = (replay = false): LineState => ({ issues: [], ignored: new Map(), firstLineOf: new Map(), signedOnImport: 0, unlabelled: 0, replay });
 
 const utf8 = new TextDecoder("utf-8"); // invalid bytes become U+FFFD, as reading a file as UTF-8 does
 
@@ -376,7 +378,7 @@ function readLine(src: string, line: number, env: ImportEnv, st: LineState): Any
   if (id !== undefined && !isIdOf(ID_KIND[k], id)) {
     kp(`'id' is not a ${k} id (${ID_PREFIX[ID_KIND[k]]}_ and 26 characters)`);
     id = undefined;
-  } else if (id !== undefined) {
+  } else if (id !== undefined && !st.replay) {
     const prev = firstLineOf.get(id);
     if (prev !== undefined) kp(`'id' also appears on line ${prev}`);
     else if (env.existing.has(id)) kp("'id' already exists in the chart (import adds records; it never replaces them)");
@@ -465,7 +467,7 @@ export function parseImport(text: string | Uint8Array, env: ImportEnv, maxIssues
  * and the same (ids made then are given back in `generated`, in order; `env` as then).
  */
 export function* replayImport(text: string | Uint8Array, env: ImportEnv, generated: readonly string[]): Generator<AnyRecord> {
-  const st = newState();
+  const st = newState(true);
   let k = 0;
   const lineEnv: ImportEnv = {
     ...env,
