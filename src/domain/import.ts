@@ -5,6 +5,7 @@
  * anything is written; problems carry the line number and a field name, never a value.
  */
 import type { IsoDate } from "./dates.js";
+import { errorFor } from "./errors.js";
 import { dxHistoryProblems, DX_ADD_STATUSES, DX_EVENT_TYPES, DX_STATUSES, type DxEventRecord } from "./dx.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { impliedLabels, normaliseIcd10 } from "./icd10.js";
@@ -473,13 +474,13 @@ export function* replayImport(text: string | Uint8Array, env: ImportEnv, generat
     ...env,
     newId: () => {
       const id = generated[k++];
-      if (id === undefined) throw new Error("import replay: more ids asked for than were made");
+      if (id === undefined) throw errorFor("E_INTERNAL", "import replay: more ids asked for than were made", "run the import again");
       return id;
     },
   };
   for (const [line, src] of linesOf(text)) {
     const record = readLine(src, line, lineEnv, st);
-    if (!record || st.issues.length) throw new Error(`import replay: line ${line} no longer reads as it did`);
+    if (!record || st.issues.length) throw errorFor("E_INTERNAL", `import replay: line ${line} no longer reads as it did`, "run the import again");
     yield record;
   }
 }

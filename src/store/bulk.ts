@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { conflict, invalid } from "../domain/errors.js";
+import { conflict, errorFor, invalid } from "../domain/errors.js";
 import { parseRecordPath, recordPath, type BaseRecord } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
@@ -56,12 +56,12 @@ export async function commitNewRecords(
   make?: Iterator<BaseRecord>,
 ): Promise<string[]> {
   if (records.length === 0) return [];
-  // The record to write for the i-th path: called in order (eachLimit starts its calls in order).
+  // The record to write for the next planned path (eachLimit starts its calls in order).
   const full = (planned: BaseRecord): BaseRecord => {
     if (!make) return planned;
     const n = make.next();
     if (n.done || n.value.id !== planned.id || n.value.kind !== planned.kind || n.value.client !== planned.client) {
-      throw new Error("bulk write: the records made do not match the plan");
+      throw errorFor("E_INTERNAL", "bulk write: the records made do not match the planned paths; nothing was written", "run the import again");
     }
     return n.value;
   };

@@ -113,7 +113,7 @@ export async function runImport(ctx: Ctx, input: ImportInput): Promise<ImportRes
     env,
     MAX,
     // Notes are kept as stubs and made again from their lines as they are written (replayImport),
-    // so memory holds the input's text, not every record too.
+    // so memory holds the input's bytes and a stub per note, not every record too.
     { light: true },
   );
   if (result.issues.length) refuse(ctx, input.file, result.issues, result.issues.length >= MAX);
