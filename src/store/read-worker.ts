@@ -3,10 +3,10 @@
  * serializes, encrypts and writes records for an import (decrypt-pool.ts). It gets the
  * identity's secret (or the unlock agent's socket), the chart's recipients and the MAC key from
  * its parent (same process): bytes in, records or typed errors out; or a record and the name of
- * the import's temporary file in, that file written (one at a time: each worker holds at most
- * one file open), nothing but an acknowledgement out, so the ciphertext never crosses threads.
+ * the import's temporary file in, that file written, nothing but an acknowledgement out, so the
+ * ciphertext never crosses threads (the parent bounds how many jobs are in flight, pool.ts).
  */
-import { writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
 import { makeCipher, type IdentityKey } from "./age.js";
@@ -26,17 +26,16 @@ parentPort?.on("message", (job: Job) => {
     Promise.resolve()
       .then(() => cipher.encrypt(serialize(job.encode, job.path, key)))
       .then(
-        (data) => {
-          try {
-            // A new file (wx: never over another), readable by the owner only, as bulk.ts wrote it.
-            writeFileSync(job.file, data, { mode: 0o600, flag: "wx" });
-          } catch (e) {
-            const err = e as NodeJS.ErrnoException;
-            parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
-            return;
-          }
-          parentPort?.postMessage({ id: job.id, written: true });
-        },
+        (data) =>
+          // A new file (wx: never over another), readable by the owner only, as bulk.ts wrote it;
+          // written on libuv's threads while this one encrypts the next record.
+          writeFile(job.file, data, { mode: 0o600, flag: "wx" }).then(
+            () => parentPort?.postMessage({ id: job.id, written: true }),
+            (e: unknown) => {
+              const err = e as NodeJS.ErrnoException;
+              parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
+            },
+          ),
         (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
       );
     return;
