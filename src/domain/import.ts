@@ -5,6 +5,7 @@
  * anything is written; problems carry the line number and a field name, never a value.
  */
 import type { IsoDate } from "./dates.js";
+import { errorFor } from "./errors.js";
 import { dxHistoryProblems, DX_ADD_STATUSES, DX_EVENT_TYPES, DX_STATUSES, type DxEventRecord } from "./dx.js";
 import { byEventOrder, groupBy } from "./events.js";
 import { impliedLabels, normaliseIcd10 } from "./icd10.js";
@@ -310,93 +311,178 @@ function dxFields(r: Reader, base: BaseRecord, env: ImportEnv, problem: (m: stri
   return rec;
 }
 
+/** What reading lines carries from one line to the next. */
+interface LineState {
+  issues: ImportIssue[];
+  ignored: Map<string, number>;
+  firstLineOf: Map<string, number>; // id -> line
+  signedOnImport: number;
+  unlabelled: number;
+  /** Making accepted lines again: ids were checked for repeats then, and are not kept now. */
+  replay?: boolean;
+}
+
+const newState = (replay = false): LineState => ({ issues: [], ignored: new Map(), firstLineOf: new Map(), signedOnImport: 0, unlabelled: 0, replay });
+
+const utf8 = new TextDecoder("utf-8"); // invalid bytes become U+FFFD, as reading a file as UTF-8 does
+
+/**
+ * Each non-empty line of a text with its number (1-based), without splitting the whole text. The
+ * text may be the input's bytes (UTF-8): each line is decoded as it is read, so the input is held
+ * once, as bytes, outside the JavaScript heap (a newline byte never occurs inside a UTF-8
+ * sequence).
+ */
+function* linesOf(text: string | Uint8Array): Generator<[number, string]> {
+  let at = 0;
+  for (let line = 1; at <= text.length; line += 1) {
+    let end = typeof text === "string" ? text.indexOf("\n", at) : text.indexOf(10, at);
+    if (end < 0) end = text.length;
+    const stop = end > at && (typeof text === "string" ? text.charCodeAt(end - 1) : text[end - 1]) === 13 ? end - 1 : end;
+    const src = (typeof text === "string" ? text.slice(at, stop) : utf8.decode(text.subarray(at, stop))).trim();
+    at = end + 1;
+    if (src !== "") yield [line, src];
+  }
+}
+
+/** One line read into its record (its problems pushed onto the state), or undefined. */
+function readLine(src: string, line: number, env: ImportEnv, st: LineState): AnyRecord | undefined {
+  const { issues, ignored, firstLineOf } = st;
+  const problem = (message: string) => issues.push({ line, message });
+  const issuesBefore = issues.length;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(src);
+  } catch {
+    problem("not valid JSON");
+    return undefined;
+  }
+  if (!isObject(obj)) {
+    problem("not a JSON object");
+    return undefined;
+  }
+  const kind = obj.kind;
+  if (typeof kind !== "string" || !(IMPORT_KINDS as readonly string[]).includes(kind)) {
+    problem(`'kind' must be one of: ${IMPORT_KINDS.join(", ")}`);
+    return undefined;
+  }
+  const k = kind as ImportKind;
+  if (obj.chart !== undefined && obj.chart !== 1) problem("'chart' must be 1 when given");
+  for (const f of Object.keys(obj)) {
+    if (COMMON.includes(f) || KNOWN[k].includes(f) || DERIVED_FIELDS.includes(f) || passed(k).includes(f)) continue;
+    const name = f.replace(/[^A-Za-z0-9_-]/g, "?").slice(0, 40);
+    ignored.set(name, (ignored.get(name) ?? 0) + 1);
+  }
+  const r = fieldReader(obj, env, (m) => problem(`${k}: ${m}`));
+  const kp = (m: string) => problem(`${k}: ${m}`);
+  // id and client
+  let id = r.str("id");
+  if (id !== undefined && !isIdOf(ID_KIND[k], id)) {
+    kp(`'id' is not a ${k} id (${ID_PREFIX[ID_KIND[k]]}_ and 26 characters)`);
+    id = undefined;
+  } else if (id !== undefined && !st.replay) {
+    const prev = firstLineOf.get(id);
+    if (prev !== undefined) kp(`'id' also appears on line ${prev}`);
+    else if (env.existing.has(id)) kp("'id' already exists in the chart (import adds records; it never replaces them)");
+    else firstLineOf.set(id, line);
+  }
+  const newId = id ?? env.newId(ID_KIND[k]);
+  let client = r.str("client", k !== "client");
+  if (k === "client") {
+    if (client !== undefined && client !== newId) kp("'client' must equal 'id' on a client line");
+    client = newId;
+  } else if (client !== undefined && !isIdOf("client", client)) {
+    kp("'client' is not a client id");
+    client = undefined;
+  }
+  const base: BaseRecord = { chart: 1, kind: k, id: newId, client: client ?? "", created: r.instant("created") ?? env.now };
+  const updated = r.instant("updated");
+  if (updated !== undefined) base.updated = updated;
+  let record: AnyRecord;
+  if (k === "client") record = clientFields(r, base, kp);
+  else if (k === "note") record = noteFields(r, obj, base, env, kp, () => (st.signedOnImport += 1));
+  else if (k === "med") {
+    record = medFields(r, base, kp);
+    if (record.event === "start") {
+      if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
+      record.med = newId;
+    } else if (record.event !== undefined && record.med === undefined) kp(`a ${textOf(record.event)} needs 'med' (the id of the medication's start event)`);
+  } else if (k === "dx") record = dxFields(r, base, env, kp, () => (st.unlabelled += 1));
+  else if (k === "consent") record = consentFields(r, obj, base, kp);
+  else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
+  else if (k === "void") record = voidFields(r, base, kp);
+  else if (k === "access") record = accessFields(r, obj, base, kp);
+  else record = amendmentFields(r, base, kp);
+  for (const f of passed(k)) if (obj[f] !== undefined && record[f] === undefined) record[f] = obj[f];
+  // The line's record must be one the read path accepts: the kind's shape, the same rules.
+  if (issues.length === issuesBefore) for (const p of shapeProblems(record)) kp(p);
+  return record;
+}
+
+/**
+ * What the checks across lines need of a note (references, voids, counts, its path), without
+ * its text: `light` parsing keeps this instead of the note, and `replayImport` makes the note
+ * again when it is written, so an import does not hold every note's text at once.
+ */
+const noteStub = (r: AnyRecord, intern: Map<string, string>): AnyRecord => {
+  // One copy of each client id and creation time, not one a line: tens of thousands of stubs.
+  const one = (v: string): string => intern.get(v) ?? (intern.set(v, v), v);
+  const stub: AnyRecord = { chart: 1, kind: r.kind, id: r.id, client: one(r.client), created: one(r.created) };
+  if (r.type !== undefined) stub.type = r.type;
+  if (r.addendumTo !== undefined) stub.addendumTo = r.addendumTo;
+  return stub;
+};
+
+export interface ParseOptions {
+  /** Keep only a stub of each note (noteStub); the records are made again by replayImport. */
+  light?: boolean;
+}
+
 /** Parse and check every line; references are resolved within the file and against `env.existing`. */
-export function parseImport(text: string, env: ImportEnv, maxIssues = 100): ImportResult {
-  const issues: ImportIssue[] = [];
+export function parseImport(text: string | Uint8Array, env: ImportEnv, maxIssues = 100, opts: ParseOptions = {}): ImportResult & { generated: string[] } {
+  const st = newState();
+  const { issues } = st;
   const items: ImportItem[] = [];
-  const ignored = new Map<string, number>();
-  let signedOnImport = 0;
-  let unlabelled = 0;
-  const lines = text.split(/\r?\n/);
-  const firstLineOf = new Map<string, number>(); // id -> line
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const src = (lines[i] as string).trim();
-    if (src === "") continue;
-    const problem = (message: string) => issues.push({ line, message });
-    const issuesBefore = issues.length;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(src);
-    } catch {
-      problem("not valid JSON");
-      continue;
-    }
-    if (!isObject(obj)) {
-      problem("not a JSON object");
-      continue;
-    }
-    const kind = obj.kind;
-    if (typeof kind !== "string" || !(IMPORT_KINDS as readonly string[]).includes(kind)) {
-      problem(`'kind' must be one of: ${IMPORT_KINDS.join(", ")}`);
-      continue;
-    }
-    const k = kind as ImportKind;
-    if (obj.chart !== undefined && obj.chart !== 1) problem("'chart' must be 1 when given");
-    for (const f of Object.keys(obj)) {
-      if (COMMON.includes(f) || KNOWN[k].includes(f) || DERIVED_FIELDS.includes(f) || passed(k).includes(f)) continue;
-      const name = f.replace(/[^A-Za-z0-9_-]/g, "?").slice(0, 40);
-      ignored.set(name, (ignored.get(name) ?? 0) + 1);
-    }
-    const r = fieldReader(obj, env, (m) => problem(`${k}: ${m}`));
-    const kp = (m: string) => problem(`${k}: ${m}`);
-    // id and client
-    let id = r.str("id");
-    if (id !== undefined && !isIdOf(ID_KIND[k], id)) {
-      kp(`'id' is not a ${k} id (${ID_PREFIX[ID_KIND[k]]}_ and 26 characters)`);
-      id = undefined;
-    } else if (id !== undefined) {
-      const prev = firstLineOf.get(id);
-      if (prev !== undefined) kp(`'id' also appears on line ${prev}`);
-      else if (env.existing.has(id)) kp("'id' already exists in the chart (import adds records; it never replaces them)");
-      else firstLineOf.set(id, line);
-    }
-    const newId = id ?? env.newId(ID_KIND[k]);
-    let client = r.str("client", k !== "client");
-    if (k === "client") {
-      if (client !== undefined && client !== newId) kp("'client' must equal 'id' on a client line");
-      client = newId;
-    } else if (client !== undefined && !isIdOf("client", client)) {
-      kp("'client' is not a client id");
-      client = undefined;
-    }
-    const base: BaseRecord = { chart: 1, kind: k, id: newId, client: client ?? "", created: r.instant("created") ?? env.now };
-    const updated = r.instant("updated");
-    if (updated !== undefined) base.updated = updated;
-    let record: AnyRecord;
-    if (k === "client") record = clientFields(r, base, kp);
-    else if (k === "note") record = noteFields(r, obj, base, env, kp, () => (signedOnImport += 1));
-    else if (k === "med") {
-      record = medFields(r, base, kp);
-      if (record.event === "start") {
-        if (record.med !== undefined && record.med !== newId) kp("on a start, 'med' must equal 'id'");
-        record.med = newId;
-      } else if (record.event !== undefined && record.med === undefined) kp(`a ${textOf(record.event)} needs 'med' (the id of the medication's start event)`);
-    } else if (k === "dx") record = dxFields(r, base, env, kp, () => (unlabelled += 1));
-    else if (k === "consent") record = consentFields(r, obj, base, kp);
-    else if (k === "disclosure") record = disclosureFields(r, obj, base, kp);
-    else if (k === "void") record = voidFields(r, base, kp);
-    else if (k === "access") record = accessFields(r, obj, base, kp);
-    else record = amendmentFields(r, base, kp);
-    for (const f of passed(k)) if (obj[f] !== undefined && record[f] === undefined) record[f] = obj[f];
-    // The line's record must be one the read path accepts: the kind's shape, the same rules.
-    if (issues.length === issuesBefore) for (const p of shapeProblems(record)) kp(p);
-    items.push({ line, record });
+  // The ids made for lines without one, in order: replayImport makes the same records with them.
+  const generated: string[] = [];
+  const lineEnv: ImportEnv = {
+    ...env,
+    newId: (k) => {
+      const id = env.newId(k);
+      generated.push(id);
+      return id;
+    },
+  };
+  const intern = new Map<string, string>();
+  for (const [line, src] of linesOf(text)) {
+    const record = readLine(src, line, lineEnv, st);
+    if (record) items.push({ line, record: opts.light && record.kind === "note" ? noteStub(record, intern) : record });
     if (issues.length >= maxIssues) break;
   }
   if (issues.length < maxIssues) checkReferences(items, env, issues);
   if (issues.length === 0 && env.events) checkHistories(items, env.events, issues);
-  return { items, issues: issues.sort((a, b) => a.line - b.line).slice(0, maxIssues), counts: countItems(items), ignored, signedOnImport, unlabelled };
+  return { items, issues: issues.sort((a, b) => a.line - b.line).slice(0, maxIssues), counts: countItems(items), ignored: st.ignored, signedOnImport: st.signedOnImport, unlabelled: st.unlabelled, generated };
+}
+
+/**
+ * The records of a text parseImport accepted, made again one line at a time, in the same order
+ * and the same (ids made then are given back in `generated`, in order; `env` as then).
+ */
+export function* replayImport(text: string | Uint8Array, env: ImportEnv, generated: readonly string[]): Generator<AnyRecord> {
+  const st = newState(true);
+  let k = 0;
+  const lineEnv: ImportEnv = {
+    ...env,
+    newId: () => {
+      const id = generated[k++];
+      if (id === undefined) throw errorFor("E_INTERNAL", "import replay: more ids asked for than were made", "run the import again");
+      return id;
+    },
+  };
+  for (const [line, src] of linesOf(text)) {
+    const record = readLine(src, line, lineEnv, st);
+    if (!record || st.issues.length) throw errorFor("E_INTERNAL", `import replay: line ${line} no longer reads as it did`, "run the import again");
+    yield record;
+  }
 }
 
 /** Client ids, note targets and medication ids must resolve within the file or the chart. */

@@ -200,8 +200,12 @@ export function nativeEncrypt(plain: Uint8Array, recipients: readonly NativeReci
   const zero = Buffer.alloc(12);
   let header = VERSION;
   for (const r of recipients) {
-    const { privateKey, publicKey } = generateKeyPairSync("x25519");
-    const share = x25519Raw(publicKey);
+    // The ephemeral public key comes back already encoded (no KeyObject made, then exported:
+    // about a tenth of an import's encryption). Node returns a Buffer for an encoded half; its
+    // typings only know pairs encoded both ways or neither.
+    const pair = generateKeyPairSync("x25519", { publicKeyEncoding: { format: "der", type: "spki" } }) as unknown as { privateKey: KeyObject; publicKey: Buffer };
+    const { privateKey } = pair;
+    const share = pair.publicKey.subarray(SPKI_X25519.length);
     const secret = diffieHellman({ privateKey, publicKey: r.key });
     if (secret.every((b) => b === 0)) throw new Error("x25519: low-order recipient");
     const body = seal(hkdf(secret, Buffer.concat([share, r.raw]), X25519_LABEL), zero, fileKey);

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { conflict, invalid } from "../domain/errors.js";
+import { conflict, errorFor, invalid } from "../domain/errors.js";
 import { parseRecordPath, recordPath, type BaseRecord } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
@@ -48,8 +48,23 @@ export async function commitNewRecords(
   records: readonly BaseRecord[],
   message: string,
   progress?: BulkProgress,
+  /**
+   * The full records, made one at a time in the order of `records` (which then need only kind,
+   * client and id): an import makes each again from its line when it is written instead of
+   * holding every record (src/cli/commands/import.ts).
+   */
+  make?: Iterator<BaseRecord>,
 ): Promise<string[]> {
   if (records.length === 0) return [];
+  // The record to write for the next planned path (eachLimit starts its calls in order).
+  const full = (planned: BaseRecord): BaseRecord => {
+    if (!make) return planned;
+    const n = make.next();
+    if (n.done || n.value.id !== planned.id || n.value.kind !== planned.kind || n.value.client !== planned.client) {
+      throw errorFor("E_INTERNAL", "bulk write: the records made do not match the planned paths; nothing was written", "run the import again");
+    }
+    return n.value;
+  };
   const planned = records.map((r) => {
     const path = recordPath(r.kind, r.client, r.id);
     if (!parseRecordPath(path)) throw invalid("E_BAD_PATH", `cannot place a ${r.kind} record`);
@@ -90,12 +105,14 @@ export async function commitNewRecords(
       progress?.("encrypt", 0, paths.length);
       let done = 0;
       const every = Math.max(1, Math.floor(paths.length / 100));
-      // Serialized and encrypted in worker threads (one per core, decrypt-pool.ts) when the
-      // built CLI runs; in-process otherwise (the same bytes' format either way).
+      // Serialized, encrypted and written in worker threads (one per core, decrypt-pool.ts)
+      // when the built CLI runs; in-process otherwise (the same bytes' format either way).
       const pool = planned.length >= COLD_READ ? decryptPool(chart) : undefined;
-      await eachLimit(planned, async ({ path, record }) => {
-        const data = pool ? await pool.encode(path, record) : await chart.cipher.encrypt(serialize(record, path, chart.macKey));
-        await writeFile(importTemp(chart.root, path, tag), data, { mode: 0o600, flag: "wx" });
+      await eachLimit(planned, async ({ path, record: plan }) => {
+        const record = full(plan);
+        const file = importTemp(chart.root, path, tag);
+        if (pool) await pool.encodeTo(path, record, file);
+        else await writeFile(file, await chart.cipher.encrypt(serialize(record, path, chart.macKey)), { mode: 0o600, flag: "wx" });
         done += 1;
         if (done % every === 0 || done === paths.length) progress?.("write", done, paths.length);
       });

@@ -19,12 +19,16 @@ export interface DecryptPool {
   check(root: string, jobs: FileJob[], fsck: boolean): Promise<FileResult[]>;
   /** How many workers there are (a caller keeps each busy, and no more). */
   size: number;
-  /** Serialize (envelope and MAC) and encrypt a record for its path, as commitRecords does. */
-  encode(path: string, record: BaseRecord): Promise<Uint8Array>;
+  /**
+   * Serialize (envelope and MAC) and encrypt a record for its path, as commitRecords does, and
+   * write it to `file`, a new file (an import's temporary file): the worker writes it, so the
+   * ciphertext is never copied back to this thread.
+   */
+  encodeTo(path: string, record: BaseRecord, file: string): Promise<void>;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; record?: AnyRecord; data?: Uint8Array; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
+type Reply = { id: number; record?: AnyRecord; written?: boolean; io?: { message: string; code?: string }; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
 
 /** Each worker's young generation, in MB (V8's default is larger; see the Worker below). */
@@ -44,7 +48,7 @@ export function decryptPool(chart: Chart): DecryptPool | undefined {
 export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
-  const waiting = new Map<number, { resolve: (r: AnyRecord | Uint8Array | WireResult[]) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | undefined) => void; reject: (e: unknown) => void }>();
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
@@ -65,7 +69,8 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
       if (pending[k] === 0) w.unref();
       if (m.results) p.resolve(m.results);
       else if (m.record) p.resolve(m.record);
-      else if (m.data) p.resolve(m.data);
+      else if (m.written) p.resolve(undefined);
+      else if (m.io) p.reject(Object.assign(new Error(m.io.message), { code: m.io.code })); // the file system's error, as writeFile would throw it
       else if (m.error) p.reject(errorFor(m.error.code as ErrorCode, m.error.message, m.error.hint)); // a ChartError the worker raised, passed across the thread
       else p.reject(new Error(m.fatal ?? "worker failed"));
     });
@@ -75,7 +80,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     });
     return w;
   });
-  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord; batch?: { root: string; jobs: FileJob[]; fsck: boolean } }): Promise<AnyRecord | Uint8Array | WireResult[]> => {
+  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord; file?: string; batch?: { root: string; jobs: FileJob[]; fsck: boolean } }): Promise<AnyRecord | WireResult[] | undefined> => {
     const id = next++;
     // The worker with the least work waiting (round robin among equals).
     let k = id % workers.length;
@@ -90,9 +95,11 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
   };
   return {
     decode: (path, data) => send({ path, data }) as Promise<AnyRecord>,
-    encode: (path, record) => send({ path, encode: record }) as Promise<Uint8Array>,
     check: async (root, jobs, fsck) => ((await send({ path: "", batch: { root, jobs, fsck } })) as WireResult[]).map(fromWire),
     size: workers.length,
+    encodeTo: async (path, record, file) => {
+      await send({ path, encode: record, file });
+    },
     async close() {
       for (const w of workers) await w.terminate();
     },

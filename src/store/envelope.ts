@@ -10,6 +10,7 @@ import { invalid } from "../domain/errors.js";
 import { normaliseBody } from "../domain/note.js";
 import { checkEnvelope, type AnyRecord, type BaseRecord } from "../domain/record.js";
 import { parseFastYaml } from "./yaml-fast.js";
+import { plainYaml } from "./yaml-plain.js";
 
 const MAC_PREFIX = "hmac-sha256:";
 
@@ -29,8 +30,9 @@ export function paddedLength(n: number): number {
   return b;
 }
 
-const yamlOut = (data: unknown): string =>
-  stringify(data, { lineWidth: 0, defaultKeyType: "PLAIN", aliasDuplicateObjects: false });
+// The common shapes without yaml's document model (yaml-plain.ts: the same text), else yaml.
+const yamlOut = (data: Record<string, unknown>): string =>
+  plainYaml(data) ?? stringify(data, { lineWidth: 0, defaultKeyType: "PLAIN", aliasDuplicateObjects: false });
 
 export function serialize(record: BaseRecord, path: string, macKey: Uint8Array): string {
   const { body, mac: _m, ...fields } = record as BaseRecord & { mac?: unknown };

@@ -1,13 +1,16 @@
 /**
  * A worker thread that decrypts and verifies records for a cold read of many files, and
- * serializes and encrypts records for an import (decrypt-pool.ts). It gets the identity's
- * secret (or the unlock agent's socket), the chart's recipients and the MAC key from its parent
- * (same process): bytes in, records or typed errors out, or records in, encrypted bytes out. For a
- * batch of paths (a cold read, fsck) it reads the files itself, one at a time (so the files open
- * at once are at most one per worker, and their bytes never cross threads), and checks each as
- * record-check.ts does in-process.
+ * serializes, encrypts and writes records for an import (decrypt-pool.ts). It gets the
+ * identity's secret (or the unlock agent's socket), the chart's recipients and the MAC key from
+ * its parent (same process): bytes in, records or typed errors out; or a record and the name of
+ * the import's temporary file in, that file written, nothing but an acknowledgement out, so the
+ * ciphertext never crosses threads (the parent bounds how many jobs are in flight, pool.ts). For
+ * a batch of paths (a cold read, fsck) it reads the files itself, one at a time (so the files
+ * open at once are at most one per worker, and their bytes never cross threads), and checks each
+ * as record-check.ts does in-process.
  */
 import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
@@ -19,7 +22,7 @@ import { checkRecordFile, toWire, type FileJob, type WireResult } from "./record
 
 type Job =
   | { id: number; path: string; data: Uint8Array }
-  | { id: number; path: string; encode: BaseRecord }
+  | { id: number; path: string; encode: BaseRecord; file: string }
   | { id: number; path: string; batch: { root: string; jobs: FileJob[]; fsck: boolean } };
 
 // The identity's secret (this process's own), or where the unlock agent listens: each worker
@@ -46,7 +49,16 @@ parentPort?.on("message", (job: Job) => {
     Promise.resolve()
       .then(() => cipher.encrypt(serialize(job.encode, job.path, key)))
       .then(
-        (data) => parentPort?.postMessage({ id: job.id, data }), // copied, not transferred: the bytes may share a pooled buffer
+        (data) =>
+          // A new file (wx: never over another), readable by the owner only, as bulk.ts wrote it;
+          // written on libuv's threads while this one encrypts the next record.
+          writeFile(job.file, data, { mode: 0o600, flag: "wx" }).then(
+            () => parentPort?.postMessage({ id: job.id, written: true }),
+            (e: unknown) => {
+              const err = e as NodeJS.ErrnoException;
+              parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
+            },
+          ),
         (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
       );
     return;

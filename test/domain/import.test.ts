@@ -7,7 +7,7 @@ import { checkDxEvent, type DxEventRecord, type DxStatus } from "../../src/domai
 import { ChartError } from "../../src/domain/errors.js";
 import { makeId, type IdKind } from "../../src/domain/ids.js";
 import { dxEventLabels } from "../../src/domain/dx-labels.js";
-import { parseImport, type ImportEnv } from "../../src/domain/import.js";
+import { parseImport, replayImport, type ImportEnv } from "../../src/domain/import.js";
 import { jsonLine } from "../../src/domain/export.js";
 import { checkMedEvent, createdAfter, type MedEventRecord, type MedEventType } from "../../src/domain/med.js";
 import { signedContent, type NoteRecord } from "../../src/domain/note.js";
@@ -316,5 +316,46 @@ describe("round trip", () => {
     const rows = [client, n1, signedNote, addendum];
     const r = parseImport(rows.map(jsonLine).join("\n"), env());
     expect(r.items.map((i) => i.record)).toEqual(rows);
+  });
+});
+
+describe("light parse and replay (an import holds note stubs, then makes each record again)", () => {
+  it("replays exactly the records a full parse makes, ids made for lines without one included", () => {
+    const noId = (r: object) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "id"));
+    const text = `\r\n${jsonl([client, n1, signedNote, addendum, mStart, mChange, noId(dAdd), noId({ ...n1, status: "signed" })])}\n\n`;
+    const made: string[] = [];
+    const e = env({ newId: (k) => (made.push(newId(k)), made[made.length - 1] as string) });
+    const full = parseImport(text, e);
+    expect(full.issues).toEqual([]);
+    const light = parseImport(text, { ...e, newId }, 100, { light: true });
+    expect(light.issues).toEqual([]);
+    expect(light.counts).toEqual(full.counts);
+    // Notes are stubs: what the checks across lines and the paths need, no text.
+    const stub = light.items.find((i) => i.record.kind === "note")?.record;
+    expect(stub?.body).toBeUndefined();
+    expect(light.items.map((i) => [i.line, i.record.kind, i.record.client])).toEqual(full.items.map((i) => [i.line, i.record.kind, i.record.client]));
+    const replayed = [...replayImport(text, e, full.generated)];
+    expect(replayed).toEqual(full.items.map((i) => i.record));
+    expect(full.generated).toEqual(made);
+  });
+
+  it("reads the input's bytes as it reads its text (UTF-8, CRLF, a byte-order mark, bad lines named alike)", () => {
+    const text = `\uFEFF${jsonl([{ ...client, name: "Zoë Café" }, n1])}\r\n{bad\r\n${jsonl([mStart])}\n`;
+    const made: string[] = [];
+    const e = env({ newId: (k) => (made.push(newId(k)), made[made.length - 1] as string) });
+    const fromText = parseImport(text, e);
+    const fromBytes = parseImport(new TextEncoder().encode(text), e);
+    expect(fromBytes.issues).toEqual(fromText.issues);
+    expect(fromBytes.issues.map((i) => i.line)).toEqual([3]);
+    expect(fromBytes.items).toEqual(fromText.items);
+    const good = new TextEncoder().encode(`\uFEFF${jsonl([{ ...client, name: "Zoë Café" }, n1])}\r\n`);
+    const r = parseImport(good, e, 100, { light: true });
+    expect([...replayImport(good, e, r.generated)].map((x) => x.name ?? x.body)).toEqual(["Zoë Café", n1.body]);
+  });
+
+  it("refuses to replay a text that no longer reads the same", () => {
+    const text = jsonl([client, n1]);
+    const r = parseImport(text, env(), 100, { light: true });
+    expect(() => [...replayImport(`${text}\n{"kind":"note"}`, env(), r.generated)]).toThrow(/import replay/);
   });
 });

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, notFound } from "../../domain/errors.js";
 import type { DxEventRecord } from "../../domain/dx.js";
-import { checkHistories, parseImport, type ImportCounts, type ImportIssue } from "../../domain/import.js";
+import { checkHistories, parseImport, replayImport, type ImportCounts, type ImportEnv, type ImportIssue } from "../../domain/import.js";
 import type { MedEventRecord } from "../../domain/med.js";
 import { KIND_DIR, type RecordKind } from "../../domain/record.js";
 import { commitNewRecords } from "../../store/bulk.js";
@@ -41,10 +41,11 @@ async function existingIds(chart: Chart): Promise<Map<string, string>> {
   return ids;
 }
 
-async function readInput(ctx: Ctx, file: string): Promise<string> {
+/** The input's bytes (UTF-8; its lines are decoded one at a time: src/domain/import.ts). */
+async function readInput(ctx: Ctx, file: string): Promise<string | Uint8Array> {
   if (file === "-") return readStream(ctx.deps.stdin);
   try {
-    return await readFile(resolve(ctx.deps.cwd, file), "utf8");
+    return await readFile(resolve(ctx.deps.cwd, file));
   } catch {
     throw notFound("E_NO_FILE", `cannot read ${file}`, "check the path, or pass - to read standard input");
   }
@@ -97,19 +98,23 @@ export async function runImport(ctx: Ctx, input: ImportInput): Promise<ImportRes
   const existing = await existingIds(chart);
   const now = stamp(ctx.deps.now());
   const MAX = 100;
+  const env: ImportEnv = {
+    today: ctx.today(),
+    now,
+    allowFuture: input.allowFuture,
+    autoLabel: input.autoLabel,
+    newId: (k) => ctx.newId(k),
+    hash: contentHash,
+    signer: { by: await clinicianName(ctx.deps.env, chart.root), key: chart.identity.recipient },
+    existing,
+  };
   const result = parseImport(
     text,
-    {
-      today: ctx.today(),
-      now,
-      allowFuture: input.allowFuture,
-      autoLabel: input.autoLabel,
-      newId: (k) => ctx.newId(k),
-      hash: contentHash,
-      signer: { by: await clinicianName(ctx.deps.env, chart.root), key: chart.identity.recipient },
-      existing,
-    },
+    env,
     MAX,
+    // Notes are kept as stubs and made again from their lines as they are written (replayImport),
+    // so memory holds the input's bytes and a stub per note, not every record too.
+    { light: true },
   );
   if (result.issues.length) refuse(ctx, input.file, result.issues, result.issues.length >= MAX);
   // The rules over medication and diagnosis histories, with the chart's own events.
@@ -156,6 +161,7 @@ export async function runImport(ctx: Ctx, input: ImportInput): Promise<ImportRes
           ctx.out.info(phase === "encrypt" ? `encrypting ${total} records…` : phase === "write" ? "writing…" : "committing…");
         }
       },
+      replayImport(text, env, result.generated),
     );
     if (total >= 200) ctx.out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
