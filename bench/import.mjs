@@ -9,10 +9,10 @@
 //   IMPORT_WRITE=<folder>: only write the JSONL files there
 //   IMPORT_PROF=<folder>: a CPU profile (node --cpu-prof) of the last run of each size
 import { execFileSync, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { benchChart } from "./chart-data.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = process.env.BENCH_BIN ? resolve(process.env.BENCH_BIN) : join(ROOT, "bin", "chart.js");
@@ -27,44 +27,8 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const rid = () => [...randomBytes(26)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("");
-
 /** The bench's chart (bench/run.mjs), with `notes` notes and events in proportion. */
-function jsonl(notes) {
-  const CLIENTS = 300;
-  const EVENTS = Math.round((20_000 * notes) / 50_000);
-  const clientIds = [];
-  const lines = [];
-  for (let c = 0; c < CLIENTS; c++) {
-    const id = `cl_${rid()}`;
-    clientIds.push(id);
-    lines.push(JSON.stringify({ kind: "client", id, client: id, created: "2026-01-01T00:00:00Z", name: `Client ${c}`, status: "active", admitted: "2021-01-01" }));
-  }
-  const WORDS = ["sleep", "mood", "anxiety", "panic", "work", "family", "grief", "exercise", "appetite", "focus", "café", "relapse"];
-  for (let i = 0; i < notes; i++) {
-    const c = clientIds[i % CLIENTS];
-    const date = `${2021 + (i % 5)}-${String(1 + ((i >> 5) % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
-    const w = (k) => WORDS[(i * 7 + k) % WORDS.length];
-    lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: c, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date, status: "signed", body: `## Subjective\nNote ${i}: reports ${w(0)} and ${w(1)}; discussed ${w(2)}.\n\n## Plan\nContinue weekly; review ${w(3)}.\n` }));
-  }
-  const CODES = [["F41.1", "Generalized anxiety disorder"], ["F32.1", "Major depressive disorder, single episode, moderate"], ["F43.10", "Post-traumatic stress disorder, unspecified"], ["G47.00", "Insomnia, unspecified"], ["F40.10", "Social phobia, unspecified"]];
-  let events = 0;
-  for (const c of clientIds) {
-    for (const [code, description] of CODES) {
-      if (events >= EVENTS) break;
-      lines.push(JSON.stringify({ kind: "dx", client: c, event: "add", code, description, date: "2022-03-01", status: "active" }));
-      events++;
-    }
-  }
-  for (let i = 0; events + 1 < EVENTS; i++) {
-    const c = clientIds[i % CLIENTS];
-    const med = `md_${rid()}`;
-    lines.push(JSON.stringify({ kind: "med", id: med, med, client: c, created: "2026-01-01T00:00:00Z", event: "start", date: "2022-01-01", name: `medication${i % 40}`, dose: "10 mg" }));
-    lines.push(JSON.stringify({ kind: "med", client: c, med, event: "stop", date: "2023-01-01", reason: "course finished" }));
-    events += 2;
-  }
-  return lines;
-}
+const jsonl = (notes) => benchChart({ clients: 300, notes, events: Math.round((20_000 * notes) / 50_000) }).lines;
 
 function run(cmd, args, env, cwd) {
   const t = process.hrtime.bigint();

@@ -15,6 +15,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
+import { benchChart } from "./chart-data.mjs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -90,43 +91,8 @@ else {
 chart(["init", repo, "-q"], { cwd: home });
 
 // The chart, through import.
-const rid = () => [...randomBytes(26)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("");
-const lines = [];
-for (let c = 0; c < CLIENTS; c++) {
-  const id = `cl_${rid()}`;
-  clientIds.push(id);
-  lines.push(JSON.stringify({ kind: "client", id, client: id, created: "2026-01-01T00:00:00Z", name: `Client ${c}`, status: "active", admitted: "2021-01-01" }));
-}
-big = `cl_${rid()}`; // a client with 200 notes, for the share measurement
-lines.push(JSON.stringify({ kind: "client", id: big, client: big, created: "2026-01-01T00:00:00Z", name: "Share Client", status: "active", admitted: "2024-01-01", dob: "1980-05-05" }));
-for (let i = 0; i < 200; i++) {
-  const date = `2025-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
-  lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: big, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date, status: "signed", body: `## Subjective\nSession ${i}: mood steady, sleep improving.<private>not for sharing ${i}</private>\n\n## Assessment\nProgressing.\n\n## Plan\nContinue weekly CBT.\n` }));
-}
-const WORDS = ["sleep", "mood", "anxiety", "panic", "work", "family", "grief", "exercise", "appetite", "focus", "café", "relapse"];
-for (let i = 0; i < NOTES; i++) {
-  const c = clientIds[i % CLIENTS];
-  const date = `${2021 + (i % 5)}-${String(1 + ((i >> 5) % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
-  const w = (k) => WORDS[(i * 7 + k) % WORDS.length];
-  lines.push(JSON.stringify({ kind: "note", id: `nt_${rid()}`, client: c, created: "2026-01-01T00:00:00Z", type: "progress", template: "soap", date, status: "signed", body: `## Subjective\nNote ${i}: reports ${w(0)} and ${w(1)}; discussed ${w(2)}.\n\n## Plan\nContinue weekly; review ${w(3)}.\n` }));
-}
-// Events: five diagnoses per client, the rest medications started and stopped.
-const CODES = [["F41.1", "Generalized anxiety disorder"], ["F32.1", "Major depressive disorder, single episode, moderate"], ["F43.10", "Post-traumatic stress disorder, unspecified"], ["G47.00", "Insomnia, unspecified"], ["F40.10", "Social phobia, unspecified"]];
-let events = 0;
-for (const c of clientIds) {
-  for (const [code, description] of CODES) {
-    if (events >= EVENTS) break;
-    lines.push(JSON.stringify({ kind: "dx", client: c, event: "add", code, description, date: "2022-03-01", status: "active" }));
-    events++;
-  }
-}
-for (let i = 0; events + 1 < EVENTS; i++) {
-  const c = clientIds[i % CLIENTS];
-  const med = `md_${rid()}`;
-  lines.push(JSON.stringify({ kind: "med", id: med, med, client: c, created: "2026-01-01T00:00:00Z", event: "start", date: "2022-01-01", name: `medication${i % 40}`, dose: "10 mg" }));
-  lines.push(JSON.stringify({ kind: "med", client: c, med, event: "stop", date: "2023-01-01", reason: "course finished" }));
-  events += 2;
-}
+let lines;
+({ lines, clientIds, big } = benchChart({ clients: CLIENTS, notes: NOTES, events: EVENTS, shareClient: true }));
 const jsonl = join(home, "import.jsonl");
 writeFileSync(jsonl, `${lines.join("\n")}\n`);
 const records = lines.length;
