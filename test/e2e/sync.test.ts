@@ -162,13 +162,20 @@ describe("sync across devices", () => {
     expect(statSync(join(B.repo, ".git", "MERGE_HEAD"), { throwIfNoEntry: false })?.isFile(), m.stdout + m.stderr).toBe(true);
     expect(JSON.parse(ok(B, ["status", "--json"])).mergeInProgress).toBe(true);
     ok(B, ["sync"]);
-    // A sync killed at some moment, then run again.
-    ok(C, ["note", "add", client, "-m", "C before the kill"]);
-    const child = C.spawn(["sync"], { cwd: C.repo });
-    await new Promise((r) => setTimeout(r, 400));
-    child.kill("SIGKILL");
-    await new Promise((r) => child.on("close", r));
-    ok(C, ["sync"]);
+    // A sync killed at some moment, then run again: at a few moments, since a sync may finish
+    // before a later one (the end is listened for from the start: a sync done before the kill
+    // has already closed).
+    for (const [i, delay] of [50, 150, 400].entries()) {
+      ok(C, ["note", "add", client, "-m", i === 0 ? "C before the kill" : `C before kill ${i}`]);
+      ok(A, ["note", "add", client, "-m", `A before kill ${i}`]);
+      ok(A, ["sync"]);
+      const child = C.spawn(["sync"], { cwd: C.repo });
+      const closed = new Promise((r) => child.on("close", r));
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill("SIGKILL");
+      await closed;
+      ok(C, ["sync"]);
+    }
     for (const d of [A, B, C, A, B]) ok(d, ["sync"]);
     for (const d of [A, B, C]) {
       const list = ok(d, ["note", "list", client]);
