@@ -16,6 +16,8 @@ rmSync(cacheFile(file), { force: true });
 const bundle = loadBundle(file);
 
 const home = mkdtempSync(join(tmpdir(), "chart-code-cache-"));
+// Removed however this ends (a step that never settles ends the process without `finally`).
+process.on("exit", () => rmSync(home, { recursive: true, force: true }));
 const saved = { ...process.env };
 const write = { out: process.stdout.write, err: process.stderr.write };
 let failed = "";
