@@ -163,16 +163,20 @@ function printNote(out: Output, n: NoteRecord, addenda: NoteRecord[], clientName
 
 // ---- note add --------------------------------------------------------------------------------
 
-export interface NoteAddInput {
-  client: string;
-  kind?: NoteType | undefined;
-  template?: string | undefined;
+/** What `note add` and `note edit` both take: the date of service, billing fields, labels, the text. */
+interface NoteFieldsInput {
   date?: string | undefined;
   allowFuture: boolean;
   duration?: number | undefined;
   cpt?: string | undefined;
   labels?: Label[] | undefined;
   text: TextSource;
+}
+
+export interface NoteAddInput extends NoteFieldsInput {
+  client: string;
+  kind?: NoteType | undefined;
+  template?: string | undefined;
   sign: boolean;
 }
 
@@ -369,15 +373,10 @@ export const noteShow: CommandSpec<NoteRef, NoteShowResult> = {
 
 // ---- note edit -------------------------------------------------------------------------------
 
-export interface NoteEditInput {
+export interface NoteEditInput extends NoteFieldsInput {
   ref: NoteRef;
-  date?: string | undefined;
-  allowFuture: boolean;
-  duration?: number | undefined;
-  cpt?: string | undefined;
   /** Replaces the labels when --label is given. */
   labels?: Label[] | undefined;
-  text: TextSource;
   /** Only fields changed: no text given, so no editor. */
   metaOnly: boolean;
 }
