@@ -46,7 +46,9 @@ interface Meta {
 }
 
 /** A client's segment as loaded (its documents decoded on demand) or as just built. */
-type Entry = { words: Record<string, string>; ends: string; bytes: () => Promise<Buffer | undefined>; from: number } | { words: Record<string, string>; docs: string[] };
+type Entry =
+  | { words: Record<string, string>; ends: string; at: number[]; bytes: () => Promise<Buffer | undefined>; from: number }
+  | { words: Record<string, string>; docs: string[] };
 
 interface Index {
   commit?: string | undefined;
@@ -82,9 +84,9 @@ async function loadIndex(chart: Chart): Promise<Index> {
   const clients = new Map<string, Entry>();
   let from = 0;
   for (const [cid, c] of Object.entries(meta.clients)) {
-    clients.set(cid, { words: c.words, ends: c.ends, bytes, from });
-    const ends = c.ends === "" ? [] : decodeList(c.ends);
-    from += ends[ends.length - 1] ?? 0;
+    const at = c.ends === "" ? [] : decodeList(c.ends); // decoded once, here
+    clients.set(cid, { words: c.words, ends: c.ends, at, bytes, from });
+    from += at[at.length - 1] ?? 0;
   }
   return { commit: meta.commit, clients };
 }
@@ -94,7 +96,7 @@ async function viewOfEntry(e: Entry): Promise<SegmentView | undefined> {
   if ("docs" in e) return viewOf(e);
   const bytes = await e.bytes();
   if (!bytes) return undefined;
-  const ends = e.ends === "" ? [] : decodeList(e.ends);
+  const ends = e.at;
   const base = e.from;
   if (base + (ends[ends.length - 1] ?? 0) > bytes.length) return undefined;
   return { words: e.words, doc: (i) => bytes.toString("utf8", base + (i > 0 ? (ends[i - 1] as number) : 0), base + (ends[i] as number)) };
@@ -114,9 +116,8 @@ async function saveIndex(chart: Chart, index: Index): Promise<void> {
     } else {
       const bytes = await e.bytes();
       if (!bytes) continue; // not re-saved: it is rebuilt on the next search
-      const ends = e.ends === "" ? [] : decodeList(e.ends);
       meta.clients[cid] = { words: e.words, ends: e.ends };
-      runs.push(bytes.subarray(e.from, e.from + (ends[ends.length - 1] ?? 0)));
+      runs.push(bytes.subarray(e.from, e.from + (e.at[e.at.length - 1] ?? 0)));
     }
   }
   const head = await seal(chart, JSON.stringify(meta));
