@@ -14,6 +14,7 @@ import { byEventOrder, groupBy } from "./events.js";
 import { idMatches, shortId } from "./ids.js";
 import type { Label } from "./labels.js";
 import type { BaseRecord } from "./record.js";
+import { compareNames } from "./name-order.js";
 
 export type MedEventType = "start" | "change" | "stop";
 export const MED_EVENT_TYPES: readonly MedEventType[] = ["start", "change", "stop"];
@@ -122,7 +123,7 @@ function walk(med: string, list: readonly MedEventRecord[]): { state?: Medicatio
 }
 
 const byStart = (a: Medication, b: Medication): number =>
-  a.started !== b.started ? (a.started < b.started ? -1 : 1) : a.name.localeCompare(b.name) || (a.med < b.med ? -1 : 1);
+  a.started !== b.started ? (a.started < b.started ? -1 : 1) : compareNames(a.name, b.name) || (a.med < b.med ? -1 : 1);
 
 /**
  * Fold medication events into medications, sorted by start date then name. Any permutation of

@@ -42,6 +42,7 @@ import { PART2_LABELS, type Label } from "./labels.js";
 import { foldMedications, type MedEventRecord } from "./med.js";
 import { redactPrivate, type NoteRecord } from "./note.js";
 import { isClientVoided, voidedIds, type VoidRecord } from "./void.js";
+import { compareNames } from "./name-order.js";
 import type {
   ShareAddendum,
   ShareDiagnosis,
@@ -370,7 +371,7 @@ export function explainShare(rawInput: ShareInput, rawConsent: ShareConsent, tod
     for (const id of m.events) items.add(id);
     for (const l of all) labels.add(l);
   }
-  medications.sort((a, b) => (a.started !== b.started ? (a.started < b.started ? -1 : 1) : a.name.localeCompare(b.name) || (a.med < b.med ? -1 : 1)));
+  medications.sort((a, b) => (a.started !== b.started ? (a.started < b.started ? -1 : 1) : compareNames(a.name, b.name) || (a.med < b.med ? -1 : 1)));
 
   const viewLabels = [...labels].sort();
   const details = [...detail.values()]

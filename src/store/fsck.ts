@@ -178,7 +178,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
   }
   const log = await readAccessLog(chart, { entries: false });
   for (const p of log.problems) problems.push({ path: p.line ? `access log line ${p.line}` : "access log", code: "E_ACCESS_LOG_TAMPERED", message: p.message });
-  problems.sort((a, b) => a.path.localeCompare(b.path));
+  problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: records.length, decrypted, problems, uncommitted: uncommitted.sort(), tempFiles: tempFiles.sort(), history };
 }
 

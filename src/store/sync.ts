@@ -342,7 +342,7 @@ async function mergeInto(t: SyncTarget, cipher: Cipher, ours: Side, theirs: Side
     if (e instanceof ChartError) throw e;
     throw withCause(storageError("E_SYNC_MERGE", "the remote's work could not be merged; nothing was integrated", "run chart fsck --decrypt here, then sync again"), e);
   }
-  merged.sort((a, b) => a.path.localeCompare(b.path));
+  merged.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { merged, reencrypted, keys };
 }
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { invalid } from "../domain/errors.js";
+import { compareNames } from "../domain/name-order.js";
 
 export interface Template {
   name: string;
@@ -53,7 +54,7 @@ export async function listTemplates(chartRoot?: string): Promise<Template[]> {
       if (!seen.has(n)) seen.set(n, parseTemplate(n, await readFile(join(d, `${n}.md`), "utf8")));
     }
   }
-  return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...seen.values()].sort((a, b) => compareNames(a.name, b.name));
 }
 
 export async function loadTemplate(name: string, chartRoot?: string): Promise<Template> {

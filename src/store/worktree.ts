@@ -29,7 +29,7 @@ export async function treeChanges(git: Git, pathspecs: readonly string[]): Promi
     const change = xy === "??" || xy.includes("A") ? "added" : xy.includes("D") ? "missing" : "changed";
     changes.push({ path, change });
   }
-  return changes.sort((a, b) => a.path.localeCompare(b.path));
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 const describe = (c: TreeChange): string =>

@@ -26,6 +26,7 @@ import { arg, optFlag, optString } from "../options.js";
 import { wire, type CommandSpec } from "../command.js";
 import type { Output } from "../output.js";
 import { textOf } from "../../domain/text-of.js";
+import { compareNames } from "../../domain/name-order.js";
 
 const FLAG: Record<ClientEditable, string> = {
   name: "--name",
@@ -166,7 +167,7 @@ export async function runClientList(ctx: Ctx, input: { all: boolean }): Promise<
   const shown = records
     .filter((c) => (input.all ? true : c.status === "active" && !voided.has(c.id)))
     .map((c) => (voided.has(c.id) ? { ...c, status: "voided" as ClientRecord["status"] } : c))
-    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    .sort((a, b) => compareNames(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { any: records.length > 0, shown };
 }
 
