@@ -7,7 +7,9 @@
 // The read worker, the share's PDF worker and the unlock agent are ES modules of their own
 // (top-level await): worker threads load the first two by file (src/store/decrypt-pool.ts,
 // src/export/pdf-thread.ts), the agent is a detached process
-// started by file (src/store/agent-start.ts). So is the boot file that bin/chart.js imports.
+// started by file (src/store/agent-start.ts). The boot file that bin/chart.js requires is
+// CommonJS, like bin/chart.js itself (bin/package.json): a command then starts without Node's
+// ES module loader.
 import { defineConfig } from "rolldown";
 
 const external = ["pdfkit", "@inquirer/prompts", /^node:/];
@@ -20,7 +22,13 @@ export default defineConfig([
     output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false },
   },
   {
-    input: { "read-worker": "src/store/read-worker.ts", "pdf-worker": "src/export/pdf-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
+    input: { boot: "src/cli/boot.ts" },
+    platform: "node",
+    external,
+    output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", minify: true, sourcemap: false },
+  },
+  {
+    input: { "read-worker": "src/store/read-worker.ts", "pdf-worker": "src/export/pdf-worker.ts", agent: "src/store/agent-main.ts" },
     platform: "node",
     external,
     output: { dir: "dist/bundle", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", minify: true, sourcemap: false },

@@ -6,11 +6,12 @@
 // cache: src/cli/boot.ts; why: docs/decisions.md, "Start-up". It never fails the build: without a
 // cache the CLI compiles from source as before.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const dir = resolve(import.meta.dirname, "..", "dist", "bundle");
-const { loadBundle, cacheFile, BUNDLE } = await import(join(dir, "boot.js"));
+const { loadBundle, cacheFile, BUNDLE } = createRequire(import.meta.url)(join(dir, "boot.cjs"));
 const file = join(dir, BUNDLE);
 rmSync(cacheFile(file), { force: true });
 const bundle = loadBundle(file);

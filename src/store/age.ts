@@ -29,8 +29,16 @@ const age = async (): Promise<AgeModule> => (mod ??= await import("age-encryptio
 
 const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 
+/** The last identity's key pair: a command asks for its own recipient and then its cipher. */
+let lastKeys: { secret: string; keys: Promise<NativeIdentity | undefined> } | undefined;
+
 /** A plain X25519 identity's key pair for the native path; undefined for any other identity. */
-async function nativeKeys(secret: string): Promise<NativeIdentity | undefined> {
+function nativeKeys(secret: string): Promise<NativeIdentity | undefined> {
+  if (lastKeys?.secret !== secret) lastKeys = { secret, keys: importKeys(secret) };
+  return lastKeys.keys;
+}
+
+async function importKeys(secret: string): Promise<NativeIdentity | undefined> {
   // Only a plain X25519 identity takes this path; any other kind (a post-quantum hybrid
   // AGE-SECRET-KEY-PQ-1…) is the package's, which reads its own stanzas.
   if (!/^age-secret-key-1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/i.test(secret)) return undefined;
