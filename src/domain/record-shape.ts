@@ -143,21 +143,12 @@ export function shapeProblems(r: AnyRecord): string[] {
   return [...fieldProblems(r, ENVELOPE), ...fieldProblems(r, fields)];
 }
 
-let fingerprint: string | undefined;
 /**
- * The field rules as one short string: every field name and what each rule says, hashed
- * (FNV-1a). A read cache remembers which rules its entries were checked against, so a cache hit
- * needs no check again while the rules are the same (src/store/cache.ts).
+ * The field rules as one string: every field name and what each rule says (the rules' functions
+ * drop out). A read cache remembers a hash of it, the rules its entries were checked against, so
+ * a cache hit needs no check again while the rules are the same (src/store/cache.ts).
  */
-export function shapesFingerprint(): string {
-  if (fingerprint === undefined) {
-    const text = JSON.stringify({ ENVELOPE, SHAPES }); // rules' functions drop out; names and words stay
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    fingerprint = `${h.toString(16)}-${text.length}`;
-  }
-  return fingerprint;
-}
+export const shapesText = (): string => JSON.stringify({ ENVELOPE, SHAPES });
 
 /** A record of the right shape for its kind. */
 export const isChartRecord = (r: AnyRecord): r is AnyRecord & ChartRecord => shapeProblems(r).length === 0;
