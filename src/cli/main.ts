@@ -4,7 +4,7 @@ import { type Command, CommanderError } from "commander";
 import { closeMatches } from "../domain/similar.js";
 import { EXIT } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, commandWord } from "./program.js";
 import { reportError } from "./report.js";
 import { jsonSafe } from "./safe-text.js";
 
@@ -39,13 +39,14 @@ function unknownCommandHint(e: CommanderError, program: Command): string | undef
 
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
   const json = argv.includes("--json");
-  const built = buildProgram(deps, readVersion(), { json });
+  const args = helpArgs(argv);
+  const built = buildProgram(deps, readVersion(), { json, command: commandWord(args) });
   if (argv.length === 0) {
     deps.stdout.write(overview(built.program));
     return EXIT.ok;
   }
   try {
-    await built.program.parseAsync(helpArgs(argv), { from: "user" });
+    await built.program.parseAsync(args, { from: "user" });
     return built.exitCode();
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -17,7 +17,8 @@ import { registerKeyProtect } from "./commands/key-protect.js";
 import { registerUnlock } from "./commands/unlock.js";
 import { registerNote } from "./commands/note.js";
 import { registerTextconv } from "./commands/textconv.js";
-import { registerExtensions } from "./commands/extensions.js";
+import { EXTENSIONS } from "./commands/extensions.js";
+import { registerClientMerge } from "./commands/client-merge.js";
 import { registerSync } from "./commands/sync.js";
 import { registerTemplate } from "./commands/template.js";
 
@@ -31,12 +32,64 @@ export interface Registrar {
   action(fn: Handler): (...a: unknown[]) => Promise<void>;
 }
 
+/** The top-level commands a registration adds (in help order), and the registration. */
+export type Registration = readonly [names: readonly string[], register: (program: Command, reg: Registrar) => void];
+
+/**
+ * Every command group, in the order `chart --help` lists them (test/cli/program.test.ts checks
+ * the names). A command line that names one of them registers only that group: building every
+ * command's options with commander was a few ms of each command's start.
+ */
+export const REGISTRATIONS: readonly Registration[] = [
+  [["init"], registerInit],
+  [
+    ["key"],
+    (p, r) => {
+      registerKey(p, r);
+      registerKeyProtect(p, r);
+    },
+  ],
+  [
+    ["client"],
+    (p, r) => {
+      registerClient(p, r);
+      registerClientMerge(p, r);
+    },
+  ],
+  [["note"], registerNote],
+  ...EXTENSIONS,
+  [["remote", "sync", "join", "status"], registerSync],
+  [["template"], registerTemplate],
+  [["completion"], registerCompletion],
+  [["textconv"], registerTextconv],
+  [["unlock", "lock"], registerUnlock],
+];
+
+/** Global options that take a value (the command word is never one of their values). */
+const VALUE_OPTIONS = new Set(["--repo", "--identity"]);
+
+/** The command a command line names (`client` in `chart --repo R client list`), if any. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--") return undefined;
+    if (VALUE_OPTIONS.has(a)) i += 1;
+    else if (!a.startsWith("-")) return a;
+  }
+  return undefined;
+}
+
 export interface Built {
   program: Command;
   exitCode(): number;
 }
 
-export function buildProgram(deps: Deps, version: string, opts: { json?: boolean } = {}): Built {
+/**
+ * The program; with `command`, only the group that holds that command (all of them for a word
+ * that names none, so an unknown command still gets its suggestions, and for `completion`,
+ * which lists them all).
+ */
+export function buildProgram(deps: Deps, version: string, opts: { json?: boolean; command?: string } = {}): Built {
   let code = 0;
   const program = new Command("chart");
   program
@@ -85,17 +138,8 @@ export function buildProgram(deps: Deps, version: string, opts: { json?: boolean
     },
   };
 
-  registerInit(program, reg);
-  registerKey(program, reg);
-  registerKeyProtect(program, reg);
-  registerClient(program, reg);
-  registerNote(program, reg);
-  registerExtensions(program, reg);
-  registerSync(program, reg);
-  registerTemplate(program, reg);
-  registerCompletion(program, reg);
-  registerTextconv(program, reg);
-  registerUnlock(program, reg);
+  const one = opts.command === "completion" ? undefined : REGISTRATIONS.find(([names]) => opts.command !== undefined && names.includes(opts.command));
+  for (const [names, register] of REGISTRATIONS) if (!one || one[0] === names) register(program, reg);
 
   applyOutput(program, deps, !!opts.json);
   return { program, exitCode: () => code };

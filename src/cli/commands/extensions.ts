@@ -1,6 +1,5 @@
-/** Command groups beyond clients and notes, each in its own file. */
-import type { Command } from "commander";
-import type { Registrar } from "../program.js";
+/** Command groups beyond clients and notes, each in its own file, by the command each adds. */
+import type { Registration } from "../program.js";
 import { registerMed } from "./med.js";
 import { registerDx } from "./dx.js";
 import { registerTimeline } from "./timeline.js";
@@ -17,24 +16,22 @@ import { registerVoid } from "./void.js";
 import { registerExport } from "./export.js";
 import { registerAccess } from "./access.js";
 import { registerAmendment } from "./amendment.js";
-import { registerClientMerge } from "./client-merge.js";
 
-export function registerExtensions(program: Command, reg: Registrar): void {
-  registerMed(program, reg);
-  registerDx(program, reg);
-  registerTimeline(program, reg);
-  registerImport(program, reg);
-  registerConsent(program, reg);
-  registerShare(program, reg);
-  registerDisclosures(program, reg);
-  registerFsck(program, reg);
-  registerAccessLog(program, reg);
-  registerPractice(program, reg);
-  registerSuperbill(program, reg);
-  registerSearch(program, reg);
-  registerVoid(program, reg);
-  registerExport(program, reg);
-  registerAccess(program, reg);
-  registerAmendment(program, reg);
-  registerClientMerge(program, reg);
-}
+export const EXTENSIONS: readonly Registration[] = [
+  [["med"], registerMed],
+  [["dx"], registerDx],
+  [["timeline"], registerTimeline],
+  [["import"], registerImport],
+  [["consent"], registerConsent],
+  [["share"], registerShare],
+  [["disclosures"], registerDisclosures],
+  [["fsck"], registerFsck],
+  [["access-log"], registerAccessLog],
+  [["practice"], registerPractice],
+  [["superbill"], registerSuperbill],
+  [["search"], registerSearch],
+  [["void"], registerVoid],
+  [["export"], registerExport],
+  [["access"], registerAccess],
+  [["amendment"], registerAmendment],
+];
