@@ -44,7 +44,7 @@ describe("program", () => {
         const one = buildProgram(deps, "0", { command: name }).program;
         expect(names(one)).toEqual(name === "completion" ? names(whole) : group);
         for (const c of one.commands) expect(shape(c)).toEqual(shape(whole.commands.find((w) => w.name() === c.name()) as Command));
-        expect(shape(one).options).toEqual((shape(whole) as { options: unknown }).options);
+        expect((shape(one) as { options: unknown }).options).toEqual((shape(whole) as { options: unknown }).options);
       }
     }
     // A word that names no command: everything (commander's error then suggests a close match).
