@@ -1,9 +1,10 @@
 /**
  * Bulk writes for `chart import`: many new records as one commit, fast enough for tens of
  * thousands of files. Under the writer lock a journal is written first (import-journal.ts), then
- * every record is encrypted and written under a temporary name (ignored by git), then all are
- * renamed into place, then all paths are staged and committed in one `git add` and one `git
- * commit`, the paths passed through a pathspec file rather than the command line. There is no
+ * every record is encrypted and written under a temporary name (ignored by git), its bytes also
+ * streamed into a git pack (blob-pack.ts), then all are renamed into place, then all paths are
+ * staged and committed in one `git update-index` (which finds every blob in the pack) and one
+ * commit, the paths passed through a pathspec file rather than the command line. There is no
  * fsync per file and per folder: the commit is the point of durability (and `commitRecords`
  * remains the path for everyday single-record writes). If anything fails, or the process is
  * killed, everything written is removed and unstaged (now, or by the next command from the
@@ -16,7 +17,8 @@ import { conflict, errorFor, invalid } from "../domain/errors.js";
 import { parseRecordPath, recordPath, type BaseRecord } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
-import { commitStaged, gitOr, retryIndexLock } from "./git.js";
+import { openBlobPack, type BlobPack, type PackTarget } from "./blob-pack.js";
+import { commitStaged, gitEnv, gitOr, retryIndexLock } from "./git.js";
 import type { Chart } from "./repo.js";
 import { importTemp, removeJournal, undoImport, writeJournal, type ImportJournal } from "./import-journal.js";
 import { eachLimit } from "./pool.js";
@@ -97,6 +99,7 @@ export async function commitNewRecords(
     // The journal is on disk before the first file: a kill at any later moment is undone (or,
     // if the commit landed, kept) by the next command (import-journal.ts).
     await writeJournal(chart.gitDir, journal);
+    let pack: BlobPack | undefined;
     try {
       for (const d of dirs) await mkdir(join(chart.root, d), { recursive: true, mode: 0o700 });
       // Each record is encrypted and written under its temporary name in one step, a bounded
@@ -108,14 +111,23 @@ export async function commitNewRecords(
       // Serialized, encrypted and written in worker threads (one per core, decrypt-pool.ts)
       // when the built CLI runs; in-process otherwise (the same bytes' format either way).
       const pool = planned.length >= COLD_READ ? decryptPool(chart) : undefined;
+      // Each file's bytes also go to git as they are written, into a pack (one per worker), so
+      // staging below writes no object files (src/store/blob-pack.ts).
+      const target: PackTarget = { gitDir: chart.gitDir, env: gitEnv(chart.env) };
+      pack = pool ? undefined : openBlobPack(target);
       await eachLimit(planned, async ({ path, record: plan }) => {
         const record = full(plan);
         const file = importTemp(chart.root, path, tag);
-        if (pool) await pool.encodeTo(path, record, file);
-        else await writeFile(file, await chart.cipher.encrypt(serialize(record, path, chart.macKey)), { mode: 0o600, flag: "wx" });
+        if (pool) await pool.encodeTo(path, record, file, target);
+        else {
+          const data = await chart.cipher.encrypt(serialize(record, path, chart.macKey));
+          await Promise.all([writeFile(file, data, { mode: 0o600, flag: "wx" }), pack?.add(data)]);
+        }
         done += 1;
         if (done % every === 0 || done === paths.length) progress?.("write", done, paths.length);
       });
+      await (pool ? pool.finishPacks() : pack?.finish());
+      pack = undefined;
       await eachLimit(paths, (path) => rename(importTemp(chart.root, path, tag), join(chart.root, path)));
       progress?.("commit", 0, paths.length);
       // Staged by name on standard input: `git add` with one pathspec per file is quadratic
@@ -130,6 +142,7 @@ export async function commitNewRecords(
       for (const p of paths) chart.touched.written.add(p);
       return paths;
     } catch (e) {
+      void pack?.finish(); // what it holds no commit names (blob-pack.ts)
       await undoImport(chart, git, journal).catch(() => undefined);
       await removeJournal(chart.gitDir, tag);
       throw e;

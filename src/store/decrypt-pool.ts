@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { errorFor, type ErrorCode } from "../domain/errors.js";
 import type { AnyRecord, BaseRecord } from "../domain/record.js";
+import type { PackTarget } from "./blob-pack.js";
 import { fromWire, type FileJob, type FileResult, type WireResult } from "./record-check.js";
 import type { Chart } from "./repo.js";
 
@@ -24,11 +25,13 @@ export interface DecryptPool {
    * write it to `file`, a new file (an import's temporary file): the worker writes it, so the
    * ciphertext is never copied back to this thread.
    */
-  encodeTo(path: string, record: BaseRecord, file: string): Promise<void>;
+  encodeTo(path: string, record: BaseRecord, file: string, pack?: PackTarget): Promise<void>;
+  /** End the workers' packs of what encodeTo wrote (blob-pack.ts); true when every one is whole. */
+  finishPacks(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; record?: AnyRecord; written?: boolean; io?: { message: string; code?: string }; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
+type Reply = { id: number; record?: AnyRecord; written?: boolean; packed?: boolean; io?: { message: string; code?: string }; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
 
 /** Each worker's young generation, in MB (V8's default is larger; see the Worker below). */
@@ -48,7 +51,7 @@ export function decryptPool(chart: Chart): DecryptPool | undefined {
 export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
-  const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | undefined) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | boolean | undefined) => void; reject: (e: unknown) => void }>();
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
@@ -70,6 +73,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
       if (m.results) p.resolve(m.results);
       else if (m.record) p.resolve(m.record);
       else if (m.written) p.resolve(undefined);
+      else if (m.packed !== undefined) p.resolve(m.packed);
       else if (m.io) p.reject(Object.assign(new Error(m.io.message), { code: m.io.code })); // the file system's error, as writeFile would throw it
       else if (m.error) p.reject(errorFor(m.error.code as ErrorCode, m.error.message, m.error.hint)); // a ChartError the worker raised, passed across the thread
       else p.reject(new Error(m.fatal ?? "worker failed"));
@@ -80,11 +84,12 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     });
     return w;
   });
-  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord; file?: string; batch?: { root: string; jobs: FileJob[]; fsck: boolean } }): Promise<AnyRecord | WireResult[] | undefined> => {
+  type Job = { path: string; data?: Uint8Array; encode?: BaseRecord; file?: string; pack?: PackTarget; finishPack?: true; batch?: { root: string; jobs: FileJob[]; fsck: boolean } };
+  const send = (job: Job, to?: number): Promise<AnyRecord | WireResult[] | boolean | undefined> => {
     const id = next++;
-    // The worker with the least work waiting (round robin among equals).
-    let k = id % workers.length;
-    for (let j = 0; j < workers.length; j++) if ((pending[j] ?? 0) < (pending[k] ?? 0)) k = j;
+    // The worker with the least work waiting (round robin among equals), unless one is named.
+    let k = to ?? id % workers.length;
+    if (to === undefined) for (let j = 0; j < workers.length; j++) if ((pending[j] ?? 0) < (pending[k] ?? 0)) k = j;
     const w = workers[k] as Worker;
     // A worker with work keeps the process alive until it answers.
     if ((pending[k] = (pending[k] ?? 0) + 1) === 1) w.ref();
@@ -97,9 +102,10 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     decode: (path, data) => send({ path, data }) as Promise<AnyRecord>,
     check: async (root, jobs, fsck) => ((await send({ path: "", batch: { root, jobs, fsck } })) as WireResult[]).map(fromWire),
     size: workers.length,
-    encodeTo: async (path, record, file) => {
-      await send({ path, encode: record, file });
+    encodeTo: async (path, record, file, pack) => {
+      await send({ path, encode: record, file, ...(pack ? { pack } : {}) });
     },
+    finishPacks: async () => (await Promise.all(workers.map((_, k) => send({ path: "", finishPack: true }, k)))).every((packed) => packed === true),
     async close() {
       for (const w of workers) await w.terminate();
     },

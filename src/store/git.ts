@@ -66,7 +66,7 @@ export function openGit(root: string, env: Env, signer?: SigningKey): Git {
 }
 
 /** The parts of the environment git needs (PATH, HOME, locale), without editor hooks. */
-function gitEnv(env: Env): Record<string, string> {
+export function gitEnv(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "SSH_AUTH_SOCK"]) {
     const v = env[k];

@@ -17,12 +17,14 @@ import { ChartError } from "../domain/errors.js";
 import { makeCipher, type IdentityKey } from "./age.js";
 import { decodeRecord } from "./decode-record.js";
 import type { BaseRecord } from "../domain/record.js";
+import { openBlobPack, type BlobPack, type PackTarget } from "./blob-pack.js";
 import { serialize } from "./envelope.js";
 import { checkRecordFile, toWire, type FileJob, type WireResult } from "./record-check.js";
 
 type Job =
   | { id: number; path: string; data: Uint8Array }
-  | { id: number; path: string; encode: BaseRecord; file: string }
+  | { id: number; path: string; encode: BaseRecord; file: string; pack?: PackTarget }
+  | { id: number; path: string; finishPack: true }
   | { id: number; path: string; batch: { root: string; jobs: FileJob[]; fsck: boolean } };
 
 // The identity's secret (this process's own), or where the unlock agent listens: each worker
@@ -30,6 +32,8 @@ type Job =
 const { key: identityKey, macKey, recipients } = workerData as { key: IdentityKey; macKey: string; recipients: string[] };
 const cipher = await makeCipher(identityKey, recipients);
 const key = new Uint8Array(Buffer.from(macKey, "hex"));
+/** An import's pack of the blobs this worker writes (src/store/blob-pack.ts). */
+let pack: BlobPack | undefined;
 async function checkBatch(b: { root: string; jobs: FileJob[]; fsck: boolean }): Promise<WireResult[]> {
   const read = (path: string) => readFileSync(join(b.root, path));
   const out: WireResult[] = [];
@@ -45,14 +49,23 @@ parentPort?.on("message", (job: Job) => {
     );
     return;
   }
+  if ("finishPack" in job) {
+    const ended = pack ? pack.finish() : Promise.resolve(false);
+    pack = undefined;
+    void ended.then((packed) => parentPort?.postMessage({ id: job.id, packed }));
+    return;
+  }
   if ("encode" in job) {
+    if (job.pack) pack ??= openBlobPack(job.pack);
+    const into = pack;
     Promise.resolve()
       .then(() => cipher.encrypt(serialize(job.encode, job.path, key)))
       .then(
         (data) =>
           // A new file (wx: never over another), readable by the owner only, as bulk.ts wrote it;
-          // written on libuv's threads while this one encrypts the next record.
-          writeFile(job.file, data, { mode: 0o600, flag: "wx" }).then(
+          // written on libuv's threads while this one encrypts the next record, and handed to
+          // this worker's pack for git (src/store/blob-pack.ts).
+          Promise.all([writeFile(job.file, data, { mode: 0o600, flag: "wx" }), into?.add(data)]).then(
             () => parentPort?.postMessage({ id: job.id, written: true }),
             (e: unknown) => {
               const err = e as NodeJS.ErrnoException;

@@ -1,6 +1,6 @@
 import { tempDir } from "../support/tmp.js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
@@ -60,16 +60,38 @@ describe("native X25519 recipient (inside age-encryption)", () => {
 describe("commitNewRecords", () => {
   it("writes many records as one commit that stock age and the chart both read", async () => {
     const before = commits();
-    const notes = Array.from({ length: 60 }, (_, i) => note(`bulk note ${i}\n`));
+    // More than git's fastimport.unpackLimit (100), under which git stores a pack's blobs loose.
+    const notes = Array.from({ length: 120 }, (_, i) => note(`bulk note ${i}\n`));
     const paths = await commitNewRecords(chart, notes, "chart: import");
-    expect(paths).toHaveLength(60);
+    expect(paths).toHaveLength(120);
     expect(commits()).toBe(before + 1);
     expect(git(sb.repo, ["log", "-1", "--format=%s"]).trim()).toBe("chart: import");
     expect(git(sb.repo, ["status", "--porcelain"]).trim()).toBe("");
     const { records, failures } = await readKind(chart, "note", cid);
     expect(failures).toEqual([]);
-    expect(records.filter((r) => r.body.startsWith("bulk note"))).toHaveLength(60);
-    expect(verifyTrackedFiles(sb.repo, sb.identity).length).toBeGreaterThan(60);
+    expect(records.filter((r) => r.body.startsWith("bulk note"))).toHaveLength(120);
+    expect(verifyTrackedFiles(sb.repo, sb.identity).length).toBeGreaterThan(120);
+    // Every file's blob came to git in a pack, as it was written (src/store/blob-pack.ts): staging
+    // wrote no object file for them, and git finds the repository whole.
+    const blobs = paths.map((p) => git(sb.repo, ["rev-parse", `HEAD:${p}`]).trim());
+    const packed = new Set(
+      readdirSync(join(chart.gitDir, "objects", "pack"))
+        .filter((f) => f.endsWith(".idx"))
+        .flatMap((f) => execFileSync("git", ["show-index"], { input: readFileSync(join(chart.gitDir, "objects", "pack", f)), encoding: "utf8" }).split("\n").map((l) => l.split(" ")[1])),
+    );
+    for (const b of blobs) expect(packed.has(b)).toBe(true);
+    for (const b of blobs) expect(existsSync(join(chart.gitDir, "objects", b.slice(0, 2), b.slice(2)))).toBe(false);
+    expect(spawnSync("git", ["fsck", "--strict"], { cwd: sb.repo, encoding: "utf8" }).status).toBe(0);
+  });
+
+  it("a pack git cannot write costs nothing but time: the blobs are then written by staging", async () => {
+    const { openBlobPack } = await import("../../src/store/blob-pack.js");
+    const broken = openBlobPack({ gitDir: join(tempDir("chart-nopack-"), "not-a-git-dir"), env: { PATH: process.env.PATH ?? "" } });
+    await broken.add(new Uint8Array(100_000)); // resolves whatever git did with it
+    expect(await broken.finish()).toBe(false);
+    const gitless = openBlobPack({ gitDir: chart.gitDir, env: { PATH: "/nonexistent" } });
+    await gitless.add(new Uint8Array(10));
+    expect(await gitless.finish()).toBe(false);
   });
 
   it("refuses to replace an existing record, writing nothing", async () => {
