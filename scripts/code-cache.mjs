@@ -1,19 +1,56 @@
 #!/usr/bin/env node
-// Make the V8 code cache for the CLI bundle (dist/bundle/chart.cjs.v8-cache), run by
-// `npm run build` after rolldown. V8 caches only functions that have been compiled, so the
-// bundle is first put through the everyday commands (a throwaway chart with an invented client,
-// in a temporary folder removed at the end), then its compiled code is saved. Start-up with the
+// Make the V8 code caches for the CLI bundle, run by `npm run build` after rolldown. V8 caches
+// only functions that have been compiled, so the bundle is first put through the everyday
+// commands (a throwaway chart with an invented client, in a temporary folder removed at the end),
+// then its compiled code is saved: dist/bundle/chart.cjs.v8-cache after every step, a share
+// included, and chart.cjs.reads.v8-cache from a fresh process that ran only the listings. Start-up with the
 // cache: src/cli/boot.ts; why: docs/decisions.md, "Start-up". It never fails the build: without a
 // cache the CLI compiles from source as before.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const dir = resolve(import.meta.dirname, "..", "dist", "bundle");
 const { loadBundle, cacheFile, BUNDLE } = createRequire(import.meta.url)(join(dir, "boot.cjs"));
 const file = join(dir, BUNDLE);
+
+// The everyday listings, made warm (their read caches filled) by the run below before the small
+// "reads" cache is made from them in a fresh process (src/cli/boot.ts READS).
+const readSteps = [
+  ["note", "list", "Casey"],
+  ["note", "list", "Casey", "--json"],
+  ["timeline", "Casey"],
+  ["client", "list"],
+  ["client", "show", "Casey"],
+  ["med", "list", "Casey"],
+  ["dx", "list", "Casey"],
+  ["search", "sleep"],
+  ["status"],
+];
+// Quiet, but a write still completes (the CLI waits for stdout to drain before it ends).
+const quiet = (_chunk, enc, cb) => {
+  const done = typeof enc === "function" ? enc : cb;
+  if (done) process.nextTick(done);
+  return true;
+};
+
+if (process.argv[2] === "--reads") {
+  // The child: a fresh V8, the bundle compiled from source, then only the listings run.
+  const reads = loadBundle(file, "reads");
+  if (!process.env.CODE_CACHE_VERBOSE) process.stdout.write = process.stderr.write = quiet;
+  process.setMaxListeners(0);
+  let code = 0;
+  for (const args of readSteps) code ||= await reads.run(args);
+  writeFileSync(cacheFile(file, "reads"), reads.script.createCachedData(), { mode: 0o644 });
+  chmodSync(cacheFile(file, "reads"), 0o644);
+  process.exit(code);
+}
+
 rmSync(cacheFile(file), { force: true });
+rmSync(cacheFile(file, "reads"), { force: true });
 const bundle = loadBundle(file);
 
 const home = mkdtempSync(join(tmpdir(), "chart-code-cache-"));
@@ -39,12 +76,6 @@ try {
   delete process.env.CHART_IDENTITY;
   delete process.env.EDITOR;
   delete process.env.VISUAL;
-  // Quiet, but a write still completes (the CLI waits for stdout to drain before it ends).
-  const quiet = (_chunk, enc, cb) => {
-    const done = typeof enc === "function" ? enc : cb;
-    if (done) process.nextTick(done);
-    return true;
-  };
   if (!process.env.CODE_CACHE_VERBOSE) process.stdout.write = process.stderr.write = quiet;
   const steps = [
     ["init", join(home, "chart")],
@@ -53,21 +84,15 @@ try {
     ["note", "add", "Casey", "--template", "soap", "-m", "## Subjective\nReports better sleep."],
     ["med", "add", "Casey", "sertraline", "--dose", "50 mg", "--frequency", "daily", "-d", "2026-01-05"],
     ["dx", "add", "Casey", "F41.1", "--status", "active"],
-    ["note", "list", "Casey"],
-    ["note", "list", "Casey", "--json"],
-    ["timeline", "Casey"],
-    ["client", "list"],
-    ["client", "show", "Casey"],
-    ["med", "list", "Casey"],
-    ["dx", "list", "Casey"],
-    ["search", "sleep"],
-    ["status"],
+    ...readSteps,
   ];
   process.setMaxListeners(0); // each run adds its own exit and signal handlers
   for (const args of steps) {
     const code = await bundle.run(args);
     if (code !== 0 && !failed) failed = `chart ${args.join(" ")} exited ${code}`;
   }
+  const reads = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--reads"], { env: process.env, stdio: "ignore" });
+  if (reads.status !== 0 && !failed) failed = `the listings' cache: exit ${reads.status ?? reads.signal}`;
   // A share (FHIR and JSON; a PDF is rendered in a thread of its own), through its consent.
   const before = process.stdout.write;
   let consent = "";

@@ -4,7 +4,8 @@ import { type Command, CommanderError } from "commander";
 import { closeMatches } from "../domain/similar.js";
 import { EXIT } from "../domain/errors.js";
 import type { Deps } from "./deps.js";
-import { buildProgram, commandWord } from "./program.js";
+import { commandWord } from "./command-word.js";
+import { buildProgram } from "./program.js";
 import { reportError } from "./report.js";
 import { jsonSafe } from "./safe-text.js";
 

@@ -65,20 +65,6 @@ export const REGISTRATIONS: readonly Registration[] = [
   [["unlock", "lock"], registerUnlock],
 ];
 
-/** Global options that take a value (the command word is never one of their values). */
-const VALUE_OPTIONS = new Set(["--repo", "--identity"]);
-
-/** The command a command line names (`client` in `chart --repo R client list`), if any. */
-export function commandWord(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === "--") return undefined;
-    if (VALUE_OPTIONS.has(a)) i += 1;
-    else if (!a.startsWith("-")) return a;
-  }
-  return undefined;
-}
-
 export interface Built {
   program: Command;
   exitCode(): number;

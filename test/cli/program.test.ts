@@ -5,7 +5,8 @@
 import { Command, type Option } from "commander";
 import { describe, expect, it } from "vitest";
 import type { Deps } from "../../src/cli/deps.js";
-import { buildProgram, commandWord, REGISTRATIONS } from "../../src/cli/program.js";
+import { commandWord } from "../../src/cli/command-word.js";
+import { buildProgram, REGISTRATIONS } from "../../src/cli/program.js";
 
 const deps = {} as Deps; // registration only keeps deps for the actions, which do not run here
 const names = (p: Command) => p.commands.map((c) => c.name());

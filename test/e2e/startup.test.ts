@@ -92,14 +92,33 @@ describe("start-up", () => {
     // bundle must hold none (rolldown.config.mjs, dynamicImportInCjs: false).
     expect(readFileSync(bundleFile, "utf8")).not.toMatch(/\bimport\s*\(/);
     expect(state(bundleFile)).toBe("used function");
+    // The listings' smaller cache, of the same code, is used too; a copy without it compiles.
+    const { cacheKindFor } = await import("../../src/cli/boot.js");
+    expect(existsSync(cacheFile(bundleFile, "reads"))).toBe(true);
+    expect(readFileSync(cacheFile(bundleFile, "reads")).length).toBeLessThan(readFileSync(cacheFile(bundleFile)).length * 0.8);
+    const stateOf = (file: string, argv: string[]): string => {
+      const r = spawnSync(process.execPath, ["-e", `const { loadBundle, cacheKindFor } = require(${JSON.stringify(boot)}); const b = loadBundle(${JSON.stringify(file)}, cacheKindFor(${JSON.stringify(argv)})); console.log(b.cache, typeof b.run);`], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    expect(stateOf(bundleFile, ["client", "list"])).toBe("used function");
+    expect(cacheKindFor(["client", "list"])).toBe("reads");
+    expect(cacheKindFor(["--repo", "client", "note", "list", "X"])).toBe("reads");
+    expect(cacheKindFor(["timeline", "X"])).toBe("reads");
+    expect(cacheKindFor(["note", "add", "X", "-m", "list"])).toBe("all");
+    expect(cacheKindFor(["share", "X"])).toBe("all");
+    expect(cacheKindFor([])).toBe("all");
     // A copy with no cache, with a cache that is not one, and with the cache of other code: all
     // compile from source and run.
     const dir = tempDir("chart-boot-");
     const copy = join(dir, BUNDLE);
     writeFileSync(copy, readFileSync(bundleFile));
     expect(state(copy)).toBe("none function");
+    expect(stateOf(copy, ["client", "list"])).toBe("none function");
     writeFileSync(cacheFile(copy), Buffer.from("not a V8 code cache"));
     expect(state(copy)).toBe("rejected function");
+    writeFileSync(cacheFile(copy), readFileSync(cacheFile(bundleFile)));
+    expect(stateOf(copy, ["client", "list"])).toBe("used function"); // no listings' cache: the whole one
     writeFileSync(copy, `${readFileSync(bundleFile, "utf8")}\n// another build\n`);
     writeFileSync(cacheFile(copy), readFileSync(cacheFile(bundleFile)));
     expect(state(copy)).toBe("rejected function");
