@@ -26,6 +26,7 @@ export interface BlobPack {
 }
 
 const NL = Buffer.from("\n");
+const RUN_BYTES = 256 * 1024;
 
 export function openBlobPack(target: PackTarget): BlobPack {
   // Ciphertext does not compress, and no two blobs are alike: no zlib work, no delta search.
@@ -43,21 +44,36 @@ export function openBlobPack(target: PackTarget): BlobPack {
   });
   child.stdin.on("error", () => (broken = true));
   const stdin = child.stdin;
+  // Blobs are sent in runs of about 256 KB: a write to the pipe per file cost more than git's
+  // reading it (a fifth of an import worker's time in a profile).
+  let run: Buffer[] = [];
+  let runBytes = 0;
+  const flush = (): Promise<void> => {
+    const chunk = Buffer.concat(run);
+    run = [];
+    runBytes = 0;
+    if (broken || !stdin.writable || chunk.length === 0) return Promise.resolve();
+    if (stdin.write(chunk)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        stdin.off("drain", done);
+        stdin.off("close", done);
+        resolve();
+      };
+      stdin.on("drain", done);
+      stdin.on("close", done);
+    });
+  };
   return {
     add(data) {
-      if (broken || !stdin.writable) return Promise.resolve();
-      if (stdin.write(Buffer.concat([Buffer.from(`blob\ndata ${data.length}\n`), data, NL]))) return Promise.resolve();
-      return new Promise((resolve) => {
-        const done = () => {
-          stdin.off("drain", done);
-          stdin.off("close", done);
-          resolve();
-        };
-        stdin.on("drain", done);
-        stdin.on("close", done);
-      });
+      if (broken) return Promise.resolve();
+      const head = Buffer.from(`blob\ndata ${data.length}\n`);
+      run.push(head, Buffer.from(data.buffer, data.byteOffset, data.byteLength), NL);
+      runBytes += head.length + data.length + 1;
+      return runBytes >= RUN_BYTES ? flush() : Promise.resolve();
     },
-    finish() {
+    async finish() {
+      await flush();
       if (stdin.writable) stdin.end();
       return exit;
     },
