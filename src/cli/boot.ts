@@ -35,8 +35,11 @@ export const BUNDLE = "chart.cjs";
 export type CacheKind = "reads" | "all";
 export const cacheFile = (file: string, kind: CacheKind = "all"): string => `${file}.${kind === "all" ? "v8-cache" : "reads.v8-cache"}`;
 
-/** The commands that start with the "reads" cache (their first two words, or the first alone). */
-export const READS = new Set(["client list", "client show", "note list", "note show", "timeline", "med list", "dx list", "search", "status", "consent list", "disclosures"]);
+/**
+ * The commands that start with the "reads" cache (their first two words, or the first alone):
+ * those scripts/code-cache.mjs runs to make it (`readSteps`), and `note show`.
+ */
+export const READS = new Set(["client list", "client show", "note list", "note show", "timeline", "med list", "dx list", "search", "status"]);
 
 /** Which cache a command line starts with. */
 export function cacheKindFor(argv: readonly string[]): CacheKind {
