@@ -2,18 +2,14 @@
  * Start the CLI bundle (dist/bundle/chart.cjs) with the V8 code cache made for it at build time
  * (scripts/code-cache.mjs): about half of a warm command's start-up was compiling the bundle
  * (docs/decisions.md, "Start-up"). Node 20 has no compile cache for ES modules, so the bundle is
- * CommonJS, compiled here as a vm.Script with the cache as cachedData. A cache that is missing or
- * that V8 rejects (another Node version, another build) costs nothing but the compile it would
- * have saved: the script is compiled from source as usual.
- *
- * The cache sits beside the code it was made from, written only by the build: it is trusted like
- * the code itself, and nothing is written at run time.
+ * CommonJS, compiled as a vm.Script with the cache as cachedData (src/export/cached-script.ts).
+ * A cache that is missing or that V8 rejects (another Node version, another build) costs nothing
+ * but the compile it would have saved: the script is compiled from source as usual.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import vm from "node:vm";
+import type vm from "node:vm";
+import { cacheFile, loadCached } from "../export/cached-script.js";
 
 export interface Bundle {
   run(argv?: string[]): Promise<number>;
@@ -24,25 +20,17 @@ export interface Bundle {
 }
 
 export const BUNDLE = "chart.cjs";
-export const cacheFile = (file: string): string => `${file}.v8-cache`;
+/** Also the loader of the PDF worker's cache: the build (scripts/code-cache.mjs) makes both caches through this file. */
+export { cacheFile, loadCached };
 
 /** Compile and evaluate the bundle at `file` as CommonJS, with its code cache when there is one. */
 export function loadBundle(file: string): Bundle {
-  const source = readFileSync(file, "utf8");
-  const cachePath = cacheFile(file);
-  const cachedData = existsSync(cachePath) ? readFileSync(cachePath) : undefined;
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    ...(cachedData ? { cachedData } : {}),
-    // No import() option: a function restored from a code cache loses it (Node 20), so the
-    // bundle is built without dynamic import() (rolldown.config.mjs: pdfkit and the prompts
-    // library are require()d; a test checks the bundle holds no import()).
-  });
-  const module = { exports: {} as { run?: Bundle["run"] } };
-  (script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
-  const run = module.exports.run;
+  // No import() in the bundle (rolldown.config.mjs: pdfkit and the prompts library are
+  // require()d; a test checks the bundle holds none): a function restored from a cache loses it.
+  const { exports, script, cache } = loadCached(file);
+  const run = exports.run as Bundle["run"] | undefined;
   if (typeof run !== "function") throw new Error(`${file} does not export run()`);
-  return { run, script, cache: !cachedData ? "none" : script.cachedDataRejected ? "rejected" : "used" };
+  return { run, script, cache };
 }
 
 /** bin/chart.js: load the bundle beside this file and run the command line. */
