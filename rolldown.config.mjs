@@ -9,9 +9,9 @@
 // started by file (src/store/agent-start.ts). So is the boot file that bin/chart.js imports.
 //
 // The share's PDF worker (src/export/pdf-worker.ts) is one CommonJS file with pdfkit and its
-// dependencies inside (dist/bundle/pdf-worker.cjs), started through a small ES module entry
-// (dist/bundle/pdf-worker.js, src/export/pdf-worker-boot.ts) with a V8 code cache made at build
-// time like the CLI's: loading pdfkit as ES modules, compiled from source each time, was most of
+// dependencies inside (dist/bundle/pdf-worker.cjs), started through a small CommonJS entry
+// (dist/bundle/pdf-worker-boot.cjs, src/export/pdf-worker-boot.ts: a thread starts a CommonJS
+// file sooner than an ES module) with a V8 code cache made at build time like the CLI's: loading pdfkit as ES modules, compiled from source each time, was most of
 // the thread's start (docs/sharing.md, "Speed"). pdfkit's own files are read only for its
 // standard fonts and PDF/A colour profile, which chart's PDFs never use; the DejaVu fonts are
 // found from the bundle's folder (src/export/pdf.ts). No import() in it either.
@@ -27,7 +27,7 @@ export default defineConfig([
     output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false },
   },
   {
-    input: { "read-worker": "src/store/read-worker.ts", "pdf-worker": "src/export/pdf-worker-boot.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
+    input: { "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts", boot: "src/cli/boot.ts" },
     platform: "node",
     external,
     output: { dir: "dist/bundle", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", minify: true, sourcemap: false },
@@ -37,5 +37,11 @@ export default defineConfig([
     platform: "node",
     external: [/^node:/],
     output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false },
+  },
+  {
+    input: { "pdf-worker-boot": "src/export/pdf-worker-boot.ts" },
+    platform: "node",
+    external: [/^node:/],
+    output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, minify: true, sourcemap: false },
   },
 ]);

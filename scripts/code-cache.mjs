@@ -16,7 +16,7 @@ const { loadBundle, loadCached, cacheFile, BUNDLE } = await import(join(dir, "bo
 const file = join(dir, BUNDLE);
 rmSync(cacheFile(file), { force: true });
 const bundle = loadBundle(file);
-// The share's PDF worker (pdf-worker.cjs, run in a thread through pdf-worker.js): loaded here,
+// The share's PDF worker (pdf-worker.cjs, run in a thread through pdf-worker-boot.cjs): loaded here,
 // outside any thread, so that it renders its warm-up document (every kind of block a share has);
 // its compiled code is saved beside it at the end, as the CLI's is.
 const workerFile = join(dir, "pdf-worker.cjs");

@@ -16,7 +16,7 @@ import { largeView, loadView } from "../fixtures/large-view.js";
 import { BIN } from "../support/e2e.js";
 import { tempDir } from "../support/tmp.js";
 
-const WORKER = join(BIN, "..", "..", "dist", "bundle", "pdf-worker.js");
+const WORKER = join(BIN, "..", "..", "dist", "bundle", "pdf-worker-boot.cjs");
 
 type Reply = { id: number; pdf?: Uint8Array; error?: { code: string } };
 
@@ -105,12 +105,12 @@ it("without its code cache, or with one V8 refuses, the PDF thread gives the sam
     return r.stdout.trim();
   };
   expect(state()).toBe("none");
-  expect((await threadPdf(join(dir, "pdf-worker.js"), view)).equals(expected)).toBe(true);
+  expect((await threadPdf(join(dir, "pdf-worker-boot.cjs"), view)).equals(expected)).toBe(true);
   writeFileSync(cacheFile(copy), Buffer.from("not a V8 code cache"));
   expect(state()).toBe("rejected");
-  expect((await threadPdf(join(dir, "pdf-worker.js"), view)).equals(expected)).toBe(true);
+  expect((await threadPdf(join(dir, "pdf-worker-boot.cjs"), view)).equals(expected)).toBe(true);
   // The cache of the CLI bundle: V8's, but made from other code.
   writeFileSync(cacheFile(copy), readFileSync(cacheFile(join(BUNDLE_DIR, "chart.cjs"))));
   expect(state()).toBe("rejected");
-  expect((await threadPdf(join(dir, "pdf-worker.js"), view)).equals(expected)).toBe(true);
+  expect((await threadPdf(join(dir, "pdf-worker-boot.cjs"), view)).equals(expected)).toBe(true);
 }, 180_000);
