@@ -4,12 +4,20 @@
 // outside (it reads its font files from its own folder) and so does @inquirer/prompts (only loaded
 // to prompt on a terminal).
 //
-// The read worker, the share's PDF worker and the unlock agent are ES modules of their own
-// (top-level await): worker threads load the first two by file (src/store/decrypt-pool.ts,
-// src/export/pdf-thread.ts), the agent is a detached process
+// The read worker and the unlock agent are ES modules of their own (top-level await): a worker
+// thread loads the first by file (src/store/decrypt-pool.ts), the agent is a detached process
 // started by file (src/store/agent-start.ts). The boot file that bin/chart.js requires is
 // CommonJS, like bin/chart.js itself (bin/package.json): a command then starts without Node's
 // ES module loader.
+//
+// The share's PDF worker (src/export/pdf-worker.ts) is one CommonJS file with pdfkit and its
+// dependencies inside (dist/bundle/pdf-worker.cjs), started through a small CommonJS entry
+// (dist/bundle/pdf-worker-boot.cjs, src/export/pdf-worker-boot.ts: a thread starts a CommonJS
+// file sooner than an ES module) with a V8 code cache made at build time like the CLI's:
+// loading pdfkit as ES modules, compiled from source each time, was most of the thread's start
+// (docs/sharing.md, "Speed"). pdfkit's own files are read only for its standard fonts and PDF/A
+// colour profile, which chart's PDFs never use; the DejaVu fonts are found from the bundle's
+// folder (src/export/pdf.ts). No import() in it either.
 import { defineConfig } from "rolldown";
 
 const external = ["pdfkit", "@inquirer/prompts", /^node:/];
@@ -28,9 +36,21 @@ export default defineConfig([
     output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", minify: true, sourcemap: false },
   },
   {
-    input: { "read-worker": "src/store/read-worker.ts", "pdf-worker": "src/export/pdf-worker.ts", agent: "src/store/agent-main.ts" },
+    input: { "read-worker": "src/store/read-worker.ts", agent: "src/store/agent-main.ts" },
     platform: "node",
     external,
     output: { dir: "dist/bundle", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", minify: true, sourcemap: false },
+  },
+  {
+    input: { "pdf-worker": "src/export/pdf-worker.ts" },
+    platform: "node",
+    external: [/^node:/],
+    output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false },
+  },
+  {
+    input: { "pdf-worker-boot": "src/export/pdf-worker-boot.ts" },
+    platform: "node",
+    external: [/^node:/],
+    output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, minify: true, sourcemap: false },
   },
 ]);

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Make the V8 code caches for the CLI bundle, run by `npm run build` after rolldown. V8 caches
-// only functions that have been compiled, so the bundle is first put through the everyday
-// commands (a throwaway chart with an invented client, in a temporary folder removed at the end),
-// then its compiled code is saved: dist/bundle/chart.cjs.v8-cache after every step, a share
-// included, and chart.cjs.reads.v8-cache from a fresh process that ran only the listings. Start-up with the
-// cache: src/cli/boot.ts; why: docs/decisions.md, "Start-up". It never fails the build: without a
-// cache the CLI compiles from source as before.
+// Make the V8 code caches for the CLI bundle and the share's PDF worker, run by `npm run build`
+// after rolldown. V8 caches only functions that have been compiled, so the bundle is first put
+// through the everyday commands (a throwaway chart with an invented client, in a temporary folder
+// removed at the end) and the worker through its warm-up document, then their compiled code is
+// saved: dist/bundle/chart.cjs.v8-cache after every step, a share included;
+// chart.cjs.reads.v8-cache from a fresh process that ran only the listings; and
+// pdf-worker.cjs.v8-cache. Start-up with the caches: src/cli/boot.ts and
+// src/export/cached-script.ts; why: docs/decisions.md, "Start-up", and docs/sharing.md, "Speed".
+// It never fails the build: without a cache the code compiles from source as before.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -14,7 +16,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const dir = resolve(import.meta.dirname, "..", "dist", "bundle");
-const { loadBundle, cacheFile, BUNDLE } = createRequire(import.meta.url)(join(dir, "boot.cjs"));
+const { loadBundle, loadCached, cacheFile, BUNDLE } = createRequire(import.meta.url)(join(dir, "boot.cjs"));
 const file = join(dir, BUNDLE);
 
 // The everyday listings, made warm (their read caches filled) by the run below before the small
@@ -52,13 +54,24 @@ if (process.argv[2] === "--reads") {
 rmSync(cacheFile(file), { force: true });
 rmSync(cacheFile(file, "reads"), { force: true });
 const bundle = loadBundle(file);
+// The share's PDF worker (pdf-worker.cjs, run in a thread through pdf-worker-boot.cjs): loaded here,
+// outside any thread, so that it renders its warm-up document (every kind of block a share has);
+// its compiled code is saved beside it at the end, as the CLI's is.
+const workerFile = join(dir, "pdf-worker.cjs");
+rmSync(cacheFile(workerFile), { force: true });
+let pdfWorker;
+let failed = "";
+try {
+  pdfWorker = loadCached(workerFile);
+} catch (e) {
+  failed = `PDF worker: ${e instanceof Error ? e.message : String(e)}`;
+}
 
 const home = mkdtempSync(join(tmpdir(), "chart-code-cache-"));
 // Removed however this ends (a step that never settles ends the process without `finally`).
 process.on("exit", () => rmSync(home, { recursive: true, force: true }));
 const saved = { ...process.env };
 const write = { out: process.stdout.write, err: process.stderr.write };
-let failed = "";
 try {
   mkdirSync(join(home, "run"), { mode: 0o700 });
   writeFileSync(join(home, ".gitconfig"), "");
@@ -114,5 +127,12 @@ try {
 }
 writeFileSync(cacheFile(file), bundle.script.createCachedData(), { mode: 0o644 });
 chmodSync(cacheFile(file), 0o644); // run() set a umask of 077
+if (pdfWorker) try {
+  await pdfWorker.exports.ready;
+  writeFileSync(cacheFile(workerFile), pdfWorker.script.createCachedData(), { mode: 0o644 });
+  chmodSync(cacheFile(workerFile), 0o644);
+} catch (e) {
+  failed ||= `PDF worker: ${e instanceof Error ? e.message : String(e)}`;
+}
 if (failed) process.stderr.write(`code cache: made, but a training step failed (${failed})\n`);
 process.exit(0); // the training chart's worker threads and handlers end with it

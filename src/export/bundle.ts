@@ -77,18 +77,19 @@ export async function renderBundle(view: ShareView, formats: readonly ShareForma
       : inProcess()
     : undefined;
   pdf?.catch(() => undefined); // awaited below, after the other formats
-  const files: BundleFile[] = [];
+  // The other formats first (while the thread renders the PDF), then the files in format order.
+  const made = new Map<ShareFormat, BundleFile>();
   for (const f of formats) {
-    if (f === "pdf") {
-      files.push(file(FILE_NAMES.pdf, await (pdf as Promise<Uint8Array>)));
-    } else if (f === "fhir") {
+    if (f === "fhir") {
       const { renderFhir } = await import("./fhir.js");
-      files.push(file(FILE_NAMES.fhir, jsonText(renderFhir(view))));
-    } else {
+      made.set(f, file(FILE_NAMES.fhir, jsonText(renderFhir(view))));
+    } else if (f === "json") {
       const { recordJson } = await import("./record-json.js");
-      files.push(file(FILE_NAMES.json, jsonText(recordJson(view))));
+      made.set(f, file(FILE_NAMES.json, jsonText(recordJson(view))));
     }
   }
+  if (pdf) made.set("pdf", file(FILE_NAMES.pdf, await pdf));
+  const files = formats.map((f) => made.get(f) as BundleFile);
   const manifest = file(MANIFEST_FILE, manifestText(buildManifest(view, files.map(({ name, sha256 }) => ({ name, sha256 })))));
   return { files, manifest };
 }

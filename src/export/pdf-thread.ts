@@ -1,5 +1,6 @@
 /**
- * The share's PDF, rendered in a worker thread started early (src/export/pdf-worker.ts): pdfkit's
+ * The share's PDF, rendered in a worker thread started early (src/export/pdf-worker.ts, started by
+ * file through src/export/pdf-worker-boot.ts, built as dist/bundle/pdf-worker-boot.cjs): pdfkit's
  * loading and warm-up overlap the main thread's checks and reads, and the render overlaps the
  * FHIR and JSON files. The bytes are the same as renderPdf's in this thread (same code, same
  * view). Used only from the built CLI, where the worker's file sits next to the bundle;
@@ -26,7 +27,7 @@ type Reply = { id: number; pdf?: Uint8Array; error?: { code: string; message: st
 const YOUNG_MB = 64;
 
 export function startPdfThread(): PdfThread | undefined {
-  const url = new URL("./pdf-worker.js", import.meta.url);
+  const url = new URL("./pdf-worker-boot.cjs", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
   const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
   worker.unref(); // warming up alone keeps nobody waiting

@@ -5,6 +5,11 @@
  * main thread checks and reads the client's records; the share's own document is then rendered
  * here while the main thread writes the FHIR and JSON files (docs/sharing.md, "Speed").
  *
+ * Built as one CommonJS file with pdfkit and fontkit inside (dist/bundle/pdf-worker.cjs,
+ * rolldown.config.mjs) and started by src/export/pdf-worker-boot.ts with the V8 code cache the
+ * build makes for it, after a training run of `ready` (scripts/code-cache.mjs). Hence no
+ * top-level await: a job posted during the warm-up waits for it.
+ *
  * View in, PDF bytes or a typed error out; it touches no file but pdfkit's and the fonts.
  * The warm-up document is made up here and thrown away: nothing of a chart reaches it.
  */
@@ -62,11 +67,14 @@ function warmUpView(): ShareView {
   };
 }
 
-// Warm up first: a job posted meanwhile waits in the queue and runs on warm code.
-await renderPdf(warmUpView()).catch(() => undefined);
+// Warm up first: a job posted meanwhile waits for it and runs on warm code.
+export const ready: Promise<void> = renderPdf(warmUpView()).then(
+  () => undefined,
+  () => undefined,
+);
 
 parentPort?.on("message", (job: Job) => {
-  renderPdf(job.view).then(
+  ready.then(() => renderPdf(job.view)).then(
     (pdf) => parentPort?.postMessage({ id: job.id, pdf }, [pdf.buffer as ArrayBuffer]), // a buffer of its own (collect in pdf.ts)
     (e: unknown) =>
       parentPort?.postMessage(

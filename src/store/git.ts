@@ -6,6 +6,7 @@
  * ~15 ms.)
  */
 import { execFile } from "node:child_process";
+import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +28,24 @@ export interface Git {
   afterCommit?: (commit: string, parent: string | undefined, paths: readonly string[]) => Promise<void>;
 }
 
-export function openGit(root: string, env: Env, signer?: SigningKey): Git {
+/**
+ * From this size of git's index (bytes) on, chart's git commands keep it split (core.splitIndex):
+ * a shared part written now and then, and a small part with what changed since, so that staging
+ * one file (git add, write-tree) writes kilobytes instead of the whole index: 10 MB at 70,000
+ * files, written twice by every commit (docs/decisions.md, "The index split"). A smaller index is
+ * left as it is: git writes a new shared part once the changes exceed a fifth of it, and keeps
+ * each old one for two weeks, which a small chart would fill with copies.
+ */
+export const SPLIT_INDEX_BYTES = 1 << 20;
+
+/** The option for git's index at `file`: keep it split once it is large (an index already split is small and stays split). */
+export function splitIndexOption(file: string, at: number = SPLIT_INDEX_BYTES): string[] {
+  const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  return size >= at ? ["-c", "core.splitIndex=true"] : [];
+}
+
+export function openGit(root: string, env: Env, signer?: SigningKey, opts: { splitIndexAt?: number } = {}): Git {
+  const splitAt = opts.splitIndexAt ?? SPLIT_INDEX_BYTES;
   const childEnv = {
     ...gitEnv(env),
     GIT_AUTHOR_NAME: AUTHOR.name,
@@ -39,11 +57,15 @@ export function openGit(root: string, env: Env, signer?: SigningKey): Git {
   // --no-optional-locks: reading commands (status) never take the index lock to refresh it, so a
   // check works on a full or read-only disk and never blocks a writer.
   const prefix = ["--no-optional-locks", "-c", `user.name=${AUTHOR.name}`, "-c", `user.email=${AUTHOR.email}`, "-c", "core.quotePath=false"];
+  const indexOpts = (env: Record<string, string> | undefined): string[] =>
+    // A private index (GIT_INDEX_FILE, commitStaged) is never split: its shared part would be
+    // left in the git directory.
+    env?.GIT_INDEX_FILE !== undefined ? ["-c", "core.splitIndex=false"] : splitIndexOption(join(root, ".git", "index"), splitAt);
   return {
     signer,
     rawBuffer: (args, opts = {}) =>
       new Promise((resolve, reject) => {
-        const child = execFile("git", [...prefix, ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 30, encoding: "buffer" }, (err, stdout, stderr) => {
+        const child = execFile("git", [...prefix, ...indexOpts(undefined), ...args], { cwd: root, env: childEnv, maxBuffer: 1 << 30, encoding: "buffer" }, (err, stdout, stderr) => {
           if (err) reject(gitFailure(args, String(stderr), err));
           else resolve(stdout);
         });
@@ -53,7 +75,7 @@ export function openGit(root: string, env: Env, signer?: SigningKey): Git {
       new Promise((resolve, reject) => {
         const child = execFile(
           "git",
-          [...prefix, ...args],
+          [...prefix, ...indexOpts(opts.env), ...args],
           { cwd: root, env: opts.env ? { ...childEnv, ...opts.env } : childEnv, maxBuffer: 1 << 28 },
           (err, stdout, stderr) => {
             if (err) reject(gitFailure(args, stderr, err));

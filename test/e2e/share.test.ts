@@ -62,7 +62,9 @@ describe("chart share", () => {
     sb.ok(["med", "add", cid, "sertraline", "--dose", "50 mg", "--reason", "REASONMARK"]);
     sb.ok(["dx", "add", cid, "F41.1"]);
     sb.ok(["dx", "add", cid, "F10.20"]); // labelled SUD automatically
-    consent = sb.ok(["consent", "add", cid, "--to", "Dr Psych", "--org", "Clinic", "--purpose", "continuity of care", "--share", "demographics,notes,diagnoses,medications", "--from", "2021-01-01", "--expires", "2099-01-01", "--signed", "today"]);
+    consent = sb.ok(["consent", "add", cid, "--to", "Dr Psych", "--org", "Clinic", "--purpose", "continuity of care", "--share", "demographics,notes,diagnoses,medications", "--from", "2021-01-01", "--expires", "2099-01-01", "--signed", "2024-06-01"]);
+    // A fixed date, not "today": a test below sets the practice's time zone to Chicago, where
+    // for five hours after midnight UTC it is still the day before this machine's "today".
   });
 
   it("--dry-run shows the selection and writes nothing", () => {

@@ -8,7 +8,7 @@
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { consentStatus, type DisclosureRecord } from "../../domain/consent.js";
+import type { DisclosureRecord } from "../../domain/consent.js";
 import { stamp } from "../../domain/dates.js";
 import { ChartError, conflict, invalid, usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
@@ -150,6 +150,11 @@ async function shareWith(ctx: Ctx, input: ShareInput, pdf: { thread?: PdfThread 
   const { deps } = ctx;
   const formats = input.formats;
   const consentId = await required(deps, input.consent, "--consent", "Authorization id (see chart consent list CLIENT)");
+  // The PDF's thread starts first, so that loading pdfkit and warming it up (~0.4 s) run on the
+  // other core while this thread opens the chart, finds the client and the authorization and
+  // reads the records (src/export/pdf-thread.ts). It reads nothing of the chart; a share refused
+  // below stops it unused (runShare).
+  if (!input.dryRun && formats.includes("pdf")) pdf.thread = startPdfThread();
   const chart = await ctx.chart();
   let outDir: string | undefined;
   if (!input.dryRun) {
@@ -162,11 +167,6 @@ async function shareWith(ctx: Ctx, input: ShareInput, pdf: { thread?: PdfThread 
 
   const client = await ctx.client(input.client);
   const consent = await loadConsent(ctx, client, consentId);
-  // When the authorization can be used today, the PDF's thread starts now, so pdfkit loads and
-  // warms up while the records are read (src/export/pdf-thread.ts). The selection below still
-  // decides (and refuses); this only spares a refusal the thread's start.
-  const usable = consentStatus(consent.grant, consent.revocations.filter((r) => r.client === client.id), ctx.today(), client.status === "discharged" && client.discharged ? { discharged: client.discharged } : {}) === "active";
-  if (!input.dryRun && formats.includes("pdf") && usable) pdf.thread = startPdfThread();
   // One kind after the other: each read is bounded (docs/decisions.md, "Bounded file work").
   const notes = await readKind(chart, "note", client.id);
   const meds = await readKind(chart, "med", client.id);
