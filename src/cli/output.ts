@@ -29,7 +29,7 @@ export function colorLevel(deps: Pick<Deps, "env" | "isTTY">, noColor: boolean):
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
-const visible = (s: string) => s.replace(ANSI, "").length;
+const visible = (s: string) => (s.includes("\x1b") ? s.replace(ANSI, "").length : s.length);
 
 /**
  * Colour codes are the only escape sequences chart writes. The colour functions write a per-run
@@ -53,6 +53,7 @@ function markedColors(chalk: ChalkInstance, mark: string): Colors {
 
 /** Terminal-safe text, keeping chart's own colour codes (the marker) as real ESC. */
 export function safeWithColor(text: string, mark: string, inline = false): string {
+  if (!text.includes(mark)) return terminalSafe(text, { inline });
   return text
     .split(mark)
     .map((part) => terminalSafe(part, { inline }))
@@ -104,8 +105,11 @@ export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; no
           .map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c))))
           .join("  ")
           .trimEnd();
-      if (header) w(`${safe(color.bold(fmt(header)))}\n`);
-      for (const r of rows) w(`${fmt(r)}\n`);
+      // One write for the whole table: a write per row cost more than formatting it (a search
+      // prints thousands of rows).
+      let text = header ? `${safe(color.bold(fmt(header)))}\n` : "";
+      for (const r of rows) text += `${fmt(r)}\n`;
+      if (text) w(text);
     },
   };
 }
