@@ -135,20 +135,46 @@ const clientOf = (path: string): string | undefined => /^clients\/([^/]+)\//.exe
  * the caller), and the records that could not be read. Same documents as reading every record
  * and building them with searchDocs, filtered to the kinds asked for.
  */
-export async function searchCandidates(
+export async function searchCandidates<T = undefined>(
   chart: Chart,
   clients: readonly string[],
   query: Query,
-  opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] },
-): Promise<{ docs: SearchDoc[]; failures: ReadFailure[] }> {
+  opts: {
+    psychotherapy: boolean;
+    kinds?: readonly SearchKind[];
+    /**
+     * The caller's own work on the documents found (matching them against the query), returned
+     * as `prepared`. It may run before the work-tree check has answered, and again on other
+     * documents if what it saw turns out not to stand: it must only compute, never show or log.
+     */
+    prepare?: (docs: readonly SearchDoc[]) => T;
+  },
+): Promise<{ docs: SearchDoc[]; failures: ReadFailure[]; prepared: T }> {
   // Every client (a search without --client): one pathspec for every client folder (not files
   // beside them, such as a .DS_Store). git matches each path against each pathspec; 300 of them
   // over 70,000 files cost 0.6 s of CPU, one 0.15-0.2 s.
   const specs = clients.length > 1 ? [":(glob)clients/cl_*/**"] : clients.map((c) => `clients/${c}`);
-  await assertIntact(chart, specs); // the work tree is what was verified
+  const prepare = (docs: readonly SearchDoc[]): T => (opts.prepare ? opts.prepare(docs) : (undefined as T));
+  // The work tree is what was verified (src/store/worktree.ts). On the large chart that check is
+  // one git status over every file (0.15-0.3 s, git's own process): the index is opened and
+  // searched meanwhile, from what HEAD holds, and nothing found leaves this function (returned,
+  // logged as read) before the check has passed (docs/decisions.md, "Search").
+  const intact = assertIntact(chart, specs);
+  intact.catch(() => undefined); // awaited below, whatever happens first
+  let early: Awaited<ReturnType<typeof searchAtHead<T>>>;
+  try {
+    early = await searchAtHead(chart, clients, query, opts, prepare);
+  } finally {
+    await intact; // its refusal (E_WORKTREE_CHANGED) comes first
+  }
   const head = await cacheHead(chart);
+  if (early?.found && head === early.head) {
+    logRead(chart, early.found.docs);
+    return { docs: early.found.docs, failures: [], prepared: early.found.prepared };
+  }
   const dirtyClients = new Set([...(await dirtyPaths(chart, specs, chart.checkWorkTree === true))].map(clientOf));
-  const index = await loadIndex(chart);
+  // The index as loaded while the check ran, unless HEAD has moved since (a writer recovered).
+  const index = early && head === early.head ? early.index : await loadIndex(chart);
   let changed = false;
   if (index.commit !== head) {
     const diff = index.commit && head ? await changedBetween(chart, index.commit, head) : undefined;
@@ -243,11 +269,45 @@ export async function searchCandidates(
   if (changed && (await settledAt(chart, head))) {
     await saveIndex(chart, index).catch(() => undefined);
   }
-  // What was taken from the index is logged as read, like records read from their files: every
-  // candidate shown or matched, with a note's addenda.
+  logRead(chart, docs);
+  return { docs, failures, prepared: prepare(docs) };
+}
+
+/**
+ * The warm case, while the work-tree check runs: the index was built at HEAD and holds every
+ * client asked for, so nothing is read from the records. Undefined when it does not (then the
+ * search goes the long way, after the check). Only computes: nothing is logged or kept.
+ */
+async function searchAtHead<T>(
+  chart: Chart,
+  clients: readonly string[],
+  query: Query,
+  opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] },
+  prepare: (docs: readonly SearchDoc[]) => T,
+): Promise<{ head: string; index: Index; found?: { docs: SearchDoc[]; prepared: T } } | undefined> {
+  // Not verified by the work-tree check (chart.checkWorkTree unset): files differing from HEAD
+  // are searched as they are, which the long way finds with git status.
+  if (chart.checkWorkTree !== true) return undefined;
+  const head = await cacheHead(chart);
+  if (!head) return undefined;
+  const index = await loadIndex(chart);
+  if (index.commit !== head || !clients.every((c) => index.clients.has(c))) return { head, index };
+  const docs: SearchDoc[] = [];
+  for (const cid of clients) {
+    const seg = await viewOfEntry(index.clients.get(cid) as Entry);
+    if (!seg) return { head, index }; // texts that do not open: the long way reads and indexes again
+    docs.push(...candidates(seg, query, opts));
+  }
+  return { head, index, found: { docs, prepared: prepare(docs) } };
+}
+
+/**
+ * What was taken from the index is logged as read, like records read from their files: every
+ * candidate shown or matched, with a note's addenda.
+ */
+function logRead(chart: Chart, docs: readonly SearchDoc[]): void {
   for (const d of docs) {
     chart.touched.read.add(recordPath(d.kind, d.client, d.id));
     for (const a of d.addenda ?? []) chart.touched.read.add(recordPath("note", d.client, a));
   }
-  return { docs, failures };
 }

@@ -79,15 +79,20 @@ export async function runSearch(ctx: Ctx, input: SearchInput): Promise<SearchHit
   const profiles = await readKind(chart, "client");
   const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));
   const failures: ReadFailure[] = profiles.failures.filter((f) => clients.some((c) => f.path.startsWith(`clients/${c}/`)));
-  const results: { doc: SearchDoc; snip: Snippet }[] = [];
-  // Candidates from the search index (src/store/search-index.ts), each matched against its text.
-  const found = await searchCandidates(chart, clients, input.query, { psychotherapy: input.psychotherapy, kinds: input.kinds });
+  // Candidates from the search index (src/store/search-index.ts), each matched against its text
+  // (while the work-tree check runs: nothing is shown before it has passed).
+  const match = (docs: readonly SearchDoc[]): { doc: SearchDoc; snip: Snippet }[] => {
+    const out: { doc: SearchDoc; snip: Snippet }[] = [];
+    for (const doc of docs) {
+      if ((since && doc.date < since) || (until && doc.date > until)) continue;
+      const hits = matchTokens(tokens(doc.text), input.query);
+      if (hits) out.push({ doc, snip: snippet(doc.text, hits) });
+    }
+    return out;
+  };
+  const found = await searchCandidates(chart, clients, input.query, { psychotherapy: input.psychotherapy, kinds: input.kinds, prepare: match });
   failures.push(...found.failures);
-  for (const doc of found.docs) {
-    if ((since && doc.date < since) || (until && doc.date > until)) continue;
-    const hits = matchTokens(tokens(doc.text), input.query);
-    if (hits) results.push({ doc, snip: snippet(doc.text, hits) });
-  }
+  const results = found.prepared;
   ctx.incomplete(failures);
   results.sort((a, b) => byNewestDoc(a.doc, b.doc));
   return results.slice(0, input.limit).map((r) => ({ ...r, name: names.get(r.doc.client) ?? null }));
