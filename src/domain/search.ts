@@ -69,6 +69,53 @@ function findTerm(toks: readonly Token[], t: Query["terms"][number]): { start: n
   return out;
 }
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * matchTokens(tokens(text), q), quicker for ASCII text (most notes), where a word is a run of
+ * [A-Za-z0-9] and folding is toLowerCase: word boundaries are found by character code and words
+ * compared in place, with no token objects or per-word folding (matching a warm search's
+ * thousands of candidates was most of its own time). Other text goes the general way.
+ */
+export function matchText(text: string, q: Query): { start: number; end: number }[] | undefined {
+  if (!ASCII.test(text)) return matchTokens(tokens(text), q);
+  const lower = text.toLowerCase();
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let from = -1;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 0;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (word && from < 0) from = i;
+    else if (!word && from >= 0) {
+      starts.push(from);
+      ends.push(i);
+      from = -1;
+    }
+  }
+  const hits: { start: number; end: number }[] = [];
+  for (const t of q.terms) {
+    const n = t.words.length;
+    let found = false;
+    for (let i = 0; i + n <= starts.length; i++) {
+      let ok = true;
+      for (let j = 0; j < n && ok; j++) {
+        const w = t.words[j] as string;
+        const at = starts[i + j] as number;
+        const len = (ends[i + j] as number) - at;
+        ok = (t.prefix && j === n - 1 ? len >= w.length : len === w.length) && lower.startsWith(w, at);
+      }
+      if (ok) {
+        hits.push({ start: starts[i] as number, end: ends[i + n - 1] as number });
+        found = true;
+      }
+    }
+    if (!found) return undefined;
+  }
+  return hits.sort((a, b) => a.start - b.start);
+}
+
 export interface Snippet {
   text: string;
   /** Matched ranges within `text`. */

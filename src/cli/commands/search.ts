@@ -9,7 +9,7 @@ import { displayName } from "../../domain/client.js";
 import { usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { byNewestDoc, SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
-import { matchTokens, parseQuery, snippet, tokens, type Query, type Snippet } from "../../domain/search.js";
+import { matchText, parseQuery, snippet, type Query, type Snippet } from "../../domain/search.js";
 import { listDir, readKind, type ReadFailure } from "../../store/records.js";
 import { searchCandidates } from "../../store/search-index.js";
 import type { Ctx } from "../context.js";
@@ -85,7 +85,7 @@ export async function runSearch(ctx: Ctx, input: SearchInput): Promise<SearchHit
     const out: { doc: SearchDoc; snip: Snippet }[] = [];
     for (const doc of docs) {
       if ((since && doc.date < since) || (until && doc.date > until)) continue;
-      const hits = matchTokens(tokens(doc.text), input.query);
+      const hits = matchText(doc.text, input.query);
       if (hits) out.push({ doc, snip: snippet(doc.text, hits) });
     }
     return out;
