@@ -113,7 +113,9 @@ export function matchText(text: string, q: Query): { start: number; end: number 
     }
     if (!found) return undefined;
   }
-  return hits.sort((a, b) => a.start - b.start);
+  // Sorted by start (a stable sort: a list already in order is returned as it is).
+  for (let i = 1; i < hits.length; i++) if ((hits[i - 1] as { start: number }).start > (hits[i] as { start: number }).start) return hits.sort((a, b) => a.start - b.start);
+  return hits;
 }
 
 export interface Snippet {

@@ -20,7 +20,7 @@ import { searchDocs, type SearchDoc, type SearchKind } from "../domain/search-do
 import type { Query } from "../domain/search.js";
 import { writeFileAtomic } from "./atomic.js";
 import { cacheDir } from "./cache.js";
-import { seal, sealBytes, unseal, unsealBytes } from "./cache-seal.js";
+import { sealBytes, unsealBytes } from "./cache-seal.js";
 import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.js";
 import { progressOf, readProgress } from "./read-progress.js";
 import { COLD_READ, listRecordPaths, readPaths, type ReadFailure } from "./records.js";
@@ -29,15 +29,16 @@ import { assertIntact } from "./worktree.js";
 import { eachLimit } from "./pool.js";
 
 /**
- * On disk (version 3): the word lists and each client's document lengths, sealed and compressed
- * (small, read on every search), then the documents' UTF-8 bytes end to end, sealed as they are
- * and bound to the first part by a random pair id. A search decodes only the documents a query
- * picks; parsing every document's text took most of a warm search (docs/decisions.md, "Search").
+ * On disk (version 4): the word lists and each client's document lengths, sealed (read on every
+ * search), then the documents' UTF-8 bytes end to end, sealed and bound to the first part by a
+ * random pair id. A search decodes only the documents a query picks; parsing every document's
+ * text took most of a warm search (docs/decisions.md, "Search"). Neither part is compressed:
+ * inflating the word lists (0.37 MB to 2.4 MB on the large chart) cost more than reading them.
  *
- *   "chart-search-3\n" | u32 length of part 1 | part 1 (seal: JSON Meta) | part 2 (sealBytes: texts)
+ *   "chart-search-4\n" | u32 length of part 1 | part 1 (sealBytes: JSON Meta) | part 2 (sealBytes: texts)
  */
 interface Meta {
-  v: 3;
+  v: 4;
   /** Binds part 2 to this part 1 (its authenticated context). */
   pair: string;
   commit?: string;
@@ -56,7 +57,9 @@ interface Index {
 }
 
 const FILE = "_search.cache";
-const MAGIC = Buffer.from("chart-search-3\n");
+const MAGIC = Buffer.from("chart-search-4\n");
+/** Part 1's authenticated data: it is this index's word lists, not some other sealed bytes. */
+const META_CONTEXT = Buffer.from("chart search index v4: words", "utf8");
 /** Clients read together when they are not in the index (a cold rebuild reads all of them). */
 const BATCH = 16;
 
@@ -67,16 +70,16 @@ async function loadIndex(chart: Chart): Promise<Index> {
   const len = data.readUInt32BE(MAGIC.length);
   const at = MAGIC.length + 4;
   if (at + len > data.length) return empty;
-  const text = await unseal(chart, data.subarray(at, at + len));
-  if (text === undefined) return empty;
+  const bytes0 = await unsealBytes(chart, data.subarray(at, at + len), META_CONTEXT);
+  if (bytes0 === undefined) return empty;
   let meta: Meta;
   try {
-    meta = JSON.parse(text) as Meta;
+    meta = JSON.parse(bytes0.toString("utf8")) as Meta;
   } catch {
     return empty;
   }
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk: another version or a damaged index
-  if (meta.v !== 3 || typeof meta.pair !== "string" || !meta.clients || typeof meta.clients !== "object") return empty;
+  if (meta.v !== 4 || typeof meta.pair !== "string" || !meta.clients || typeof meta.clients !== "object") return empty;
   // The texts are opened once, and only when a query has candidates; if they do not open
   // (damaged, or not this file's), the search fails over to reading the records.
   let texts: Promise<Buffer | undefined> | undefined;
@@ -105,7 +108,7 @@ async function viewOfEntry(e: Entry): Promise<SegmentView | undefined> {
 /** The index file: every client's word lists and lengths, then all texts, in one atomic write. */
 async function saveIndex(chart: Chart, index: Index): Promise<void> {
   const pair = randomBytes(16).toString("hex");
-  const meta: Meta = { v: 3, pair, ...(index.commit ? { commit: index.commit } : {}), clients: {} };
+  const meta: Meta = { v: 4, pair, ...(index.commit ? { commit: index.commit } : {}), clients: {} };
   const runs: Buffer[] = [];
   for (const [cid, e] of index.clients) {
     if ("docs" in e) {
@@ -120,7 +123,7 @@ async function saveIndex(chart: Chart, index: Index): Promise<void> {
       runs.push(bytes.subarray(e.from, e.from + (e.at[e.at.length - 1] ?? 0)));
     }
   }
-  const head = await seal(chart, JSON.stringify(meta));
+  const head = await sealBytes(chart, Buffer.from(JSON.stringify(meta), "utf8"), META_CONTEXT);
   const len = Buffer.alloc(4);
   len.writeUInt32BE(head.length);
   const body = await sealBytes(chart, Buffer.concat(runs), Buffer.from(pair, "utf8"));
