@@ -47,7 +47,9 @@ const STYLES = ["bold", "dim", "green", "yellow", "red", "cyan", "underline"] as
 
 function markedColors(chalk: ChalkInstance, mark: string): Colors {
   const c = {} as Colors;
-  for (const s of STYLES) c[s] = (text: string) => chalk[s](text).replaceAll("\x1b", mark);
+  // An ESC already in the text (a record's, such as the words a search highlights) is shown
+  // visibly first, as terminalSafe would: only the codes chalk adds here become the marker.
+  for (const s of STYLES) c[s] = (text: string) => chalk[s](text.replaceAll("\x1b", "⟨U+001B⟩")).replaceAll("\x1b", mark);
   return c;
 }
 
