@@ -15,7 +15,7 @@ import type { DxEventRecord } from "../domain/dx.js";
 import type { MedEventRecord } from "../domain/med.js";
 import type { NoteRecord } from "../domain/note.js";
 import { recordPath } from "../domain/record.js";
-import { buildSegment, candidates, decodeList, encodeList, viewOf, type SegmentView } from "../domain/search-index.js";
+import { buildSegment, candidates, decodeList, encodeList, packedView, packWords, viewOf, type SegmentView } from "../domain/search-index.js";
 import { searchDocs, type SearchDoc, type SearchKind } from "../domain/search-docs.js";
 import type { Query } from "../domain/search.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -42,13 +42,16 @@ interface Meta {
   /** Binds part 2 to this part 1 (its authenticated context). */
   pair: string;
   commit?: string;
-  /** Per client: its word lists, and the end offset of each of its documents in its run of bytes, as gaps. */
-  clients: Record<string, { words: Record<string, string>; ends: string }>;
+  /**
+   * Per client: its word lists packed in one string (packWords), and the end offset of each of
+   * its documents in its run of bytes, as gaps.
+   */
+  clients: Record<string, { words: string; ends: string }>;
 }
 
 /** A client's segment as loaded (its documents decoded on demand) or as just built. */
 type Entry =
-  | { words: Record<string, string>; ends: string; at: number[]; bytes: () => Promise<Buffer | undefined>; from: number }
+  | { packed: string; ends: string; at: number[]; bytes: () => Promise<Buffer | undefined>; from: number }
   | { words: Record<string, string>; docs: string[] };
 
 interface Index {
@@ -87,8 +90,10 @@ async function loadIndex(chart: Chart): Promise<Index> {
   const clients = new Map<string, Entry>();
   let from = 0;
   for (const [cid, c] of Object.entries(meta.clients)) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk
+    if (typeof c.words !== "string" || typeof c.ends !== "string") return empty;
     const at = c.ends === "" ? [] : decodeList(c.ends); // decoded once, here
-    clients.set(cid, { words: c.words, ends: c.ends, at, bytes, from });
+    clients.set(cid, { packed: c.words, ends: c.ends, at, bytes, from });
     from += at[at.length - 1] ?? 0;
   }
   return { commit: meta.commit, clients };
@@ -102,7 +107,7 @@ async function viewOfEntry(e: Entry): Promise<SegmentView | undefined> {
   const ends = e.at;
   const base = e.from;
   if (base + (ends[ends.length - 1] ?? 0) > bytes.length) return undefined;
-  return { words: e.words, doc: (i) => bytes.toString("utf8", base + (i > 0 ? (ends[i - 1] as number) : 0), base + (ends[i] as number)) };
+  return packedView(e.packed, (i) => bytes.toString("utf8", base + (i > 0 ? (ends[i - 1] as number) : 0), base + (ends[i] as number)));
 }
 
 /** The index file: every client's word lists and lengths, then all texts, in one atomic write. */
@@ -114,12 +119,12 @@ async function saveIndex(chart: Chart, index: Index): Promise<void> {
     if ("docs" in e) {
       const parts = e.docs.map((d) => Buffer.from(d, "utf8"));
       let end = 0;
-      meta.clients[cid] = { words: e.words, ends: encodeList(parts.map((p) => (end += p.length))) };
+      meta.clients[cid] = { words: packWords(e.words), ends: encodeList(parts.map((p) => (end += p.length))) };
       runs.push(...parts);
     } else {
       const bytes = await e.bytes();
       if (!bytes) continue; // not re-saved: it is rebuilt on the next search
-      meta.clients[cid] = { words: e.words, ends: e.ends };
+      meta.clients[cid] = { words: e.packed, ends: e.ends };
       runs.push(bytes.subarray(e.from, e.from + (e.at[e.at.length - 1] ?? 0)));
     }
   }
