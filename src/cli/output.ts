@@ -49,7 +49,9 @@ function markedColors(chalk: ChalkInstance, mark: string): Colors {
   const c = {} as Colors;
   // An ESC already in the text (a record's, such as the words a search highlights) is shown
   // visibly first, as terminalSafe would: only the codes chalk adds here become the marker.
-  for (const s of STYLES) c[s] = (text: string) => chalk[s](text.replaceAll("\x1b", "⟨U+001B⟩")).replaceAll("\x1b", mark);
+  const visibleEsc = (text: string) => text.replaceAll("\x1b", "⟨U+001B⟩");
+  // No colour (a pipe, NO_COLOR): chalk would return the text as it is.
+  for (const s of STYLES) c[s] = chalk.level === 0 ? visibleEsc : (text: string) => chalk[s](visibleEsc(text)).replaceAll("\x1b", mark);
   return c;
 }
 
