@@ -90,7 +90,7 @@ async function loadIndex(chart: Chart): Promise<Index> {
   const clients = new Map<string, Entry>();
   let from = 0;
   for (const [cid, c] of Object.entries(meta.clients)) {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk
+    // A file from disk: another shape is not this version's.
     if (typeof c.words !== "string" || typeof c.ends !== "string") return empty;
     const at = c.ends === "" ? [] : decodeList(c.ends); // decoded once, here
     clients.set(cid, { packed: c.words, ends: c.ends, at, bytes, from });
