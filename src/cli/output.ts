@@ -47,7 +47,11 @@ const STYLES = ["bold", "dim", "green", "yellow", "red", "cyan", "underline"] as
 
 function markedColors(chalk: ChalkInstance, mark: string): Colors {
   const c = {} as Colors;
-  for (const s of STYLES) c[s] = (text: string) => chalk[s](text).replaceAll("\x1b", mark);
+  // An ESC already in the text (a record's, such as the words a search highlights) is shown
+  // visibly first, as terminalSafe would: only the codes chalk adds here become the marker.
+  const visibleEsc = (text: string) => text.replaceAll("\x1b", "⟨U+001B⟩");
+  // No colour (a pipe, NO_COLOR): chalk would return the text as it is.
+  for (const s of STYLES) c[s] = chalk.level === 0 ? visibleEsc : (text: string) => chalk[s](visibleEsc(text)).replaceAll("\x1b", mark);
   return c;
 }
 
@@ -105,7 +109,8 @@ export function makeOutput(deps: Deps, opts: { json: boolean; quiet: boolean; no
           .map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c))))
           .join("  ")
           .trimEnd();
-      // One write: a write per row through the held output cost more than the rows (300 clients).
+      // One write for the whole table: a write per row cost more than formatting it (a search
+      // prints thousands of rows).
       let text = header ? `${safe(color.bold(fmt(header)))}\n` : "";
       for (const r of rows) text += `${fmt(r)}\n`;
       if (text) w(text);

@@ -91,6 +91,13 @@ export function recordPath(kind: RecordKind, client: string, id: string): string
   return `clients/${client}/${KIND_DIR[kind]}/${id}.age`;
 }
 
+/** The kind whose records live in each folder (the first, as KIND_DIR lists them). Paths are parsed by the thousand (an access-log entry). */
+const KIND_OF_DIR = new Map<string, RecordKind>();
+for (const k of Object.keys(KIND_DIR) as RecordKind[]) {
+  const dir = KIND_DIR[k];
+  if (dir !== null && !KIND_OF_DIR.has(dir)) KIND_OF_DIR.set(dir, k);
+}
+
 const PATH_RE = /^clients\/([a-z0-9_]+)\/(?:profile\.age|([a-z]+)\/([a-z0-9_]+)\.age)$/;
 
 /** What a path claims to hold; used to check a record against where it was found. */
@@ -101,7 +108,7 @@ export function parseRecordPath(
   if (!m) return null;
   const client = m[1] as string;
   if (m[2] === undefined) return { kind: "client", client, id: client };
-  const kind = (Object.keys(KIND_DIR) as RecordKind[]).find((k) => KIND_DIR[k] === m[2]);
+  const kind = KIND_OF_DIR.get(m[2]);
   if (!kind) return null;
   return { kind, client, id: m[3] as string };
 }

@@ -59,18 +59,63 @@ function decodeList(s: string): number[] {
 }
 
 /**
- * What a query needs of a segment: its word lists, and a document's line by number. A segment
- * read from disk decodes a line only when a query asks for it (src/store/search-index.ts).
+ * What a query needs of a segment: a word's list, its words (for a trailing-* prefix), and a
+ * document's line by number. A segment read from disk keeps its word lists packed in one string
+ * and decodes a line only when a query asks for it (src/store/search-index.ts).
  */
 export interface SegmentView {
-  words: Record<string, string>;
+  /** The documents holding this folded word (base-36 gaps), or undefined. */
+  list(word: string): string | undefined;
+  words(): string[];
   doc(i: number): string;
 }
 
-export const viewOf = (seg: Segment): SegmentView => ({ words: seg.words, doc: (i) => seg.docs[i] as string });
-
 /** Own entries only: a word such as "constructor" is not Object's. */
-const postings = (seg: SegmentView, w: string): number[] => (Object.hasOwn(seg.words, w) ? decodeList(seg.words[w] as string) : []);
+export const viewOf = (seg: Segment): SegmentView => ({
+  list: (w) => (Object.hasOwn(seg.words, w) ? seg.words[w] : undefined),
+  words: () => Object.keys(seg.words),
+  doc: (i) => seg.docs[i] as string,
+});
+
+/**
+ * Word lists as one string, "\n" + "word\tlist\n" per word (a folded word holds letters and
+ * digits only, never a tab or a newline). Stored so: parsing every client's lists into objects
+ * (62,000 words on the large chart) took more than a search's own matching; a query looks up
+ * its few words in place.
+ */
+export function packWords(words: Record<string, string>): string {
+  let s = "\n";
+  for (const [w, list] of Object.entries(words)) s += `${w}\t${list}\n`;
+  return s;
+}
+
+export function packedView(packed: string, doc: (i: number) => string): SegmentView {
+  return {
+    list(w) {
+      const at = packed.indexOf(`\n${w}\t`);
+      if (at < 0) return undefined;
+      const from = at + w.length + 2;
+      return packed.slice(from, packed.indexOf("\n", from));
+    },
+    words() {
+      const out: string[] = [];
+      for (let at = 1; at < packed.length; ) {
+        const tab = packed.indexOf("\t", at);
+        const nl = packed.indexOf("\n", at);
+        if (tab < 0 || nl < 0) break;
+        out.push(packed.slice(at, tab));
+        at = nl + 1;
+      }
+      return out;
+    },
+    doc,
+  };
+}
+
+const postings = (seg: SegmentView, w: string): number[] => {
+  const list = seg.list(w);
+  return list === undefined ? [] : decodeList(list);
+};
 
 /** A list of non-negative whole numbers as base-36 gaps (ascending lists) or values, joined by commas. */
 export { encodeList, decodeList };
@@ -101,7 +146,7 @@ export function candidates(seg: SegmentView, q: Query, opts: { psychotherapy: bo
       let docsOf: Set<number>;
       if (t.prefix && j === t.words.length - 1) {
         docsOf = new Set();
-        keys ??= Object.keys(seg.words);
+        keys ??= seg.words();
         for (const k of keys) if (k.startsWith(w)) for (const i of postings(seg, k)) docsOf.add(i);
       } else docsOf = new Set(postings(seg, w));
       hit = hit ? new Set([...hit].filter((i) => docsOf.has(i))) : docsOf;

@@ -69,16 +69,68 @@ function findTerm(toks: readonly Token[], t: Query["terms"][number]): { start: n
   return out;
 }
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * matchTokens(tokens(text), q), quicker for ASCII text (most notes), where a word is a run of
+ * [A-Za-z0-9] and folding is toLowerCase: each term's first word is found with indexOf and only
+ * the words from there on are looked at, with no token objects or per-word folding (matching a
+ * warm search's thousands of candidates was most of its own time, in a process too short for
+ * loops over every character to get fast). Other text goes the general way.
+ */
+export function matchText(text: string, q: Query): { start: number; end: number }[] | undefined {
+  if (!ASCII.test(text)) return matchTokens(tokens(text), q);
+  const lower = text.toLowerCase();
+  const len = lower.length;
+  const isWord = (i: number): boolean => {
+    const c = lower.charCodeAt(i); // NaN outside the text: not a word character
+    return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+  };
+  const wordEnd = (i: number): number => {
+    while (i < len && isWord(i)) i++;
+    return i;
+  };
+  const hits: { start: number; end: number }[] = [];
+  for (const t of q.terms) {
+    const n = t.words.length;
+    let found = false;
+    const w0 = t.words[0] as string;
+    for (let at = lower.indexOf(w0); at >= 0; at = lower.indexOf(w0, at + 1)) {
+      if (isWord(at - 1)) continue; // not where a word begins
+      // The word beginning here starts with w0 (w0 holds word characters only, or it is not
+      // found in ASCII text at all); it is w0 when it is as long.
+      let end = wordEnd(at);
+      if (!(t.prefix && n === 1) && end - at !== w0.length) continue;
+      let ok = true;
+      for (let j = 1; j < n && ok; j++) {
+        let s = end;
+        while (s < len && !isWord(s)) s++;
+        const e = wordEnd(s);
+        const w = t.words[j] as string;
+        ok = e > s && (t.prefix && j === n - 1 ? e - s >= w.length : e - s === w.length) && lower.startsWith(w, s);
+        end = e;
+      }
+      if (ok) {
+        hits.push({ start: at, end });
+        found = true;
+      }
+    }
+    if (!found) return undefined;
+  }
+  // Sorted by start (a stable sort: a list already in order is returned as it is).
+  for (let i = 1; i < hits.length; i++) if ((hits[i - 1] as { start: number }).start > (hits[i] as { start: number }).start) return hits.sort((a, b) => a.start - b.start);
+  return hits;
+}
+
 export interface Snippet {
   text: string;
   /** Matched ranges within `text`. */
   marks: { start: number; end: number }[];
 }
 
-/** JavaScript's \s (ECMAScript WhiteSpace and LineTerminator), by code unit. */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
+/** Runs of whitespace (JavaScript's \s: ECMAScript WhiteSpace and LineTerminator) become one space. */
+const collapse = (s: string): string => s.replace(/\s+/g, " ");
 
 /** About `width` characters of `text` around its first match, whitespace collapsed. */
 export function snippet(text: string, hits: readonly { start: number; end: number }[], width = 90): Snippet {
@@ -89,23 +141,13 @@ export function snippet(text: string, hits: readonly { start: number; end: numbe
   // Whole words at the edges.
   while (from > 0 && /[\p{L}\p{N}]/u.test(text[from - 1] as string)) from--;
   while (to < text.length && /[\p{L}\p{N}]/u.test(text[to] as string)) to++;
-  let out = "";
-  let space = false; // the output ends with a collapsed space
+  // By regular expression, not a loop over every character: a search makes thousands of
+  // snippets in a short-lived process, where such loops run slowly (test/domain/search.test.ts
+  // compares it with the character loop it replaced). An offset in the text maps to the length
+  // of the collapsed text before it.
+  const out = collapse(text.slice(from, to));
   const marks: Snippet["marks"] = [];
-  const map = new Array<number>(to - from + 1); // original offset - from -> snippet offset
-  let piece = from; // start of the run of non-space text not yet copied
-  for (let i = from; i < to; i++) {
-    map[i - from] = out.length + (i - piece);
-    if (isSpace(text.charCodeAt(i))) {
-      out += text.slice(piece, i);
-      if (!space) out += " ";
-      space = true;
-      piece = i + 1;
-    } else space = false;
-  }
-  out += text.slice(piece, to);
-  map[to - from] = out.length;
-  for (const h of hits) if (h.start >= from && h.end <= to) marks.push({ start: map[h.start - from] as number, end: map[h.end - from] as number });
+  for (const h of hits) if (h.start >= from && h.end <= to) marks.push({ start: collapse(text.slice(from, h.start)).length, end: collapse(text.slice(from, h.end)).length });
   const lead = from > 0 ? "…" : "";
   const tail = to < text.length ? "…" : "";
   const trimmedStart = out.length - out.trimStart().length;

@@ -15,12 +15,12 @@ import type { DxEventRecord } from "../domain/dx.js";
 import type { MedEventRecord } from "../domain/med.js";
 import type { NoteRecord } from "../domain/note.js";
 import { recordPath } from "../domain/record.js";
-import { buildSegment, candidates, decodeList, encodeList, viewOf, type SegmentView } from "../domain/search-index.js";
+import { buildSegment, candidates, decodeList, encodeList, packedView, packWords, viewOf, type SegmentView } from "../domain/search-index.js";
 import { searchDocs, type SearchDoc, type SearchKind } from "../domain/search-docs.js";
 import type { Query } from "../domain/search.js";
 import { writeFileAtomic } from "./atomic.js";
 import { cacheDir } from "./cache.js";
-import { seal, sealBytes, unseal, unsealBytes } from "./cache-seal.js";
+import { sealBytes, unsealBytes } from "./cache-seal.js";
 import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.js";
 import { progressOf, readProgress } from "./read-progress.js";
 import { COLD_READ, listRecordPaths, readPaths, type ReadFailure } from "./records.js";
@@ -29,25 +29,29 @@ import { assertIntact } from "./worktree.js";
 import { eachLimit } from "./pool.js";
 
 /**
- * On disk (version 3): the word lists and each client's document lengths, sealed and compressed
- * (small, read on every search), then the documents' UTF-8 bytes end to end, sealed as they are
- * and bound to the first part by a random pair id. A search decodes only the documents a query
- * picks; parsing every document's text took most of a warm search (docs/decisions.md, "Search").
+ * On disk (version 4): the word lists and each client's document lengths, sealed (read on every
+ * search), then the documents' UTF-8 bytes end to end, sealed and bound to the first part by a
+ * random pair id. A search decodes only the documents a query picks; parsing every document's
+ * text took most of a warm search (docs/decisions.md, "Search"). Neither part is compressed:
+ * inflating the word lists (0.37 MB to 2.4 MB on the large chart) cost more than reading them.
  *
- *   "chart-search-3\n" | u32 length of part 1 | part 1 (seal: JSON Meta) | part 2 (sealBytes: texts)
+ *   "chart-search-4\n" | u32 length of part 1 | part 1 (sealBytes: JSON Meta) | part 2 (sealBytes: texts)
  */
 interface Meta {
-  v: 3;
+  v: 4;
   /** Binds part 2 to this part 1 (its authenticated context). */
   pair: string;
   commit?: string;
-  /** Per client: its word lists, and the end offset of each of its documents in its run of bytes, as gaps. */
-  clients: Record<string, { words: Record<string, string>; ends: string }>;
+  /**
+   * Per client: its word lists packed in one string (packWords), and the end offset of each of
+   * its documents in its run of bytes, as gaps.
+   */
+  clients: Record<string, { words: string; ends: string }>;
 }
 
 /** A client's segment as loaded (its documents decoded on demand) or as just built. */
 type Entry =
-  | { words: Record<string, string>; ends: string; at: number[]; bytes: () => Promise<Buffer | undefined>; from: number }
+  | { packed: string; ends: string; at: number[]; bytes: () => Promise<Buffer | undefined>; from: number }
   | { words: Record<string, string>; docs: string[] };
 
 interface Index {
@@ -56,7 +60,9 @@ interface Index {
 }
 
 const FILE = "_search.cache";
-const MAGIC = Buffer.from("chart-search-3\n");
+const MAGIC = Buffer.from("chart-search-4\n");
+/** Part 1's authenticated data: it is this index's word lists, not some other sealed bytes. */
+const META_CONTEXT = Buffer.from("chart search index v4: words", "utf8");
 /** Clients read together when they are not in the index (a cold rebuild reads all of them). */
 const BATCH = 16;
 
@@ -67,16 +73,16 @@ async function loadIndex(chart: Chart): Promise<Index> {
   const len = data.readUInt32BE(MAGIC.length);
   const at = MAGIC.length + 4;
   if (at + len > data.length) return empty;
-  const text = await unseal(chart, data.subarray(at, at + len));
-  if (text === undefined) return empty;
+  const bytes0 = await unsealBytes(chart, data.subarray(at, at + len), META_CONTEXT);
+  if (bytes0 === undefined) return empty;
   let meta: Meta;
   try {
-    meta = JSON.parse(text) as Meta;
+    meta = JSON.parse(bytes0.toString("utf8")) as Meta;
   } catch {
     return empty;
   }
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk: another version or a damaged index
-  if (meta.v !== 3 || typeof meta.pair !== "string" || !meta.clients || typeof meta.clients !== "object") return empty;
+  if (meta.v !== 4 || typeof meta.pair !== "string" || !meta.clients || typeof meta.clients !== "object") return empty;
   // The texts are opened once, and only when a query has candidates; if they do not open
   // (damaged, or not this file's), the search fails over to reading the records.
   let texts: Promise<Buffer | undefined> | undefined;
@@ -84,8 +90,10 @@ async function loadIndex(chart: Chart): Promise<Index> {
   const clients = new Map<string, Entry>();
   let from = 0;
   for (const [cid, c] of Object.entries(meta.clients)) {
+    // A file from disk: another shape is not this version's.
+    if (typeof c.words !== "string" || typeof c.ends !== "string") return empty;
     const at = c.ends === "" ? [] : decodeList(c.ends); // decoded once, here
-    clients.set(cid, { words: c.words, ends: c.ends, at, bytes, from });
+    clients.set(cid, { packed: c.words, ends: c.ends, at, bytes, from });
     from += at[at.length - 1] ?? 0;
   }
   return { commit: meta.commit, clients };
@@ -99,28 +107,28 @@ async function viewOfEntry(e: Entry): Promise<SegmentView | undefined> {
   const ends = e.at;
   const base = e.from;
   if (base + (ends[ends.length - 1] ?? 0) > bytes.length) return undefined;
-  return { words: e.words, doc: (i) => bytes.toString("utf8", base + (i > 0 ? (ends[i - 1] as number) : 0), base + (ends[i] as number)) };
+  return packedView(e.packed, (i) => bytes.toString("utf8", base + (i > 0 ? (ends[i - 1] as number) : 0), base + (ends[i] as number)));
 }
 
 /** The index file: every client's word lists and lengths, then all texts, in one atomic write. */
 async function saveIndex(chart: Chart, index: Index): Promise<void> {
   const pair = randomBytes(16).toString("hex");
-  const meta: Meta = { v: 3, pair, ...(index.commit ? { commit: index.commit } : {}), clients: {} };
+  const meta: Meta = { v: 4, pair, ...(index.commit ? { commit: index.commit } : {}), clients: {} };
   const runs: Buffer[] = [];
   for (const [cid, e] of index.clients) {
     if ("docs" in e) {
       const parts = e.docs.map((d) => Buffer.from(d, "utf8"));
       let end = 0;
-      meta.clients[cid] = { words: e.words, ends: encodeList(parts.map((p) => (end += p.length))) };
+      meta.clients[cid] = { words: packWords(e.words), ends: encodeList(parts.map((p) => (end += p.length))) };
       runs.push(...parts);
     } else {
       const bytes = await e.bytes();
       if (!bytes) continue; // not re-saved: it is rebuilt on the next search
-      meta.clients[cid] = { words: e.words, ends: e.ends };
+      meta.clients[cid] = { words: e.packed, ends: e.ends };
       runs.push(bytes.subarray(e.from, e.from + (e.at[e.at.length - 1] ?? 0)));
     }
   }
-  const head = await seal(chart, JSON.stringify(meta));
+  const head = await sealBytes(chart, Buffer.from(JSON.stringify(meta), "utf8"), META_CONTEXT);
   const len = Buffer.alloc(4);
   len.writeUInt32BE(head.length);
   const body = await sealBytes(chart, Buffer.concat(runs), Buffer.from(pair, "utf8"));
@@ -135,20 +143,46 @@ const clientOf = (path: string): string | undefined => /^clients\/([^/]+)\//.exe
  * the caller), and the records that could not be read. Same documents as reading every record
  * and building them with searchDocs, filtered to the kinds asked for.
  */
-export async function searchCandidates(
+export async function searchCandidates<T = undefined>(
   chart: Chart,
   clients: readonly string[],
   query: Query,
-  opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] },
-): Promise<{ docs: SearchDoc[]; failures: ReadFailure[] }> {
+  opts: {
+    psychotherapy: boolean;
+    kinds?: readonly SearchKind[];
+    /**
+     * The caller's own work on the documents found (matching them against the query), returned
+     * as `prepared`. It may run before the work-tree check has answered, and again on other
+     * documents if what it saw turns out not to stand: it must only compute, never show or log.
+     */
+    prepare?: (docs: readonly SearchDoc[]) => T;
+  },
+): Promise<{ docs: SearchDoc[]; failures: ReadFailure[]; prepared: T }> {
   // Every client (a search without --client): one pathspec for every client folder (not files
   // beside them, such as a .DS_Store). git matches each path against each pathspec; 300 of them
   // over 70,000 files cost 0.6 s of CPU, one 0.15-0.2 s.
   const specs = clients.length > 1 ? [":(glob)clients/cl_*/**"] : clients.map((c) => `clients/${c}`);
-  await assertIntact(chart, specs); // the work tree is what was verified
+  const prepare = (docs: readonly SearchDoc[]): T => (opts.prepare ? opts.prepare(docs) : (undefined as T));
+  // The work tree is what was verified (src/store/worktree.ts). On the large chart that check is
+  // one git status over every file (0.15-0.3 s, git's own process): the index is opened and
+  // searched meanwhile, from what HEAD holds, and nothing found leaves this function (returned,
+  // logged as read) before the check has passed (docs/decisions.md, "Search").
+  const intact = assertIntact(chart, specs);
+  intact.catch(() => undefined); // awaited below, whatever happens first
+  let early: Awaited<ReturnType<typeof searchAtHead<T>>>;
+  try {
+    early = await searchAtHead(chart, clients, query, opts, prepare);
+  } finally {
+    await intact; // its refusal (E_WORKTREE_CHANGED) comes first
+  }
   const head = await cacheHead(chart);
+  if (early?.found && head === early.head) {
+    logRead(chart, early.found.docs);
+    return { docs: early.found.docs, failures: [], prepared: early.found.prepared };
+  }
   const dirtyClients = new Set([...(await dirtyPaths(chart, specs, chart.checkWorkTree === true))].map(clientOf));
-  const index = await loadIndex(chart);
+  // The index as loaded while the check ran, unless HEAD has moved since (a writer recovered).
+  const index = early && head === early.head ? early.index : await loadIndex(chart);
   let changed = false;
   if (index.commit !== head) {
     const diff = index.commit && head ? await changedBetween(chart, index.commit, head) : undefined;
@@ -243,11 +277,45 @@ export async function searchCandidates(
   if (changed && (await settledAt(chart, head))) {
     await saveIndex(chart, index).catch(() => undefined);
   }
-  // What was taken from the index is logged as read, like records read from their files: every
-  // candidate shown or matched, with a note's addenda.
+  logRead(chart, docs);
+  return { docs, failures, prepared: prepare(docs) };
+}
+
+/**
+ * The warm case, while the work-tree check runs: the index was built at HEAD and holds every
+ * client asked for, so nothing is read from the records. Undefined when it does not (then the
+ * search goes the long way, after the check). Only computes: nothing is logged or kept.
+ */
+async function searchAtHead<T>(
+  chart: Chart,
+  clients: readonly string[],
+  query: Query,
+  opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] },
+  prepare: (docs: readonly SearchDoc[]) => T,
+): Promise<{ head: string; index: Index; found?: { docs: SearchDoc[]; prepared: T } } | undefined> {
+  // Not verified by the work-tree check (chart.checkWorkTree unset): files differing from HEAD
+  // are searched as they are, which the long way finds with git status.
+  if (chart.checkWorkTree !== true) return undefined;
+  const head = await cacheHead(chart);
+  if (!head) return undefined;
+  const index = await loadIndex(chart);
+  if (index.commit !== head || !clients.every((c) => index.clients.has(c))) return { head, index };
+  const docs: SearchDoc[] = [];
+  for (const cid of clients) {
+    const seg = await viewOfEntry(index.clients.get(cid) as Entry);
+    if (!seg) return { head, index }; // texts that do not open: the long way reads and indexes again
+    docs.push(...candidates(seg, query, opts));
+  }
+  return { head, index, found: { docs, prepared: prepare(docs) } };
+}
+
+/**
+ * What was taken from the index is logged as read, like records read from their files: every
+ * candidate shown or matched, with a note's addenda.
+ */
+function logRead(chart: Chart, docs: readonly SearchDoc[]): void {
   for (const d of docs) {
     chart.touched.read.add(recordPath(d.kind, d.client, d.id));
     for (const a of d.addenda ?? []) chart.touched.read.add(recordPath("note", d.client, a));
   }
-  return { docs, failures };
 }

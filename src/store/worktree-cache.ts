@@ -72,10 +72,15 @@ function statInto(abs: string, rel: string, scan: Scan): void {
   if (s.ctimeNs > scan.newest) scan.newest = s.ctimeNs;
 }
 
-function walk(root: string, rel: string, scan: Scan): void {
+/**
+ * Under `base` (the chart's folder ending in "/"): paths are joined by hand, not with path.join,
+ * which normalizes each one and cost more than the lstat itself in a short-lived process (9 ms
+ * for 300 profiles). Names come from readdir (never "." or "..", never a "/").
+ */
+function walk(base: string, rel: string, scan: Scan): void {
   let entries;
   try {
-    entries = readdirSync(join(root, rel), { withFileTypes: true });
+    entries = readdirSync(base + rel, { withFileTypes: true });
   } catch {
     scan.lines.push(`${rel}/\0-`);
     return;
@@ -84,8 +89,8 @@ function walk(root: string, rel: string, scan: Scan): void {
     const child = `${rel}/${e.name}`;
     if (e.isDirectory()) {
       scan.lines.push(`${child}/`);
-      walk(root, child, scan);
-    } else statInto(join(root, child), child, scan);
+      walk(base, child, scan);
+    } else statInto(base + child, child, scan);
   }
 }
 
@@ -103,6 +108,7 @@ export async function stampOf(chart: CacheChart, pathspec: string, nowNs: bigint
   const idx = lstatSync(join(chart.gitDir, "index"), { bigint: true, throwIfNoEntry: false });
   if (!idx) return undefined;
   const scan: Scan = { lines: [], newest: 0n };
+  const base = chart.root.endsWith("/") ? chart.root : `${chart.root}/`;
   if (pathspec === PROFILES) {
     let clients: Dirent[] = [];
     try {
@@ -111,11 +117,11 @@ export async function stampOf(chart: CacheChart, pathspec: string, nowNs: bigint
       scan.lines.push("clients/\0-");
     }
     for (const e of clients) {
-      if (e.isDirectory()) statInto(join(chart.root, "clients", e.name, "profile.age"), `clients/${e.name}/profile.age`, scan);
+      if (e.isDirectory()) statInto(`${base}clients/${e.name}/profile.age`, `clients/${e.name}/profile.age`, scan);
       else scan.lines.push(`clients/${e.name}\0not a folder`);
     }
   } else {
-    walk(chart.root, pathspec, scan);
+    walk(base, pathspec, scan);
   }
   scan.lines.sort();
   return {

@@ -119,4 +119,17 @@ describe("record strings through commands (in-process)", () => {
       { numRuns: runs(12) },
     );
   });
+
+  it("a search's highlighted match keeps a record's escape codes visible (a phrase spans what lies between its words)", async () => {
+    const id = (await sb.ok(["client", "add", "--name", "Esc Ape"])).trim();
+    await sb.ok(["note", "add", id, "-m", "alpha\x1b[2Jbeta and \x1b]8;;https://evil.example/\x07gamma"]);
+    for (const env of [{ FORCE_COLOR: "1" }, { NO_COLOR: "1" }]) {
+      const r = await sb.run(["search", '"alpha 2jbeta"', '"example gamma"'], { env });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("⟨U+001B⟩[2Jbeta");
+      // eslint-disable-next-line no-control-regex -- chart's own colour codes are left out
+      expect(DANGER.test(r.stdout.replace(/\x1b\[[0-9;]*m/g, "").replace(/\n/g, ""))).toBe(false);
+    }
+  });
 });
+

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
@@ -168,4 +168,77 @@ describe("read cache equivalence", () => {
     writeFileSync(join(notes, one as string), saved);
     same("work tree put back");
   }, 300_000);
+});
+
+/**
+ * A warm search answers from the index while the work-tree check (git status) runs
+ * (src/store/search-index.ts): a change made outside chart between two searches must still be
+ * refused, with nothing printed and nothing from the index logged as read.
+ */
+describe("a warm search and changes made outside chart", () => {
+  let sb: Sandbox;
+  let a: string;
+  let b: string;
+  beforeAll(() => {
+    sb = sandbox();
+    a = addClient(sb, "Tree Ada");
+    b = addClient(sb, "Tree Ben");
+    sb.ok(["note", "add", a, "-d", "2025-01-01", "-m", "Sleep poor, panic at night."]);
+    sb.ok(["note", "add", a, "-d", "2025-01-02", "-m", "Sleep better; no panic."]);
+    sb.ok(["note", "add", b, "-d", "2025-01-03", "-m", "Panic attack; sleep short."]);
+  });
+  afterAll(() => rmSync(sb.home, { recursive: true, force: true }));
+
+  const notesOf = (c: string) => join(sb.repo, "clients", c, "notes");
+  const lastSearchReads = (): string[] => {
+    const entries = JSON.parse(sb.ok(["--json", "access-log"])) as { command: string; read: string[] }[];
+    return entries.filter((e) => e.command === "search").at(-1)?.read ?? [];
+  };
+  /** Warm the index, change the work tree, search: refused; put back: the same result as before. */
+  function refusedAfter(change: () => () => void): void {
+    const before = sb.ok(["search", "panic", "sleep"]);
+    expect(before.split("\n").length).toBe(4); // header and three notes
+    expect(sb.ok(["search", "panic", "sleep"])).toBe(before); // warm: from the index
+    const logged = lastSearchReads().length;
+    expect(logged).toBeGreaterThan(3);
+    const putBack = change();
+    const r = sb.run(["search", "panic", "sleep"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/changed outside chart/);
+    expect(r.stdout).toBe("");
+    // Only the profiles (read before the search) may be logged; no note came from the index.
+    expect(lastSearchReads().filter((p) => p.includes("/"))).toEqual([]);
+    putBack();
+    expect(sb.ok(["search", "panic", "sleep"])).toBe(before);
+  }
+
+  it("a record rewritten in place, same size, its times set back", () => {
+    refusedAfter(() => {
+      const [one] = readdirSync(notesOf(a)).filter((f) => f.endsWith(".age")).sort();
+      const file = join(notesOf(a), one as string);
+      const saved = readFileSync(file);
+      const st = statSync(file);
+      const changed = Buffer.from(saved);
+      changed.writeUInt8(changed.readUInt8(changed.length - 20) ^ 1, changed.length - 20);
+      writeFileSync(file, changed); // in place: the folder's own times do not move
+      utimesSync(file, st.atime, st.mtime);
+      return () => writeFileSync(file, saved);
+    });
+  });
+
+  it("a record added, and one removed", () => {
+    refusedAfter(() => {
+      const [one] = readdirSync(notesOf(b)).filter((f) => f.endsWith(".age"));
+      const extra = join(notesOf(b), `nt_${"a".repeat(26)}.age`);
+      copyFileSync(join(notesOf(b), one as string), extra);
+      return () => rmSync(extra);
+    });
+    refusedAfter(() => {
+      const [one] = readdirSync(notesOf(b)).filter((f) => f.endsWith(".age"));
+      const file = join(notesOf(b), one as string);
+      const saved = readFileSync(file);
+      rmSync(file);
+      return () => writeFileSync(file, saved);
+    });
+  });
 });

@@ -9,7 +9,7 @@ import { displayName } from "../../domain/client.js";
 import { usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import { byNewestDoc, SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
-import { matchTokens, parseQuery, snippet, tokens, type Query, type Snippet } from "../../domain/search.js";
+import { matchText, parseQuery, snippet, type Query, type Snippet } from "../../domain/search.js";
 import { listDir, readKind, type ReadFailure } from "../../store/records.js";
 import { searchCandidates } from "../../store/search-index.js";
 import type { Ctx } from "../context.js";
@@ -76,20 +76,33 @@ export async function runSearch(ctx: Ctx, input: SearchInput): Promise<SearchHit
   const clients: string[] = input.client
     ? [(await ctx.client(input.client)).id]
     : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
-  const profiles = await readKind(chart, "client");
-  const names = new Map(profiles.records.filter((c) => clients.includes(c.id)).map((c) => [c.id, displayName(c)]));
+  // Candidates from the search index (src/store/search-index.ts), each matched against its text
+  // and sorted while the work-tree check runs (nothing is shown before it has passed).
+  const match = (docs: readonly SearchDoc[]): { doc: SearchDoc; snip: Snippet }[] => {
+    const out: { doc: SearchDoc; snip: Snippet }[] = [];
+    for (const doc of docs) {
+      if ((since && doc.date < since) || (until && doc.date > until)) continue;
+      const hits = matchText(doc.text, input.query);
+      if (hits) out.push({ doc, snip: snippet(doc.text, hits) });
+    }
+    return out.sort((a, b) => byNewestDoc(a.doc, b.doc));
+  };
+  // The search starts first, so its work-tree check (a git process over the whole chart) runs
+  // while the profiles are read; both are awaited to the end, and a failure of either is thrown.
+  const [read, searched] = await Promise.allSettled([
+    readKind(chart, "client"),
+    searchCandidates(chart, clients, input.query, { psychotherapy: input.psychotherapy, kinds: input.kinds, prepare: match }),
+  ]);
+  if (read.status === "rejected") throw read.reason;
+  if (searched.status === "rejected") throw searched.reason;
+  const profiles = read.value;
+  const found = searched.value;
+  const wanted = new Set(clients);
+  const names = new Map(profiles.records.filter((c) => wanted.has(c.id)).map((c) => [c.id, displayName(c)]));
   const failures: ReadFailure[] = profiles.failures.filter((f) => clients.some((c) => f.path.startsWith(`clients/${c}/`)));
-  const results: { doc: SearchDoc; snip: Snippet }[] = [];
-  // Candidates from the search index (src/store/search-index.ts), each matched against its text.
-  const found = await searchCandidates(chart, clients, input.query, { psychotherapy: input.psychotherapy, kinds: input.kinds });
   failures.push(...found.failures);
-  for (const doc of found.docs) {
-    if ((since && doc.date < since) || (until && doc.date > until)) continue;
-    const hits = matchTokens(tokens(doc.text), input.query);
-    if (hits) results.push({ doc, snip: snippet(doc.text, hits) });
-  }
+  const results = found.prepared;
   ctx.incomplete(failures);
-  results.sort((a, b) => byNewestDoc(a.doc, b.doc));
   return results.slice(0, input.limit).map((r) => ({ ...r, name: names.get(r.doc.client) ?? null }));
 }
 
