@@ -45,6 +45,16 @@ export function decryptPool(chart: Chart): DecryptPool | undefined {
   return pools.get(chart);
 }
 
+/**
+ * End the chart's pool, if one was started (a later read starts another): a command that has
+ * finished its whole-chart read gives its workers' heaps back before its next phase.
+ */
+export async function releaseDecryptPool(chart: Chart): Promise<void> {
+  const pool = pools.get(chart);
+  pools.delete(chart);
+  await pool?.close();
+}
+
 export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;

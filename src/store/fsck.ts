@@ -15,7 +15,7 @@ import { commitPaths, headCommit, type Git } from "./git.js";
 import { blobOid } from "./git-objects.js";
 import { descends, readAnchor, verifyRange } from "./history.js";
 import { readFailure } from "./read-error.js";
-import { decryptPool } from "./decrypt-pool.js";
+import { decryptPool, releaseDecryptPool } from "./decrypt-pool.js";
 import { checkFiles } from "./cold-read.js";
 import { COLD_READ, readRecordAt } from "./records.js";
 import { readProgress } from "./read-progress.js";
@@ -112,6 +112,8 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
       else problems.push({ path: r.path, code: r.error.code, message: withoutPath(r.error.message, r.path) });
     });
     progress?.(placed.length, placed.length);
+    // The workers' heaps go back before the history and the access log are read.
+    await releaseDecryptPool(chart);
   } else {
     await eachLimit(placed, async (path) => {
       let head: string;
