@@ -12,6 +12,7 @@ import { errorFor, type ErrorCode } from "../domain/errors.js";
 import type { AnyRecord, BaseRecord } from "../domain/record.js";
 import { fromWire, type FileJob, type FileResult, type WireResult } from "./record-check.js";
 import type { Chart } from "./repo.js";
+import type { AccessLogRead } from "./access-log.js";
 
 export interface DecryptPool {
   decode(path: string, data: Uint8Array): Promise<AnyRecord>;
@@ -25,10 +26,15 @@ export interface DecryptPool {
    * ciphertext is never copied back to this thread.
    */
   encodeTo(path: string, record: BaseRecord, file: string): Promise<void>;
+  /**
+   * Read and check the chart's access log in a worker (access-log.ts readAccessLogFrom, entries
+   * not kept); rejects when the worker cannot (a line under an older MAC key): read it in-process.
+   */
+  accessLog(root: string, gitDir: string): Promise<AccessLogRead>;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; record?: AnyRecord; written?: boolean; io?: { message: string; code?: string }; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
+type Reply = { id: number; log?: AccessLogRead; record?: AnyRecord; written?: boolean; io?: { message: string; code?: string }; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
 
 /** Each worker's young generation, in MB (V8's default is larger; see the Worker below). */
@@ -58,7 +64,7 @@ export async function releaseDecryptPool(chart: Chart): Promise<void> {
 export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
-  const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | undefined) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | AccessLogRead | undefined) => void; reject: (e: unknown) => void }>();
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
@@ -78,6 +84,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
       pending[k] = (pending[k] ?? 1) - 1;
       if (pending[k] === 0) w.unref();
       if (m.results) p.resolve(m.results);
+      else if (m.log) p.resolve(m.log);
       else if (m.record) p.resolve(m.record);
       else if (m.written) p.resolve(undefined);
       else if (m.io) p.reject(Object.assign(new Error(m.io.message), { code: m.io.code })); // the file system's error, as writeFile would throw it
@@ -90,7 +97,14 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     });
     return w;
   });
-  const send = (job: { path: string; data?: Uint8Array; encode?: BaseRecord; file?: string; batch?: { root: string; jobs: FileJob[]; fsck: boolean } }): Promise<AnyRecord | WireResult[] | undefined> => {
+  const send = (job: {
+    path: string;
+    data?: Uint8Array;
+    encode?: BaseRecord;
+    file?: string;
+    batch?: { root: string; jobs: FileJob[]; fsck: boolean };
+    accessLog?: { root: string; gitDir: string };
+  }): Promise<AnyRecord | WireResult[] | AccessLogRead | undefined> => {
     const id = next++;
     // The worker with the least work waiting (round robin among equals).
     let k = id % workers.length;
@@ -107,6 +121,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     decode: (path, data) => send({ path, data }) as Promise<AnyRecord>,
     check: async (root, jobs, fsck) => ((await send({ path: "", batch: { root, jobs, fsck } })) as WireResult[]).map(fromWire),
     size: workers.length,
+    accessLog: async (root, gitDir) => (await send({ path: "", accessLog: { root, gitDir } })) as AccessLogRead,
     encodeTo: async (path, record, file) => {
       await send({ path, encode: record, file });
     },
