@@ -86,7 +86,7 @@ async function checkAccessLog(chart: Chart, aside: boolean): Promise<AccessLogRe
   try {
     return await pool.accessLog(chart.root, chart.gitDir);
   } catch {
-    return readAccessLog(chart, { entries: false });
+    return await readAccessLog(chart, { entries: false });
   } finally {
     await pool.close();
   }

@@ -5,7 +5,7 @@ import { runs } from "../support/runs.js";
 
 /** The definition, written plainly: what canonicalJson's faster paths must give. */
 const reference = (value: unknown): string => {
-  if (value === null || typeof value !== "object") return value === undefined ? "null" : (JSON.stringify(value) as string);
+  if (value === null || typeof value !== "object") return value === undefined ? "null" : JSON.stringify(value);
   if (Array.isArray(value)) return `[${Array.from(value, (x) => reference(x)).join(",")}]`;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
