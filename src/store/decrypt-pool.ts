@@ -61,7 +61,8 @@ export async function releaseDecryptPool(chart: Chart): Promise<void> {
   await pool?.close();
 }
 
-export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
+/** `oldMb`: a cap on each worker's old generation (a worker over it ends with an error). */
+export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism()), oldMb?: number): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
   const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | AccessLogRead | undefined) => void; reject: (e: unknown) => void }>();
@@ -72,7 +73,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     // instead of growing the process by hundreds of MB over a whole-chart read.
     const w = new Worker(url, {
       workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients },
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB, ...(oldMb ? { maxOldGenerationSizeMb: oldMb } : {}) },
     });
     pending[k] = 0;
     w.unref();

@@ -80,8 +80,14 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
  * read it (a line under an older MAC key, which git gives) or fails, the log is read here, with
  * the same findings.
  */
+// The worker's old generation is capped (LOG_HEAP_MB): V8 then collects each line's garbage
+// early instead of letting it (and the buffers it holds outside the heap, which the allocator
+// keeps for the process after the worker ends) pile up. A line of a whole-chart read of 70,000
+// records is 5.8 MB and needs about 30 MB while checked; a worker that runs out (a chart several
+// times larger) ends with an error, and the log is then read here.
+const LOG_HEAP_MB = 64;
 async function checkAccessLog(chart: Chart, aside: boolean): Promise<AccessLogRead> {
-  const pool = aside ? openDecryptPool(chart, 1) : undefined;
+  const pool = aside ? openDecryptPool(chart, 1, LOG_HEAP_MB) : undefined;
   if (!pool) return readAccessLog(chart, { entries: false });
   try {
     return await pool.accessLog(chart.root, chart.gitDir);
