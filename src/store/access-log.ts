@@ -165,7 +165,9 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
       log ??= randomBytes(16).toString("hex");
       const body: Omit<Chained, "sig" | "mac" | "mk"> = { ...entry, seq: count + 1, prev: prevHash, log, ...(gap ? { gap } : {}) };
       const full: Chained = { ...body, ...(await authenticate(chart, signedText(body))) };
-      const line = Buffer.from(await chart.cipher.encrypt(JSON.stringify(full))).toString("base64");
+      // Base64 of the ciphertext where it lies (not a copy of it: an entry of a whole-chart read is megabytes).
+      const sealed = await chart.cipher.encrypt(JSON.stringify(full));
+      const line = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength).toString("base64");
       // On disk before the head that names it: a head naming a line a crash lost would read as a cut.
       const fh = await open(path, "a", 0o600);
       try {
