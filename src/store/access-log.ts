@@ -120,7 +120,7 @@ async function decryptLine(chart: Chart, line: string): Promise<Partial<Chained>
   return JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
 }
 
-async function readHeadFile(chart: Chart): Promise<Head | undefined> {
+async function readHeadFile(chart: Pick<Chart, "gitDir">): Promise<Head | undefined> {
   const text = await readFile(headPath(chart), "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   try {
@@ -165,7 +165,9 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
       log ??= randomBytes(16).toString("hex");
       const body: Omit<Chained, "sig" | "mac" | "mk"> = { ...entry, seq: count + 1, prev: prevHash, log, ...(gap ? { gap } : {}) };
       const full: Chained = { ...body, ...(await authenticate(chart, signedText(body))) };
-      const line = Buffer.from(await chart.cipher.encrypt(JSON.stringify(full))).toString("base64");
+      // Base64 of the ciphertext where it lies (not a copy of it: an entry of a whole-chart read is megabytes).
+      const sealed = await chart.cipher.encrypt(JSON.stringify(full));
+      const line = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength).toString("base64");
       // On disk before the head that names it: a head naming a line a crash lost would read as a cut.
       const fh = await open(path, "a", 0o600);
       try {
@@ -193,7 +195,44 @@ export interface AccessLogRead {
   problems: AccessLogProblem[];
 }
 
+/**
+ * What reading the log needs of the chart, as plain values and functions: a worker thread reads
+ * it this way for fsck (read-worker.ts), so the lines' garbage (an entry of a whole-chart read
+ * names every record: megabytes a line) is in a heap that ends with the worker.
+ */
+export interface LogSource {
+  root: string;
+  gitDir: string;
+  decrypt(data: Uint8Array): Promise<Uint8Array>;
+  macKey: Uint8Array;
+  /** The MAC key of a .chart/macs.age blob other than the current one; undefined if none. */
+  otherMacKey(blob: string): Promise<Buffer | undefined>;
+}
+
+/** A worker's answer when a line needs a MAC key it cannot get (git is the parent's): read in-process. */
+export const OTHER_MAC_KEY = "the access log names an older MAC key";
+
+export function logSourceOf(chart: Chart): LogSource {
+  return {
+    root: chart.root,
+    gitDir: chart.gitDir,
+    decrypt: (data) => chart.cipher.decrypt(data),
+    macKey: chart.macKey,
+    otherMacKey: async (mk) => {
+      const git = await chart.git();
+      const blob = await git.rawBuffer(["cat-file", "blob", mk]).catch(() => undefined);
+      if (!blob) return undefined;
+      const m = /^key: ([0-9a-f]{64})$/m.exec(new TextDecoder().decode(await chart.cipher.decrypt(blob).catch(() => new Uint8Array())));
+      return m ? Buffer.from(m[1] as string, "hex") : undefined;
+    },
+  };
+}
+
 export async function readAccessLog(chart: Chart, opts: { entries?: boolean } = {}): Promise<AccessLogRead> {
+  return readAccessLogFrom(logSourceOf(chart), opts);
+}
+
+export async function readAccessLogFrom(chart: LogSource, opts: { entries?: boolean } = {}): Promise<AccessLogRead> {
   // fsck needs only the problems: entries not kept, so memory does not grow with the log.
   const keep = opts.entries !== false;
   // The log is read a line at a time: it grows with every command (a whole-chart read lists
@@ -210,11 +249,8 @@ export async function readAccessLog(chart: Chart, opts: { entries?: boolean } = 
       p = (async () => {
         if (mk === currentMk) return macKeyFrom(chart.macKey);
         if (!/^[0-9a-f]{40,64}$/.test(mk)) return undefined;
-        const git = await chart.git();
-        const blob = await git.rawBuffer(["cat-file", "blob", mk]).catch(() => undefined);
-        if (!blob) return undefined;
-        const m = /^key: ([0-9a-f]{64})$/m.exec(new TextDecoder().decode(await chart.cipher.decrypt(blob).catch(() => new Uint8Array())));
-        return m ? macKeyFrom(Buffer.from(m[1] as string, "hex")) : undefined;
+        const key = await chart.otherMacKey(mk);
+        return key ? macKeyFrom(key) : undefined;
       })();
       macKeys.set(mk, p);
     }
@@ -260,7 +296,7 @@ export async function readAccessLog(chart: Chart, opts: { entries?: boolean } = 
   async function checkLine(line: string, i: number, expectPrev: string): Promise<void> {
     let e: Partial<Chained>;
     try {
-      e = await decryptLine(chart, line);
+      e = JSON.parse(new TextDecoder().decode(await chart.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
     } catch {
       unreadable += 1;
       return;

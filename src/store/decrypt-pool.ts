@@ -13,6 +13,7 @@ import type { AnyRecord, BaseRecord } from "../domain/record.js";
 import type { PackTarget } from "./blob-pack.js";
 import { fromWire, type FileJob, type FileResult, type WireResult } from "./record-check.js";
 import type { Chart } from "./repo.js";
+import type { AccessLogRead } from "./access-log.js";
 
 export interface DecryptPool {
   decode(path: string, data: Uint8Array): Promise<AnyRecord>;
@@ -28,10 +29,15 @@ export interface DecryptPool {
   encodeTo(path: string, record: BaseRecord, file: string, pack?: PackTarget): Promise<void>;
   /** End the workers' packs of what encodeTo wrote (blob-pack.ts); true when every one is whole. */
   finishPacks(): Promise<boolean>;
+  /**
+   * Read and check the chart's access log in a worker (access-log.ts readAccessLogFrom, entries
+   * not kept); rejects when the worker cannot (a line under an older MAC key): read it in-process.
+   */
+  accessLog(root: string, gitDir: string): Promise<AccessLogRead>;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; record?: AnyRecord; written?: boolean; packed?: boolean; io?: { message: string; code?: string }; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
+type Reply = { id: number; log?: AccessLogRead; record?: AnyRecord; written?: boolean; packed?: boolean; io?: { message: string; code?: string }; results?: WireResult[]; error?: { exit: number; code: string; message: string; hint?: string }; fatal?: string; ready?: boolean };
 
 
 /** Each worker's young generation, in MB (V8's default is larger; see the Worker below). */
@@ -48,10 +54,21 @@ export function decryptPool(chart: Chart): DecryptPool | undefined {
   return pools.get(chart);
 }
 
-export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism())): DecryptPool | undefined {
+/**
+ * End the chart's pool, if one was started (a later read starts another): a command that has
+ * finished its whole-chart read gives its workers' heaps back before its next phase.
+ */
+export async function releaseDecryptPool(chart: Chart): Promise<void> {
+  const pool = pools.get(chart);
+  pools.delete(chart);
+  await pool?.close();
+}
+
+/** `oldMb`: a cap on each worker's old generation (a worker over it ends with an error). */
+export function openDecryptPool(chart: Chart, size = Math.min(4, availableParallelism()), oldMb?: number): DecryptPool | undefined {
   const url = new URL("./read-worker.js", import.meta.url);
   if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
-  const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | boolean | undefined) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (r: AnyRecord | WireResult[] | AccessLogRead | boolean | undefined) => void; reject: (e: unknown) => void }>();
   let next = 0;
   const pending: number[] = [];
   const workers = Array.from({ length: Math.max(1, size) }, (_, k) => {
@@ -59,7 +76,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     // instead of growing the process by hundreds of MB over a whole-chart read.
     const w = new Worker(url, {
       workerData: { key: chart.identity.key, macKey: Buffer.from(chart.macKey).toString("hex"), recipients: chart.recipients },
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB, ...(oldMb ? { maxOldGenerationSizeMb: oldMb } : {}) },
     });
     pending[k] = 0;
     w.unref();
@@ -71,6 +88,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
       pending[k] = (pending[k] ?? 1) - 1;
       if (pending[k] === 0) w.unref();
       if (m.results) p.resolve(m.results);
+      else if (m.log) p.resolve(m.log);
       else if (m.record) p.resolve(m.record);
       else if (m.written) p.resolve(undefined);
       else if (m.packed !== undefined) p.resolve(m.packed);
@@ -84,8 +102,17 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     });
     return w;
   });
-  type Job = { path: string; data?: Uint8Array; encode?: BaseRecord; file?: string; pack?: PackTarget; finishPack?: true; batch?: { root: string; jobs: FileJob[]; fsck: boolean } };
-  const send = (job: Job, to?: number): Promise<AnyRecord | WireResult[] | boolean | undefined> => {
+  type Job = {
+    path: string;
+    data?: Uint8Array;
+    encode?: BaseRecord;
+    file?: string;
+    pack?: PackTarget;
+    finishPack?: true;
+    batch?: { root: string; jobs: FileJob[]; fsck: boolean };
+    accessLog?: { root: string; gitDir: string };
+  };
+  const send = (job: Job, to?: number): Promise<AnyRecord | WireResult[] | AccessLogRead | boolean | undefined> => {
     const id = next++;
     // The worker with the least work waiting (round robin among equals), unless one is named.
     let k = to ?? id % workers.length;
@@ -102,6 +129,7 @@ export function openDecryptPool(chart: Chart, size = Math.min(4, availableParall
     decode: (path, data) => send({ path, data }) as Promise<AnyRecord>,
     check: async (root, jobs, fsck) => ((await send({ path: "", batch: { root, jobs, fsck } })) as WireResult[]).map(fromWire),
     size: workers.length,
+    accessLog: async (root, gitDir) => (await send({ path: "", accessLog: { root, gitDir } })) as AccessLogRead,
     encodeTo: async (path, record, file, pack) => {
       await send({ path, encode: record, file, ...(pack ? { pack } : {}) });
     },

@@ -9,13 +9,13 @@ import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
-import { readAccessLog } from "./access-log.js";
+import { readAccessLog, type AccessLogRead } from "./access-log.js";
 import { TEMP_MARK } from "./atomic.js";
 import { commitPaths, headCommit, type Git } from "./git.js";
 import { blobOid } from "./git-objects.js";
 import { descends, readAnchor, verifyRange } from "./history.js";
 import { readFailure } from "./read-error.js";
-import { decryptPool } from "./decrypt-pool.js";
+import { decryptPool, openDecryptPool, releaseDecryptPool } from "./decrypt-pool.js";
 import { checkFiles } from "./cold-read.js";
 import { COLD_READ, readRecordAt } from "./records.js";
 import { readProgress } from "./read-progress.js";
@@ -71,6 +71,33 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
   }
 }
 
+/**
+ * The access log checked (entries not kept), first, and with --decrypt (which starts workers
+ * anyway) in a worker thread of its own when the built CLI has one: its lines are large (an
+ * entry of a whole-chart read names every record), and V8 collects what reading them leaves
+ * behind late, so in this thread it stacked on the paths and workers held later (the peak of
+ * fsck --decrypt on the large chart). The worker's heap ends with it. When the worker cannot
+ * read it (a line under an older MAC key, which git gives) or fails, the log is read here, with
+ * the same findings.
+ */
+// The worker's old generation is capped (LOG_HEAP_MB): V8 then collects each line's garbage
+// early instead of letting it (and the buffers it holds outside the heap, which the allocator
+// keeps for the process after the worker ends) pile up. A line of a whole-chart read of 70,000
+// records is 5.8 MB and needs about 30 MB while checked; a worker that runs out (a chart several
+// times larger) ends with an error, and the log is then read here.
+const LOG_HEAP_MB = 64;
+async function checkAccessLog(chart: Chart, aside: boolean): Promise<AccessLogRead> {
+  const pool = aside ? openDecryptPool(chart, 1, LOG_HEAP_MB) : undefined;
+  if (!pool) return readAccessLog(chart, { entries: false });
+  try {
+    return await pool.accessLog(chart.root, chart.gitDir);
+  } catch {
+    return await readAccessLog(chart, { entries: false });
+  } finally {
+    await pool.close();
+  }
+}
+
 /** Is this content a version the path had earlier in history (a rollback)? */
 export async function isEarlierVersion(git: Git, path: string, data: Uint8Array): Promise<boolean> {
   const oid = blobOid(data);
@@ -84,6 +111,7 @@ export async function isEarlierVersion(git: Git, path: string, data: Uint8Array)
 
 export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<FsckReport> {
   const git = await chart.git();
+  const log = await checkAccessLog(chart, opts.decrypt);
   const files: string[] = [];
   await walk(chart.root, "clients", files);
   const problems: FsckProblem[] = [];
@@ -112,6 +140,8 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
       else problems.push({ path: r.path, code: r.error.code, message: withoutPath(r.error.message, r.path) });
     });
     progress?.(placed.length, placed.length);
+    // The workers' heaps go back before the history and the access log are read.
+    await releaseDecryptPool(chart);
   } else {
     await eachLimit(placed, async (path) => {
       let head: string;
@@ -176,7 +206,6 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
     }
     history = { checked: r.checked, unadopted: r.unadopted };
   }
-  const log = await readAccessLog(chart, { entries: false });
   for (const p of log.problems) problems.push({ path: p.line ? `access log line ${p.line}` : "access log", code: "E_ACCESS_LOG_TAMPERED", message: p.message });
   problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: records.length, decrypted, problems, uncommitted: uncommitted.sort(), tempFiles: tempFiles.sort(), history };

@@ -7,7 +7,9 @@
  * ciphertext never crosses threads (the parent bounds how many jobs are in flight, pool.ts). For
  * a batch of paths (a cold read, fsck) it reads the files itself, one at a time (so the files
  * open at once are at most one per worker, and their bytes never cross threads), and checks each
- * as record-check.ts does in-process.
+ * as record-check.ts does in-process. For fsck it also reads the access log (access-log.ts
+ * readAccessLogFrom), so what its large lines leave behind is in this thread's heap, which ends
+ * with it; a line whose MAC key is an older one (read from git) is left to the parent.
  */
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -20,12 +22,14 @@ import type { BaseRecord } from "../domain/record.js";
 import { openBlobPack, type BlobPack, type PackTarget } from "./blob-pack.js";
 import { serialize } from "./envelope.js";
 import { checkRecordFile, toWire, type FileJob, type WireResult } from "./record-check.js";
+import { OTHER_MAC_KEY, readAccessLogFrom } from "./access-log.js";
 
 type Job =
   | { id: number; path: string; data: Uint8Array }
   | { id: number; path: string; encode: BaseRecord; file: string; pack?: PackTarget }
   | { id: number; path: string; finishPack: true }
-  | { id: number; path: string; batch: { root: string; jobs: FileJob[]; fsck: boolean } };
+  | { id: number; path: string; batch: { root: string; jobs: FileJob[]; fsck: boolean } }
+  | { id: number; path: string; accessLog: { root: string; gitDir: string } };
 
 // The identity's secret (this process's own), or where the unlock agent listens: each worker
 // then has its own connection to the agent, its requests pipelined (src/store/agent-client.ts).
@@ -42,6 +46,15 @@ async function checkBatch(b: { root: string; jobs: FileJob[]; fsck: boolean }): 
 }
 
 parentPort?.on("message", (job: Job) => {
+  if ("accessLog" in job) {
+    const { root, gitDir } = job.accessLog;
+    const source = { root, gitDir, macKey: key, decrypt: (d: Uint8Array) => cipher.decrypt(d), otherMacKey: () => Promise.reject(new Error(OTHER_MAC_KEY)) };
+    readAccessLogFrom(source, { entries: false }).then(
+      (log) => parentPort?.postMessage({ id: job.id, log }),
+      (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
+    );
+    return;
+  }
   if ("batch" in job) {
     checkBatch(job.batch).then(
       (results) => parentPort?.postMessage({ id: job.id, results }),

@@ -25,7 +25,7 @@ import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.j
 import { progressOf, readProgress } from "./read-progress.js";
 import { COLD_READ, listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
-import { assertIntact } from "./worktree.js";
+import { ALL_CLIENT_FOLDERS, assertIntact } from "./worktree.js";
 import { eachLimit } from "./pool.js";
 
 /**
@@ -161,7 +161,7 @@ export async function searchCandidates<T = undefined>(
   // Every client (a search without --client): one pathspec for every client folder (not files
   // beside them, such as a .DS_Store). git matches each path against each pathspec; 300 of them
   // over 70,000 files cost 0.6 s of CPU, one 0.15-0.2 s.
-  const specs = clients.length > 1 ? [":(glob)clients/cl_*/**"] : clients.map((c) => `clients/${c}`);
+  const specs = clients.length > 1 ? [ALL_CLIENT_FOLDERS] : clients.map((c) => `clients/${c}`);
   const prepare = (docs: readonly SearchDoc[]): T => (opts.prepare ? opts.prepare(docs) : (undefined as T));
   // The work tree is what was verified (src/store/worktree.ts). On the large chart that check is
   // one git status over every file (0.15-0.3 s, git's own process): the index is opened and

@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/domain/canonical.js";
+import { runs } from "../support/runs.js";
+
+/** The definition, written plainly: what canonicalJson's faster paths must give. */
+const reference = (value: unknown): string => {
+  if (value === null || typeof value !== "object") return value === undefined ? "null" : JSON.stringify(value);
+  if (Array.isArray(value)) return `[${Array.from(value, (x) => reference(x)).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(obj[k])}`).join(",")}}`;
+};
 
 const shuffleKeys = (v: unknown, rnd: () => number): unknown => {
   if (Array.isArray(v)) return v.map((x) => shuffleKeys(x, rnd));
@@ -16,6 +26,17 @@ describe("canonicalJson", () => {
     );
     expect(canonicalJson(undefined)).toBe("null");
     expect(canonicalJson("a\nb")).toBe('"a\\nb"');
+  });
+
+  it("gives the plain definition's text, lists of plain values included", () => {
+    const plainList = fc.array(fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null)));
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), plainList, fc.dictionary(fc.string(), plainList)), (v) => canonicalJson(v) === reference(v)),
+      { numRuns: runs(1000) },
+    );
+    // Items JSON.stringify writes as null: the same in both paths.
+    expect(canonicalJson([1, undefined, "a", Number.NaN, -0])).toBe(reference([1, undefined, "a", Number.NaN, -0]));
+    expect(canonicalJson(["a", { b: 1, a: [2] }, "\u2028"])).toBe('["a",{"a":[2],"b":1},"\u2028"]');
   });
 
   it("does not depend on key order", () => {

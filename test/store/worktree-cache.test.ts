@@ -12,7 +12,7 @@ import { commitNewRecords } from "../../src/store/bulk.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { openChart, type Chart } from "../../src/store/repo.js";
 import { knownIntact, stampOf } from "../../src/store/worktree-cache.js";
-import { assertIntact } from "../../src/store/worktree.js";
+import { ALL_CLIENT_FOLDERS, assertIntact } from "../../src/store/worktree.js";
 import { sandbox, type Sandbox } from "../support/e2e.js";
 import { git } from "../support/verify.js";
 
@@ -68,6 +68,29 @@ describe("work-tree cache", () => {
     await assertIntact(await fresh(), [spec()]);
     expect(await cachedNow()).toBe(false); // written less than 2 s ago
     await primed();
+  });
+
+  it("every client's folder checked in a command covers each client's folder (no second check); a change is caught by the whole-chart check", async () => {
+    const c = await fresh();
+    const g = await c.git();
+    const raw = g.raw.bind(g);
+    let statuses = 0;
+    g.raw = (args, o) => {
+      if (args.includes("status")) statuses += 1;
+      return raw(args, o);
+    };
+    await assertIntact(c, [ALL_CLIENT_FOLDERS]);
+    expect(statuses).toBe(1);
+    await assertIntact(c, [spec()]);
+    expect(statuses).toBe(1);
+    expect(c.intact?.has(spec())).toBe(false); // covered, not checked on its own
+    const extra = join(sb.repo, "clients", client, "notes", "extra.age");
+    writeFileSync(extra, "x");
+    try {
+      await expect(assertIntact(await fresh(), [ALL_CLIENT_FOLDERS])).rejects.toThrow(/not in the verified history/);
+    } finally {
+      rmSync(extra);
+    }
   });
 
   it("a file changed in place, its size and mtime put back, is caught (ctime)", async () => {
