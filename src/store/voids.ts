@@ -3,7 +3,6 @@
  * exports read through here, so a record entered in error is left out everywhere at once.
  */
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { ChartRecord, RecordKind, RecordOf } from "../domain/record.js";
 import { isClientVoided, voidedIds, type VoidMark, type VoidRecord } from "../domain/void.js";
 import { eachLimit } from "./pool.js";
@@ -56,7 +55,7 @@ export async function voidedClients(chart: Chart, ids: readonly string[]): Promi
   const withVoids: string[] = [];
   for (const cid of ids) {
     const dir = `clients/${cid}/voids`;
-    const abs = join(chart.root, dir);
+    const abs = `${chart.root}/${dir}`;
     try {
       // Most clients have no voids folder: a stat that returns nothing costs a fifth of a
       // listing that throws (300 clients: 1 ms against 6.5 ms).
