@@ -213,6 +213,7 @@ export interface ConsentAddResult {
 }
 
 export async function runConsentAdd(ctx: Ctx, input: ConsentAddInput): Promise<ConsentAddResult> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const today = ctx.today();
   const date = (v: string | undefined, what: string) => (v === undefined ? undefined : parseDate(v, what, today, { allowFuture: true }));
   const d: ConsentDraft = { recipient: {}, purposes: input.purposes, categories: input.categories };

@@ -135,6 +135,7 @@ export const parseDxStatus = (args: readonly string[], opts: Opts): DxStatusInpu
 const dxStatus = (status: DxStatus): CommandSpec<DxStatusInput, DxWriteResult> => ({
   parse: parseDxStatus,
   run: async (ctx, { client, code, date: given, allowFuture }) => {
+    await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
     const date = ctx.date(given, "date", { allowFuture });
     const l = await load(ctx, client);
     const e: DxEventRecord = { chart: 1, kind: "dx", id: ctx.newId("dx"), client: l.client.id, created: createdAfter(stamp(ctx.deps.now()), l.events), event: "status", code, date, status };
@@ -187,6 +188,7 @@ export function parseDxAdd(args: readonly string[], opts: Opts): DxAddInput {
 }
 
 export async function runDxAdd(ctx: Ctx, input: DxAddInput): Promise<DxWriteResult> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const { code, status } = input;
   const codeSet = checkAgainstCodeSet(ctx, code, input.force);
   const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
@@ -245,6 +247,7 @@ export function parseDxEdit(args: readonly string[], opts: Opts): DxEditInput {
 }
 
 export async function runDxEdit(ctx: Ctx, input: DxEditInput): Promise<DxWriteResult> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const { code, status, description, labels, primary } = input;
   const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
   const l = await load(ctx, input.client);

@@ -126,6 +126,7 @@ export function parseMedAdd(args: readonly string[], opts: Opts): MedAddInput {
 }
 
 export async function runMedAdd(ctx: Ctx, input: MedAddInput): Promise<MedWriteResult> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const { name, reason, labels } = input;
   const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
   const { client, events, meds } = await load(ctx, input.client);
@@ -168,6 +169,7 @@ export function parseMedEdit(args: readonly string[], opts: Opts): MedEditInput 
 }
 
 export async function runMedEdit(ctx: Ctx, input: MedEditInput): Promise<MedWriteResult> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
   const { client, events, meds } = await load(ctx, input.client);
   const target = resolveMedication(meds, input.med);
@@ -200,6 +202,7 @@ export const parseMedStop = (args: readonly string[], opts: Opts): MedStopInput 
 });
 
 export async function runMedStop(ctx: Ctx, input: MedStopInput): Promise<MedWriteResult> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
   const { client, events, meds } = await load(ctx, input.client);
   const target = resolveMedication(meds, input.med);

@@ -208,9 +208,10 @@ export interface NoteAddResult {
 export async function runNoteAdd(ctx: Ctx, input: NoteAddInput): Promise<NoteAddResult> {
   const { deps } = ctx;
   const kindFlag = input.kind;
-  const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
   const client = await ctx.client(input.client);
   const chart = await ctx.chart();
+  // After the chart is open: "today" is the practice's, whose time zone is read with the chart.
+  const date = ctx.date(input.date, "date", { allowFuture: input.allowFuture });
   const hasText = input.text.message !== undefined || input.text.file !== undefined;
   const templateName =
     input.template ??

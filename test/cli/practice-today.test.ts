@@ -1,0 +1,43 @@
+/**
+ * "Today" is the practice's date (its time zone), whatever a command does first: `consent add
+ * --signed today` and a note or event dated today by default agree with `chart share`'s check,
+ * also in the hours when the practice's date and this system's differ (here 02:00 UTC, the
+ * evening before in Chicago). Before, a command that read its dates before opening the chart
+ * used the system's date, and the demo's share was refused as "not signed until" tomorrow.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { inprocSandbox, type Inproc } from "../support/inproc.js";
+import { tempDir } from "../support/tmp.js";
+
+const NOW = new Date("2026-12-02T02:00:00Z"); // 2026-12-01, 20:00 in Chicago
+let sb: Inproc;
+let cid: string;
+
+beforeAll(async () => {
+  sb = await inprocSandbox({ now: NOW });
+  await sb.ok(["practice", "set", "--name", "Late Counseling", "--time-zone", "America/Chicago"], { env: { TZ: "UTC" } });
+  cid = await sb.ok(["client", "add", "--name", "Eve Ning"], { env: { TZ: "UTC" } });
+});
+
+describe("today in the practice's time zone", () => {
+  it("an authorization signed today can be shared today", async () => {
+    const env = { TZ: "UTC" };
+    const consent = await sb.ok(["consent", "add", cid, "--to", "Dr Late", "--purpose", "care", "--share", "notes", "--expires", "2099-01-01", "--signed", "today"], { env });
+    const shown = JSON.parse(await sb.ok(["consent", "show", consent, "--json"], { env })) as { signed?: string; grant?: { signed?: string } };
+    expect(shown.signed ?? shown.grant?.signed).toBe("2026-12-01");
+    const r = await sb.run(["share", cid, "--consent", consent, "--out", `${tempDir("chart-late-")}/b`, "--format", "json", "--plaintext", "--yes"], { env });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("a note, a medication and a diagnosis dated by default carry the practice's date", async () => {
+    const env = { TZ: "UTC" };
+    await sb.ok(["note", "add", cid, "-m", "evening session"], { env });
+    await sb.ok(["med", "add", cid, "sertraline", "--dose", "25 mg"], { env });
+    await sb.ok(["dx", "add", cid, "F41.1"], { env });
+    const notes = JSON.parse(await sb.ok(["note", "list", cid, "--json"], { env })) as { date: string }[];
+    expect(notes.map((n) => n.date)).toEqual(["2026-12-01"]);
+    const timeline = await sb.ok(["timeline", cid, "--json"], { env });
+    expect(timeline.match(/"date": "2026-12-01"/g)?.length).toBe(3);
+    expect(timeline).not.toContain('"date": "2026-12-02"'); // "created" is the instant, in UTC
+  });
+});
