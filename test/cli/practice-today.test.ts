@@ -38,6 +38,10 @@ describe("today in the practice's time zone", () => {
     expect(notes.map((n) => n.date)).toEqual(["2026-12-01"]);
     const timeline = await sb.ok(["timeline", cid, "--json"], { env });
     expect(timeline.match(/"date": "2026-12-01"/g)?.length).toBe(3);
+    // Filters relative to today too: "since today" is the practice's today.
+    expect(JSON.parse(await sb.ok(["note", "list", cid, "--since", "today", "--json"], { env }))).toHaveLength(1);
+    expect(JSON.parse(await sb.ok(["timeline", cid, "--since", "today", "--json"], { env }))).toHaveLength(3);
+    expect(JSON.parse(await sb.ok(["search", "evening", "--since", "today", "--json"], { env }))).toHaveLength(1);
     expect(timeline).not.toContain('"date": "2026-12-02"'); // "created" is the instant, in UTC
   });
 });

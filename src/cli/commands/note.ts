@@ -286,6 +286,7 @@ export interface NoteListResult {
 }
 
 export async function runNoteList(ctx: Ctx, input: NoteListInput): Promise<NoteListResult> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const since = ctx.optionalDate(input.since, "since", { allowFuture: true });
   const until = ctx.optionalDate(input.until, "until", { allowFuture: true });
   const chart = await ctx.chart();

@@ -69,6 +69,7 @@ export interface SearchHit {
 }
 
 export async function runSearch(ctx: Ctx, input: SearchInput): Promise<SearchHit[]> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const since = ctx.optionalDate(input.since, "since", { allowFuture: true });
   const until = ctx.optionalDate(input.until, "until", { allowFuture: true });
   if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");

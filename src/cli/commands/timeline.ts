@@ -39,6 +39,7 @@ export const parseTimeline = (args: readonly string[], opts: Opts): TimelineInpu
 export type TimelineEntry = ReturnType<typeof buildTimeline>[number];
 
 export async function runTimeline(ctx: Ctx, input: TimelineInput): Promise<TimelineEntry[]> {
+  await ctx.chart(); // first: "today" is the practice's, whose time zone is read with the chart
   const since = ctx.optionalDate(input.since, "since", { allowFuture: true });
   const until = ctx.optionalDate(input.until, "until", { allowFuture: true });
   if (since && until && since > until) throw usageError("E_BAD_RANGE", `--since ${since} is after --until ${until}`, "swap the dates");
