@@ -32,8 +32,8 @@ const cachedNow = async () => {
   const s = await stampOf(c, spec(), BigInt(Date.now()) * 1_000_000n);
   return !!s && !s.racy && (await knownIntact(c, spec(), s));
 };
-/** How many `git status` runs a work-tree check of these pathspecs makes. */
-async function statusesOf(specs: string[]): Promise<number> {
+/** A chart opened afresh whose `git status` runs are counted. */
+async function counted(): Promise<{ c: Chart; statuses: () => number }> {
   const c = await fresh();
   const g = await c.git();
   const raw = g.raw.bind(g);
@@ -42,8 +42,13 @@ async function statusesOf(specs: string[]): Promise<number> {
     if (args.includes("status")) statuses += 1;
     return raw(args, o);
   };
+  return { c, statuses: () => statuses };
+}
+/** How many `git status` runs a work-tree check of these pathspecs makes. */
+async function statusesOf(specs: string[]): Promise<number> {
+  const { c, statuses } = await counted();
   await assertIntact(c, specs);
-  return statuses;
+  return statuses();
 }
 /** Checked clean once (and remembered), then the cache answers. */
 async function primed(): Promise<void> {
@@ -71,18 +76,11 @@ describe("work-tree cache", () => {
   });
 
   it("every client's folder checked in a command covers each client's folder (no second check); a change is caught by the whole-chart check", async () => {
-    const c = await fresh();
-    const g = await c.git();
-    const raw = g.raw.bind(g);
-    let statuses = 0;
-    g.raw = (args, o) => {
-      if (args.includes("status")) statuses += 1;
-      return raw(args, o);
-    };
+    const { c, statuses } = await counted();
     await assertIntact(c, [ALL_CLIENT_FOLDERS]);
-    expect(statuses).toBe(1);
+    expect(statuses()).toBe(1);
     await assertIntact(c, [spec()]);
-    expect(statuses).toBe(1);
+    expect(statuses()).toBe(1);
     expect(c.intact?.has(spec())).toBe(false); // covered, not checked on its own
     const extra = join(sb.repo, "clients", client, "notes", "extra.age");
     writeFileSync(extra, "x");
