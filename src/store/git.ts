@@ -123,11 +123,14 @@ export async function gitOr<T>(what: string, op: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Stage exactly these paths (added, changed or removed) and commit them, signed. */
-export async function commitPaths(git: Git, paths: readonly string[], message: string): Promise<void> {
+/**
+ * Stage exactly these paths (added, changed or removed) and commit them, signed. `at` dates the
+ * commit (default: now); a key change passes the moment written into allowed_signers.
+ */
+export async function commitPaths(git: Git, paths: readonly string[], message: string, at?: Date): Promise<void> {
   if (paths.length === 0) return;
   await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--all", "--", ...paths])));
-  await commitStaged(git, message, paths);
+  await commitStaged(git, message, paths, undefined, at);
 }
 
 const ZERO = "0".repeat(40);
@@ -160,7 +163,7 @@ export async function advanceHead(git: Git, next: string, old: string | undefine
  * left out of the commit and stays staged (like `git commit -- PATHS`). No change: no commit.
  * Many paths (an import) come through a NUL-separated pathspec file instead of arguments.
  */
-export async function commitStaged(git: Git, message: string, paths: readonly string[], pathspecFile?: string): Promise<string | undefined> {
+export async function commitStaged(git: Git, message: string, paths: readonly string[], pathspecFile?: string, at?: Date): Promise<string | undefined> {
   const parent = await headCommit(git);
   const staged = (await git.raw(["diff", "--cached", "--name-only", "-z", ...(parent ? ["HEAD"] : [])]).catch(() => "")).split("\0").filter((l) => l !== "");
   const mine = new Set(paths.map((p) => p.replace(/\/$/, "")));
@@ -192,7 +195,7 @@ export async function commitStaged(git: Git, message: string, paths: readonly st
     const parentTree = (await git.raw(["rev-parse", `${parent}^{tree}`])).trim();
     if (parentTree === tree) return undefined;
   }
-  const commit = await commitTree(git, { tree, parents: parent ? [parent] : [], message });
+  const commit = await commitTree(git, { tree, parents: parent ? [parent] : [], message, ...(at ? { now: at } : {}) });
   await advanceHead(git, commit, parent, message);
   await git.afterCommit?.(commit, parent, paths);
   return commit;

@@ -62,6 +62,12 @@ export async function rekey(
     signers?: readonly Omit<SignerEntry, "pub">[];
     /** Written before anything changes, removed once done (src/store/key-journal.ts). */
     journal?: Omit<KeyJournal, "head" | "pid">;
+    /**
+     * The commit's date. A key retired by this change carries valid-before at this moment, and a
+     * rotation's commit is signed by the key it retires: stock git verifies that signature
+     * against valid-before at the commit's date, so the two must be the same moment.
+     */
+    at?: Date;
   },
 ): Promise<RekeyResult> {
   if (entries.length === 0) throw keyError("E_NO_RECIPIENTS", "a chart needs at least one key", "add another key before removing this one");
@@ -100,7 +106,7 @@ export async function rekey(
       if (practice) await writeFileAtomic(join(chart.root, PRACTICE_PATH), practice, 0o600);
       await writeFile(join(chart.root, ".chart", "recipients"), formatRecipients(entries));
       if (opts.signers) await writeFile(join(chart.root, SIGNERS_FILE), formatSigners(opts.signers));
-      await commitPaths(git, paths.length ? ["clients", ".chart"] : [".chart"], opts.message);
+      await commitPaths(git, paths.length ? ["clients", ".chart"] : [".chart"], opts.message, opts.at);
     } catch (e) {
       // Back to the committed state: every file here is tracked.
       await git.raw(["reset", "-q", "--", ".chart", ...(paths.length ? ["clients"] : [])]).catch(() => undefined);

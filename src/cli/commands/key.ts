@@ -326,12 +326,14 @@ export async function runKeyRemove(ctx: Ctx, input: KeyRemoveInput): Promise<Key
     throw invalid("E_DECLINED", "nothing was changed");
   }
   const signers = await signersOf(chart);
+  const at = ctx.deps.now();
   const res = await rekey(chart, entries.filter((e) => e !== gone), {
     key: chart.identity.key,
     rotateMac: true,
     message: "chart: remove key",
-    signers: chart.signers ? retire(signers, gone.recipient, ctx.deps.now()) : undefined,
+    signers: chart.signers ? retire(signers, gone.recipient, at) : undefined,
     journal: { op: "remove", moves: [] },
+    at,
   });
   reencrypted(ctx, `removed key "${gone.label || gone.recipient}"`, res.files);
   ctx.out.warn("the removed key can still read the chart's git history up to now: removal protects what is written from here on");
@@ -400,13 +402,18 @@ export async function runKeyRotate(ctx: Ctx, input: KeyRotateInput): Promise<Key
   const next = await createIdentity(fresh, ctx.deps.now(), { postQuantum: input.postQuantum, passphrase }).catch(undo);
   const nextSigning = await createSigningKey(signFresh, { protectFor: passphrase !== undefined ? next.recipient : undefined }).catch(undo);
   const signers = await signersOf(chart);
-  const nextSigners = [...retire(signers, mine.recipient, ctx.deps.now()), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
+  // The old key signs this commit and leaves in it: valid-before and the commit's date are one
+  // moment, so stock `git verify-commit` accepts the commit (ssh-keygen refuses a signature dated
+  // after valid-before; the re-encryption between the two took seconds on a large chart).
+  const at = ctx.deps.now();
+  const nextSigners = [...retire(signers, mine.recipient, at), { principal: next.recipient, publicKey: nextSigning.publicKey, label: mine.label }];
   const res = await rekey(chart, entries.map((e) => (e === mine ? { ...e, recipient: next.recipient } : e)), {
     key: next.key,
     rotateMac: true,
     message: "chart: rotate key",
     signers: nextSigners,
     journal: { op: "rotate", moves },
+    at,
   }).catch(undo);
   reencrypted(ctx, `new identity in ${path} (recipient ${next.recipient})`, res.files);
   ctx.out.warn(`back up the new identity now; keep the old one (${old}) to read the history written before today`);
