@@ -11,8 +11,8 @@
  * journal), so the chart is left as it was.
  */
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { lstat, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { conflict, errorFor, invalid } from "../domain/errors.js";
 import { parseRecordPath, recordPath, type BaseRecord } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
@@ -40,6 +40,36 @@ const exists = (p: string) =>
       throw readFailure(p, e);
     },
   );
+
+/**
+ * The first of `paths` (relative to `root`) that exists, by one `readdir` per folder instead of
+ * an `lstat` per path (70,000 of them were a second and a half of an import's set-up, with the
+ * workers idle). Names are compared case folded: on a case-insensitive file system another
+ * case of a name is the same file, as lstat would have found; elsewhere such a name is refused
+ * too. A folder that does not exist holds nothing; any other failure is named.
+ */
+async function firstExisting(root: string, paths: readonly string[]): Promise<string | undefined> {
+  const byDir = new Map<string, string[]>();
+  for (const p of paths) {
+    const d = dirname(p);
+    const list = byDir.get(d);
+    if (list) list.push(p);
+    else byDir.set(d, [p]);
+  }
+  let clash: string | undefined;
+  await eachLimit([...byDir], async ([d, inDir]) => {
+    let names: string[];
+    try {
+      names = await readdir(join(root, d));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw readFailure(join(root, d), e);
+    }
+    const have = new Set(names.map((n) => n.toLowerCase()));
+    clash ??= inDir.find((p) => have.has(basename(p).toLowerCase()));
+  });
+  return clash;
+}
 
 /**
  * Write new records (none may exist yet) and commit them with `message`. Returns the paths.
@@ -80,10 +110,7 @@ export async function commitNewRecords(
   const paths = planned.map((p) => p.path);
   const git = await chart.git();
   return withWriteLock(chart, async () => {
-    let clash: string | undefined;
-    await eachLimit(paths, async (path) => {
-      if (clash === undefined && (await exists(join(chart.root, path)))) clash = path;
-    });
+    const clash = await firstExisting(chart.root, paths);
     if (clash) throw conflict("E_EXISTS", `${clash} already exists; nothing was written`, "import adds records, it never replaces them");
     // The folders this import makes (parents before children), so an undo removes exactly them.
     const dirs: string[] = [];

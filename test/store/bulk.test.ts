@@ -1,6 +1,6 @@
 import { tempDir } from "../support/tmp.js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChartError } from "../../src/domain/errors.js";
@@ -101,6 +101,34 @@ describe("commitNewRecords", () => {
     await expect(commitNewRecords(chart, [fresh, { ...(first as NoteRecord), body: "replaced\n" }], "chart: import")).rejects.toMatchObject({ code: "E_EXISTS", exit: 5 });
     expect(commits()).toBe(before);
     expect(existsSync(join(sb.repo, "clients", cid, "notes", `${fresh.id}.age`))).toBe(false);
+  });
+
+  it("refuses a name that exists in another case (one file on a case-insensitive disk), and names a folder it cannot read", async () => {
+    const before = commits();
+    const other = note("other case\n");
+    const dir = join(sb.repo, "clients", cid, "notes");
+    const variant = join(dir, `${other.id.toUpperCase()}.age`);
+    writeFileSync(variant, "not a record");
+    try {
+      await expect(commitNewRecords(chart, [note("fine\n"), other], "chart: import")).rejects.toMatchObject({ code: "E_EXISTS", exit: 5 });
+    } finally {
+      rmSync(variant);
+    }
+    expect(commits()).toBe(before);
+    // A folder that cannot be listed (here a file where the client's folder would be: ENOTDIR,
+    // which root meets too) is named, not taken for "nothing there".
+    const ghost = makeId("client", rnd());
+    const blocker = join(sb.repo, "clients", ghost);
+    writeFileSync(blocker, "not a folder");
+    try {
+      const e = await commitNewRecords(chart, [{ ...note("blocked\n"), client: ghost }], "chart: import").catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(ChartError);
+      expect((e as ChartError).code).not.toBe("E_EXISTS");
+      expect((e as ChartError).message).toContain(ghost);
+    } finally {
+      rmSync(blocker);
+    }
+    expect(commits()).toBe(before);
   });
 
   it("on a git failure removes and unstages what it wrote", async () => {
