@@ -42,6 +42,12 @@ describe("today in the practice's time zone", () => {
     expect(JSON.parse(await sb.ok(["note", "list", cid, "--since", "today", "--json"], { env }))).toHaveLength(1);
     expect(JSON.parse(await sb.ok(["timeline", cid, "--since", "today", "--json"], { env }))).toHaveLength(3);
     expect(JSON.parse(await sb.ok(["search", "evening", "--since", "today", "--json"], { env }))).toHaveLength(1);
+    // And an export's range: its syntax is checked before the chart is read, its "today" after.
+    const exported = await sb.ok(["export", "--client", cid, "--since", "today", "--until", "today"], { env });
+    expect(exported).toContain("evening session");
+    const bad = await sb.run(["export", "--client", cid, "--since", "notadate"], { env });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/since/);
     expect(timeline).not.toContain('"date": "2026-12-02"'); // "created" is the instant, in UTC
   });
 });

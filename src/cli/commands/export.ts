@@ -46,6 +46,17 @@ function rangeInput(opts: Opts): RangeInput {
   return month !== undefined ? { month: monthRange(month) } : { since, until };
 }
 
+/**
+ * The range's dates. Their syntax is checked before the chart is read (checkRangeSyntax); their
+ * values ("today", "yesterday") are taken once it is open, in the practice's time zone
+ * (docs/decisions.md, "Dates and time zones").
+ */
+function checkRangeSyntax(ctx: Ctx, r: RangeInput): void {
+  if ("month" in r) return;
+  ctx.optionalDate(r.since, "since", { allowFuture: true });
+  ctx.optionalDate(r.until, "until", { allowFuture: true });
+}
+
 function rangeOf(ctx: Ctx, r: RangeInput): DateRange {
   if ("month" in r) return r.month;
   const since = ctx.optionalDate(r.since, "since", { allowFuture: true });
@@ -91,7 +102,7 @@ export async function runExport(ctx: Ctx, input: ExportInput): Promise<ExportRes
   const { deps } = ctx;
   const { format, out } = input;
   // Everything about the request is checked before the chart is read.
-  const range = rangeOf(ctx, input.range);
+  checkRangeSyntax(ctx, input.range);
   const recipients = [];
   for (const r of input.encryptTo) recipients.push(await checkRecipient(r));
   const encrypted = recipients.length > 0 || input.passphrase;
@@ -106,6 +117,7 @@ export async function runExport(ctx: Ctx, input: ExportInput): Promise<ExportRes
     if (!(CSV_TABLES as readonly string[]).includes(table)) throw usageError("E_EXPORT_TABLE", `unknown table "${table.slice(0, 20)}"`, `use one of: ${CSV_TABLES.join(", ")}`);
   }
   const chart = await ctx.chart();
+  const range = rangeOf(ctx, input.range);
   const target = out === undefined ? undefined : await checkExportTarget(deps.cwd, out, folder ? "folder" : "file", { chart, encrypted, replace: input.yes });
   const passphrase = input.passphrase ? await readPassphrase(ctx, "CHART_EXPORT_PASSPHRASE") : undefined;
 
