@@ -23,10 +23,12 @@ describe("the unlock agent's protocol", { timeout: 120_000 }, () => {
   let agent: RunningAgent;
   let exited: Promise<string>;
   let hash: string;
-  const env = (): Record<string, string> => ({ XDG_RUNTIME_DIR: join(dir, "run") });
+  // TMPDIR too: when the runtime folder's socket path is too long, agentPaths falls back to
+  // $TMPDIR/chart-UID, and without it to /tmp/chart-UID, which this test would leave behind.
+  const env = (): Record<string, string> => ({ XDG_RUNTIME_DIR: join(dir, "run"), TMPDIR: dir });
 
   beforeAll(async () => {
-    dir = tempDir("chart-agent-server-");
+    dir = tempDir("ag-"); // short: a socket path must fit sockaddr_un (agent-paths.ts)
     mkdirSync(join(dir, "run"), { mode: 0o700 });
     idPath = join(dir, "identity");
     recipient = (await createIdentity(idPath, new Date(), { passphrase: PASS })).recipient;
