@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { conflict, errorFor, invalid } from "../domain/errors.js";
+import { groupBy } from "../domain/events.js";
 import { parseRecordPath, recordPath, type BaseRecord } from "../domain/record.js";
 import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
@@ -49,13 +50,7 @@ const exists = (p: string) =>
  * too. A folder that does not exist holds nothing; any other failure is named.
  */
 async function firstExisting(root: string, paths: readonly string[]): Promise<string | undefined> {
-  const byDir = new Map<string, string[]>();
-  for (const p of paths) {
-    const d = dirname(p);
-    const list = byDir.get(d);
-    if (list) list.push(p);
-    else byDir.set(d, [p]);
-  }
+  const byDir = groupBy(paths, dirname);
   let clash: string | undefined;
   await eachLimit([...byDir], async ([d, inDir]) => {
     let names: string[];
@@ -163,7 +158,7 @@ export async function commitNewRecords(
       // One signed commit (src/store/git.ts): with nothing else staged, the index is the tree
       // (otherwise these paths are added to a private index, named through this file).
       await writeFile(listFile, `${paths.join("\0")}\0`, { mode: 0o600 });
-      await commitStaged(git, message, paths, listFile);
+      await commitStaged(git, message, paths, { pathspecFile: listFile });
       await removeJournal(chart.gitDir, tag);
       progress?.("commit", paths.length, paths.length);
       for (const p of paths) chart.touched.written.add(p);

@@ -130,7 +130,7 @@ export async function gitOr<T>(what: string, op: () => Promise<T>): Promise<T> {
 export async function commitPaths(git: Git, paths: readonly string[], message: string, at?: Date): Promise<void> {
   if (paths.length === 0) return;
   await retryIndexLock(() => gitOr("add", () => git.raw(["add", "--all", "--", ...paths])));
-  await commitStaged(git, message, paths, undefined, at);
+  await commitStaged(git, message, paths, { at });
 }
 
 const ZERO = "0".repeat(40);
@@ -161,9 +161,16 @@ export async function advanceHead(git: Git, next: string, old: string | undefine
 /**
  * Commit what is staged for `paths` as a signed commit on HEAD. Anything else the user staged is
  * left out of the commit and stays staged (like `git commit -- PATHS`). No change: no commit.
- * Many paths (an import) come through a NUL-separated pathspec file instead of arguments.
+ * Many paths (an import) come through a NUL-separated pathspec file instead of arguments;
+ * `at` dates the commit (default: now; see commitPaths).
  */
-export async function commitStaged(git: Git, message: string, paths: readonly string[], pathspecFile?: string, at?: Date): Promise<string | undefined> {
+export async function commitStaged(
+  git: Git,
+  message: string,
+  paths: readonly string[],
+  opts: { pathspecFile?: string | undefined; at?: Date | undefined } = {},
+): Promise<string | undefined> {
+  const { pathspecFile, at } = opts;
   const parent = await headCommit(git);
   const staged = (await git.raw(["diff", "--cached", "--name-only", "-z", ...(parent ? ["HEAD"] : [])]).catch(() => "")).split("\0").filter((l) => l !== "");
   const mine = new Set(paths.map((p) => p.replace(/\/$/, "")));
