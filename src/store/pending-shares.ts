@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { DisclosureRecord } from "../domain/consent.js";
 import { recordPath } from "../domain/record.js";
 import { encryptFor } from "./age.js";
-import { writeFileAtomic } from "./atomic.js";
+import { TEMP_MARK, writeFileAtomic } from "./atomic.js";
 import { pidAlive } from "./pid.js";
 import { commitRecords } from "./records.js";
 import type { Chart } from "./repo.js";
@@ -52,14 +52,26 @@ async function publishedInFull(p: PendingShare): Promise<boolean> {
   return true;
 }
 
-/** Finish the shares of runs that are gone. Returns what was done, for fsck's report. */
+/** A run that is gone: not this process, and no live process has its id. */
+const gone = (pid: number): boolean => pid !== process.pid && !(Number.isInteger(pid) && pid > 0 && pidAlive(pid));
+
+/**
+ * Finish the shares of runs that are gone. Returns what was done, for fsck's report. A run
+ * killed while writing its journal entry left only the entry's temp file (encrypted, and written
+ * before anything was staged): it is removed, as there is nothing else to finish.
+ */
 export async function recoverPendingShares(chart: Chart): Promise<{ cleaned: number; recorded: number }> {
-  const names = (await readdir(dir(chart)).catch(() => [] as string[])).filter((n) => n.endsWith(".age"));
+  const all = await readdir(dir(chart)).catch(() => [] as string[]);
   let cleaned = 0;
   let recorded = 0;
-  for (const name of names) {
-    const pid = Number(name.split("-")[0]);
-    if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && pidAlive(pid))) continue;
+  for (const name of all.filter((n) => n.includes(TEMP_MARK))) {
+    const pid = /\.tmp-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || !gone(Number(pid))) continue;
+    await rm(join(dir(chart), name), { force: true });
+    cleaned += 1;
+  }
+  for (const name of all.filter((n) => n.endsWith(".age"))) {
+    if (!gone(Number(name.split("-")[0]))) continue;
     let p: PendingShare;
     try {
       p = JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(await readFile(join(dir(chart), name))))) as PendingShare;
