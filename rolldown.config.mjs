@@ -23,7 +23,21 @@
 // expressions are written as \u escapes). With the 82 non-ASCII characters chart's messages
 // hold (…, —, ·), V8 kept the whole 0.9 MB bundle as a two-byte string: reading it took 4-5 ms
 // on every start against 1.7-2.2 ms for the same code in ASCII (docs/decisions.md, "Start-up").
+//
+// In the PDF worker, tiny-inflate (pure JavaScript, used by unicode-trie and fontkit) is replaced
+// by Node's own zlib: building the Unicode tries that line breaking and shaping read took about
+// 45 ms of the worker's start, on the share's critical path (docs/sharing.md, "Speed"). Same
+// function, same results (scripts/native-inflate.cjs; test/export/native-inflate.test.ts).
+import { readFileSync } from "node:fs";
 import { defineConfig } from "rolldown";
+
+const NATIVE_INFLATE = readFileSync(new URL("./scripts/native-inflate.cjs", import.meta.url), "utf8");
+const nativeInflate = {
+  name: "chart-native-inflate",
+  load(id) {
+    return /[\\/]node_modules[\\/]tiny-inflate[\\/]index\.js$/.test(id) ? NATIVE_INFLATE : null;
+  },
+};
 
 const external = ["pdfkit", "@inquirer/prompts", /^node:/];
 
@@ -49,6 +63,7 @@ export default defineConfig([
   {
     input: { "pdf-worker": "src/export/pdf-worker.ts" },
     platform: "node",
+    plugins: [nativeInflate],
     external: [/^node:/],
     output: { dir: "dist/bundle", format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, charset: "ascii", sourcemap: false },
   },
