@@ -33,8 +33,8 @@ export function startPdfThread(): PdfThread | undefined {
   const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
   worker.unref(); // warming up alone keeps nobody waiting
   // ICU's caches are the process's, not a thread's: its first date formatter took 20-30 ms of
-  // the thread's warm-up, on the share's critical path. Made here, while this thread waits for
-  // git, the thread's own first one takes under 1 ms (docs/sharing.md, "Speed").
+  // the thread's warm-up, on the share's critical path. Made here, on this thread while the
+  // other is still loading, the thread's own first one takes under 1 ms (docs/sharing.md, "Speed").
   setImmediate(() => localTime("2020-01-01T00:00:00Z", "UTC"));
   const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }>();
   let next = 0;

@@ -5,6 +5,12 @@ import { basename, dirname, join } from "node:path";
 
 export const TEMP_MARK = ".tmp-";
 
+/** The process id in a temp file's name (writeFileAtomic's `.<name>.tmp-<pid>-<random>`), if any. */
+export function tempWriter(name: string): number | undefined {
+  const m = /\.tmp-(\d+)-/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array | string,

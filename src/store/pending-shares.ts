@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { DisclosureRecord } from "../domain/consent.js";
 import { recordPath } from "../domain/record.js";
 import { encryptFor } from "./age.js";
-import { TEMP_MARK, writeFileAtomic } from "./atomic.js";
+import { tempWriter, writeFileAtomic } from "./atomic.js";
 import { pidAlive } from "./pid.js";
 import { commitRecords } from "./records.js";
 import type { Chart } from "./repo.js";
@@ -64,9 +64,9 @@ export async function recoverPendingShares(chart: Chart): Promise<{ cleaned: num
   const all = await readdir(dir(chart)).catch(() => [] as string[]);
   let cleaned = 0;
   let recorded = 0;
-  for (const name of all.filter((n) => n.includes(TEMP_MARK))) {
-    const pid = /\.tmp-(\d+)-/.exec(name)?.[1];
-    if (pid === undefined || !gone(Number(pid))) continue;
+  for (const name of all) {
+    const pid = tempWriter(name);
+    if (pid === undefined || !gone(pid)) continue;
     await rm(join(dir(chart), name), { force: true });
     cleaned += 1;
   }

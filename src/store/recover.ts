@@ -7,7 +7,7 @@ import { readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
-import { TEMP_MARK } from "./atomic.js";
+import { TEMP_MARK, tempWriter } from "./atomic.js";
 import { isEarlierVersion } from "./fsck.js";
 import { commitPaths } from "./git.js";
 import { readRecordAt } from "./records.js";
@@ -27,8 +27,8 @@ export async function recoverInterrupted(chart: Chart): Promise<{ committed: str
   for (const path of await changedPaths(chart)) {
     const name = basename(path);
     if (name.includes(TEMP_MARK)) {
-      const pid = Number(/\.tmp-(\d+)-/.exec(name)?.[1]);
-      if (!pidAlive(pid)) {
+      const pid = tempWriter(name);
+      if (!pidAlive(pid ?? Number.NaN)) {
         await rm(join(chart.root, path), { force: true });
         removed.push(path);
       }
