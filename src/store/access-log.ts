@@ -14,6 +14,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { canonicalJson } from "../domain/canonical.js";
 import { parseRecordPath } from "../domain/record.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -116,8 +117,32 @@ async function readTail(chart: Chart, path: string): Promise<{ count: number; ha
   return m && Number(m[1]) === size ? { count: Number(m[2]), hash: m[3] as string } : undefined;
 }
 
+/**
+ * An entry's plaintext inside its line's age file: its JSON, gzipped once it is 1 KiB or more.
+ * An entry names every record a command read: 4.4 MB of JSON for a whole-chart read of the large
+ * chart, 1.3 MB gzipped, near the ids' own entropy (130 random bits each); 0.26 MB for a broad
+ * search, 86 KB gzipped (docs/access.md). Gzip, so a line still opens with stock tools:
+ * `base64 -d | age -d -i IDENTITY | gunzip` (JSON never begins with gzip's magic 1f 8b).
+ */
+const GZIP_FROM = 1024;
+export function encodeEntry(json: string): Buffer {
+  const text = Buffer.from(json, "utf8");
+  return text.length >= GZIP_FROM ? gzipSync(text) : text;
+}
+
+/**
+ * An entry's JSON from its plaintext. A gzipped entry may not grow past 64 times its size plus
+ * 1 MiB (real entries grow about 3.3 times): a line crafted to inflate to gigabytes (anyone can
+ * encrypt to the chart's recipient) is unreadable, not a crash.
+ */
+export function decodeEntry(plain: Uint8Array): string {
+  const buf = Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return gunzipSync(buf, { maxOutputLength: buf.length * 64 + (1 << 20) }).toString("utf8");
+  return buf.toString("utf8");
+}
+
 async function decryptLine(chart: Chart, line: string): Promise<Partial<Chained>> {
-  return JSON.parse(new TextDecoder().decode(await chart.cipher.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
+  return JSON.parse(decodeEntry(await chart.cipher.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
 }
 
 async function readHeadFile(chart: Pick<Chart, "gitDir">): Promise<Head | undefined> {
@@ -166,7 +191,7 @@ export async function appendAccess(chart: Chart, entry: AccessEntry): Promise<vo
       const body: Omit<Chained, "sig" | "mac" | "mk"> = { ...entry, seq: count + 1, prev: prevHash, log, ...(gap ? { gap } : {}) };
       const full: Chained = { ...body, ...(await authenticate(chart, signedText(body))) };
       // Base64 of the ciphertext where it lies (not a copy of it: an entry of a whole-chart read is megabytes).
-      const sealed = await chart.cipher.encrypt(JSON.stringify(full));
+      const sealed = await chart.cipher.encrypt(encodeEntry(JSON.stringify(full)));
       const line = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength).toString("base64");
       // On disk before the head that names it: a head naming a line a crash lost would read as a cut.
       const fh = await open(path, "a", 0o600);
@@ -296,7 +321,7 @@ export async function readAccessLogFrom(chart: LogSource, opts: { entries?: bool
   async function checkLine(line: string, i: number, expectPrev: string): Promise<void> {
     let e: Partial<Chained>;
     try {
-      e = JSON.parse(new TextDecoder().decode(await chart.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
+      e = JSON.parse(decodeEntry(await chart.decrypt(Buffer.from(line, "base64")))) as Partial<Chained>;
     } catch {
       unreadable += 1;
       return;
