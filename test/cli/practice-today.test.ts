@@ -50,4 +50,14 @@ describe("today in the practice's time zone", () => {
     expect(bad.stderr).toMatch(/since/);
     expect(timeline).not.toContain('"date": "2026-12-02"'); // "created" is the instant, in UTC
   });
+
+  it("a date of birth is checked against the practice's today: the system's date is tomorrow there", async () => {
+    const env = { TZ: "UTC" };
+    const r = await sb.run(["client", "add", "--name", "Nat Tomorrow", "--dob", "2026-12-02"], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/dob|birth/i);
+    expect(r.stderr).toMatch(/future/);
+    const born = await sb.ok(["client", "add", "--name", "Tod Today", "--dob", "2026-12-01"], { env });
+    expect(JSON.parse(await sb.ok(["client", "show", born, "--json"], { env })).dob).toBe("2026-12-01");
+  });
 });

@@ -99,6 +99,9 @@ export interface ClientAddResult {
 }
 
 export async function runClientAdd(ctx: Ctx, input: ClientAddInput): Promise<ClientAddResult> {
+  // Opened first: a date of birth is checked against the practice's today (its time zone), which
+  // is known once the chart is open (docs/decisions.md, "Dates and time zones").
+  const chart = await ctx.chart();
   // On a terminal with no profile flags at all, ask for the rest too (Enter skips).
   const interactive = canPrompt(ctx.deps) && Object.keys(input.profile).length === 0;
   const name = await required(ctx.deps, input.profile.name, "--name", "Client's full name");
@@ -119,7 +122,6 @@ export async function runClientAdd(ctx: Ctx, input: ClientAddInput): Promise<Cli
     }
   }
   const fields = checkProfile(ctx, { ...input.profile, ...asked, name });
-  const chart = await ctx.chart();
   const id = ctx.newId("client");
   const rec: ClientRecord = {
     chart: 1,
