@@ -121,8 +121,9 @@ async function readTail(chart: Chart, path: string): Promise<{ count: number; ha
  * An entry's plaintext inside its line's age file: its JSON, gzipped once it is 1 KiB or more.
  * An entry names every record a command read: 4.4 MB of JSON for a whole-chart read of the large
  * chart, 1.3 MB gzipped, near the ids' own entropy (130 random bits each); 0.26 MB for a broad
- * search, 86 KB gzipped (docs/access.md). Gzip, so a line still opens with stock tools:
- * `base64 -d | age -d -i IDENTITY | gunzip` (JSON never begins with gzip's magic 1f 8b).
+ * search, 86 KB gzipped (docs/verifiable-history.md, "The access log"). Gzip, so a line still
+ * opens with stock tools: `base64 -d | age -d -i IDENTITY | gzip -dcf` (JSON never begins with
+ * gzip's magic 1f 8b; `-f` passes a small entry through as it is).
  */
 const GZIP_FROM = 1024;
 export function encodeEntry(json: string): Buffer {

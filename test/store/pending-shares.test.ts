@@ -5,9 +5,9 @@
  * test/e2e/share-crash.test.ts; here it is certain.)
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
 
 let sb: Inproc;
@@ -18,6 +18,7 @@ beforeAll(async () => {
   await sb.ok(["client", "add", "--name", "Jo Journal"]);
   shares = join(sb.repo, ".git", "chart", "shares");
 });
+afterAll(() => rmSync(sb.home, { recursive: true, force: true }));
 
 describe("the share journal's temp files", () => {
   it("a dead writer's is removed by the next command; a live writer's, and other files, stay", async () => {
