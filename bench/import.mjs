@@ -47,6 +47,11 @@ if (process.env.IMPORT_WRITE) {
 const node0 = [];
 for (let i = 0; i < 5; i++) node0.push(run(process.execPath, ["-e", "0"], process.env, base).ms);
 const rows = [];
+// Each run's chart is kept until every run is done: on ext4, creating files soon after tens of
+// thousands were deleted is slow (the inode allocator skips recently deleted inodes, which it
+// checks one by one: \`recently_deleted\` in a \`perf\` profile), and deleting one run's 70,000 files
+// before the next made the next run 4-10 s slower, a cost of the bench, not of an import.
+const homes = [];
 for (const notes of SIZES) {
   const lines = jsonl(notes);
   const file = join(base, `import-${notes}.jsonl`);
@@ -70,11 +75,12 @@ for (const notes of SIZES) {
     process.stderr.write(`  ${notes} notes (${lines.length} records), run ${k + 1}: ${(r.ms / 1000).toFixed(1)} s, ${r.mb.toFixed(0)} MB, ${r.cpu.toFixed(1)} s CPU\n`);
     const n = execFileSync("git", ["ls-files"], { cwd: repo, env, maxBuffer: 1 << 28 }).toString().split("\n").filter(Boolean).length;
     if (k === 0) process.stderr.write(`  ${n} files in the commit\n`);
-    rmSync(home, { recursive: true, force: true });
+    homes.push(home);
   }
   rmSync(file);
   rows.push({ notes, records: lines.length, ms: median(ms), mb: median(mb), msPerRecord: median(ms) / lines.length, cpu: median(cpu) });
 }
+for (const home of homes) rmSync(home, { recursive: true, force: true });
 console.log(`node -e 0: median ${median(node0).toFixed(0)} ms`);
 for (const r of rows) console.log(`import ${r.notes} notes, ${r.records} records: median ${(r.ms / 1000).toFixed(1)} s (${(r.msPerRecord * 1000).toFixed(0)} µs a record), peak ${r.mb.toFixed(0)} MB, CPU (user + sys) ${r.cpu.toFixed(1)} s, ${RUNS} runs`);
 if (!process.env.IMPORT_HOME) rmSync(base, { recursive: true, force: true });

@@ -161,7 +161,12 @@ type Reader = ReturnType<typeof fieldReader>;
 
 /** Copy defined optional values onto a record. */
 function put(target: Record<string, unknown>, values: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) target[k] = v;
+  // for-in over a fresh literal, not Object.entries: no [key, value] pair arrays per field (a
+  // tenth of the main thread's parse of a 70,000-line import).
+  for (const k in values) {
+    const v = values[k];
+    if (v !== undefined) target[k] = v;
+  }
 }
 
 function clientFields(r: Reader, base: BaseRecord, problem: (m: string) => void): AnyRecord {

@@ -11,8 +11,7 @@
  * readAccessLogFrom), so what its large lines leave behind is in this thread's heap, which ends
  * with it; a line whose MAC key is an older one (read from git) is left to the parent.
  */
-import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartError } from "../domain/errors.js";
@@ -74,17 +73,22 @@ parentPort?.on("message", (job: Job) => {
     Promise.resolve()
       .then(() => cipher.encrypt(serialize(job.encode, job.path, key)))
       .then(
-        (data) =>
-          // A new file (wx: never over another), readable by the owner only, as bulk.ts wrote it;
-          // written on libuv's threads while this one encrypts the next record, and handed to
-          // this worker's pack for git (src/store/blob-pack.ts).
-          Promise.all([writeFile(job.file, data, { mode: 0o600, flag: "wx" }), into?.add(data)]).then(
-            () => parentPort?.postMessage({ id: job.id, written: true }),
-            (e: unknown) => {
-              const err = e as NodeJS.ErrnoException;
-              parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
-            },
-          ),
+        (data) => {
+          // A new file (wx: never over another), readable by the owner only, as bulk.ts wrote it,
+          // and handed to this worker's pack for git (src/store/blob-pack.ts). Written with
+          // blocking calls: this thread has nothing else to do meanwhile, and the promise API's
+          // three trips through libuv's thread pool per file (open, write, close) cost more CPU
+          // than the writes on the 2-core machine of issue 7 (docs/decisions.md, "Where the
+          // time goes", import).
+          try {
+            writeFileSync(job.file, data, { mode: 0o600, flag: "wx" });
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
+            return;
+          }
+          void (into?.add(data) ?? Promise.resolve()).then(() => parentPort?.postMessage({ id: job.id, written: true }));
+        },
         (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
       );
     return;

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
@@ -124,6 +124,17 @@ describe("chart import", () => {
     expect(ms).toBeLessThan(30_000);
     expect(JSON.parse(sb.ok(["note", "list", clients[0] as string, "--json"]))).toHaveLength(100);
     expect(execFileSync("git", ["status", "--porcelain"], { cwd: sb.repo, encoding: "utf8" })).toBe("");
+    // Written by the worker threads (an import this size uses them): readable by the owner only,
+    // and no temporary file left.
+    for (const cid of clients.slice(0, 3)) {
+      const dir = join(sb.repo, "clients", cid, "notes");
+      const names = readdirSync(dir);
+      expect(names).toHaveLength(100);
+      for (const n of names) {
+        expect(n).toMatch(/^nt_[a-z2-7]{26}\.age$/);
+        expect(statSync(join(dir, n)).mode & 0o777).toBe(0o600);
+      }
+    }
     process.stderr.write(`import of 2,000 notes: ${ms} ms\n`);
   });
 });
