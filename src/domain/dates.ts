@@ -58,7 +58,9 @@ export function relativeDate(input: string, today: IsoDate): IsoDate | undefined
 
 /**
  * Parse a user-supplied date (see relativeDate for the forms). Future dates are refused unless
- * allowFuture.
+ * allowFuture. `allowFuture: false` means the command offers `--allow-future` and it was not
+ * given, so the refusal's hint names the flag; left out, the command has no such flag (a date of
+ * birth, a request received, a revocation), and the hint does not send the user to one.
  */
 export function parseDate(
   input: string,
@@ -78,7 +80,7 @@ export function parseDate(
     throw invalid(
       "E_FUTURE_DATE",
       `${what} ${date} is in the future`,
-      "check the date, or pass --allow-future if it is intended",
+      opts.allowFuture === false ? "check the date, or pass --allow-future if it is intended" : `check the date: it cannot be later than today (${today})`,
     );
   }
   return date;

@@ -49,6 +49,10 @@ const cases: Case[] = [
   { name: "impossible date", args: () => ["note", "add", "lee", "-m", "x", "--date", "2024-02-30"], exit: 3, code: "E_BAD_DATE", hint: /YYYY|--date/ },
   { name: "word date", args: () => ["note", "add", "lee", "-m", "x", "--date", "someday"], exit: 3, code: "E_BAD_DATE" },
   { name: "future date", args: () => ["note", "add", "lee", "-m", "x", "--date", "2999-01-01"], exit: 3, code: "E_FUTURE_DATE", hint: /allow-future/ },
+  { name: "future start of a medication", args: () => ["med", "add", "lee", "sertraline", "--date", "2999-01-01"], exit: 3, code: "E_FUTURE_DATE", hint: /allow-future/ },
+  // Commands with no --allow-future do not send the user to it.
+  { name: "future date of birth", args: () => ["client", "add", "--name", "New Person", "--dob", "2999-01-01"], exit: 3, code: "E_FUTURE_DATE", hint: /^hint: check the date: it cannot be later than today \(\d{4}-\d{2}-\d{2}\)$/ },
+  { name: "future discharge", args: () => ["client", "discharge", "lee", "--date", "2999-01-01"], exit: 3, code: "E_FUTURE_DATE", hint: /^hint: check the date: it cannot be later than today/ },
   { name: "bad date of birth", args: () => ["client", "add", "--name", "New Person", "--dob", "1990-13-01"], exit: 3, code: "E_BAD_DATE" },
   { name: "bad --since", args: () => ["note", "list", "lee", "--since", "last week"], exit: 3, code: "E_BAD_DATE" },
   { name: "bad discharge date", args: () => ["client", "discharge", "lee", "--date", "01/02/2024"], exit: 3, code: "E_BAD_DATE" },

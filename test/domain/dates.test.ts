@@ -50,6 +50,18 @@ describe("dates", () => {
     expect(code(() => parseDate("01/02/2024", "dob", "2024-03-01"))).toBe("E_BAD_DATE/3");
     expect(code(() => parseDate("2024-03-02", "date", "2024-03-01"))).toBe("E_FUTURE_DATE/3");
     expect(parseDate("2024-03-02", "date", "2024-03-01", { allowFuture: true })).toBe("2024-03-02");
+    // The hint names --allow-future only for a command that offers it (allowFuture: false).
+    const hint = (opts?: { allowFuture?: boolean }) => {
+      try {
+        parseDate("2024-03-02", "date", "2024-03-01", opts);
+      } catch (e) {
+        return (e as ChartError).hint;
+      }
+      return undefined;
+    };
+    expect(hint({ allowFuture: false })).toBe("check the date, or pass --allow-future if it is intended");
+    expect(hint()).toBe("check the date: it cannot be later than today (2024-03-01)");
+    expect(hint({})).not.toContain("allow-future");
     try {
       parseDate("nope", "date of service", "2024-03-01");
     } catch (e) {
