@@ -47,10 +47,11 @@ if (process.env.IMPORT_WRITE) {
 const node0 = [];
 for (let i = 0; i < 5; i++) node0.push(run(process.execPath, ["-e", "0"], process.env, base).ms);
 const rows = [];
-// Each run's chart is kept until every run is done: on ext4, creating files soon after tens of
-// thousands were deleted is slow (the inode allocator skips recently deleted inodes, which it
-// checks one by one: \`recently_deleted\` in a \`perf\` profile), and deleting one run's 70,000 files
-// before the next made the next run 4-10 s slower, a cost of the bench, not of an import.
+// Each run's chart is kept until every run is done: on ext4 without a journal (as on the machine
+// of issue 7), creating files soon after tens of thousands were deleted is slow (the inode
+// allocator skips recently deleted inodes, checking them one by one: recently_deleted in a perf
+// profile), and deleting one run's 70,000 files before the next made that run 4-10 s slower, a
+// cost of the bench, not of an import (docs/decisions.md, "Where the time goes").
 const homes = [];
 for (const notes of SIZES) {
   const lines = jsonl(notes);
