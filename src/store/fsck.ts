@@ -6,11 +6,11 @@
  * device verified), and stale temp files.
  */
 import { open, readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
 import { readAccessLog, type AccessLogRead } from "./access-log.js";
-import { TEMP_MARK } from "./atomic.js";
+import { TEMP_MARK, tempWriter } from "./atomic.js";
 import { commitPaths, headCommit, type Git } from "./git.js";
 import { blobOid } from "./git-objects.js";
 import { descends, readAnchor, verifyRange } from "./history.js";
@@ -23,6 +23,7 @@ import type { Chart } from "./repo.js";
 import { treeChanges } from "./worktree.js";
 import { withWriteLock } from "./write-lock.js";
 import { eachLimit } from "./pool.js";
+import { pidAlive } from "./pid.js";
 
 export interface FsckProblem {
   path: string;
@@ -72,6 +73,39 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
 }
 
 /**
+ * Temp files a killed command left in this device's own state (.git/chart: the read cache, the
+ * work-tree check's stamps, drafts, pins, the access log's head), named relative to the chart's
+ * folder. Only a writer that is gone: these are written without the writer lock (a listing
+ * refreshes the cache), so a running command's temp file is its own business. They are
+ * encrypted or hold no record content; each is junk that nothing would ever rename into place.
+ */
+async function staleStateTemps(chart: Pick<Chart, "root" | "gitDir">): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (abs: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw readFailure(abs, e);
+    }
+    for (const e of entries) {
+      const p = join(abs, e.name);
+      if (e.isDirectory()) await visit(p);
+      else if (e.name.includes(TEMP_MARK)) {
+        const pid = tempWriter(e.name);
+        if (pid !== undefined && pid !== process.pid && !pidAlive(pid)) {
+          const rel = relative(chart.root, p);
+          out.push(rel.startsWith("..") || isAbsolute(rel) ? p : rel);
+        }
+      }
+    }
+  };
+  await visit(join(chart.gitDir, "chart"));
+  return out;
+}
+
+/**
  * The access log checked (entries not kept), first, and with --decrypt (which starts workers
  * anyway) in a worker thread of its own when the built CLI has one: its lines are large (an
  * entry of a whole-chart read names every record), and V8 collects what reading them leaves
@@ -115,7 +149,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
   const files: string[] = [];
   await walk(chart.root, "clients", files);
   const problems: FsckProblem[] = [];
-  const tempFiles = files.filter((f) => f.includes(TEMP_MARK));
+  const tempFiles = [...files.filter((f) => f.includes(TEMP_MARK)), ...(await staleStateTemps(chart))];
   const records = files.filter((f) => !f.includes(TEMP_MARK));
   let decrypted = 0;
   // Bounded (docs/decisions.md, "Bounded file work"): nothing kept but the count and the
@@ -217,7 +251,7 @@ export async function fsck(chart: Chart, opts: { decrypt: boolean }): Promise<Fs
  */
 export async function repair(chart: Chart, report: FsckReport): Promise<void> {
   await withWriteLock(chart, async () => {
-    for (const t of report.tempFiles) await rm(join(chart.root, t), { force: true });
+    for (const t of report.tempFiles) await rm(resolve(chart.root, t), { force: true });
     await commitPaths(await chart.git(), report.uncommitted, "chart: recover uncommitted records");
   });
 }
