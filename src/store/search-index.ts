@@ -156,6 +156,11 @@ export async function searchCandidates<T = undefined>(
      * documents if what it saw turns out not to stand: it must only compute, never show or log.
      */
     prepare?: (docs: readonly SearchDoc[]) => T;
+    /**
+     * Which of the documents the caller's work examined (a search with a limit matches only the
+     * newest candidates): only they are logged as read. All of them when not given.
+     */
+    examined?: (prepared: T) => readonly SearchDoc[];
   },
 ): Promise<{ docs: SearchDoc[]; failures: ReadFailure[]; prepared: T }> {
   // Every client (a search without --client): one pathspec for every client folder (not files
@@ -176,8 +181,9 @@ export async function searchCandidates<T = undefined>(
     await intact; // its refusal (E_WORKTREE_CHANGED) comes first
   }
   const head = await cacheHead(chart);
+  const taken = (docs: readonly SearchDoc[], prepared: T): readonly SearchDoc[] => (opts.examined ? opts.examined(prepared) : docs);
   if (early?.found && head === early.head) {
-    logRead(chart, early.found.docs);
+    logRead(chart, taken(early.found.docs, early.found.prepared));
     return { docs: early.found.docs, failures: [], prepared: early.found.prepared };
   }
   const dirtyClients = new Set([...(await dirtyPaths(chart, specs, chart.checkWorkTree === true))].map(clientOf));
@@ -283,8 +289,9 @@ export async function searchCandidates<T = undefined>(
   if (changed && (await settledAt(chart, head))) {
     await saveIndex(chart, index).catch(() => undefined);
   }
-  logRead(chart, docs);
-  return { docs, failures, prepared: prepare(docs) };
+  const prepared = prepare(docs);
+  logRead(chart, taken(docs, prepared));
+  return { docs, failures, prepared };
 }
 
 /**
@@ -317,7 +324,8 @@ async function searchAtHead<T>(
 
 /**
  * What was taken from the index is logged as read, like records read from their files: every
- * candidate shown or matched, with a note's addenda.
+ * candidate matched against (with a limit, only the newest ones the search looked at), with a
+ * note's addenda.
  */
 function logRead(chart: Chart, docs: readonly SearchDoc[]): void {
   for (const d of docs) {

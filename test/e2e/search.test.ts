@@ -212,6 +212,20 @@ describe("a warm search and changes made outside chart", () => {
     expect(sb.ok(["search", "panic", "sleep"])).toBe(before);
   }
 
+  it("with --limit: the newest matches, and only the notes it looked at are logged as read", () => {
+    sb.ok(["search", "panic", "sleep"]); // the index, built
+    const one = JSON.parse(sb.ok(["search", "panic", "sleep", "-n", "1", "--json"])) as { id: string; date: string; client: string }[];
+    expect(one.map((h) => [h.date, h.client])).toEqual([["2025-01-03", b]]);
+    const notesRead = () => lastSearchReads().filter((p) => p.includes("/nt_")); // the log names client/record
+    expect(notesRead()).toEqual([`${b}/${one[0]?.id}`]);
+    const two = JSON.parse(sb.ok(["search", "panic", "sleep", "-n", "2", "--json"])) as { id: string; date: string }[];
+    expect(two.map((h) => h.date)).toEqual(["2025-01-03", "2025-01-02"]);
+    expect(notesRead()).toHaveLength(2);
+    const all = JSON.parse(sb.ok(["search", "panic", "sleep", "--json"])) as { id: string }[];
+    expect(all.slice(0, 2)).toEqual(two);
+    expect(notesRead()).toHaveLength(3);
+  });
+
   it("a record rewritten in place, same size, its times set back", () => {
     refusedAfter(() => {
       const [one] = readdirSync(notesOf(a)).filter((f) => f.endsWith(".age")).sort();

@@ -8,8 +8,9 @@ import type { Command } from "commander";
 import { displayName } from "../../domain/client.js";
 import { usageError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
-import { byNewestDoc, SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
-import { matchText, parseQuery, snippet, type Query, type Snippet } from "../../domain/search.js";
+import { SEARCH_KINDS, type SearchDoc, type SearchKind } from "../../domain/search-docs.js";
+import { newestMatches } from "../../domain/search-results.js";
+import { parseQuery, type Query, type Snippet } from "../../domain/search.js";
 import { listDir, readKind, type ReadFailure } from "../../store/records.js";
 import { searchCandidates } from "../../store/search-index.js";
 import type { Ctx } from "../context.js";
@@ -78,21 +79,14 @@ export async function runSearch(ctx: Ctx, input: SearchInput): Promise<SearchHit
     ? [(await ctx.client(input.client)).id]
     : (await listDir(chart, "clients")).filter((d) => d.startsWith("cl_")).sort();
   // Candidates from the search index (src/store/search-index.ts), each matched against its text
-  // and sorted while the work-tree check runs (nothing is shown before it has passed).
-  const match = (docs: readonly SearchDoc[]): { doc: SearchDoc; snip: Snippet }[] => {
-    const out: { doc: SearchDoc; snip: Snippet }[] = [];
-    for (const doc of docs) {
-      if ((since && doc.date < since) || (until && doc.date > until)) continue;
-      const hits = matchText(doc.text, input.query);
-      if (hits) out.push({ doc, snip: snippet(doc.text, hits) });
-    }
-    return out.sort((a, b) => byNewestDoc(a.doc, b.doc));
-  };
+  // and sorted while the work-tree check runs (nothing is shown before it has passed). With
+  // --limit, only the newest candidates are matched, up to the limit (src/domain/search-results.ts).
+  const match = (docs: readonly SearchDoc[]) => newestMatches(docs, input.query, { since, until, limit: input.limit });
   // The search starts first, so its work-tree check (a git process over the whole chart) runs
   // while the profiles are read; both are awaited to the end, and a failure of either is thrown.
   const [read, searched] = await Promise.allSettled([
     readKind(chart, "client"),
-    searchCandidates(chart, clients, input.query, { psychotherapy: input.psychotherapy, kinds: input.kinds, prepare: match }),
+    searchCandidates(chart, clients, input.query, { psychotherapy: input.psychotherapy, kinds: input.kinds, prepare: match, examined: (r) => r.examined }),
   ]);
   if (read.status === "rejected") throw read.reason;
   if (searched.status === "rejected") throw searched.reason;
@@ -102,9 +96,8 @@ export async function runSearch(ctx: Ctx, input: SearchInput): Promise<SearchHit
   const names = new Map(profiles.records.filter((c) => wanted.has(c.id)).map((c) => [c.id, displayName(c)]));
   const failures: ReadFailure[] = profiles.failures.filter((f) => clients.some((c) => f.path.startsWith(`clients/${c}/`)));
   failures.push(...found.failures);
-  const results = found.prepared;
   ctx.incomplete(failures);
-  return results.slice(0, input.limit).map((r) => ({ ...r, name: names.get(r.doc.client) ?? null }));
+  return found.prepared.matches.map((r) => ({ ...r, name: names.get(r.doc.client) ?? null }));
 }
 
 export const search: CommandSpec<SearchInput, SearchHit[]> = {
