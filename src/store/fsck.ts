@@ -6,7 +6,7 @@
  * device verified), and stale temp files.
  */
 import { open, readdir, readFile, rm } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { ChartError } from "../domain/errors.js";
 import { parseRecordPath } from "../domain/record.js";
 import { readAccessLog, type AccessLogRead } from "./access-log.js";
@@ -80,29 +80,19 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
  * encrypted or hold no record content; each is junk that nothing would ever rename into place.
  */
 async function staleStateTemps(chart: Pick<Chart, "root" | "gitDir">): Promise<string[]> {
-  const out: string[] = [];
-  const visit = async (abs: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(abs, { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw readFailure(abs, e);
-    }
-    for (const e of entries) {
-      const p = join(abs, e.name);
-      if (e.isDirectory()) await visit(p);
-      else if (e.name.includes(TEMP_MARK)) {
-        const pid = tempWriter(e.name);
-        if (pid !== undefined && pid !== process.pid && !pidAlive(pid)) {
-          const rel = relative(chart.root, p);
-          out.push(rel.startsWith("..") || isAbsolute(rel) ? p : rel);
-        }
-      }
-    }
-  };
-  await visit(join(chart.gitDir, "chart"));
-  return out;
+  const files: string[] = [];
+  await walk(chart.gitDir, "chart", files);
+  return files
+    .filter((f) => {
+      const name = basename(f);
+      const pid = name.includes(TEMP_MARK) ? tempWriter(name) : undefined;
+      return pid !== undefined && pid !== process.pid && !pidAlive(pid);
+    })
+    .map((f) => {
+      const abs = join(chart.gitDir, f);
+      const rel = relative(chart.root, abs);
+      return rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+    });
 }
 
 /**
