@@ -42,6 +42,7 @@ function run(cmd, args, env, cwd) {
 if (process.env.IMPORT_WRITE) {
   // IMPORT_WRITE=<folder>: only write the JSONL files there (import-<notes>.jsonl), time nothing.
   for (const notes of SIZES) writeFileSync(join(resolve(process.env.IMPORT_WRITE), `import-${notes}.jsonl`), `${jsonl(notes).join("\n")}\n`);
+  if (!process.env.IMPORT_HOME) rmSync(base, { recursive: true, force: true }); // made above, unused here
   process.exit(0);
 }
 const node0 = [];
