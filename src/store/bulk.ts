@@ -20,6 +20,7 @@ import { TEMP_MARK } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { openBlobPack, type BlobPack, type PackTarget } from "./blob-pack.js";
 import { commitStaged, gitEnv, gitOr, retryIndexLock } from "./git.js";
+import { storeUntrackedCache } from "./worktree.js";
 import type { Chart } from "./repo.js";
 import { importTemp, removeJournal, undoImport, writeJournal, type ImportJournal } from "./import-journal.js";
 import { eachLimit } from "./pool.js";
@@ -164,6 +165,9 @@ export async function commitNewRecords(
       await writeFile(listFile, `${paths.join("\0")}\0`, { mode: 0o600 });
       await commitStaged(git, message, paths, { pathspecFile: listFile });
       await removeJournal(chart.gitDir, tag);
+      // New files in folders across the chart: git's untracked cache is stored again for the
+      // whole-chart check (src/store/worktree.ts).
+      await storeUntrackedCache(git);
       progress?.("commit", paths.length, paths.length);
       for (const p of paths) chart.touched.written.add(p);
       return paths;

@@ -19,7 +19,7 @@ export const AUTHOR = { name: "chart", email: "chart@localhost" };
 
 export interface Git {
   /** Run git with these arguments in the chart; resolves with its standard output. */
-  raw(args: readonly string[], opts?: { input?: string | Buffer; env?: Record<string, string> }): Promise<string>;
+  raw(args: readonly string[], opts?: { input?: string | Buffer; env?: Record<string, string>; optionalLocks?: boolean }): Promise<string>;
   /** The same, with standard output as bytes (object contents). */
   rawBuffer(args: readonly string[], opts?: { input?: string | Buffer }): Promise<Buffer>;
   /** This device's signing key: every commit chart makes is signed with it (see commitTree). */
@@ -55,8 +55,11 @@ export function openGit(root: string, env: Env, signer?: SigningKey, opts: { spl
     GIT_TERMINAL_PROMPT: "0",
   };
   // --no-optional-locks: reading commands (status) never take the index lock to refresh it, so a
-  // check works on a full or read-only disk and never blocks a writer.
-  const prefix = ["--no-optional-locks", "-c", `user.name=${AUTHOR.name}`, "-c", `user.email=${AUTHOR.email}`, "-c", "core.quotePath=false"];
+  // check works on a full or read-only disk and never blocks a writer. The one exception
+  // (`optionalLocks`) is a writer storing git's untracked cache under the writer lock
+  // (storeUntrackedCache, src/store/worktree.ts).
+  const common = ["-c", `user.name=${AUTHOR.name}`, "-c", `user.email=${AUTHOR.email}`, "-c", "core.quotePath=false"];
+  const prefix = ["--no-optional-locks", ...common];
   const indexOpts = (env: Record<string, string> | undefined): string[] =>
     // A private index (GIT_INDEX_FILE, commitStaged) is never split: its shared part would be
     // left in the git directory.
@@ -75,7 +78,7 @@ export function openGit(root: string, env: Env, signer?: SigningKey, opts: { spl
       new Promise((resolve, reject) => {
         const child = execFile(
           "git",
-          [...prefix, ...indexOpts(opts.env), ...args],
+          [...(opts.optionalLocks ? common : prefix), ...indexOpts(opts.env), ...args],
           { cwd: root, env: opts.env ? { ...childEnv, ...opts.env } : childEnv, maxBuffer: 1 << 28 },
           (err, stdout, stderr) => {
             if (err) reject(gitFailure(args, stderr, err));

@@ -12,6 +12,7 @@ import { makeCipher, type IdentityKey } from "./age.js";
 import { writeFileAtomic } from "./atomic.js";
 import { serialize } from "./envelope.js";
 import { commitPaths, gitOr } from "./git.js";
+import { storeUntrackedCache } from "./worktree.js";
 import { formatRecipients, type RecipientEntry } from "./recipients.js";
 import { eachLimit } from "./pool.js";
 import { readFailure } from "./read-error.js";
@@ -119,6 +120,8 @@ export async function rekey(
     // A rotation's new keys move into place before the journal goes (key-journal.ts).
     if (opts.journal?.moves.length) await applyMoves(opts.journal.moves);
     await clearJournal(chart.gitDir);
+    // Every record was replaced: git's untracked cache is stored again (src/store/worktree.ts).
+    if (paths.length) await storeUntrackedCache(git);
     for (const p of paths) chart.touched.written.add(p);
     return { files: paths.length, macRotated: opts.rotateMac };
   });

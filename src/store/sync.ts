@@ -16,6 +16,7 @@ import { writeFileAtomic } from "./atomic.js";
 import type { Env } from "./env.js";
 import { parseEnvelope, serialize } from "./envelope.js";
 import { commitMerge, gitOr, type Git } from "./git.js";
+import { storeUntrackedCache } from "./worktree.js";
 import type { Identity } from "./identity.js";
 import { withLock } from "./lock.js";
 import { readPin, writePin } from "./pin.js";
@@ -402,6 +403,7 @@ export async function sync(t: SyncTarget, remote: string, opts: SyncOptions): Pr
         result.unverified += v.unverified;
         await gitOr("merge", () => git.raw(["merge", "--ff-only", "--quiet", tip]));
         if (result.integrated !== "merge") result.integrated = "fast-forward";
+        await storeUntrackedCache(git); // for the whole-chart check (src/store/worktree.ts)
         return tip;
       }
       if (!ours.macKey) {
@@ -415,6 +417,7 @@ export async function sync(t: SyncTarget, remote: string, opts: SyncOptions): Pr
       result.reencrypted += m.reencrypted;
       result.integrated = "merge";
       if (opts.trustKeys || (await readPin(t.gitDir)) === undefined) await writePin(t.gitDir, keySetHash(m.keys));
+      await storeUntrackedCache(git);
       return rev(git, "HEAD") as Promise<string>;
     });
     const pinned = await readPin(t.gitDir);

@@ -21,19 +21,57 @@ export interface TreeChange {
 /** Every client's folder, as one pathspec (a whole-chart read: search, a cold rebuild). */
 export const ALL_CLIENT_FOLDERS = ":(glob)clients/cl_*/**";
 const CLIENT_FOLDER = /^clients\/cl_[A-Za-z0-9_-]+$/;
+const IN_CLIENT_FOLDER = /^clients\/cl_[^/]*\//;
 
-/** Differences between the work tree (and index) and HEAD under these pathspecs. */
+/*
+ * git compares each file, and each folder its untracked cache holds, with the stats it stored,
+ * whatever the user's git config says: ctime too (a file's or folder's mtime can be set back,
+ * its ctime cannot), and every stat field.
+ */
+const STRICT_STAT = ["-c", "core.trustctime=true", "-c", "core.checkStat=default"];
+
+/** A status of the whole work tree, untracked folders shown as folders (git's default). */
+const WHOLE_STATUS = ["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"];
+
+/**
+ * Differences between the work tree (and index) and HEAD under these pathspecs.
+ *
+ * Every client's folder at once (ALL_CLIENT_FOLDERS: a search, a cold rebuild) is one status of
+ * the whole work tree, its answer then kept to the client folders, so that git can use its
+ * untracked cache (docs/verifiable-history.md, "A search over the whole chart"). git uses the
+ * cache only for a status without pathspecs, and for a folder only while the folder's stats are
+ * as stored, which creating, removing or renaming any name in it changes. Listing 1,207 folders
+ * for new files was about half of this status's time on the large chart. The check itself never
+ * writes (`--no-optional-locks`): the cache is stored by writers (storeUntrackedCache).
+ * Untracked folders are named as folders ("clients/cl_…/extra/").
+ */
 export async function treeChanges(git: Git, pathspecs: readonly string[]): Promise<TreeChange[]> {
-  const out = await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", ...pathspecs]);
+  const whole = pathspecs.length === 1 && pathspecs[0] === ALL_CLIENT_FOLDERS;
+  const out = whole
+    ? await git.raw([...STRICT_STAT, "-c", "core.untrackedCache=keep", ...WHOLE_STATUS])
+    : await git.raw([...STRICT_STAT, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", ...pathspecs]);
   const changes: TreeChange[] = [];
   for (const entry of out.split("\0")) {
     if (entry.length < 4) continue;
     const xy = entry.slice(0, 2);
     const path = entry.slice(3);
+    if (whole && !IN_CLIENT_FOLDER.test(path)) continue;
     const change = xy === "??" || xy.includes("A") ? "added" : xy.includes("D") ? "missing" : "changed";
     changes.push({ path, change });
   }
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Store git's untracked cache in its index, for the whole-chart check above: a status that may
+ * write the index (`optionalLocks`), with the cache on and git told to save what it listed
+ * (GIT_FORCE_UNTRACKED_CACHE). Called by writers, under the writer lock, after work that touched
+ * folders across the chart (an import, a sync that brought commits, a key change); any other
+ * write leaves only its own folders to be listed again. A cache that cannot be stored costs
+ * speed only, so a failure here is ignored.
+ */
+export async function storeUntrackedCache(git: Git): Promise<void> {
+  await git.raw([...STRICT_STAT, "-c", "core.untrackedCache=true", ...WHOLE_STATUS], { optionalLocks: true, env: { GIT_FORCE_UNTRACKED_CACHE: "1" } }).catch(() => undefined);
 }
 
 const describe = (c: TreeChange): string =>

@@ -240,6 +240,27 @@ describe("a warm search and changes made outside chart", () => {
     });
   });
 
+  it("git's untracked cache stored (by an import): a record planted, its folder's times set back", async () => {
+    const line = JSON.stringify({ kind: "note", id: rid("nt"), client: b, created: "2025-01-04T00:00:00Z", type: "progress", template: "free", date: "2025-01-04", status: "draft", body: "Imported: mood fair.\n" });
+    const file = join(sb.tmp, "untracked.jsonl");
+    writeFileSync(file, `${line}\n`);
+    sb.ok(["import", file]);
+    const gitDir = join(sb.repo, ".git");
+    const indexes = readdirSync(gitDir).filter((f) => f === "index" || f.startsWith("sharedindex."));
+    expect(indexes.some((f) => readFileSync(join(gitDir, f)).includes("UNTR"))).toBe(true);
+    // Past the second of the folder's last change (git compares a folder's ctime to the second).
+    await new Promise((r) => setTimeout(r, 1100));
+    refusedAfter(() => {
+      const folder = notesOf(a);
+      const st = statSync(folder);
+      const [one] = readdirSync(folder).filter((f) => f.endsWith(".age"));
+      const extra = join(folder, `nt_${"b".repeat(26)}.age`);
+      copyFileSync(join(folder, one as string), extra);
+      utimesSync(folder, st.atime, st.mtime); // the folder's mtime as it was; its ctime moved
+      return () => rmSync(extra);
+    });
+  });
+
   it("a record added, and one removed", () => {
     refusedAfter(() => {
       const [one] = readdirSync(notesOf(b)).filter((f) => f.endsWith(".age"));
