@@ -12,6 +12,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandbox, type RunResult, type Sandbox } from "../support/e2e.js";
 
+/** git's index files (a split index keeps extensions in the small one) hold an untracked cache. */
+const hasUntrackedCache = (repo: string): boolean =>
+  readdirSync(join(repo, ".git"))
+    .filter((f) => f === "index" || f.startsWith("sharedindex."))
+    .some((f) => readFileSync(join(repo, ".git", f)).includes("UNTR"));
 const gitIn = (dir: string, args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
 
 let remotes: string;
@@ -112,6 +117,9 @@ describe("sync across devices", () => {
     ok(C, ["client", "edit", client, "--phone", "555 2222"]);
     ok(C, ["note", "add", client, "-m", "note from C"]);
     for (const d of [A, B, C]) ok(d, ["sync"]);
+    // B fast-forwarded or merged what A pushed, C merged: each stored git's untracked cache for
+    // the whole-chart check (src/store/worktree.ts).
+    for (const d of [B, C]) expect(hasUntrackedCache(d.repo), d.repo).toBe(true);
     // Round 2: more work, syncs in the other order.
     ok(C, ["note", "add", client, "-m", "second note from C"]);
     ok(A, ["note", "add", client, "-m", "note from A"]);
