@@ -8,6 +8,8 @@
  * is remembered per folder, keyed on HEAD, the index and every file's stats, so an unchanged
  * folder needs no git process at all (src/store/worktree-cache.ts).
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { ChartError, invalid } from "../domain/errors.js";
 import type { Git } from "./git.js";
 import type { Chart } from "./repo.js";
@@ -45,8 +47,10 @@ const WHOLE_STATUS = ["status", "--porcelain=v1", "-z", "--untracked-files=norma
  * writes (`--no-optional-locks`): the cache is stored by writers (storeUntrackedCache).
  * Untracked folders are named as folders ("clients/cl_…/extra/").
  */
-export async function treeChanges(git: Git, pathspecs: readonly string[]): Promise<TreeChange[]> {
-  const whole = pathspecs.length === 1 && pathspecs[0] === ALL_CLIENT_FOLDERS;
+export async function treeChanges(git: Git, pathspecs: readonly string[], opts: { toplevel?: boolean } = {}): Promise<TreeChange[]> {
+  // The whole tree's paths are the repository's: only where the chart's folder is the top of its
+  // repository (it holds .git) are they the chart's own ("clients/…"). Otherwise, the pathspec.
+  const whole = opts.toplevel === true && pathspecs.length === 1 && pathspecs[0] === ALL_CLIENT_FOLDERS;
   const out = whole
     ? await git.raw([...STRICT_STAT, "-c", "core.untrackedCache=keep", ...WHOLE_STATUS])
     : await git.raw([...STRICT_STAT, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", ...pathspecs]);
@@ -118,13 +122,14 @@ export async function assertIntact(chart: Chart, pathspecs: readonly string[]): 
   todo = todo.filter((p) => !seen.has(p));
   if (todo.length === 0) return;
   const git = await chart.git();
-  let changes = await treeChanges(git, todo);
+  const toplevel = existsSync(join(chart.root, ".git"));
+  let changes = await treeChanges(git, todo, { toplevel });
   if (changes.length > 0) {
     const { withWriteLock } = await import("./write-lock.js");
     await withWriteLock(chart, () => Promise.resolve(undefined)).catch((e: unknown) => {
       if (!(e instanceof ChartError)) throw e;
     });
-    changes = await treeChanges(git, todo);
+    changes = await treeChanges(git, todo, { toplevel });
   }
   if (changes.length > 0) throw worktreeError(changes);
   for (const p of todo) {

@@ -76,9 +76,9 @@ describe("the whole-chart check with git's untracked cache", () => {
     await storeUntrackedCache(git);
     expect(hasUntrackedCache(dir)).toBe(true);
     const before = statSync(join(dir, ".git", "index"), { bigint: true });
-    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS])).toEqual([]);
+    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: true })).toEqual([]);
     writeFile(dir, "clients/cl_aaaa/notes/planted.age", "x");
-    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS])).toEqual([{ path: "clients/cl_aaaa/notes/planted.age", change: "added" }]);
+    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: true })).toEqual([{ path: "clients/cl_aaaa/notes/planted.age", change: "added" }]);
     const after = statSync(join(dir, ".git", "index"), { bigint: true });
     expect([after.ino, after.mtimeNs, after.size]).toEqual([before.ino, before.mtimeNs, before.size]);
   });
@@ -91,7 +91,7 @@ describe("the whole-chart check with git's untracked cache", () => {
     const old = new Date(Date.now() - 3600_000);
     utimesSync(folder, old, old);
     await storeUntrackedCache(git);
-    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS])).toEqual([]);
+    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: true })).toEqual([]);
     // git compares a folder's ctime to the second (as it does a file's, without USE_NSEC): a
     // change within the same second as the folder's last one, before the cache was stored, is
     // the racy window git's stat check has for files too (docs/verifiable-history.md).
@@ -100,7 +100,7 @@ describe("the whole-chart check with git's untracked cache", () => {
     writeFileSync(join(folder, "planted.age"), "x");
     utimesSync(folder, times.atime, times.mtime); // mtime back as it was; ctime cannot be set back
     expect(statSync(folder).mtimeMs).toBe(times.mtimeMs);
-    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS])).toEqual([{ path: "clients/cl_bbbb/meds/planted.age", change: "added" }]);
+    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: true })).toEqual([{ path: "clients/cl_bbbb/meds/planted.age", change: "added" }]);
   });
 
   it("a user's git config that turns the cache off, or weakens stat checks, changes no answer", async () => {
@@ -110,7 +110,21 @@ describe("the whole-chart check with git's untracked cache", () => {
     g(["config", "core.trustctime", "false"]);
     g(["config", "core.checkStat", "minimal"]);
     writeFile(dir, "clients/cl_aaaa/extra/planted.age", "x");
-    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS])).toEqual([{ path: "clients/cl_aaaa/extra/", change: "added" }]);
+    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: true })).toEqual([{ path: "clients/cl_aaaa/extra/", change: "added" }]);
+  });
+
+  it("a chart folder below the top of its repository is checked by pathspec: the whole tree's paths are not its own", async () => {
+    const { dir, g } = makeRepo();
+    // The same records one folder down, in a repository whose top is `dir`.
+    mkdirSync(join(dir, "sub"));
+    g(["mv", "clients", "sub/clients"]);
+    g(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "down"]);
+    const git = openGit(join(dir, "sub"), { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, GIT_CONFIG_NOSYSTEM: "1" });
+    await storeUntrackedCache(git);
+    writeFile(dir, "sub/clients/cl_aaaa/notes/planted.age", "x");
+    // Named by git from the repository's top; what matters is that it is found, as before.
+    expect((await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: false })).map((c) => c.change)).toEqual(["added"]);
+    expect(await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: true })).toEqual([]); // why the guard exists
   });
 
   it("finds what the per-pathspec status finds, through any changes and stores of the cache", async () => {
@@ -128,7 +142,7 @@ describe("the whole-chart check with git's untracked cache", () => {
               g(["checkout", "-q", "HEAD", "--", "."]);
               g(["clean", "-q", "-fdx"]);
             }
-            sameChanges(await treeChanges(git, [ALL_CLIENT_FOLDERS]), await byPathspec(git));
+            sameChanges(await treeChanges(git, [ALL_CLIENT_FOLDERS], { toplevel: true }), await byPathspec(git));
           }
         } finally {
           rmSync(dir, { recursive: true, force: true });
