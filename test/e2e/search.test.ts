@@ -9,12 +9,8 @@ import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addClient, sandbox, type Sandbox } from "../support/e2e.js";
+import { hasUntrackedCache } from "../support/untracked-cache.js";
 
-/** git's index files (a split index keeps extensions in the small one) hold an untracked cache. */
-const hasUntrackedCache = (repo: string): boolean =>
-  readdirSync(join(repo, ".git"))
-    .filter((f) => f === "index" || f.startsWith("sharedindex."))
-    .some((f) => readFileSync(join(repo, ".git", f)).includes("UNTR"));
 const rid = (p: string) => `${p}_${[...randomBytes(26)].map((b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("")}`;
 
 describe("chart search", () => {

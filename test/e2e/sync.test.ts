@@ -11,12 +11,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandbox, type RunResult, type Sandbox } from "../support/e2e.js";
+import { hasUntrackedCache } from "../support/untracked-cache.js";
 
-/** git's index files (a split index keeps extensions in the small one) hold an untracked cache. */
-const hasUntrackedCache = (repo: string): boolean =>
-  readdirSync(join(repo, ".git"))
-    .filter((f) => f === "index" || f.startsWith("sharedindex."))
-    .some((f) => readFileSync(join(repo, ".git", f)).includes("UNTR"));
 const gitIn = (dir: string, args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
 
 let remotes: string;

@@ -7,12 +7,13 @@
  */
 import { tempDir } from "../support/tmp.js";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { openGit } from "../../src/store/git.js";
 import { ALL_CLIENT_FOLDERS, storeUntrackedCache, treeChanges, type TreeChange } from "../../src/store/worktree.js";
+import { hasUntrackedCache } from "../support/untracked-cache.js";
 
 const root = tempDir("chart-untracked-");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -41,12 +42,6 @@ function writeFile(dir: string, rel: string, text: string): void {
   mkdirSync(dirname(join(dir, rel)), { recursive: true });
   writeFileSync(join(dir, rel), text);
 }
-
-/** git's index files (a split index keeps its extensions in the small one) hold an untracked cache. */
-const hasUntrackedCache = (dir: string): boolean =>
-  readdirSync(join(dir, ".git"))
-    .filter((f) => f === "index" || f.startsWith("sharedindex."))
-    .some((f) => readFileSync(join(dir, ".git", f)).includes("UNTR"));
 
 /** The check as it was before the untracked cache: a status with the client-folder pathspec, every untracked file named. */
 async function byPathspec(git: ReturnType<typeof openGit>): Promise<TreeChange[]> {
