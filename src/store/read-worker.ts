@@ -87,7 +87,17 @@ parentPort?.on("message", (job: Job) => {
             parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
             return;
           }
-          void (into?.add(data) ?? Promise.resolve()).then(() => parentPort?.postMessage({ id: job.id, written: true }));
+          // The pack's add resolves when git has taken the bytes (it does not reject: blob-pack.ts);
+          // should it fail all the same, the job is answered with the error, never left waiting.
+          Promise.resolve()
+            .then(() => into?.add(data))
+            .then(
+              () => parentPort?.postMessage({ id: job.id, written: true }),
+              (e: unknown) => {
+                const err = e instanceof Error ? (e as NodeJS.ErrnoException) : new Error(String(e));
+                parentPort?.postMessage({ id: job.id, io: { message: err.message, code: (err as NodeJS.ErrnoException).code } });
+              },
+            );
         },
         (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
       );
