@@ -59,14 +59,18 @@ function decodeList(s: string): number[] {
 }
 
 /**
- * What a query needs of a segment: a word's list, its words (for a trailing-* prefix), and a
- * document's line by number. A segment read from disk keeps its word lists packed in one string
- * and decodes a line only when a query asks for it (src/store/search-index.ts).
+ * What a query needs of a segment's word lists: a word's list, and its words (for a trailing-*
+ * prefix). A segment read from disk keeps its word lists packed (packWords) and looks a word up
+ * in place (src/store/search-index-file.ts).
  */
-export interface SegmentView {
+export interface WordLists {
   /** The documents holding this folded word (base-36 gaps), or undefined. */
   list(word: string): string | undefined;
   words(): string[];
+}
+
+/** And a document's line by number. */
+export interface SegmentView extends WordLists {
   doc(i: number): string;
 }
 
@@ -89,30 +93,7 @@ export function packWords(words: Record<string, string>): string {
   return s;
 }
 
-export function packedView(packed: string, doc: (i: number) => string): SegmentView {
-  return {
-    list(w) {
-      const at = packed.indexOf(`\n${w}\t`);
-      if (at < 0) return undefined;
-      const from = at + w.length + 2;
-      return packed.slice(from, packed.indexOf("\n", from));
-    },
-    words() {
-      const out: string[] = [];
-      for (let at = 1; at < packed.length; ) {
-        const tab = packed.indexOf("\t", at);
-        const nl = packed.indexOf("\n", at);
-        if (tab < 0 || nl < 0) break;
-        out.push(packed.slice(at, tab));
-        at = nl + 1;
-      }
-      return out;
-    },
-    doc,
-  };
-}
-
-const postings = (seg: SegmentView, w: string): number[] => {
+const postings = (seg: WordLists, w: string): number[] => {
   const list = seg.list(w);
   return list === undefined ? [] : decodeList(list);
 };
@@ -139,6 +120,14 @@ export function buildSegment(input: { notes: readonly NoteRecord[]; meds: readon
 
 /** Documents of a segment that may match the query (every word present), in the segment's order. */
 export function candidates(seg: SegmentView, q: Query, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] }): IndexedDoc[] {
+  return candidateDocs(candidateNumbers(seg, q), (i) => seg.doc(i), opts);
+}
+
+/**
+ * The numbers of the documents holding every word of the query, ascending: found from the word
+ * lists alone, so a segment's texts are opened only when there is one (src/store/search-index.ts).
+ */
+export function candidateNumbers(seg: WordLists, q: Query): number[] {
   let keys: string[] | undefined;
   let hit: Set<number> | undefined;
   for (const t of q.terms) {
@@ -153,9 +142,14 @@ export function candidates(seg: SegmentView, q: Query, opts: { psychotherapy: bo
       if (hit.size === 0) return [];
     }
   }
+  return [...(hit ?? [])].sort((a, b) => a - b);
+}
+
+/** Those documents, by their lines, that the search may show: its scope (--psychotherapy or not) and kinds. */
+export function candidateDocs(numbers: readonly number[], doc: (i: number) => string, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] }): IndexedDoc[] {
   const out: IndexedDoc[] = [];
-  for (const i of [...(hit ?? [])].sort((a, b) => a - b)) {
-    const d = decodeDoc(seg.doc(i));
+  for (const i of numbers) {
+    const d = decodeDoc(doc(i));
     if (d.scope !== "both" && (d.scope === "psychotherapy") !== opts.psychotherapy) continue;
     if (opts.kinds && !opts.kinds.includes(d.kind)) continue;
     out.push(d);

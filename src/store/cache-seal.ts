@@ -61,31 +61,41 @@ export async function unseal(chart: SealChart, data: Uint8Array): Promise<string
 
 const RAW_MAGIC = Buffer.from("chart-cache-raw-1\n");
 
-/**
- * Bytes sealed as they are (no compression: the search index's document texts, read on every
- * search, where inflating cost more than reading), bound to `context` (authenticated, not
- * stored): a part of one file cannot be passed off as a part of another.
- */
-export async function sealBytes(chart: SealChart, bytes: Uint8Array, context: Uint8Array): Promise<Buffer> {
-  const nonce = randomBytes(12);
-  const c = createCipheriv("aes-256-gcm", await cacheKey(chart), nonce);
-  c.setAAD(Buffer.concat([RAW_MAGIC, context]));
-  const body = Buffer.concat([c.update(bytes), c.final()]);
-  return Buffer.concat([RAW_MAGIC, nonce, body, c.getAuthTag()]);
+/** Sealing and opening of raw bytes with this device's cache key, in the same tick (the key is derived once). */
+export interface ByteSealer {
+  /**
+   * Bytes sealed as they are (no compression: the search index, read on every search, where
+   * inflating cost more than reading), bound to `context` (authenticated, not stored): a part of
+   * one file cannot be passed off as a part of another.
+   */
+  seal(bytes: Uint8Array, context: Uint8Array): Buffer;
+  /** The bytes sealed in `data` with this context, or undefined. */
+  open(data: Uint8Array, context: Uint8Array): Buffer | undefined;
 }
 
-/** The bytes sealed in `data` with this context, or undefined. */
-export async function unsealBytes(chart: SealChart, data: Uint8Array, context: Uint8Array): Promise<Buffer | undefined> {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length < RAW_MAGIC.length + 28 || !buf.subarray(0, RAW_MAGIC.length).equals(RAW_MAGIC)) return undefined;
-  try {
-    const d = createDecipheriv("aes-256-gcm", await cacheKey(chart), buf.subarray(RAW_MAGIC.length, RAW_MAGIC.length + 12));
-    d.setAAD(Buffer.concat([RAW_MAGIC, context]));
-    d.setAuthTag(buf.subarray(buf.length - 16));
-    const body = d.update(buf.subarray(RAW_MAGIC.length + 12, buf.length - 16));
-    const rest = d.final(); // checks the tag; GCM gives nothing more here
-    return rest.length === 0 ? body : Buffer.concat([body, rest]); // no copy of megabytes
-  } catch {
-    return undefined;
-  }
+export async function byteSealer(chart: SealChart): Promise<ByteSealer> {
+  const key = await cacheKey(chart);
+  return {
+    seal(bytes, context) {
+      const nonce = randomBytes(12);
+      const c = createCipheriv("aes-256-gcm", key, nonce);
+      c.setAAD(Buffer.concat([RAW_MAGIC, context]));
+      const body = Buffer.concat([c.update(bytes), c.final()]);
+      return Buffer.concat([RAW_MAGIC, nonce, body, c.getAuthTag()]);
+    },
+    open(data, context) {
+      const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      if (buf.length < RAW_MAGIC.length + 28 || !buf.subarray(0, RAW_MAGIC.length).equals(RAW_MAGIC)) return undefined;
+      try {
+        const d = createDecipheriv("aes-256-gcm", key, buf.subarray(RAW_MAGIC.length, RAW_MAGIC.length + 12));
+        d.setAAD(Buffer.concat([RAW_MAGIC, context]));
+        d.setAuthTag(buf.subarray(buf.length - 16));
+        const body = d.update(buf.subarray(RAW_MAGIC.length + 12, buf.length - 16));
+        const rest = d.final(); // checks the tag; GCM gives nothing more here
+        return rest.length === 0 ? body : Buffer.concat([body, rest]); // no copy of megabytes
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

@@ -8,142 +8,36 @@
  * work tree, or with a record that cannot be read, is searched from its records as they are and
  * never indexed, so its failures are named on every search.
  */
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { DxEventRecord } from "../domain/dx.js";
 import type { MedEventRecord } from "../domain/med.js";
 import type { NoteRecord } from "../domain/note.js";
 import { recordPath } from "../domain/record.js";
-import { buildSegment, candidates, decodeList, encodeList, packedView, packWords, viewOf, type SegmentView } from "../domain/search-index.js";
+import { buildSegment, candidateDocs, candidateNumbers, candidates, viewOf, type IndexedDoc } from "../domain/search-index.js";
 import { searchDocs, type SearchDoc, type SearchKind } from "../domain/search-docs.js";
 import type { Query } from "../domain/search.js";
-import { writeFileAtomic } from "./atomic.js";
-import { cacheDir } from "./cache.js";
-import { sealBytes, unsealBytes } from "./cache-seal.js";
 import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.js";
 import { progressOf, readProgress } from "./read-progress.js";
 import { COLD_READ, listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
+import { isDisk, loadIndex, openRun, saveIndex, wordLists, type Entry, type Index } from "./search-index-file.js";
 import { ALL_CLIENT_FOLDERS, assertIntact } from "./worktree.js";
 import { eachLimit, mapLimit } from "./pool.js";
 
-/**
- * On disk (version 4): the word lists and each client's document lengths, sealed (read on every
- * search), then the documents' UTF-8 bytes end to end, sealed and bound to the first part by a
- * random pair id. A search decodes only the documents a query picks; parsing every document's
- * text took most of a warm search (docs/decisions.md, "Search"). Neither part is compressed:
- * inflating the word lists (0.37 MB to 2.4 MB on the large chart) cost more than reading them.
- *
- *   "chart-search-4\n" | u32 length of part 1 | part 1 (sealBytes: JSON Meta) | part 2 (sealBytes: texts)
- */
-interface Meta {
-  v: 4;
-  /** Binds part 2 to this part 1 (its authenticated context). */
-  pair: string;
-  commit?: string;
-  /**
-   * Per client: its word lists packed in one string (packWords), and the end offset of each of
-   * its documents in its run of bytes, as gaps.
-   */
-  clients: Record<string, { words: string; ends: string }>;
-}
-
-/** A client's segment as loaded (its documents decoded on demand) or as just built. */
-type Entry =
-  | { packed: string; ends: string; at: number[]; bytes: () => Promise<Buffer | undefined>; from: number }
-  | { words: Record<string, string>; docs: string[] };
-
-interface Index {
-  commit?: string | undefined;
-  clients: Map<string, Entry>;
-}
-
-const FILE = "_search.cache";
-const MAGIC = Buffer.from("chart-search-4\n");
-/** Part 1's authenticated data: it is this index's word lists, not some other sealed bytes. */
-const META_CONTEXT = Buffer.from("chart search index v4: words", "utf8");
 /** Clients read together when they are not in the index (a cold rebuild reads all of them). */
 const BATCH = 16;
 
-async function loadIndex(chart: Chart): Promise<Index> {
-  const empty: Index = { clients: new Map() };
-  // Read in one synchronous call: the promise API reads a file this size (16 MB on the large
-  // chart) in 512 KB pieces through the thread pool, each piece's turn on this thread waiting
-  // while git's status competes for the two cores (23-104 ms against 11-63 ms; the search needs
-  // the whole file before anything else it does).
-  let data: Buffer | undefined;
-  try {
-    data = readFileSync(join(cacheDir(chart), FILE));
-  } catch {
-    data = undefined;
-  }
-  if (!data || data.length < MAGIC.length + 4 || !data.subarray(0, MAGIC.length).equals(MAGIC)) return empty;
-  const len = data.readUInt32BE(MAGIC.length);
-  const at = MAGIC.length + 4;
-  if (at + len > data.length) return empty;
-  const bytes0 = await unsealBytes(chart, data.subarray(at, at + len), META_CONTEXT);
-  if (bytes0 === undefined) return empty;
-  let meta: Meta;
-  try {
-    meta = JSON.parse(bytes0.toString("utf8")) as Meta;
-  } catch {
-    return empty;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file from disk: another version or a damaged index
-  if (meta.v !== 4 || typeof meta.pair !== "string" || !meta.clients || typeof meta.clients !== "object") return empty;
-  // The texts are opened once, and only when a query has candidates; if they do not open
-  // (damaged, or not this file's), the search fails over to reading the records.
-  let texts: Promise<Buffer | undefined> | undefined;
-  const bytes = () => (texts ??= unsealBytes(chart, data.subarray(at + len), Buffer.from(meta.pair, "utf8")));
-  const clients = new Map<string, Entry>();
-  let from = 0;
-  for (const [cid, c] of Object.entries(meta.clients)) {
-    // A file from disk: another shape is not this version's.
-    if (typeof c.words !== "string" || typeof c.ends !== "string") return empty;
-    const at = c.ends === "" ? [] : decodeList(c.ends); // decoded once, here
-    clients.set(cid, { packed: c.words, ends: c.ends, at, bytes, from });
-    from += at[at.length - 1] ?? 0;
-  }
-  return { commit: meta.commit, clients };
-}
-
-/** The documents of an entry as a view for candidates(); undefined when its texts do not open. */
-async function viewOfEntry(e: Entry): Promise<SegmentView | undefined> {
-  if ("docs" in e) return viewOf(e);
-  const bytes = await e.bytes();
-  if (!bytes) return undefined;
-  const ends = e.at;
-  const base = e.from;
-  if (base + (ends[ends.length - 1] ?? 0) > bytes.length) return undefined;
-  return packedView(e.packed, (i) => bytes.toString("utf8", base + (i > 0 ? (ends[i - 1] as number) : 0), base + (ends[i] as number)));
-}
-
-/** The index file: every client's word lists and lengths, then all texts, in one atomic write. */
-async function saveIndex(chart: Chart, index: Index): Promise<void> {
-  const pair = randomBytes(16).toString("hex");
-  const meta: Meta = { v: 4, pair, ...(index.commit ? { commit: index.commit } : {}), clients: {} };
-  const runs: Buffer[] = [];
-  for (const [cid, e] of index.clients) {
-    if ("docs" in e) {
-      const parts = e.docs.map((d) => Buffer.from(d, "utf8"));
-      let end = 0;
-      meta.clients[cid] = { words: packWords(e.words), ends: encodeList(parts.map((p) => (end += p.length))) };
-      runs.push(...parts);
-    } else {
-      const bytes = await e.bytes();
-      if (!bytes) continue; // not re-saved: it is rebuilt on the next search
-      meta.clients[cid] = { words: e.packed, ends: e.ends };
-      runs.push(bytes.subarray(e.from, e.from + (e.at[e.at.length - 1] ?? 0)));
-    }
-  }
-  const head = await sealBytes(chart, Buffer.from(JSON.stringify(meta), "utf8"), META_CONTEXT);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(head.length);
-  const body = await sealBytes(chart, Buffer.concat(runs), Buffer.from(pair, "utf8"));
-  await mkdir(cacheDir(chart), { recursive: true, mode: 0o700 }).catch(() => undefined);
-  await writeFileAtomic(join(cacheDir(chart), FILE), Buffer.concat([MAGIC, len, head, body]), 0o600);
+/**
+ * An entry's candidates for a query; undefined when its texts do not open (the client is then
+ * read from its records and indexed again). A client read from the file has its run opened
+ * only when the query has candidates there.
+ */
+function entryCandidates(e: Entry, query: Query, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] | undefined }): IndexedDoc[] | undefined {
+  const o = { psychotherapy: opts.psychotherapy, ...(opts.kinds ? { kinds: opts.kinds } : {}) };
+  if (!isDisk(e)) return candidates(viewOf(e), query, o);
+  const numbers = candidateNumbers(wordLists(e), query);
+  if (numbers.length === 0) return [];
+  const doc = openRun(e);
+  return doc && candidateDocs(numbers, doc, o);
 }
 
 const clientOf = (path: string): string | undefined => /^clients\/([^/]+)\//.exec(path)?.[1];
@@ -184,124 +78,135 @@ export async function searchCandidates<T = undefined>(
   // logged as read) before the check has passed (docs/decisions.md, "Search").
   const intact = assertIntact(chart, specs);
   intact.catch(() => undefined); // awaited below, whatever happens first
-  let early: Awaited<ReturnType<typeof searchAtHead<T>>>;
+  // Every index read is closed at the end (each holds its file open, for the runs it reads).
+  const opened: Index[] = [];
   try {
-    early = await searchAtHead(chart, clients, query, opts, prepare);
-  } finally {
-    await intact; // its refusal (E_WORKTREE_CHANGED) comes first
-  }
-  const head = await cacheHead(chart);
-  const taken = (docs: readonly SearchDoc[], prepared: T): readonly SearchDoc[] => (opts.examined ? opts.examined(prepared) : docs);
-  if (early?.found && head === early.head) {
-    logRead(chart, taken(early.found.docs, early.found.prepared));
-    return { docs: early.found.docs, failures: [], prepared: early.found.prepared };
-  }
-  const dirtyClients = new Set([...(await dirtyPaths(chart, specs, chart.checkWorkTree === true))].map(clientOf));
-  // The index as loaded while the check ran, unless HEAD has moved since (a writer recovered).
-  const index = early && head === early.head ? early.index : await loadIndex(chart);
-  let changed = false;
-  if (index.commit !== head) {
-    const diff = index.commit && head ? await changedBetween(chart, index.commit, head) : undefined;
-    if (!diff) index.clients.clear();
-    else for (const p of diff) index.clients.delete(clientOf(p) ?? "");
-    index.commit = head;
-    changed = true;
-  }
-  const docs: SearchDoc[] = [];
-  const failures: ReadFailure[] = [];
-  const want = (k: SearchKind) => !opts.kinds || opts.kinds.includes(k);
-  const indexed = (cid: string) => (dirtyClients.has(cid) ? undefined : index.clients.get(cid));
-  for (const cid of clients) {
-    const entry = indexed(cid);
-    if (!entry) continue;
-    const seg = await viewOfEntry(entry);
-    if (seg) docs.push(...candidates(seg, query, opts));
-    else {
-      // Texts that do not open: this client is read from its records and indexed again.
-      index.clients.delete(cid);
+    const load = async () => {
+      const i = await loadIndex(chart);
+      opened.push(i);
+      return i;
+    };
+    let early: Awaited<ReturnType<typeof searchAtHead<T>>>;
+    try {
+      early = await searchAtHead(chart, clients, query, opts, prepare, load);
+    } finally {
+      await intact; // its refusal (E_WORKTREE_CHANGED) comes first
+    }
+    const head = await cacheHead(chart);
+    const taken = (docs: readonly SearchDoc[], prepared: T): readonly SearchDoc[] => (opts.examined ? opts.examined(prepared) : docs);
+    if (early?.found && head === early.head) {
+      logRead(chart, taken(early.found.docs, early.found.prepared));
+      return { docs: early.found.docs, failures: [], prepared: early.found.prepared };
+    }
+    const dirtyClients = new Set([...(await dirtyPaths(chart, specs, chart.checkWorkTree === true))].map(clientOf));
+    // The index as loaded while the check ran, unless HEAD has moved since (a writer recovered).
+    const index = early && head === early.head ? early.index : await load();
+    let changed = false;
+    if (index.commit !== head) {
+      const diff = index.commit && head ? await changedBetween(chart, index.commit, head) : undefined;
+      if (!diff) index.clients.clear();
+      else for (const p of diff) index.clients.delete(clientOf(p) ?? "");
+      index.commit = head;
       changed = true;
     }
-  }
-  // The others are read a batch of clients at a time: one read (one work-tree check, one
-  // `git ls-tree`, one pool of workers) per batch instead of three per client, and memory
-  // holds one batch's records.
-  const missing = clients.filter((cid) => !indexed(cid));
-  const kindsRead: SearchKind[] = head ? ["note", "med", "dx"] : (["note", "med", "dx"] as const).filter(want);
-  // Listed first (paths only), so a cold rebuild's progress counts over the whole chart. A
-  // client's folders are listed together, clients a bounded number at a time (pool.ts): 900
-  // folders one after the other took 0.3 s of a cold rebuild with the workers not yet started.
-  const listings = new Map<string, { path: string; kind: SearchKind }[]>();
-  let total = 0;
-  const lists = await mapLimit(missing, async (cid) => {
-    const list: { path: string; kind: SearchKind }[] = [];
-    for (const k of kindsRead) for (const p of await listRecordPaths(chart, k, cid)) list.push({ path: p, kind: k });
-    return list;
-  });
-  missing.forEach((cid, i) => {
-    const list = lists[i] ?? [];
-    listings.set(cid, list);
-    total += list.length;
-  });
-  const progress = total >= COLD_READ ? progressOf(readProgress(chart), total) : undefined;
-  try {
-    // Two batches at a time: one's work-tree check, `git ls-tree` and cache writes run while the
-    // other's records are decrypted in the workers. Results keep the batches' order.
-    const starts = Array.from({ length: Math.ceil(missing.length / BATCH) }, (_, n) => n * BATCH);
-    const parts: { docs: SearchDoc[]; failures: ReadFailure[] }[] = [];
-    await eachLimit(starts, async (b, n) => {
-      const part: { docs: SearchDoc[]; failures: ReadFailure[] } = { docs: [], failures: [] };
-      parts[n] = part;
-      const batch = missing.slice(b, b + BATCH);
-      const paths: string[] = [];
-      const listed = new Map<string, string>(); // path -> "<client> <kind>" it was listed for
-      for (const cid of batch) {
-        for (const { path: p, kind: k } of listings.get(cid) ?? []) {
-          paths.push(p);
-          listed.set(p, `${cid} ${k}`);
-        }
-        listings.delete(cid);
+    const docs: SearchDoc[] = [];
+    const failures: ReadFailure[] = [];
+    const want = (k: SearchKind) => !opts.kinds || opts.kinds.includes(k);
+    const indexed = (cid: string) => (dirtyClients.has(cid) ? undefined : index.clients.get(cid));
+    for (const cid of clients) {
+      const entry = indexed(cid);
+      if (!entry) continue;
+      const found = entryCandidates(entry, query, opts);
+      if (found) docs.push(...found);
+      else {
+        // Texts that do not open: this client is read from its records and indexed again.
+        index.clients.delete(cid);
+        changed = true;
       }
-      const read = await readPaths(chart, paths, progress ? { progress } : {});
-      // A record's client and kind were checked against its path when it was read.
-      const mine = (cid: string, kind: SearchKind) => ({
-        records: read.records.filter((r) => r.client === cid && r.kind === kind),
-        failures: read.failures.filter((f) => listed.get(f.path) === `${cid} ${kind}`),
-      });
-      for (const cid of batch) {
-        const [n, m, d] = [mine(cid, "note"), mine(cid, "med"), mine(cid, "dx")];
-        const notes = { records: n.records as unknown as NoteRecord[], failures: n.failures };
-        const meds = { records: m.records as unknown as MedEventRecord[], failures: m.failures };
-        const dx = { records: d.records as unknown as DxEventRecord[], failures: d.failures };
-        const input = { notes: notes.records, meds: meds.records, dx: dx.records };
-        if (head && !dirtyClients.has(cid) && notes.failures.length + meds.failures.length + dx.failures.length === 0) {
-          const seg = buildSegment(input);
-          index.clients.set(cid, seg);
-          changed = true;
-          part.docs.push(...candidates(viewOf(seg), query, opts));
-          continue;
-        }
-        // Not indexed: searched as read, and only the kinds asked for are searched or named.
-        if (want("note")) part.failures.push(...notes.failures);
-        if (want("med")) part.failures.push(...meds.failures);
-        if (want("dx")) part.failures.push(...dx.failures);
-        part.docs.push(...searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts));
-      }
-    }, 2);
-    for (const part of parts) {
-      docs.push(...part.docs);
-      failures.push(...part.failures);
     }
+    // The others are read a batch of clients at a time: one read (one work-tree check, one
+    // `git ls-tree`, one pool of workers) per batch instead of three per client, and memory
+    // holds one batch's records.
+    const missing = clients.filter((cid) => !indexed(cid));
+    const kindsRead: SearchKind[] = head ? ["note", "med", "dx"] : (["note", "med", "dx"] as const).filter(want);
+    // Listed first (paths only), so a cold rebuild's progress counts over the whole chart. A
+    // client's folders are listed together, clients a bounded number at a time (pool.ts): 900
+    // folders one after the other took 0.3 s of a cold rebuild with the workers not yet started.
+    const listings = new Map<string, { path: string; kind: SearchKind }[]>();
+    let total = 0;
+    const lists = await mapLimit(missing, async (cid) => {
+      const list: { path: string; kind: SearchKind }[] = [];
+      for (const k of kindsRead) for (const p of await listRecordPaths(chart, k, cid)) list.push({ path: p, kind: k });
+      return list;
+    });
+    missing.forEach((cid, i) => {
+      const list = lists[i] ?? [];
+      listings.set(cid, list);
+      total += list.length;
+    });
+    const progress = total >= COLD_READ ? progressOf(readProgress(chart), total) : undefined;
+    try {
+      // Two batches at a time: one's work-tree check, `git ls-tree` and cache writes run while the
+      // other's records are decrypted in the workers. Results keep the batches' order.
+      const starts = Array.from({ length: Math.ceil(missing.length / BATCH) }, (_, n) => n * BATCH);
+      const parts: { docs: SearchDoc[]; failures: ReadFailure[] }[] = [];
+      await eachLimit(starts, async (b, n) => {
+        const part: { docs: SearchDoc[]; failures: ReadFailure[] } = { docs: [], failures: [] };
+        parts[n] = part;
+        const batch = missing.slice(b, b + BATCH);
+        const paths: string[] = [];
+        const listed = new Map<string, string>(); // path -> "<client> <kind>" it was listed for
+        for (const cid of batch) {
+          for (const { path: p, kind: k } of listings.get(cid) ?? []) {
+            paths.push(p);
+            listed.set(p, `${cid} ${k}`);
+          }
+          listings.delete(cid);
+        }
+        const read = await readPaths(chart, paths, progress ? { progress } : {});
+        // A record's client and kind were checked against its path when it was read.
+        const mine = (cid: string, kind: SearchKind) => ({
+          records: read.records.filter((r) => r.client === cid && r.kind === kind),
+          failures: read.failures.filter((f) => listed.get(f.path) === `${cid} ${kind}`),
+        });
+        for (const cid of batch) {
+          const [n, m, d] = [mine(cid, "note"), mine(cid, "med"), mine(cid, "dx")];
+          const notes = { records: n.records as unknown as NoteRecord[], failures: n.failures };
+          const meds = { records: m.records as unknown as MedEventRecord[], failures: m.failures };
+          const dx = { records: d.records as unknown as DxEventRecord[], failures: d.failures };
+          const input = { notes: notes.records, meds: meds.records, dx: dx.records };
+          if (head && !dirtyClients.has(cid) && notes.failures.length + meds.failures.length + dx.failures.length === 0) {
+            const seg = buildSegment(input);
+            index.clients.set(cid, seg);
+            changed = true;
+            part.docs.push(...candidates(viewOf(seg), query, opts));
+            continue;
+          }
+          // Not indexed: searched as read, and only the kinds asked for are searched or named.
+          if (want("note")) part.failures.push(...notes.failures);
+          if (want("med")) part.failures.push(...meds.failures);
+          if (want("dx")) part.failures.push(...dx.failures);
+          part.docs.push(...searchDocs({ notes: want("note") ? input.notes : [], meds: want("med") ? input.meds : [], dx: want("dx") ? input.dx : [] }, opts));
+        }
+      }, 2);
+      for (const part of parts) {
+        docs.push(...part.docs);
+        failures.push(...part.failures);
+      }
+    } finally {
+      progress?.(0, true);
+    }
+    // Saved only while HEAD is still the commit it was built at and no writer is at work; an index that cannot be written
+    // costs speed only.
+    if (changed && (await settledAt(chart, head))) {
+      await saveIndex(chart, index).catch(() => undefined);
+    }
+    const prepared = prepare(docs);
+    logRead(chart, taken(docs, prepared));
+    return { docs, failures, prepared };
   } finally {
-    progress?.(0, true);
+    for (const i of opened) i.close();
   }
-  // Saved only while HEAD is still the commit it was built at and no writer is at work; an index that cannot be written
-  // costs speed only.
-  if (changed && (await settledAt(chart, head))) {
-    await saveIndex(chart, index).catch(() => undefined);
-  }
-  const prepared = prepare(docs);
-  logRead(chart, taken(docs, prepared));
-  return { docs, failures, prepared };
 }
 
 /**
@@ -315,19 +220,20 @@ async function searchAtHead<T>(
   query: Query,
   opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] },
   prepare: (docs: readonly SearchDoc[]) => T,
+  load: () => Promise<Index>,
 ): Promise<{ head: string; index: Index; found?: { docs: SearchDoc[]; prepared: T } } | undefined> {
   // Not verified by the work-tree check (chart.checkWorkTree unset): files differing from HEAD
   // are searched as they are, which the long way finds with git status.
   if (chart.checkWorkTree !== true) return undefined;
   const head = await cacheHead(chart);
   if (!head) return undefined;
-  const index = await loadIndex(chart);
+  const index = await load();
   if (index.commit !== head || !clients.every((c) => index.clients.has(c))) return { head, index };
   const docs: SearchDoc[] = [];
   for (const cid of clients) {
-    const seg = await viewOfEntry(index.clients.get(cid) as Entry);
-    if (!seg) return { head, index }; // texts that do not open: the long way reads and indexes again
-    docs.push(...candidates(seg, query, opts));
+    const found = entryCandidates(index.clients.get(cid) as Entry, query, opts);
+    if (!found) return { head, index }; // texts that do not open: the long way reads and indexes again
+    docs.push(...found);
   }
   return { head, index, found: { docs, prepared: prepare(docs) } };
 }

@@ -2,7 +2,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { NoteRecord } from "../../src/domain/note.js";
-import { buildSegment, candidates, packedView, packWords, viewOf } from "../../src/domain/search-index.js";
+import { buildSegment, candidateDocs, candidateNumbers, candidates, packWords, viewOf } from "../../src/domain/search-index.js";
+import { packedWordLists } from "../../src/store/search-index-file.js";
 import { searchDocs } from "../../src/domain/search-docs.js";
 import { matchTokens, parseQuery, tokens } from "../../src/domain/search.js";
 import { runs } from "../support/runs.js";
@@ -32,10 +33,12 @@ describe("search index", () => {
         const seg = JSON.parse(JSON.stringify(buildSegment(input))) as ReturnType<typeof buildSegment>; // as stored
         const got = candidates(viewOf(seg), q, { psychotherapy }).filter((d) => matchTokens(tokens(d.text), q)).map((d) => d.id).sort();
         expect(got).toEqual(want);
-        // The same through the word lists as packed on disk (one string, words looked up in place).
-        const packed = packedView(packWords(seg.words), (i) => seg.docs[i] as string);
+        // The same through the word lists as packed on disk (UTF-8 bytes, words looked up in place).
+        const packed = packedWordLists(Buffer.from(packWords(seg.words), "utf8"));
         expect(packed.words().sort()).toEqual(Object.keys(seg.words).sort());
-        expect(candidates(packed, q, { psychotherapy })).toEqual(candidates(viewOf(seg), q, { psychotherapy }));
+        for (const w of Object.keys(seg.words)) expect(packed.list(w)).toBe(seg.words[w]);
+        const numbers = candidateNumbers(packed, q);
+        expect(candidateDocs(numbers, (i) => seg.docs[i] as string, { psychotherapy })).toEqual(candidates(viewOf(seg), q, { psychotherapy }));
       }),
       { numRuns: runs(2000) },
     );
