@@ -51,10 +51,35 @@ function decodeDoc(line: string): IndexedDoc {
 
 const encodeList = (ns: readonly number[]): string => ns.map((n, i) => (n - (i > 0 ? (ns[i - 1] as number) : 0)).toString(36)).join(",");
 
+/** The inverse of encodeList; base-36 digits are 0-9 and a-z (as toString(36) writes them). */
 function decodeList(s: string): number[] {
   const out: number[] = [];
   let prev = 0;
-  for (const gap of s.split(",")) out.push((prev += parseInt(gap, 36)));
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 44) {
+      out.push((prev += n));
+      n = 0;
+    } else n = n * 36 + (c <= 57 ? c - 48 : c - 87);
+  }
+  out.push(prev + n);
+  return out;
+}
+
+/** The numbers in both ascending lists, ascending. */
+function intersect(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
   return out;
 }
 
@@ -129,20 +154,21 @@ export function candidates(seg: SegmentView, q: Query, opts: { psychotherapy: bo
  */
 export function candidateNumbers(seg: WordLists, q: Query): number[] {
   let keys: string[] | undefined;
-  let hit: Set<number> | undefined;
+  let hit: number[] | undefined;
   for (const t of q.terms) {
     for (const [j, w] of t.words.entries()) {
-      let docsOf: Set<number>;
+      let docsOf: number[];
       if (t.prefix && j === t.words.length - 1) {
-        docsOf = new Set();
+        const union = new Set<number>();
         keys ??= seg.words();
-        for (const k of keys) if (k.startsWith(w)) for (const i of postings(seg, k)) docsOf.add(i);
-      } else docsOf = new Set(postings(seg, w));
-      hit = hit ? new Set([...hit].filter((i) => docsOf.has(i))) : docsOf;
-      if (hit.size === 0) return [];
+        for (const k of keys) if (k.startsWith(w)) for (const i of postings(seg, k)) union.add(i);
+        docsOf = [...union].sort((a, b) => a - b);
+      } else docsOf = postings(seg, w); // ascending: a list is stored as gaps
+      hit = hit ? intersect(hit, docsOf) : docsOf;
+      if (hit.length === 0) return [];
     }
   }
-  return [...(hit ?? [])].sort((a, b) => a - b);
+  return hit ?? [];
 }
 
 /** Those documents, by their lines, that the search may show: its scope (--psychotherapy or not) and kinds. */

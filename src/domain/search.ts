@@ -132,6 +132,20 @@ export interface Snippet {
 /** Runs of whitespace (JavaScript's \s: ECMAScript WhiteSpace and LineTerminator) become one space. */
 const collapse = (s: string): string => s.replace(/\s+/g, " ");
 
+/**
+ * Where offset `x` of a window lands once its whitespace is collapsed: the length of
+ * collapse(window.slice(0, x)), from the window's runs of whitespace (start, end pairs in order).
+ */
+function collapsedAt(runs: readonly number[], x: number): number {
+  let cut = 0;
+  for (let i = 0; i < runs.length; i += 2) {
+    const s = runs[i] as number;
+    if (s >= x) break;
+    cut += Math.min(runs[i + 1] as number, x) - s - 1;
+  }
+  return x - cut;
+}
+
 /** About `width` characters of `text` around its first match, whitespace collapsed. */
 export function snippet(text: string, hits: readonly { start: number; end: number }[], width = 90): Snippet {
   const first = hits[0] ?? { start: 0, end: 0 };
@@ -144,10 +158,22 @@ export function snippet(text: string, hits: readonly { start: number; end: numbe
   // By regular expression, not a loop over every character: a search makes thousands of
   // snippets in a short-lived process, where such loops run slowly (test/domain/search.test.ts
   // compares it with the character loop it replaced). An offset in the text maps to the length
-  // of the collapsed text before it.
-  const out = collapse(text.slice(from, to));
+  // of the collapsed text before it, counted from the window's runs of whitespace (one pass,
+  // instead of collapsing the text before each mark again).
+  const win = text.slice(from, to);
+  const out = collapse(win);
   const marks: Snippet["marks"] = [];
-  for (const h of hits) if (h.start >= from && h.end <= to) marks.push({ start: collapse(text.slice(from, h.start)).length, end: collapse(text.slice(from, h.end)).length });
+  // Runs of whitespace in the window, [start, end), found once; none matter when collapsing
+  // left the length as it was (every run was one character).
+  let runs: number[] | undefined;
+  for (const h of hits) {
+    if (h.start < from || h.end > to) continue;
+    if (!runs) {
+      runs = [];
+      if (out.length !== win.length) for (const m of win.matchAll(/\s+/g)) runs.push(m.index, m.index + m[0].length);
+    }
+    marks.push({ start: collapsedAt(runs, h.start - from), end: collapsedAt(runs, h.end - from) });
+  }
   const lead = from > 0 ? "…" : "";
   const tail = to < text.length ? "…" : "";
   const trimmedStart = out.length - out.trimStart().length;

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { NoteRecord } from "../../src/domain/note.js";
-import { buildSegment, candidateDocs, candidateNumbers, candidates, packWords, viewOf } from "../../src/domain/search-index.js";
+import { buildSegment, candidateDocs, candidateNumbers, candidates, decodeList, encodeList, packWords, viewOf } from "../../src/domain/search-index.js";
 import { packedWordLists } from "../../src/store/search-index-file.js";
 import { searchDocs } from "../../src/domain/search-docs.js";
 import { matchTokens, parseQuery, tokens } from "../../src/domain/search.js";
@@ -41,6 +41,15 @@ describe("search index", () => {
         expect(candidateDocs(numbers, (i) => seg.docs[i] as string, { psychotherapy })).toEqual(candidates(viewOf(seg), q, { psychotherapy }));
       }),
       { numRuns: runs(2000) },
+    );
+  });
+  it("a list of documents comes back from its gaps as it was, at any size", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.nat({ max: 2 ** 31 }), { minLength: 1, maxLength: 200 }), (xs) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        expect(decodeList(encodeList(sorted))).toEqual(sorted);
+      }),
+      { numRuns: runs(500) },
     );
   });
 });
