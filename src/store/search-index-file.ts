@@ -1,5 +1,5 @@
 /**
- * The search index's file (docs/decisions.md, "The search index"): .git/chart/cache/_search.cache,
+ * The search index's file (docs/decisions.md, "Search"): .git/chart/cache/_search.cache,
  * sealed to this device and chart like the read cache (cache-seal.ts), never in git.
  *
  *   "chart-search-5\n" | u32 BE length of part 1 | part 1 | part 2
@@ -14,8 +14,9 @@
  * A search reads part 1 (the word lists, about 2.4 MB on the large chart) and then, for each
  * client where a query has candidates, reads that client's run into one buffer used again for
  * every run and opens it. Version 4 read the whole file (16 MB) and opened all texts in one
- * piece: on this machine, memory a process touches for the first time costs about 3 µs per KB,
- * and those 29 MB of new buffers cost 200-250 ms of a warm search (docs/decisions.md, "Search").
+ * piece: on the machine where this was measured (2 vCPU, AMD EPYC), memory a process touches for
+ * the first time cost about 3 µs per KB, and those 29 MB of new buffers cost 200-250 ms of a warm
+ * search (docs/decisions.md, "Where the time goes").
  *
  * A run is bound to its client and to its entry in part 1 by its id, so a run from another
  * file, another client or an earlier save does not open; runs of clients that did not change

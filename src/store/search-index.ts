@@ -1,7 +1,7 @@
 /**
- * The search index on disk (docs/decisions.md, "The search index"): one file beside the read
+ * The search index on disk (docs/decisions.md, "Search"): one file beside the read
  * cache, .git/chart/cache/_search.cache, sealed to this device and chart like the cache
- * (cache-seal.ts), never in git. It holds a segment per client (src/domain/search-index.ts) and
+ * (cache-seal.ts), never in git; its format: search-index-file.ts. It holds a segment per client (src/domain/search-index.ts) and
  * the commit it was built at. When HEAD has moved, the clients whose files changed between the
  * two commits (one `git diff-tree`, cache-sync.ts) are indexed again from their records (read
  * through the read cache); the others are kept. A client with files differing from HEAD in the
