@@ -44,6 +44,12 @@ async function checkBatch(b: { root: string; jobs: FileJob[]; fsck: boolean }): 
   return out;
 }
 
+/** A job's file work failed: answered with the error's message and code, rethrown as the file system's error by decrypt-pool.ts. */
+function ioFailed(id: number, e: unknown): void {
+  const err: NodeJS.ErrnoException = e instanceof Error ? e : new Error(String(e));
+  parentPort?.postMessage({ id, io: { message: err.message, code: err.code } });
+}
+
 parentPort?.on("message", (job: Job) => {
   if ("accessLog" in job) {
     const { root, gitDir } = job.accessLog;
@@ -83,8 +89,7 @@ parentPort?.on("message", (job: Job) => {
           try {
             writeFileSync(job.file, data, { mode: 0o600, flag: "wx" });
           } catch (e) {
-            const err = e as NodeJS.ErrnoException;
-            parentPort?.postMessage({ id: job.id, io: { message: err.message, code: err.code } });
+            ioFailed(job.id, e);
             return;
           }
           // The pack's add resolves when git has taken the bytes (it does not reject: blob-pack.ts);
@@ -93,10 +98,7 @@ parentPort?.on("message", (job: Job) => {
             .then(() => into?.add(data))
             .then(
               () => parentPort?.postMessage({ id: job.id, written: true }),
-              (e: unknown) => {
-                const err = e instanceof Error ? (e as NodeJS.ErrnoException) : new Error(String(e));
-                parentPort?.postMessage({ id: job.id, io: { message: err.message, code: (err as NodeJS.ErrnoException).code } });
-              },
+              (e: unknown) => ioFailed(job.id, e),
             );
         },
         (e: unknown) => parentPort?.postMessage({ id: job.id, fatal: e instanceof Error ? e.message : String(e) }),
