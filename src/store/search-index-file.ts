@@ -201,13 +201,10 @@ const needleOf = (w: string): Buffer => {
 };
 
 /**
- * An entry's word lists, looked up in place in part 1's bytes: no string is made of them but
- * the lists a query asks for (a word holds letters and digits, never a tab or a newline; a
+ * Word lists packed by packWords, as UTF-8 bytes (an entry's, in part 1), looked up in place: no
+ * string is made of them but the lists a query asks for (a word holds letters and digits, never a tab or a newline; a
  * list holds base-36 digits and commas).
  */
-export const wordLists = (e: DiskEntry): WordLists => packedWordLists(e.words);
-
-/** Word lists packed by packWords, as UTF-8 bytes. */
 export function packedWordLists(packed: Buffer): WordLists {
   return {
     list(w) {

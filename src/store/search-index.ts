@@ -19,7 +19,7 @@ import { cacheHead, changedBetween, dirtyPaths, settledAt } from "./cache-sync.j
 import { progressOf, readProgress } from "./read-progress.js";
 import { COLD_READ, listRecordPaths, readPaths, type ReadFailure } from "./records.js";
 import type { Chart } from "./repo.js";
-import { isDisk, loadIndex, openRun, saveIndex, wordLists, type Entry, type Index } from "./search-index-file.js";
+import { isDisk, loadIndex, openRun, packedWordLists, saveIndex, type Entry, type Index } from "./search-index-file.js";
 import { ALL_CLIENT_FOLDERS, assertIntact } from "./worktree.js";
 import { eachLimit, mapLimit } from "./pool.js";
 
@@ -34,7 +34,7 @@ const BATCH = 16;
 function entryCandidates(e: Entry, query: Query, opts: { psychotherapy: boolean; kinds?: readonly SearchKind[] | undefined }): IndexedDoc[] | undefined {
   const o = { psychotherapy: opts.psychotherapy, ...(opts.kinds ? { kinds: opts.kinds } : {}) };
   if (!isDisk(e)) return candidates(viewOf(e), query, o);
-  const numbers = candidateNumbers(wordLists(e), query);
+  const numbers = candidateNumbers(packedWordLists(e.words), query);
   if (numbers.length === 0) return [];
   const doc = openRun(e);
   return doc && candidateDocs(numbers, doc, o);

@@ -13,7 +13,7 @@ import type { NoteRecord } from "../../src/domain/note.js";
 import { parseQuery, type Query } from "../../src/domain/search.js";
 import { loadIdentity } from "../../src/store/identity.js";
 import { openChart, type Chart } from "../../src/store/repo.js";
-import { isDisk, loadIndex, openRun, saveIndex, wordLists, type DiskEntry, type Entry, type Index } from "../../src/store/search-index-file.js";
+import { isDisk, loadIndex, openRun, packedWordLists, saveIndex, type DiskEntry, type Entry, type Index } from "../../src/store/search-index-file.js";
 import { searchCandidates } from "../../src/store/search-index.js";
 import { inprocSandbox, type Inproc } from "../support/inproc.js";
 import { runs } from "../support/runs.js";
@@ -65,7 +65,7 @@ describe("the search index's file", () => {
           for (const [cid, seg] of Object.entries(segs)) {
             const e = disk(got, cid);
             expect(docsOf(e)).toEqual(seg.docs);
-            const lists = wordLists(e);
+            const lists = packedWordLists(e.words);
             expect(lists.words().sort()).toEqual(Object.keys(seg.words).sort());
             for (const [w, list] of Object.entries(seg.words)) expect(lists.list(w)).toBe(list);
             expect(lists.list("absent")).toBeUndefined();
